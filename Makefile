@@ -1,0 +1,29 @@
+# One command to run tf-tui against its embedded local server, one to run the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[server,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tf-tui --local
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+serve: $(STAMP)
+	$(BIN)/tf-tui serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

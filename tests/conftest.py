@@ -1,0 +1,126 @@
+"""Shared fixtures: the real reference server on 127.0.0.1 and a free port, and clients for it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from tf_tui.server.process import ServerProcess
+
+DEADLINE_S = 30.0
+# A run that lasts until it is stopped, and one that is over in about a second.
+ENDLESS_PARAMS = {"max_steps": 10_000_000}
+SHORT_PARAMS = {"max_steps": 1500, "batch_size": 32}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One reference server for the tests that do not restart or reconfigure it."""
+    with ServerProcess(tmp_path_factory.mktemp("server"), max_concurrent=4) as process:
+        yield process
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """A server of the test's own (its own data dir, token or concurrency), stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def start(data_dir: Path | None = None, **options: Any) -> ServerProcess:
+        process = ServerProcess(data_dir or tmp_path / f"server-{len(started)}", **options)
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(server.url) as client:
+        yield client
+
+
+def api_client(url: str, token: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(base_url=url, headers=headers, trust_env=False, timeout=httpx.Timeout(10.0))
+
+
+def ws_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://", 1) + "/ws"
+
+
+def open_socket(http_url: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return connect(ws_url(http_url), proxy=None, additional_headers=headers, open_timeout=10)
+
+
+async def receive_json(socket: ClientConnection, timeout: float = DEADLINE_S) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(socket.recv(), timeout))
+
+
+async def send_json(socket: ClientConnection, frame: object) -> None:
+    await socket.send(json.dumps(frame))
+
+
+async def receive_until(
+    socket: ClientConnection, done: Callable[[dict[str, Any]], bool], timeout: float = DEADLINE_S
+) -> list[dict[str, Any]]:
+    """Every frame up to and including the first for which `done` is true."""
+    frames: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while not frames or not done(frames[-1]):
+        frames.append(await receive_json(socket, deadline - time.monotonic()))
+    return frames
+
+
+async def start_run(client: httpx.AsyncClient, model: str = "tiny", **params: Any) -> str:
+    reply = await client.post(
+        "/train/start",
+        json={"base_model": model, "dataset_ids": ["builtin-arithmetic"], "params": params or SHORT_PARAMS},
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["train_id"]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = DEADLINE_S, what: str = "") -> None:
+    """Wait for a condition, checking often, failing at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {what or check}")
+        await asyncio.sleep(0.05)
+
+
+async def wait_for_status(client: httpx.AsyncClient, train_id: str, statuses: set[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+
+    async def reached() -> bool:
+        nonlocal body
+        body = (await client.get(f"/train/status/{train_id}")).json()
+        return body["status"] in statuses
+
+    await eventually(reached, what=f"run {train_id} reaches {statuses}")
+    return body
+
+
+def trainer_processes(train_id: str) -> list[int]:
+    """Pids of live trainer processes for a run, found by the run id on their command line."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            arguments = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue  # the process ended while we looked
+        if b"tf_tui.server.trainer" in arguments and train_id.encode() in arguments:
+            pids.append(int(cmdline.parent.name))
+    return pids

@@ -1,0 +1,179 @@
+"""Every HTTP route of the reference server, over real sockets, with good and bad input."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import start_run, wait_for_status
+from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY_SIZE
+from tf_tui.server.datasets import MAX_UPLOAD_BYTES
+
+
+async def test_health(http):
+    reply = await http.get("/health")
+    assert reply.status_code == 200
+    assert reply.json() == {"status": "healthy", "service": "Talent Factory"}
+
+
+async def test_models_list_gives_real_parameter_counts(http):
+    models = {model["id"]: model for model in (await http.get("/models/list")).json()["models"]}
+    assert set(models) == {"tiny", "small", "base"}
+    for model in models.values():
+        assert {"id", "name", "size_gb", "min_vram_gb", "description", "category", "backend"} <= set(model)
+    tiny = MODEL_SIZES["tiny"]
+    hand_count = (
+        VOCABULARY_SIZE * tiny.embedding
+        + tiny.context * tiny.embedding * tiny.hidden
+        + tiny.hidden
+        + tiny.hidden * VOCABULARY_SIZE
+        + VOCABULARY_SIZE
+    )
+    assert models["tiny"]["parameters"] == hand_count
+    assert models["tiny"]["parameters"] < models["small"]["parameters"] < models["base"]["parameters"]
+
+
+async def test_builtin_datasets_are_listed(http):
+    body = (await http.get("/datasets/available")).json()
+    builtins = {dataset["id"]: dataset for dataset in body["datasets"] if dataset["source"] == "builtin"}
+    assert set(builtins) == {"builtin-arithmetic", "builtin-units", "builtin-shell"}
+    assert body["count"] == len(body["datasets"])
+    for dataset in builtins.values():
+        assert dataset["rows"] > 0
+        assert {"id", "name", "source", "rows", "pii_masked", "created_at"} <= set(dataset)
+
+
+async def test_ingest_json_list_jsonl_and_text(http):
+    examples = [{"instruction": "Say hi.", "input": "", "output": "hi"}, {"instruction": "Count.", "output": "1 2 3"}]
+    uploads = {
+        "list.json": json.dumps(examples).encode(),
+        "lines.jsonl": "\n".join(json.dumps(example) for example in examples).encode(),
+        "notes.txt": b"First passage.\nStill first.\n\nSecond passage.\n\n\nThird.",
+    }
+    rows = {}
+    for filename, payload in uploads.items():
+        reply = await http.post("/dataset/ingest-single", files={"file": (filename, payload)})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        assert body["status"] == "ingested" and body["filename"] == filename and body["has_pii"] is False
+        rows[filename] = body["rows"]
+        listed = (await http.get("/datasets/available")).json()["datasets"]
+        assert body["dataset_id"] in {dataset["id"] for dataset in listed}
+    assert rows == {"list.json": 2, "lines.jsonl": 2, "notes.txt": 3}
+
+
+async def test_ingest_flags_personal_data(http):
+    payload = json.dumps([{"instruction": "Contact", "output": "mail ada@example.org"}]).encode()
+    reply = await http.post("/dataset/ingest-single", files={"file": ("contacts.json", payload)})
+    assert reply.json()["has_pii"] is True
+
+
+async def test_ingested_dataset_trains(http):
+    payload = "\n".join(json.dumps({"instruction": "Echo", "output": f"word {n}"}) for n in range(200)).encode()
+    dataset_id = (await http.post("/dataset/ingest-single", files={"file": ("echo.jsonl", payload)})).json()[
+        "dataset_id"
+    ]
+    reply = await http.post(
+        "/train/start", json={"base_model": "tiny", "dataset_ids": [dataset_id], "params": {"max_steps": 50}}
+    )
+    body = await wait_for_status(http, reply.json()["train_id"], {"completed", "failed"})
+    assert body["status"] == "completed", body
+
+
+async def test_bad_uploads_get_clear_4xx(http):
+    cases = {
+        "empty.json": (b"", 422, "empty"),
+        "broken.json": (b'[{"instruction": "x", ', 422, "invalid JSON"),
+        "broken.jsonl": (b'{"instruction": "a", "output": "b"}\nnot json\n', 422, "line 2"),
+        "numbers.json": (b"[1, 2, 3]", 422, "not an example"),
+        "partial.json": (b'[{"instruction": "only"}]', 422, "no output"),
+        "binary.bin": (b"\x00\x01\x02\xff\xfe", 422, "UTF-8"),
+        "huge.txt": (b"a" * (MAX_UPLOAD_BYTES + 1), 413, "limit"),
+    }
+    for filename, (payload, status, words) in cases.items():
+        reply = await http.post("/dataset/ingest-single", files={"file": (filename, payload)})
+        assert reply.status_code == status, (filename, reply.text)
+        assert words in reply.json()["detail"], (filename, reply.json())
+
+
+async def test_ingest_without_file_is_422(http):
+    reply = await http.post("/dataset/ingest-single", data={"name": "nothing"})
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"] == ["body", "file"]
+
+
+async def test_start_rejects_bad_bodies_with_fastapi_detail_lists(http):
+    good = {"base_model": "tiny", "dataset_ids": ["builtin-arithmetic"]}
+    cases = [
+        ({"dataset_ids": ["builtin-arithmetic"]}, ["body", "base_model"], "Field required"),
+        ({"base_model": "tiny"}, ["body", "dataset_ids"], "Field required"),
+        ({**good, "base_model": "gpt-17"}, ["body", "base_model"], "unknown model 'gpt-17'"),
+        ({**good, "dataset_ids": ["no-such-set"]}, ["body", "dataset_ids", 0], "unknown dataset"),
+        ({**good, "dataset_ids": []}, ["body", "dataset_ids"], "at least 1"),
+        ({**good, "outcome_preference": "fast"}, ["body", "outcome_preference"], "'speed'"),
+        ({**good, "params": {"max_steps": 0}}, ["body", "params", "max_steps"], "greater than or equal"),
+        ({**good, "params": {"learning_rate": -1}}, ["body", "params", "learning_rate"], "greater than"),
+    ]
+    for body, location, words in cases:
+        reply = await http.post("/train/start", json=body)
+        assert reply.status_code == 422, (body, reply.text)
+        detail = reply.json()["detail"]
+        assert isinstance(detail, list)
+        assert detail[0]["loc"] == location, (body, detail)
+        assert words in detail[0]["msg"], (body, detail)
+    assert (await http.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})).status_code == 422
+
+
+async def test_start_applies_outcome_defaults_and_explicit_params(http):
+    async def params_of(outcome: str, **params: object) -> dict:
+        reply = await http.post(
+            "/train/start",
+            json={
+                "base_model": "tiny",
+                "dataset_ids": ["builtin-shell"],
+                "outcome_preference": outcome,
+                "params": params,
+            },
+        )
+        body = reply.json()
+        assert body["status"] == "started" and body["message"]
+        run = (await http.get(f"/train/status/{body['train_id']}")).json()
+        await http.post(f"/train/stop/{body['train_id']}")
+        return run["params"]
+
+    speed, quality = await params_of("speed"), await params_of("quality")
+    assert speed["max_steps"] < quality["max_steps"]
+    explicit = await params_of("quality", max_steps=7, learning_rate=0.01, batch_size=8, seed=3)
+    assert explicit == {"max_steps": 7, "learning_rate": 0.01, "batch_size": 8, "seed": 3}
+
+
+async def test_status_and_stop_of_unknown_runs_are_404(http):
+    status = await http.get("/train/status/not-a-run")
+    assert status.status_code == 404 and status.json() == {"detail": "Training run not found"}
+    stop = await http.post("/train/stop/not-a-run")
+    assert stop.status_code == 404 and stop.json() == {"detail": "Training run not found or not active"}
+
+
+async def test_completed_run_status_active_and_dashboard(http):
+    train_id = await start_run(http)
+    body = await wait_for_status(http, train_id, {"completed", "failed"})
+    assert body["status"] == "completed"
+    assert body["progress"] == 100
+    assert body["completed_at"] and body["started_at"]
+    result = body["result"]
+    assert result["final_loss"] < result["baseline_loss"]
+    assert result["duration_s"] > 0 and result["model_path"].endswith(f"{train_id}.npz")
+
+    active = (await http.get("/train/active")).json()
+    assert train_id not in active["active_trainings"] and active["count"] == len(active["active_trainings"])
+
+    dashboard = (await http.get("/dashboard")).json()
+    assert {"talent_count", "dataset_count", "recent_runs", "environment", "active_training"} <= set(dashboard)
+    assert dashboard["talent_count"] >= 1
+    recent = {run["id"]: run for run in dashboard["recent_runs"]}
+    assert recent[train_id]["status"] == "completed" and recent[train_id]["base_model"] == "tiny"
+
+
+async def test_env_check(http):
+    body = (await http.get("/env/check")).json()
+    assert set(body) == {"gpu_name", "vram_gb", "cpu_cores", "ram_gb", "ready"}
+    assert body["cpu_cores"] >= 1 and body["ready"] is True

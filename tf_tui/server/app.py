@@ -1,0 +1,315 @@
+"""The reference Talent Factory server: every route and WebSocket message of PROTOCOL.md.
+
+Same field names and shapes as the deployed backend, without its bugs: a stop stops, the status
+endpoint says 100 after completion and keeps its shape across restarts, bad frames get an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, HTTPException, UploadFile, WebSocket
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tf_tui.server.catalog import MODEL_SIZES, resolve_params
+from tf_tui.server.clock import now_iso
+from tf_tui.server.datasets import BUILTIN_DATASETS, MAX_UPLOAD_BYTES, DatasetError, Example, contains_pii, parse_upload
+from tf_tui.server.db import Database, Dataset, Run
+from tf_tui.server.hub import Connection, Hub, error_frame
+from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
+
+RECENT_RUNS = 10
+WS_POLICY_VIOLATION = 1008
+WS_TRY_AGAIN_LATER = 1013
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path
+    token: str | None = None
+    max_concurrent: int = 2
+
+
+class TrainParams(BaseModel):
+    # The deployed backend takes any params; the four below are the ones training reads.
+    model_config = ConfigDict(extra="allow")
+    max_steps: int | None = Field(None, ge=1, le=10_000_000)
+    learning_rate: float | None = Field(None, gt=0, le=1)
+    batch_size: int | None = Field(None, ge=1, le=4096)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+
+class StartRequest(BaseModel):
+    base_model: str
+    dataset_ids: list[str] = Field(min_length=1)
+    params: TrainParams = Field(default_factory=TrainParams)
+    outcome_preference: Literal["speed", "balanced", "quality"] = "balanced"
+
+    @field_validator("base_model")
+    @classmethod
+    def known_model(cls, value: str) -> str:
+        if value not in MODEL_SIZES:
+            raise ValueError(f"unknown model {value!r}; this server trains {', '.join(MODEL_SIZES)}")
+        return value
+
+
+class Services:
+    """What the routes use; made when the server starts and closed when it stops."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = settings.data_dir
+        self.database = Database(settings.data_dir / "talent-factory.db")
+        self.hub = Hub()
+        self.jobs = JobManager(self.database, self.hub, settings.data_dir, settings.max_concurrent)
+        self.jobs.fail_interrupted_runs()
+        for builtin in BUILTIN_DATASETS:
+            if self.database.dataset(builtin.id) is None:
+                self.store_dataset(builtin.id, builtin.name, "builtin", None, builtin.examples)
+
+    def store_dataset(
+        self, dataset_id: str, name: str, source: str, filename: str | None, examples: list[Example]
+    ) -> Dataset:
+        path = self.data_dir / "datasets" / f"{dataset_id}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(example) + "\n" for example in examples), encoding="utf-8")
+        dataset = Dataset(
+            id=dataset_id,
+            name=name,
+            source=source,
+            filename=filename,
+            rows=len(examples),
+            has_pii=contains_pii(examples),
+            path=str(path),
+            created_at=now_iso(),
+        )
+        self.database.save_dataset(dataset)
+        return dataset
+
+
+def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = None) -> FastAPI:
+    services: Services | None = None
+
+    async def get_services() -> Services:
+        assert services is not None, "routes run only between startup and shutdown"
+        return services
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        nonlocal services
+        services = Services(settings)
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            await services.jobs.shutdown()
+            services.database.close()
+
+    def authorized(header: str | None) -> bool:
+        if settings.token is None:
+            return True
+        return header is not None and secrets.compare_digest(header.encode(), f"Bearer {settings.token}".encode())
+
+    async def require_token(authorization: str | None = Header(None)) -> None:
+        if not authorized(authorization):
+            raise HTTPException(401, "Missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan)
+    api = APIRouter(dependencies=[Depends(require_token)])
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "healthy", "service": "Talent Factory"}
+
+    @api.get("/models/list")
+    async def models() -> dict[str, Any]:
+        return {"models": [size.describe() for size in MODEL_SIZES.values()]}
+
+    @api.get("/datasets/available")
+    async def datasets(services: Services = Depends(get_services)) -> dict[str, Any]:
+        available = [dataset.describe() for dataset in services.database.datasets()]
+        return {"datasets": available, "count": len(available)}
+
+    @api.post("/dataset/ingest-single")
+    async def ingest(
+        file: UploadFile = File(...),
+        name: str | None = Form(None),
+        services: Services = Depends(get_services),
+    ) -> dict[str, Any]:
+        payload = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(payload) > MAX_UPLOAD_BYTES:
+            raise HTTPException(413, f"The file is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
+        filename = file.filename or "upload"
+        try:
+            examples = parse_upload(filename, payload)
+        except DatasetError as error:
+            raise HTTPException(422, f"Cannot ingest {filename}: {error}") from None
+        dataset = services.store_dataset(uuid.uuid4().hex, name or filename, "upload", filename, examples)
+        return {
+            "dataset_id": dataset.id,
+            "filename": filename,
+            "name": dataset.name,
+            "rows": dataset.rows,
+            "has_pii": dataset.has_pii,
+            "status": "ingested",
+        }
+
+    @api.post("/train/start")
+    async def start(request: StartRequest, services: Services = Depends(get_services)) -> dict[str, Any]:
+        unknown = [
+            {"type": "value_error", "loc": ["body", "dataset_ids", index], "msg": f"unknown dataset {ident!r}"}
+            for index, ident in enumerate(request.dataset_ids)
+            if services.database.dataset(ident) is None
+        ]
+        if unknown:
+            raise HTTPException(422, unknown)
+        model = MODEL_SIZES[request.base_model]
+        params = resolve_params(model, request.outcome_preference, request.params.model_dump())
+        run = Run(
+            id=str(uuid.uuid4()),
+            base_model=model.id,
+            dataset_ids=request.dataset_ids,
+            params=params,
+            outcome=request.outcome_preference,
+            status="pending",
+            created_at=now_iso(),
+        )
+        services.jobs.submit(run)
+        return {
+            "train_id": run.id,
+            "status": "started",
+            "message": f"Training {model.name} for {params['max_steps']} steps on {len(run.dataset_ids)} dataset(s)",
+        }
+
+    @api.get("/train/status/{train_id}")
+    async def status(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+        run = services.jobs.run(train_id)
+        if run is None:
+            raise HTTPException(404, "Training run not found")
+        return status_body(run)
+
+    @api.post("/train/stop/{train_id}")
+    async def stop(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+        try:
+            run = await services.jobs.stop(train_id)
+        except RunNotFound:
+            raise HTTPException(404, "Training run not found or not active") from None
+        except RunAlreadyEnded as ended:
+            raise HTTPException(409, f"Training run already ended: {ended.run.status}") from None
+        return {"train_id": run.id, "status": run.status, "progress": run.progress, "message": "Training stopped"}
+
+    @api.get("/train/active")
+    async def active(services: Services = Depends(get_services)) -> dict[str, Any]:
+        ids = services.jobs.active_ids()
+        return {"active_trainings": ids, "count": len(ids)}
+
+    @api.get("/dashboard")
+    async def dashboard(services: Services = Depends(get_services)) -> dict[str, Any]:
+        recent = [
+            {
+                "id": run.id,
+                "base_model": run.base_model,
+                "status": run.status,
+                "progress": run.progress,
+                "created_at": run.created_at,
+            }
+            for run in services.database.runs(limit=RECENT_RUNS)
+        ]
+        return {
+            "talent_count": services.database.count_runs("completed"),
+            "dataset_count": len(services.database.datasets()),
+            "recent_runs": recent,
+            "environment": environment(),
+            "active_training": len(services.jobs.active_ids()),
+        }
+
+    @api.get("/env/check")
+    async def env_check() -> dict[str, Any]:
+        return environment()
+
+    app.include_router(api)
+
+    @app.websocket("/ws")
+    async def websocket(socket: WebSocket) -> None:
+        if not authorized(socket.headers.get("authorization")):
+            await socket.close(code=WS_POLICY_VIOLATION)  # before accept: the handshake gets a 403
+            return
+        await socket.accept()
+        hub = (await get_services()).hub
+        connection = hub.connect()
+        tasks = {
+            asyncio.create_task(_receive(socket, hub, connection)),
+            asyncio.create_task(_send(socket, connection)),
+        }
+        overflow = asyncio.create_task(connection.overflowed.wait())
+        try:
+            done, _ = await asyncio.wait({*tasks, overflow}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hub.disconnect(connection)
+            for task in (*tasks, overflow):
+                task.cancel()
+        if overflow in done:
+            with suppress(Exception):  # the client may be gone already
+                await socket.close(code=WS_TRY_AGAIN_LATER, reason="too slow: too many frames waiting")
+
+    return app
+
+
+async def _receive(socket: WebSocket, hub: Hub, connection: Connection) -> None:
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            connection.offer(error_frame("Binary frames are not supported; send JSON text frames"))
+        else:
+            connection.offer(hub.handle(connection, text))
+
+
+async def _send(socket: WebSocket, connection: Connection) -> None:
+    while True:
+        frame = await connection.outbox.get()
+        await socket.send_text(json.dumps(frame))
+
+
+def status_body(run: Run) -> dict[str, Any]:
+    """`GET /train/status/{id}`: the same shape before and after a restart, progress included."""
+    body: dict[str, Any] = {
+        "train_id": run.id,
+        "status": run.status,
+        "progress": run.progress,
+        "details": run.details,
+        "base_model": run.base_model,
+        "dataset_ids": run.dataset_ids,
+        "outcome": run.outcome,
+        "params": run.params,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+    }
+    for optional in ("completed_at", "stopped_at", "result", "error"):
+        value = getattr(run, optional)
+        if value is not None:
+            body[optional] = value
+    return body
+
+
+def environment() -> dict[str, Any]:
+    memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "gpu_name": None,
+        "vram_gb": 0,
+        "cpu_cores": os.cpu_count(),
+        "ram_gb": round(memory_bytes / 1024**3, 1),
+        "ready": True,
+    }

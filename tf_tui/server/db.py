@@ -1,0 +1,142 @@
+"""The reference server's state in SQLite (WAL): training runs and datasets.
+
+Every change is committed at once, so a restart loses nothing that a client was told about.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    base_model TEXT NOT NULL,
+    dataset_ids TEXT NOT NULL,
+    params TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{}',
+    result TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    completed_at TEXT,
+    stopped_at TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_creation ON runs (created_at);
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    filename TEXT,
+    rows INTEGER NOT NULL,
+    has_pii INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+_JSON_COLUMNS = ("dataset_ids", "params", "details", "result")
+
+
+@dataclass
+class Run:
+    id: str
+    base_model: str
+    dataset_ids: list[str]
+    params: dict[str, Any]
+    outcome: str
+    status: str
+    created_at: str
+    progress: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    stopped_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    name: str
+    source: str
+    rows: int
+    has_pii: bool
+    path: str
+    created_at: str
+    filename: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The `/datasets/available` entry, with the deployed backend's field names."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "source": self.source,
+            "rows": self.rows,
+            "pii_masked": False,
+            "has_pii": self.has_pii,
+            "created_at": self.created_at,
+        }
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        # The server uses it from its event loop thread only; the flag lets tests open it from theirs.
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._connection.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def save_run(self, run: Run) -> None:
+        values = dict(vars(run))
+        for column in _JSON_COLUMNS:
+            values[column] = None if values[column] is None else json.dumps(values[column])
+        self._upsert("runs", values)
+
+    def _upsert(self, table: str, values: dict[str, Any]) -> None:
+        columns = ", ".join(values)
+        placeholders = ", ".join(f":{name}" for name in values)
+        self._connection.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({placeholders})", values)
+
+    def runs(self, limit: int | None = None) -> list[Run]:
+        query = "SELECT * FROM runs ORDER BY created_at DESC, rowid DESC"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        return [_run_from(row) for row in self._connection.execute(query)]
+
+    def run(self, run_id: str) -> Run | None:
+        row = self._connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else _run_from(row)
+
+    def count_runs(self, status: str) -> int:
+        return self._connection.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0]
+
+    def save_dataset(self, dataset: Dataset) -> None:
+        self._upsert("datasets", {**vars(dataset), "has_pii": int(dataset.has_pii)})
+
+    def datasets(self) -> list[Dataset]:
+        rows = self._connection.execute("SELECT * FROM datasets ORDER BY created_at, rowid")
+        return [Dataset(**{**dict(row), "has_pii": bool(row["has_pii"])}) for row in rows]
+
+    def dataset(self, dataset_id: str) -> Dataset | None:
+        row = self._connection.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else Dataset(**{**dict(row), "has_pii": bool(row["has_pii"])})
+
+
+def _run_from(row: sqlite3.Row) -> Run:
+    values = dict(row)
+    for column in _JSON_COLUMNS:
+        if values[column] is not None:
+            values[column] = json.loads(values[column])
+    return Run(**values)

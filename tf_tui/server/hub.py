@@ -1,0 +1,82 @@
+"""WebSocket connections, their training subscriptions, and fan-out of frames to them.
+
+Each connection has a bounded queue drained by its own task, so a slow client never holds up a
+broadcast to the others; a client that falls too far behind is disconnected (it reconnects and
+resyncs) rather than letting its backlog grow without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from tf_tui.server.clock import now_iso
+
+SEND_QUEUE_LIMIT = 1000
+
+Frame = dict[str, Any]
+
+
+class Connection:
+    def __init__(self) -> None:
+        self.outbox: asyncio.Queue[Frame] = asyncio.Queue(maxsize=SEND_QUEUE_LIMIT)
+        self.subscriptions: set[str] = set()
+        self.overflowed = asyncio.Event()
+
+    def offer(self, frame: Frame) -> None:
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.connections: set[Connection] = set()
+
+    def connect(self) -> Connection:
+        connection = Connection()
+        self.connections.add(connection)
+        return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+
+    def send_to_subscribers(self, train_id: str, frame: Frame) -> None:
+        for connection in list(self.connections):
+            if train_id in connection.subscriptions:
+                connection.offer(frame)
+
+    def broadcast(self, frame: Frame) -> None:
+        for connection in list(self.connections):
+            connection.offer(frame)
+
+    def handle(self, connection: Connection, text: str) -> Frame:
+        """The reply to one client frame. Bad input gets an `error` frame, never a dropped socket."""
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError as error:
+            return error_frame(f"Invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+        if not isinstance(message, dict):
+            return error_frame(f"Frames must be JSON objects, not {type(message).__name__}")
+
+        kind = message.get("type")
+        if kind == "ping":
+            return {"type": "pong", "timestamp": now_iso()}
+        if kind in ("subscribe_training", "unsubscribe_training"):
+            train_id = message.get("train_id")
+            if not isinstance(train_id, str) or not train_id:
+                return error_frame(f"{kind} needs a train_id string")
+            if kind == "subscribe_training":
+                connection.subscriptions.add(train_id)
+                status = "subscribed"
+            else:
+                connection.subscriptions.discard(train_id)
+                status = "unsubscribed"
+            return {"type": "subscription_confirmed", "train_id": train_id, "status": status}
+        return error_frame(f"Unknown message type: {kind}")
+
+
+def error_frame(message: str) -> Frame:
+    return {"type": "error", "message": message}

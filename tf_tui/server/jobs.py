@@ -1,0 +1,261 @@
+"""Training runs as child processes: queueing, progress, stop, and what subscribers are told.
+
+Each run is one `tf_tui.server.trainer` process. Its JSON lines become the run's state, which is
+saved at once and sent to the run's subscribers as `training_update` frames. At most
+`max_concurrent` processes run; the rest wait, `queued`, in start order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tf_tui.server.catalog import TRAINING_PARAMS
+from tf_tui.server.clock import now_iso
+from tf_tui.server.db import Database, Run
+from tf_tui.server.hub import Hub
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "stopped"})
+STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
+ERROR_TAIL_CHARS = 600
+# One BLAS thread per run: a run uses one core, and its numbers do not depend on the thread count.
+TRAINER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class RunAlreadyEnded(RuntimeError):
+    def __init__(self, run: Run) -> None:
+        super().__init__(f"Training run already ended: {run.status}")
+        self.run = run
+
+
+@dataclass
+class Job:
+    run: Run
+    process: asyncio.subprocess.Process | None = None
+    # Why the process is being ended early: "stopped" by a user, or "failed" because the server stops.
+    ending_as: str | None = None
+    ending_reason: str = ""
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class JobManager:
+    def __init__(self, database: Database, hub: Hub, data_dir: Path, max_concurrent: int) -> None:
+        self._database = database
+        self._hub = hub
+        self._data_dir = data_dir
+        self._max_concurrent = max_concurrent
+        self._jobs: dict[str, Job] = {}  # queued and running, in start order
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def fail_interrupted_runs(self) -> int:
+        """Runs that were in flight when an earlier server process died can never finish."""
+        interrupted = [run for run in self._database.runs() if run.status not in TERMINAL_STATUSES]
+        for run in interrupted:
+            run.error = f"The server stopped while this run was {run.status}; it did not finish"
+            run.status = "failed"
+            run.details = {**run.details, "message": run.error}
+            run.completed_at = now_iso()
+            self._database.save_run(run)
+        return len(interrupted)
+
+    def active_ids(self) -> list[str]:
+        return list(self._jobs)
+
+    def run(self, run_id: str) -> Run | None:
+        job = self._jobs.get(run_id)
+        return job.run if job else self._database.run(run_id)
+
+    def submit(self, run: Run) -> None:
+        job = Job(run)
+        self._jobs[run.id] = job
+        if self._running_count() < self._max_concurrent:
+            self._launch(job)
+        else:
+            run.status = "queued"
+            ahead = len(self._jobs) - 1 - self._running_count()
+            run.details = {
+                "message": f"Queued behind {ahead} other run(s); {self._max_concurrent} may train at once",
+                "queue_position": ahead + 1,
+            }
+            self._save_and_publish(run)
+        self._announce_queue()
+
+    async def stop(self, run_id: str) -> Run:
+        job = self._jobs.get(run_id)
+        if job is None:
+            run = self._database.run(run_id)
+            if run is None:
+                raise RunNotFound(run_id)
+            raise RunAlreadyEnded(run)
+        await self._end_early(job, "stopped", "Stopped by request")
+        return job.run
+
+    async def shutdown(self) -> None:
+        """End every run: the trainers must not outlive the server that reports on them."""
+        await asyncio.gather(
+            *(
+                self._end_early(job, "failed", "The server shut down while this run was in flight")
+                for job in list(self._jobs.values())
+            )
+        )
+
+    def _running_count(self) -> int:
+        return sum(1 for job in self._jobs.values() if job.run.status != "queued")
+
+    def _launch(self, job: Job) -> None:
+        job.run.status = "starting"
+        job.run.started_at = now_iso()
+        job.run.details = {"message": "Starting the training process"}
+        self._save_and_publish(job.run)
+        task = asyncio.create_task(self._execute(job), name=f"training {job.run.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _end_early(self, job: Job, status: str, reason: str) -> None:
+        job.ending_as, job.ending_reason = status, reason
+        if job.run.status == "queued":
+            self._jobs.pop(job.run.id, None)
+            self._finish(job, status, error=reason if status == "failed" else None)
+            self._announce_queue()
+            return
+        if job.process is not None and job.process.returncode is None:
+            job.process.terminate()
+        try:
+            await asyncio.wait_for(asyncio.shield(job.finished.wait()), STOP_GRACE_S)
+        except TimeoutError:
+            if job.process is not None and job.process.returncode is None:
+                job.process.kill()
+            await job.finished.wait()
+
+    async def _execute(self, job: Job) -> None:
+        run = job.run
+        log_path = self._data_dir / "logs" / f"{run.id}.log"
+        final: dict[str, Any] | None = None
+        try:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with log_path.open("wb") as stderr_log:
+                job.process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "tf_tui.server.trainer",
+                    "--run-id",
+                    run.id,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=stderr_log,
+                    env={**os.environ, **TRAINER_ENVIRONMENT},
+                )
+            if job.ending_as is not None:
+                job.process.terminate()
+            assert job.process.stdin is not None and job.process.stdout is not None
+            job.process.stdin.write(json.dumps(self._trainer_spec(run)).encode())
+            job.process.stdin.close()
+            async for line in job.process.stdout:
+                if job.ending_as is not None:
+                    continue  # nothing the trainer says after a stop may reach subscribers
+                message = json.loads(line)
+                if message["status"] in ("completed", "failed"):
+                    final = message
+                else:
+                    run.status, run.progress = message["status"], message["progress"]
+                    run.details = message.get("details", {})
+                    self._save_and_publish(run)
+            returncode = await job.process.wait()
+        except Exception as error:  # whatever breaks, the run must end and say why
+            final = {"status": "failed", "error": f"The training process could not be run: {error}"}
+            returncode = None
+        finally:
+            self._jobs.pop(run.id, None)
+
+        if job.ending_as is not None:
+            self._finish(job, job.ending_as, error=job.ending_reason if job.ending_as == "failed" else None)
+        elif final is not None and final["status"] == "completed":
+            self._finish(job, "completed", result=final["result"])
+        elif final is not None:
+            self._finish(job, "failed", error=final["error"])
+        else:
+            tail = log_path.read_text(errors="replace")[-ERROR_TAIL_CHARS:].strip()
+            self._finish(job, "failed", error=f"The training process exited with code {returncode}: {tail}")
+        self._launch_queued()
+        self._announce_queue()
+
+    def _trainer_spec(self, run: Run) -> dict[str, Any]:
+        paths = []
+        for dataset_id in run.dataset_ids:
+            dataset = self._database.dataset(dataset_id)
+            if dataset is None:
+                raise ValueError(f"dataset {dataset_id} no longer exists")
+            paths.append(dataset.path)
+        return {
+            "run_id": run.id,
+            "model": run.base_model,
+            "dataset_paths": paths,
+            "output_path": str(self._data_dir / "models" / f"{run.id}.npz"),
+            **{name: run.params[name] for name in TRAINING_PARAMS},
+        }
+
+    def _launch_queued(self) -> None:
+        for job in list(self._jobs.values()):
+            if self._running_count() >= self._max_concurrent:
+                return
+            if job.run.status == "queued":
+                self._launch(job)
+
+    def _finish(self, job: Job, status: str, *, result: dict[str, Any] | None = None, error: str | None = None) -> None:
+        run = job.run
+        run.status = status
+        ended_at = now_iso()
+        data: dict[str, Any] = {"status": status}
+        if status == "completed":
+            run.progress, run.result, run.completed_at = 100, result, ended_at
+            run.details = {**run.details, "message": "Training completed", "eta_s": 0}
+            data.update(progress=100, success=True, result=result)
+        elif status == "failed":
+            run.error, run.completed_at = error, ended_at
+            run.details = {**run.details, "message": error}
+            data.update(progress=run.progress, success=False, result={"error": error})
+        else:
+            run.stopped_at = ended_at
+            run.details = {**run.details, "message": job.ending_reason, "eta_s": None}
+            data.update(progress=run.progress, success=False, details=run.details)
+        self._database.save_run(run)
+        self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+        if status == "completed":
+            self._hub.broadcast(
+                {
+                    "type": "talent_event",
+                    "event": "talent_published",
+                    "data": {"talent_id": run.id, "base_model": run.base_model, **(result or {})},
+                    "timestamp": ended_at,
+                }
+            )
+        job.finished.set()
+
+    def _save_and_publish(self, run: Run) -> None:
+        self._database.save_run(run)
+        data = {"progress": run.progress, "status": run.status, "details": run.details}
+        self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+
+    def _announce_queue(self) -> None:
+        running = [run_id for run_id, job in self._jobs.items() if job.run.status != "queued"]
+        queued = [run_id for run_id, job in self._jobs.items() if job.run.status == "queued"]
+        self._hub.broadcast(
+            {
+                "type": "system_update",
+                "data": {"event": "training_queue", "running": running, "queued": queued},
+                "timestamp": now_iso(),
+            }
+        )
+
+
+def _update_frame(train_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "training_update", "train_id": train_id, "timestamp": now_iso(), "data": data}

@@ -1,0 +1,250 @@
+"""One training run, as a child process: a character-level MLP language model trained with numpy.
+
+Run as `python -m tf_tui.server.trainer --run-id ID` with a JSON spec on stdin. It writes one JSON
+object per line on stdout: `{"status", "progress", "details"}` while it works, then a last
+`{"status": "completed", "result": {...}}` or `{"status": "failed", "error": "..."}`. Stopping a run
+is terminating this process. Training is deterministic for a given seed (BLAS runs single-threaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY, ModelSize
+from tf_tui.server.datasets import format_example
+
+REPORT_INTERVAL_S = 0.1  # at most ten progress lines a second, whatever the step rate
+VALIDATION_SHARE = 0.1
+MAX_VALIDATION_WINDOWS = 20_000
+GRADIENT_CLIP = 5.0
+SAMPLE_PROMPT = "### Instruction:\n"
+SAMPLE_LENGTH = 120
+
+_CHAR_INDEX = {char: index for index, char in enumerate(VOCABULARY)}
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    run_id: str
+    model: ModelSize
+    dataset_paths: list[Path]
+    max_steps: int
+    learning_rate: float
+    batch_size: int
+    seed: int
+    output_path: Path
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> TrainingSpec:
+        return cls(
+            run_id=document["run_id"],
+            model=MODEL_SIZES[document["model"]],
+            dataset_paths=[Path(path) for path in document["dataset_paths"]],
+            max_steps=int(document["max_steps"]),
+            learning_rate=float(document["learning_rate"]),
+            batch_size=int(document["batch_size"]),
+            seed=int(document["seed"]),
+            output_path=Path(document["output_path"]),
+        )
+
+
+def emit(status: str, progress: int, **fields: Any) -> None:
+    print(json.dumps({"status": status, "progress": progress, **fields}), flush=True)
+
+
+def encode(text: str) -> np.ndarray:
+    return np.fromiter((_CHAR_INDEX.get(char, 0) for char in text), dtype=np.int32, count=len(text))
+
+
+def load_corpus(paths: list[Path], rng: np.random.Generator) -> str:
+    """Every example of every dataset, in a seeded random order, as one training text."""
+    examples = []
+    for path in paths:
+        with path.open(encoding="utf-8") as lines:
+            examples.extend(json.loads(line) for line in lines if line.strip())
+    order = rng.permutation(len(examples))
+    return "".join(format_example(examples[index]) for index in order)
+
+
+class CharMLP:
+    """Bengio-style MLP: embed the last `context` characters, one tanh layer, softmax over the vocabulary."""
+
+    def __init__(self, size: ModelSize, rng: np.random.Generator) -> None:
+        vocabulary, fan_in = len(VOCABULARY), size.context * size.embedding
+        self.context = size.context
+        self.weights = {
+            "embeddings": rng.normal(0.0, 1.0, (vocabulary, size.embedding)).astype(np.float32),
+            "hidden_w": (rng.normal(0.0, 1.0, (fan_in, size.hidden)) * (5 / 3) / math.sqrt(fan_in)).astype(np.float32),
+            "hidden_b": np.zeros(size.hidden, dtype=np.float32),
+            # A small output layer starts the loss near ln(vocabulary), a fair baseline.
+            "output_w": (rng.normal(0.0, 1.0, (size.hidden, vocabulary)) * 0.01).astype(np.float32),
+            "output_b": np.zeros(vocabulary, dtype=np.float32),
+        }
+
+    def loss_and_gradients(self, windows: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        w = self.weights
+        embedded = w["embeddings"][windows].reshape(len(windows), -1)
+        hidden = np.tanh(embedded @ w["hidden_w"] + w["hidden_b"])
+        logits = hidden @ w["output_w"] + w["output_b"]
+        probabilities = _softmax(logits)
+        rows = np.arange(len(targets))
+        loss = float(-np.log(probabilities[rows, targets] + 1e-9).mean())
+
+        d_logits = probabilities
+        d_logits[rows, targets] -= 1.0
+        d_logits /= len(targets)
+        d_hidden = (d_logits @ w["output_w"].T) * (1.0 - hidden**2)
+        d_embedded = (d_hidden @ w["hidden_w"].T).reshape(*windows.shape, -1)
+        d_embeddings = np.zeros_like(w["embeddings"])
+        np.add.at(d_embeddings, windows, d_embedded)
+        gradients = {
+            "embeddings": d_embeddings,
+            "hidden_w": embedded.T @ d_hidden,
+            "hidden_b": d_hidden.sum(axis=0),
+            "output_w": hidden.T @ d_logits,
+            "output_b": d_logits.sum(axis=0),
+        }
+        return loss, gradients
+
+    def loss(self, windows: np.ndarray, targets: np.ndarray) -> float:
+        w = self.weights
+        embedded = w["embeddings"][windows].reshape(len(windows), -1)
+        logits = np.tanh(embedded @ w["hidden_w"] + w["hidden_b"]) @ w["output_w"] + w["output_b"]
+        probabilities = _softmax(logits)
+        return float(-np.log(probabilities[np.arange(len(targets)), targets] + 1e-9).mean())
+
+    def sample(self, prompt: str, length: int, rng: np.random.Generator) -> str:
+        codes = list(encode(prompt.rjust(self.context, "\n")))
+        for _ in range(length):
+            window = np.array([codes[-self.context :]])
+            w = self.weights
+            hidden = np.tanh(w["embeddings"][window].reshape(1, -1) @ w["hidden_w"] + w["hidden_b"])
+            probabilities = _softmax(hidden @ w["output_w"] + w["output_b"])[0].astype(np.float64)
+            codes.append(int(rng.choice(len(probabilities), p=probabilities / probabilities.sum())))
+        return "".join(VOCABULARY[code] for code in codes[-length:])
+
+
+class Adam:
+    def __init__(self, weights: dict[str, np.ndarray], learning_rate: float) -> None:
+        self.learning_rate = learning_rate
+        self.steps = 0
+        self.first = {name: np.zeros_like(value) for name, value in weights.items()}
+        self.second = {name: np.zeros_like(value) for name, value in weights.items()}
+
+    def apply(self, weights: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
+        self.steps += 1
+        norm = math.sqrt(sum(float((gradient**2).sum()) for gradient in gradients.values()))
+        scale = min(1.0, GRADIENT_CLIP / (norm + 1e-12))
+        correction = math.sqrt(1 - 0.999**self.steps) / (1 - 0.9**self.steps)
+        for name, gradient in gradients.items():
+            gradient = gradient * scale
+            self.first[name] = 0.9 * self.first[name] + 0.1 * gradient
+            self.second[name] = 0.999 * self.second[name] + 0.001 * gradient**2
+            weights[name] -= self.learning_rate * correction * self.first[name] / (np.sqrt(self.second[name]) + 1e-8)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _windows(codes: np.ndarray, positions: np.ndarray, context: int) -> np.ndarray:
+    return codes[positions[:, None] + np.arange(-context, 0)]
+
+
+def train(spec: TrainingSpec) -> dict[str, Any]:
+    began = time.monotonic()
+    rng = np.random.default_rng(spec.seed)
+    context = spec.model.context
+
+    emit("preprocessing", 0, details={"message": f"Reading {len(spec.dataset_paths)} dataset(s)"})
+    text = load_corpus(spec.dataset_paths, rng)
+    codes = np.concatenate([encode("\n" * context), encode(text)])
+    positions = np.arange(context, len(codes))
+    split = len(positions) - max(1, int(len(positions) * VALIDATION_SHARE))
+    train_positions, validation_positions = positions[:split], positions[split:][:MAX_VALIDATION_WINDOWS]
+    if len(train_positions) < spec.batch_size:
+        raise ValueError(f"the datasets hold {len(text)} characters, too few to train on")
+    emit(
+        "preprocessing",
+        0,
+        details={
+            "message": f"Encoded {len(text):,} characters into {len(train_positions):,} training windows",
+            "total_steps": spec.max_steps,
+        },
+    )
+
+    model = CharMLP(spec.model, rng)
+    optimiser = Adam(model.weights, spec.learning_rate)
+    smoothed_loss: float | None = None
+    training_began = time.monotonic()
+    last_report = -math.inf
+    last_percent = -1
+    for step in range(1, spec.max_steps + 1):
+        batch = train_positions[rng.integers(0, len(train_positions), spec.batch_size)]
+        loss, gradients = model.loss_and_gradients(_windows(codes, batch, context), codes[batch])
+        optimiser.apply(model.weights, gradients)
+        smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
+
+        percent = step * 100 // spec.max_steps
+        now = time.monotonic()
+        if step == spec.max_steps or (percent != last_percent and now - last_report >= REPORT_INTERVAL_S):
+            last_report, last_percent = now, percent
+            elapsed = now - training_began
+            steps_per_s = step / elapsed if elapsed > 0 else 0.0
+            emit(
+                "training",
+                percent,
+                details={
+                    "message": f"Training step {step}/{spec.max_steps}",
+                    "step": step,
+                    "total_steps": spec.max_steps,
+                    "epoch": step * spec.batch_size // len(train_positions) + 1,
+                    "loss": round(smoothed_loss, 4),
+                    "samples_per_s": round(steps_per_s * spec.batch_size, 1),
+                    "eta_s": round((spec.max_steps - step) / steps_per_s, 1) if steps_per_s else None,
+                },
+            )
+
+    emit("evaluating", 100, details={"message": f"Evaluating on {len(validation_positions):,} held-out windows"})
+    validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
+    spec.output_path.parent.mkdir(parents=True, exist_ok=True)
+    with spec.output_path.open("wb") as weights_file:
+        np.savez(weights_file, context=np.array(context), vocabulary=np.array(VOCABULARY), **model.weights)
+    return {
+        "model_path": str(spec.output_path),
+        "final_loss": round(validation_loss, 4),
+        "train_loss": round(smoothed_loss or 0.0, 4),
+        "baseline_loss": round(math.log(len(VOCABULARY)), 4),
+        "duration_s": round(time.monotonic() - began, 2),
+        "steps": spec.max_steps,
+        "parameters": spec.model.parameters,
+        "sample": SAMPLE_PROMPT + model.sample(SAMPLE_PROMPT, SAMPLE_LENGTH, rng),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    # The id is only on the command line so that `ps` shows which run a process belongs to.
+    parser.add_argument("--run-id", required=True)
+    parser.parse_args()
+    try:
+        result = train(TrainingSpec.from_json(json.load(sys.stdin)))
+    except Exception as error:  # any failure is reported to the server as the run's error
+        print(json.dumps({"status": "failed", "error": f"{type(error).__name__}: {error}"}), flush=True)
+        return 1
+    print(json.dumps({"status": "completed", "progress": 100, "result": result}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
