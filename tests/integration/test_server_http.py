@@ -120,7 +120,9 @@ async def test_start_rejects_bad_bodies_with_fastapi_detail_lists(http):
         assert isinstance(detail, list)
         assert detail[0]["loc"] == location, (body, detail)
         assert words in detail[0]["msg"], (body, detail)
-    assert (await http.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})).status_code == 422
+    assert (
+        await http.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})
+    ).status_code == 422
 
 
 async def test_start_applies_outcome_defaults_and_explicit_params(http):

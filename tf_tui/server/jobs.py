@@ -75,16 +75,17 @@ class JobManager:
         return job.run if job else self._database.run(run_id)
 
     def submit(self, run: Run) -> None:
+        running = self._running_count()
+        waiting = len(self._jobs) - running
         job = Job(run)
         self._jobs[run.id] = job
-        if self._running_count() < self._max_concurrent:
+        if running < self._max_concurrent:
             self._launch(job)
         else:
             run.status = "queued"
-            ahead = len(self._jobs) - 1 - self._running_count()
             run.details = {
-                "message": f"Queued behind {ahead} other run(s); {self._max_concurrent} may train at once",
-                "queue_position": ahead + 1,
+                "message": f"Queued behind {waiting} other run(s); {self._max_concurrent} may train at once",
+                "queue_position": waiting + 1,
             }
             self._save_and_publish(run)
         self._announce_queue()
@@ -157,8 +158,8 @@ class JobManager:
             if job.ending_as is not None:
                 job.process.terminate()
             assert job.process.stdin is not None and job.process.stdout is not None
-            job.process.stdin.write(json.dumps(self._trainer_spec(run)).encode())
-            job.process.stdin.close()
+            # stdin stays open: the trainer exits when it closes, so it cannot outlive this server.
+            job.process.stdin.write(json.dumps(self._trainer_spec(run)).encode() + b"\n")
             async for line in job.process.stdout:
                 if job.ending_as is not None:
                     continue  # nothing the trainer says after a stop may reach subscribers

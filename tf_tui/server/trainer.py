@@ -1,6 +1,8 @@
 """One training run, as a child process: a character-level MLP language model trained with numpy.
 
-Run as `python -m tf_tui.server.trainer --run-id ID` with a JSON spec on stdin. It writes one JSON
+Run as `python -m tf_tui.server.trainer --run-id ID` with a JSON spec as the first line of stdin. The
+server keeps stdin open for the life of the run: when it closes (the server died, even by SIGKILL), the
+trainer exits rather than train on for nobody. It writes one JSON
 object per line on stdout: `{"status", "progress", "details"}` while it works, then a last
 `{"status": "completed", "result": {...}}` or `{"status": "failed", "error": "..."}`. Stopping a run
 is terminating this process. Training is deterministic for a given seed (BLAS runs single-threaded).
@@ -11,7 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +26,15 @@ import numpy as np
 from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY, ModelSize
 from tf_tui.server.datasets import format_example
 
-REPORT_INTERVAL_S = 0.1  # at most ten progress lines a second, whatever the step rate
+# A progress line whenever the percentage moves, at most ten a second, and at least one a second so
+# that a long run's loss and ETA stay fresh between percentage steps.
+MIN_REPORT_INTERVAL_S = 0.1
+MAX_REPORT_INTERVAL_S = 1.0
 VALIDATION_SHARE = 0.1
+MIN_CORPUS_CHARS = 200
 MAX_VALIDATION_WINDOWS = 20_000
 GRADIENT_CLIP = 5.0
+EXIT_ORPHANED = 3
 SAMPLE_PROMPT = "### Instruction:\n"
 SAMPLE_LENGTH = 120
 
@@ -172,8 +181,8 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     positions = np.arange(context, len(codes))
     split = len(positions) - max(1, int(len(positions) * VALIDATION_SHARE))
     train_positions, validation_positions = positions[:split], positions[split:][:MAX_VALIDATION_WINDOWS]
-    if len(train_positions) < spec.batch_size:
-        raise ValueError(f"the datasets hold {len(text)} characters, too few to train on")
+    if len(text) < MIN_CORPUS_CHARS:
+        raise ValueError(f"the datasets hold {len(text)} characters, too few to train on (at least {MIN_CORPUS_CHARS})")
     emit(
         "preprocessing",
         0,
@@ -197,7 +206,12 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
 
         percent = step * 100 // spec.max_steps
         now = time.monotonic()
-        if step == spec.max_steps or (percent != last_percent and now - last_report >= REPORT_INTERVAL_S):
+        since_report = now - last_report
+        if (
+            step == spec.max_steps
+            or since_report >= MAX_REPORT_INTERVAL_S
+            or (percent != last_percent and since_report >= MIN_REPORT_INTERVAL_S)
+        ):
             last_report, last_percent = now, percent
             elapsed = now - training_began
             steps_per_s = step / elapsed if elapsed > 0 else 0.0
@@ -232,13 +246,20 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     }
 
 
+def _exit_when_stdin_closes() -> None:
+    sys.stdin.read()
+    os._exit(EXIT_ORPHANED)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     # The id is only on the command line so that `ps` shows which run a process belongs to.
     parser.add_argument("--run-id", required=True)
     parser.parse_args()
     try:
-        result = train(TrainingSpec.from_json(json.load(sys.stdin)))
+        spec = TrainingSpec.from_json(json.loads(sys.stdin.readline()))
+        threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
+        result = train(spec)
     except Exception as error:  # any failure is reported to the server as the run's error
         print(json.dumps({"status": "failed", "error": f"{type(error).__name__}: {error}"}), flush=True)
         return 1

@@ -1,0 +1,45 @@
+"""The `tf-tui` command line: entry points, `serve` errors in words, and the local server process."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tf_tui.server.process import ServerProcess, ServerStartError
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tf_tui", *arguments], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_help_lists_the_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "--local" in result.stdout
+
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_cli("serve", "--port", str(busy.getsockname()[1]))
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_rejects_a_bad_concurrency():
+    result = run_cli("serve", "--max-concurrent", "0")
+    assert result.returncode == 2 and "must be 1 or more" in result.stderr
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path):
+    (tmp_path / "talent-factory.db").mkdir()  # the database path is taken by a directory
+    with pytest.raises(ServerStartError, match="exited before it was ready") as failure:
+        ServerProcess(tmp_path).start()
+    assert "unable to open database file" in str(failure.value)
