@@ -1,32 +1,79 @@
-"""The `tf-tui` command: the dashboard by default, and `serve` for the reference server."""
+"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`; `serve`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_path
 
-DEFAULT_URL = "http://localhost:8084"
+from tf_tui.client.api import ApiError
+from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
+
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tf-tui", description="A terminal dashboard for Talent Factory training runs."
+    # Client options are accepted before or after the command; SUPPRESS keeps a subcommand's
+    # parser from overwriting a value given before it with its own default.
+    client = argparse.ArgumentParser(add_help=False)
+    client.add_argument(
+        "--url", default=argparse.SUPPRESS, help=f"backend URL (else TF_TUI_URL, the config file, {DEFAULT_URL})"
     )
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"backend URL (default: {DEFAULT_URL})")
+    client.add_argument(
+        "--token", default=argparse.SUPPRESS, help="bearer token (else TF_TUI_TOKEN or the config file)"
+    )
+    client.add_argument(
+        "--state-file",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where the active runs are remembered (else TF_TUI_STATE_FILE)",
+    )
+    client.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="log file detail")
+
+    parser = argparse.ArgumentParser(
+        prog="tf-tui", parents=[client], description="A terminal dashboard for Talent Factory training runs."
+    )
     parser.add_argument(
         "--local", action="store_true", help="start the reference server on a free local port and use it"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    watch = commands.add_parser(
+        "watch", parents=[client], help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, ...)"
+    )
+    watch.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="default: the remembered active runs")
+    _add_follow_options(watch)
+
+    status = commands.add_parser("status", parents=[client], help="list the runs the server knows, and remembered ones")
+    status.add_argument("--json", action="store_true", help="a JSON list instead of a table")
+
+    start = commands.add_parser("start", parents=[client], help="start a training run")
+    start.add_argument("--model", required=True, help="base model id (see /models/list)")
+    start.add_argument("--dataset", action="append", required=True, help="dataset id; repeat for several")
+    start.add_argument("--outcome", choices=["speed", "balanced", "quality"], default="balanced")
+    start.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="training parameter; repeat for several"
+    )
+    start.add_argument("--watch", action="store_true", help="follow the run as `watch` does")
+    _add_follow_options(start)
+
+    stop = commands.add_parser("stop", parents=[client], help="stop a training run")
+    stop.add_argument("train_id", metavar="TRAIN_ID")
+    stop.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8084, help="port to bind, 0 for any free one (default: 8084)")
+    serve.add_argument("--port", type=int, default=8084, help="port, 0 for any free one (default: 8084)")
     serve.add_argument("--data-dir", type=Path, default=None, help="where runs, datasets and weights are kept")
     serve.add_argument(
         "--token",
@@ -34,18 +81,135 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"require this bearer token on every call but /health (or set {SERVER_TOKEN_VARIABLE})",
     )
     serve.add_argument("--max-concurrent", type=_positive_int, default=2, help="runs that may train at once")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--log-level", default="info", choices=LOG_LEVELS)
     serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def _add_follow_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object per line per change")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds (exit 5)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    if args.local:
-        return _run_local()
-    return _run_app(args.url)
+    try:
+        settings = load_settings(
+            url=getattr(args, "url", None),
+            token=getattr(args, "token", None),
+            state_file=getattr(args, "state_file", None),
+            log_level=getattr(args, "log_level", None),
+        )
+        setup_logging(settings)
+    except (ConfigError, OSError) as error:
+        print(f"tf-tui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command is None:
+        return _run_local(settings) if args.local else _run_app(settings)
+    command = _HEADLESS[args.command]
+    try:
+        return asyncio.run(command(settings, args))
+    except ApiError as error:
+        print(f"tf-tui {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug of ours: the details go to the log, a sentence to the user
+        logging.getLogger(__name__).exception("tf-tui %s failed", args.command)
+        print(f"tf-tui {args.command}: internal error: {error!r} (details in {settings.log_file})", file=sys.stderr)
+        return 1
+
+
+async def _watch(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.commands import follow
+    from tf_tui.headless.output import choose_output
+    from tf_tui.session import Session
+
+    async with Session(settings) as session:
+        train_ids = args.train_ids or session.state.active(settings.state_key)
+        if not train_ids:
+            print(f"tf-tui watch: no run given, and none remembered for {settings.url}", file=sys.stderr)
+            return EXIT_USAGE
+        return await follow(session, train_ids, choose_output(args.json), args.timeout)
+
+
+async def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.commands import show_status
+    from tf_tui.session import Session
+
+    session = Session(settings)
+    try:
+        return await show_status(session, args.json)
+    finally:
+        await session.close()
+
+
+async def _start(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.commands import follow, start_run
+    from tf_tui.headless.output import choose_output
+    from tf_tui.session import Session
+
+    try:
+        params = parse_params(args.param)
+    except ValueError as error:
+        print(f"tf-tui start: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    # The session (and its socket) opens first, so a watched run is subscribed from its first moment.
+    async with Session(settings) as session:
+
+        def follow_run(train_id: str) -> Awaitable[int]:
+            # With --json the reply line is already on stdout; the follow output comes after it.
+            return follow(session, [train_id], choose_output(args.json), args.timeout)
+
+        return await start_run(
+            session,
+            args.model,
+            args.dataset,
+            args.outcome,
+            params,
+            as_json=args.json,
+            follow_with=follow_run if args.watch else None,
+        )
+
+
+async def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.commands import stop_run
+    from tf_tui.session import Session
+
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Stop run {args.train_id}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Not stopped.")
+            return 1
+    session = Session(settings)
+    try:
+        return await stop_run(session, args.train_id)
+    finally:
+        await session.close()
+
+
+_HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "watch": _watch,
+    "status": _status,
+    "start": _start,
+    "stop": _stop,
+}
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs; values are read as JSON when they parse (numbers, true, null), else as text."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise ValueError(f"--param {pair!r} is not KEY=VALUE")
+        try:
+            params[key.strip()] = json.loads(value)
+        except ValueError:
+            params[key.strip()] = value
+    return params
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -55,7 +219,7 @@ def _serve(args: argparse.Namespace) -> int:
         from tf_tui.server.serve import serve
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     data_dir = args.data_dir or user_data_path("tf-tui") / "server"
     settings = ServerSettings(data_dir=data_dir, token=args.token or None, max_concurrent=args.max_concurrent)
     try:
@@ -66,7 +230,9 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_local() -> int:
+def _run_local(settings: Settings) -> int:
+    from dataclasses import replace
+
     from tf_tui.server.process import ServerProcess, ServerStartError
 
     server = ServerProcess(user_data_path("tf-tui") / "local-server")
@@ -76,15 +242,15 @@ def _run_local() -> int:
         print(f"tf-tui --local: {error}", file=sys.stderr)
         return 1
     try:
-        return _run_app(url)
+        return _run_app(replace(settings, url=url, token=None, backend_name=f"local:{server.data_dir}"))
     finally:
         server.stop()
 
 
-def _run_app(url: str) -> int:
+def _run_app(settings: Settings) -> int:
     from tf_tui.ui.app import TfTuiApp
 
-    TfTuiApp(url).run()
+    TfTuiApp(settings.url).run()
     return 0
 
 

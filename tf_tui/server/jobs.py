@@ -168,7 +168,8 @@ class JobManager:
                     final = message
                 else:
                     run.status, run.progress = message["status"], message["progress"]
-                    run.details = message.get("details", {})
+                    # Merged, so that the evaluating phase still shows the last step and loss.
+                    run.details = {**run.details, **message.get("details", {})}
                     self._save_and_publish(run)
             returncode = await job.process.wait()
         except Exception as error:  # whatever breaks, the run must end and say why

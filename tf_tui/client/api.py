@@ -1,0 +1,133 @@
+"""The backend's HTTP API over httpx, with every failure turned into an `ApiError` that says what failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tf_tui.text import printable
+
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+CONNECT_RETRIES = 1  # httpx retries only connection failures, which are safe to repeat
+
+
+class ApiError(Exception):
+    """A failed call, described in words fit to show a user."""
+
+
+class BackendUnreachable(ApiError):
+    pass
+
+
+class NotFound(ApiError):
+    pass
+
+
+class HttpError(ApiError):
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class TalentFactoryApi:
+    def __init__(self, url: str, token: str | None = None, *, trust_env: bool = True) -> None:
+        self.url = url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.AsyncClient(
+            base_url=url,
+            headers=headers,
+            timeout=TIMEOUT,
+            trust_env=trust_env,
+            transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, trust_env=trust_env),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def health(self) -> dict[str, Any]:
+        return await self._json("GET", "/health")
+
+    async def models(self) -> list[dict[str, Any]]:
+        return _list_of_objects((await self._json("GET", "/models/list")).get("models"))
+
+    async def datasets(self) -> list[dict[str, Any]]:
+        return _list_of_objects((await self._json("GET", "/datasets/available")).get("datasets"))
+
+    async def start(
+        self, base_model: str, dataset_ids: list[str], params: dict[str, Any], outcome: str
+    ) -> dict[str, Any]:
+        body = {
+            "base_model": base_model,
+            "dataset_ids": dataset_ids,
+            "params": params,
+            "outcome_preference": outcome,
+        }
+        reply = await self._json("POST", "/train/start", json=body)
+        if not isinstance(reply.get("train_id"), str):
+            raise ApiError("the server accepted the start but gave no train_id")
+        return reply
+
+    async def status(self, train_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"/train/status/{train_id}")
+
+    async def stop(self, train_id: str) -> dict[str, Any]:
+        return await self._json("POST", f"/train/stop/{train_id}")
+
+    async def active(self) -> list[str]:
+        ids = (await self._json("GET", "/train/active")).get("active_trainings")
+        return [ident for ident in ids if isinstance(ident, str)] if isinstance(ids, list) else []
+
+    async def dashboard(self) -> dict[str, Any]:
+        return await self._json("GET", "/dashboard")
+
+    async def _json(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        what = f"{method} {path}"
+        try:
+            response = await self._client.request(method, path, **options)
+        except httpx.TimeoutException:
+            raise BackendUnreachable(f"{what}: {self.url} did not answer in time") from None
+        except httpx.TransportError as error:
+            raise BackendUnreachable(f"{what}: cannot reach {self.url} ({_reason(error)})") from None
+        if response.status_code == 404:
+            raise NotFound(f"{what}: {_detail(response)}")
+        if response.status_code >= 400:
+            raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}", response.status_code)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ApiError(f"{what}: HTTP {response.status_code} with a body that is not JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
+        return body
+
+
+def _detail(response: httpx.Response) -> str:
+    """FastAPI's `detail` (a string, or a 422 list of field errors) in words; else the body's start."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str):
+        return printable(detail, 300)
+    if isinstance(detail, list) and detail:
+        return "; ".join(_field_error(item) for item in detail[:5])
+    body = printable(response.text.strip(), 200)
+    return f"{response.reason_phrase}: {body}" if body else response.reason_phrase
+
+
+def _field_error(item: object) -> str:
+    if not isinstance(item, dict):
+        return printable(item, 200)
+    location = [str(part) for part in item.get("loc", []) if part != "body"]
+    message = printable(item.get("msg", "invalid"), 200)
+    return f"{'.'.join(location)}: {message}" if location else message
+
+
+def _reason(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    return printable(text, 200)
+
+
+def _list_of_objects(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -1,0 +1,212 @@
+"""One WebSocket to the backend: connect, subscribe to every watched run on open, heartbeat, reconnect.
+
+The reconnect schedule is our own: the websockets library resets its backoff after every successful
+connect, so a server that accepts and then drops at once would be hammered. Here the schedule only
+starts again from the beginning after a connection has stayed up for `STABLE_AFTER_S`. A refused
+token (401/403), an untrusted TLS certificate or a malformed URL end the stream with a reason;
+everything else is retried, forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import Enum
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.frames import CloseCode
+
+from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
+from tf_tui.text import printable
+
+OPEN_TIMEOUT_S = 10.0
+# A dead peer (a silent SSH tunnel) is noticed within PING_INTERVAL_S + PING_TIMEOUT_S.
+PING_INTERVAL_S = 15.0
+PING_TIMEOUT_S = 15.0
+MAX_FRAME_BYTES = 1024 * 1024
+STABLE_AFTER_S = 10.0
+
+log = logging.getLogger(__name__)
+
+
+class Phase(Enum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    phase: Phase
+    attempt: int = 0
+    reason: str | None = None
+    retry_at: float | None = None  # time.monotonic() of the next attempt
+
+    def describe(self, now: float | None = None) -> str:
+        """The state in words, as the header and the headless commands show it."""
+        if self.phase is Phase.LIVE:
+            return "live"
+        if self.phase is Phase.CONNECTING:
+            return "connecting" if self.attempt <= 1 else f"connecting (attempt {self.attempt})"
+        if self.phase is Phase.FAILED:
+            return f"failed: {self.reason}"
+        remaining = max(0.0, (self.retry_at or 0.0) - (time.monotonic() if now is None else now))
+        return f"reconnecting in {remaining:.0f} s (attempt {self.attempt + 1})"
+
+
+class Backoff:
+    """About 0.5 s doubling to a 15 s cap, each delay jittered by ±20 % so clients do not align."""
+
+    def __init__(self, initial: float = 0.5, cap: float = 15.0, jitter: float = 0.2) -> None:
+        self.initial, self.cap, self.jitter = initial, cap, jitter
+
+    def delay(self, failures: int, rng: Callable[[], float] = random.random) -> float:
+        base = min(self.cap, self.initial * 2 ** max(0, failures - 1))
+        return min(self.cap, base * (1 - self.jitter + 2 * self.jitter * rng()))
+
+
+class UpdateStream:
+    def __init__(
+        self,
+        ws_url: str,
+        token: str | None,
+        *,
+        on_event: Callable[[Event], None],
+        on_state: Callable[[ConnectionState], None],
+        on_open: Callable[[list[str]], None],
+        use_proxy: bool = True,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._url = ws_url
+        self._headers = {"Authorization": f"Bearer {token}"} if token else None
+        self._on_event = on_event
+        self._on_state = on_state
+        self._on_open = on_open
+        self._use_proxy = use_proxy
+        self._backoff = backoff or Backoff()
+        self._socket: ClientConnection | None = None
+        self.watched: dict[str, None] = {}  # ordered set: subscriptions go out in watch order
+        self.state = ConnectionState(Phase.CONNECTING, attempt=1)
+
+    @property
+    def live(self) -> bool:
+        return self.state.phase is Phase.LIVE
+
+    async def subscribe(self, train_id: str) -> None:
+        """Watch a run: subscribed now if the socket is open, else as soon as it opens. Never dropped."""
+        self.watched[train_id] = None
+        await self._send(subscribe_frame(train_id))
+
+    async def unsubscribe(self, train_id: str) -> None:
+        self.watched.pop(train_id, None)
+        await self._send(unsubscribe_frame(train_id))
+
+    async def run(self) -> None:
+        """Connect and reconnect until cancelled, or until a fatal error (then the state says why)."""
+        failures = 0
+        while True:
+            self._set_state(ConnectionState(Phase.CONNECTING, attempt=failures + 1))
+            opened_at: float | None = None
+            try:
+                async with self._connect() as socket:
+                    opened_at = time.monotonic()
+                    reason = await self._serve(socket)
+            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as error:
+                fatal = fatal_reason(error)
+                if fatal is not None:
+                    log.warning("websocket failed for good: %s", fatal)
+                    self._set_state(ConnectionState(Phase.FAILED, reason=fatal))
+                    return
+                reason = describe_failure(error)
+            finally:
+                self._socket = None
+            if opened_at is not None and time.monotonic() - opened_at >= STABLE_AFTER_S:
+                failures = 0
+            failures += 1
+            delay = self._backoff.delay(failures)
+            log.info("websocket down (%s); retrying in %.1f s", reason, delay)
+            self._set_state(
+                ConnectionState(Phase.RETRYING, attempt=failures, reason=reason, retry_at=time.monotonic() + delay)
+            )
+            await asyncio.sleep(delay)
+
+    def _connect(self) -> connect:
+        return connect(
+            self._url,
+            additional_headers=self._headers,
+            open_timeout=OPEN_TIMEOUT_S,
+            ping_interval=PING_INTERVAL_S,
+            ping_timeout=PING_TIMEOUT_S,
+            max_size=MAX_FRAME_BYTES,
+            proxy=True if self._use_proxy else None,
+        )
+
+    async def _serve(self, socket: ClientConnection) -> str:
+        """Subscribe everything watched, then read frames until the connection ends; returns why it ended."""
+        self._socket = socket
+        subscribed = list(self.watched)
+        for train_id in subscribed:
+            await socket.send(subscribe_frame(train_id))
+        self._set_state(ConnectionState(Phase.LIVE))
+        log.info("websocket connected to %s; subscribed to %d run(s)", self._url, len(subscribed))
+        self._on_open(subscribed)
+        try:
+            async for raw in socket:
+                self._on_event(parse_frame(raw))
+        except ConnectionClosed as error:
+            return describe_failure(error)
+        return describe_failure(ConnectionClosed(socket.close_rcvd, socket.close_sent))
+
+    async def _send(self, text: str) -> None:
+        socket = self._socket
+        if socket is None:
+            return  # the watched set is sent in full when the socket opens
+        with suppress(ConnectionClosed):  # the reconnect resubscribes everything watched
+            await socket.send(text)
+
+    def _set_state(self, state: ConnectionState) -> None:
+        self.state = state
+        self._on_state(state)
+
+
+def fatal_reason(error: BaseException) -> str | None:
+    """Why retrying cannot help, for the errors where it cannot; None for the rest."""
+    if isinstance(error, InvalidStatus) and error.response.status_code in (401, 403):
+        code = error.response.status_code
+        return f"the server refused the WebSocket (HTTP {code}): check the token"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate is not trusted ({error.verify_message})"
+    if isinstance(error, InvalidURI):
+        return f"bad WebSocket URL: {error}"
+    return None
+
+
+def describe_failure(error: BaseException) -> str:
+    """Why the socket is down, in words."""
+    if isinstance(error, ConnectionClosed):
+        close = error.rcvd or error.sent
+        if close is None:
+            return "the connection dropped (no close frame)"
+        if close.code == CloseCode.MESSAGE_TOO_BIG:
+            return f"a frame was over the {MAX_FRAME_BYTES // 1024} KiB limit"
+        if error.rcvd is None:
+            return f"closed after a protocol problem (code {close.code})"
+        reason = f": {printable(close.reason, 100)}" if close.reason else ""
+        return f"the server closed the connection (code {close.code}{reason})"
+    if isinstance(error, InvalidStatus):
+        return f"the WebSocket handshake got HTTP {error.response.status_code}"
+    if isinstance(error, TimeoutError):
+        return "the connection timed out"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, OSError):
+        return printable(error.strerror or str(error) or type(error).__name__, 200)
+    return printable(str(error) or type(error).__name__, 200)

@@ -1,0 +1,31 @@
+"""What the session did, in words and in order: the terminal's browser console. Bounded."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from tf_tui.text import printable
+
+EVENT_LOG_LENGTH = 500
+log = logging.getLogger("tf_tui.events")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    at: float
+    text: str
+    level: int = logging.INFO
+
+
+class EventLog:
+    def __init__(self, length: int = EVENT_LOG_LENGTH) -> None:
+        self.entries: deque[LogEntry] = deque(maxlen=length)
+
+    def add(self, text: str, level: int = logging.INFO) -> LogEntry:
+        entry = LogEntry(time.time(), printable(text), level)
+        self.entries.append(entry)
+        log.log(level, "%s", entry.text)
+        return entry

@@ -1,0 +1,76 @@
+"""How runs read as text: short ids, durations, and the one-line summary. Pure; server text is cleaned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tf_tui.store import RunState
+from tf_tui.text import printable
+
+SHORT_ID_LENGTH = 8  # as git and docker shorten theirs
+
+
+def short_id(train_id: str) -> str:
+    return printable(train_id[:SHORT_ID_LENGTH])
+
+
+def duration(seconds: float | None) -> str:
+    """`42s`, `3m05s`, `2h10m`; empty when not known."""
+    if seconds is None or seconds < 0:
+        return ""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def progress_text(run: RunState) -> str:
+    return "?%" if run.progress is None else f"{run.progress}%"
+
+
+def step_text(run: RunState) -> str:
+    step, total = run.details.get("step"), run.details.get("total_steps")
+    if isinstance(step, int) and isinstance(total, int):
+        return f"step {step}/{total}"
+    return ""
+
+
+def loss_text(run: RunState) -> str:
+    loss = number(run.details.get("loss"))
+    return "" if loss is None else f"loss {loss:.4f}"
+
+
+def eta_text(run: RunState) -> str:
+    eta = number(run.details.get("eta_s"))
+    return "" if run.ended or eta is None else f"eta {duration(eta)}"
+
+
+def message_text(run: RunState, limit: int = 120) -> str:
+    """The error of a failed run, the result of a completed one, else the latest details message."""
+    if run.error:
+        return printable(run.error, limit)
+    if run.ended:
+        return result_text(run.result or {})
+    message = run.details.get("message")
+    return printable(message, limit) if message else ""
+
+
+def result_text(result: dict[str, Any]) -> str:
+    loss, seconds = number(result.get("final_loss")), number(result.get("duration_s"))
+    parts = ([f"final loss {loss:.4f}"] if loss is not None else []) + ([f"in {duration(seconds)}"] if seconds else [])
+    return " ".join(parts)
+
+
+def summary(run: RunState) -> str:
+    """`training 37% step 370/1000 loss 1.2345 eta 12s - Training step 370/1000`."""
+    status = printable(run.status or "unknown", 60)
+    parts = [status, progress_text(run), step_text(run), loss_text(run), eta_text(run)]
+    text = " ".join(part for part in parts if part)
+    message = message_text(run)
+    return f"{text} - {message}" if message and message != status else text

@@ -1,0 +1,133 @@
+"""How `watch` shows runs: a rich progress bar per run on a terminal, else plain lines or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.text import Text
+
+from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.format import eta_text, message_text, short_id, summary
+from tf_tui.store import RunState
+from tf_tui.text import printable
+
+
+class WatchOutput(Protocol):
+    def show(self, run: RunState) -> None: ...
+    def connection(self, state: ConnectionState) -> None: ...
+    def close(self) -> None: ...
+
+
+def choose_output(as_json: bool, stream: TextIO | None = None) -> WatchOutput:
+    stream = stream or sys.stdout
+    if as_json:
+        return JsonLines(stream)
+    if stream.isatty():
+        return ProgressBars(Console(file=stream))
+    return PlainLines(stream)
+
+
+class ConnectionReport:
+    """Connection trouble goes to stderr, once per change, never as an exit; "live" only after trouble."""
+
+    def __init__(self) -> None:
+        self._last: Phase | None = None
+        self._troubled = False
+
+    def connection(self, state: ConnectionState) -> None:
+        previous, self._last = self._last, state.phase
+        if state.phase is previous:
+            return
+        if state.phase in (Phase.RETRYING, Phase.FAILED):
+            self._troubled = True
+        elif state.phase is Phase.LIVE and self._troubled:
+            self._troubled = False
+        else:
+            return
+        detail = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
+        print(f"tf-tui: websocket {state.describe()}{detail}", file=sys.stderr, flush=True)
+
+
+def _record(run: RunState) -> dict[str, object]:
+    record: dict[str, object] = {
+        "train_id": run.train_id,
+        "status": run.status,
+        "progress": run.progress,
+        "source": run.last_source.value if run.last_source else None,
+        "details": run.details,
+        "received_at": datetime.fromtimestamp(run.updated_at or 0, UTC).isoformat(timespec="milliseconds"),
+        "kind": run.kind.value,
+    }
+    if run.result is not None:
+        record["result"] = run.result
+    if run.error is not None:
+        record["error"] = run.error
+    if run.missing:
+        record["missing"] = True
+    return record
+
+
+class JsonLines(ConnectionReport):
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._out = stream
+
+    def show(self, run: RunState) -> None:
+        # json.dumps escapes every control character, so server text cannot reach the terminal raw.
+        print(json.dumps(_record(run)), file=self._out, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class PlainLines(ConnectionReport):
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._out = stream
+
+    def show(self, run: RunState) -> None:
+        when = datetime.fromtimestamp(run.updated_at or 0).strftime("%H:%M:%S")
+        state = "not found on the server" if run.missing else summary(run)
+        source = f" [{run.last_source.value}]" if run.last_source else ""
+        print(f"{when} {short_id(run.train_id)} {state}{source}", file=self._out, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class ProgressBars(ConnectionReport):
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self._console = console
+        self._progress = Progress(
+            # markup=False everywhere: ids, statuses and messages come from the server.
+            TextColumn("{task.fields[label]}", markup=False),
+            BarColumn(),
+            TextColumn("{task.fields[percent]}", markup=False),
+            TextColumn("{task.fields[info]}", markup=False),
+            console=console,
+            auto_refresh=True,
+            refresh_per_second=4,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        self._progress.start()
+
+    def show(self, run: RunState) -> None:
+        label = f"{short_id(run.train_id)} {printable(run.status or 'waiting', 24):<14}"
+        info = " ".join(part for part in (eta_text(run), message_text(run, 60)) if part)
+        if run.missing:
+            info = "not found on the server"
+        fields = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
+        if run.train_id not in self._tasks:
+            self._tasks[run.train_id] = self._progress.add_task("", total=100, **fields)
+        self._progress.update(self._tasks[run.train_id], completed=run.progress or 0, **fields)
+        if run.ended or run.missing:
+            self._progress.console.print(Text(f"{short_id(run.train_id)} {summary(run)}"))
+
+    def close(self) -> None:
+        self._progress.stop()

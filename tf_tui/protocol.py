@@ -1,0 +1,197 @@
+"""The Talent Factory wire shapes, turned into typed events. Pure, and it never raises on bad input.
+
+Any WebSocket frame or status body, however odd (see the backend contract's quirks: free-text
+statuses, completion without `details`, status bodies without progress after a restart), becomes
+either a typed event or an `Ignored` that says why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "stopped"})
+ACTIVE_STATUSES = frozenset(
+    {
+        "queued",
+        "pending",
+        "starting",
+        "initializing",
+        "validating",
+        "preprocessing",
+        "training",
+        "optimizing",
+        "evaluating",
+        "finalizing",
+        "running",
+    }
+)
+
+
+class StatusKind(Enum):
+    ACTIVE = "active"
+    TERMINAL = "terminal"
+    UNKNOWN = "unknown"  # free text such as "Loading model and tokenizer": kept, and taken as not ended
+
+
+def classify_status(status: str | None) -> StatusKind:
+    if status is None:
+        return StatusKind.UNKNOWN
+    normalised = status.strip().lower()
+    if normalised in TERMINAL_STATUSES:
+        return StatusKind.TERMINAL
+    if normalised in ACTIVE_STATUSES:
+        return StatusKind.ACTIVE
+    return StatusKind.UNKNOWN
+
+
+def is_terminal(status: str | None) -> bool:
+    return classify_status(status) is StatusKind.TERMINAL
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """What one source said about one run: a WebSocket frame, a poll, or a resync read."""
+
+    train_id: str
+    status: str | None
+    progress: int | None
+    details: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    timestamp: str | None = None  # the server's, as it sent it: naive local, zoned, or SQLite text
+    extra: dict[str, Any] = field(default_factory=dict)  # any other fields of a status body
+
+
+@dataclass(frozen=True)
+class SubscriptionConfirmed:
+    train_id: str
+    status: str  # "subscribed" or "unsubscribed"
+
+
+@dataclass(frozen=True)
+class Pong:
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
+class ServerError:
+    message: str
+
+
+@dataclass(frozen=True)
+class SystemUpdate:
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TalentEvent:
+    event: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+Event = RunUpdate | SubscriptionConfirmed | Pong | ServerError | SystemUpdate | TalentEvent | Ignored
+
+
+def parse_frame(raw: str | bytes) -> Event:
+    """One WebSocket frame from the server."""
+    if isinstance(raw, bytes):
+        return Ignored(f"binary frame of {len(raw)} bytes")
+    try:
+        message = json.loads(raw)
+    except ValueError as error:
+        return Ignored(f"not JSON ({error})")
+    if not isinstance(message, dict):
+        return Ignored(f"a JSON {type(message).__name__}, not an object")
+
+    kind = message.get("type")
+    if kind == "training_update":
+        return _training_update(message)
+    if kind == "subscription_confirmed":
+        train_id, status = message.get("train_id"), message.get("status")
+        if not isinstance(train_id, str) or not isinstance(status, str):
+            return Ignored("subscription_confirmed without a train_id or status")
+        return SubscriptionConfirmed(train_id, status)
+    if kind == "pong":
+        return Pong(_text_or_none(message.get("timestamp")))
+    if kind == "error":
+        return ServerError(str(message.get("message", "")))
+    if kind == "system_update":
+        return SystemUpdate(_object(message.get("data")))
+    if kind == "talent_event":
+        return TalentEvent(str(message.get("event", "")), _object(message.get("data")))
+    return Ignored(f"unknown frame type {kind!r}")
+
+
+def parse_status(train_id: str, body: object) -> RunUpdate | Ignored:
+    """A `GET /train/status/{id}` body, in any of the shapes the backends give."""
+    if not isinstance(body, dict):
+        return Ignored(f"status body is a {type(body).__name__}, not an object")
+    status = _text_or_none(body.get("status"))
+    if status is None:
+        return Ignored("status body without a status")
+    known = {"status", "progress", "details", "result", "error"}
+    return RunUpdate(
+        train_id=train_id,
+        status=status,
+        progress=_progress(body.get("progress")),
+        details=_object(body.get("details")),
+        result=_object(body["result"]) if isinstance(body.get("result"), dict) else None,
+        error=_text_or_none(body.get("error")),
+        timestamp=_text_or_none(body.get("completed_at") or body.get("stopped_at") or body.get("started_at")),
+        extra={key: value for key, value in body.items() if key not in known},
+    )
+
+
+def subscribe_frame(train_id: str) -> str:
+    return json.dumps({"type": "subscribe_training", "train_id": train_id})
+
+
+def unsubscribe_frame(train_id: str) -> str:
+    return json.dumps({"type": "unsubscribe_training", "train_id": train_id})
+
+
+def _training_update(message: dict[str, Any]) -> RunUpdate | Ignored:
+    train_id = message.get("train_id")
+    data = message.get("data")
+    if not isinstance(train_id, str) or not train_id:
+        return Ignored("training_update without a train_id")
+    if not isinstance(data, dict):
+        return Ignored(f"training_update for {train_id} without a data object")
+    result = data.get("result") if isinstance(data.get("result"), dict) else None
+    error = _text_or_none(data.get("error")) or (_text_or_none(result.get("error")) if result else None)
+    return RunUpdate(
+        train_id=train_id,
+        status=_text_or_none(data.get("status")),
+        progress=_progress(data.get("progress")),
+        details=_object(data.get("details")),
+        result=result,
+        error=error if data.get("success") is not True else None,
+        timestamp=_text_or_none(message.get("timestamp")),
+    )
+
+
+def _progress(value: object) -> int | None:
+    """Progress as an integer percentage in 0..100; anything else is "not known"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value:  # NaN
+        return None
+    return max(0, min(100, int(value)))
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,291 @@
+"""Session: the one implementation of subscribe, reconnect, resync, poll and persist. No Textual here.
+
+The dashboard and the headless commands both drive a Session. It owns the HTTP API client, the
+update stream, the fallback poll loop, the run store and the state file:
+
+    stream frame ─▶ protocol.parse_frame ─▶ RunStore.apply ─▶ on_change() ─▶ the view redraws
+    status read  ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
+
+Runs are watched (subscribed, resynced, polled when silent, persisted) until they end or the
+server answers 404 for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
+from tf_tui.client.poller import TICK_S, due_for_poll
+from tf_tui.client.stream import ConnectionState, Phase, UpdateStream
+from tf_tui.config import Settings
+from tf_tui.eventlog import EventLog
+from tf_tui.protocol import (
+    Event,
+    Ignored,
+    Pong,
+    RunUpdate,
+    ServerError,
+    SubscriptionConfirmed,
+    SystemUpdate,
+    TalentEvent,
+    parse_status,
+)
+from tf_tui.state import StateFile
+from tf_tui.store import RunStore, Source
+from tf_tui.text import printable
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class StopOutcome:
+    train_id: str
+    stopped: bool  # the server confirmed the stop
+    message: str
+
+
+class Session:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = RunStore()
+        self.events = EventLog()
+        self.counters: Counter[str] = Counter()
+        self.state = StateFile(settings.state_file)
+        # Proxies from the environment never apply to a backend on this machine.
+        local = (urlsplit(settings.url).hostname or "") in LOOPBACK_HOSTS or settings.url.startswith("http://127.")
+        self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local)
+        self.stream = UpdateStream(
+            settings.ws_url,
+            settings.token,
+            on_event=self._on_event,
+            on_state=self._on_connection,
+            on_open=self._on_open,
+            use_proxy=not local,
+        )
+        self.on_change: Callable[[], None] = lambda: None
+        self._reading: set[str] = set()  # runs whose status read is in flight
+        self._last_polled: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+    @property
+    def state_key(self) -> str:
+        return self.settings.state_key
+
+    @property
+    def connection(self) -> ConnectionState:
+        return self.stream.state
+
+    @property
+    def watched(self) -> list[str]:
+        return list(self.stream.watched)
+
+    async def __aenter__(self) -> Session:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def open(self, *, restore: bool = True) -> None:
+        """Connect, and (by default) watch the runs the state file remembers for this backend."""
+        if self.state.problem:
+            self.events.add(self.state.problem, logging.WARNING)
+        self._spawn(self.stream.run(), "stream")
+        self._spawn(self._poll_loop(), "poll loop")
+        remembered = self.state.active(self.state_key)
+        if restore and remembered:
+            self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}")
+            await self.watch(remembered)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.api.aclose()
+
+    async def watch(self, train_ids: Iterable[str]) -> None:
+        """Follow runs: persist, subscribe (now, or when the socket opens), and read each one's status."""
+        new = [train_id for train_id in dict.fromkeys(train_ids) if train_id not in self.stream.watched]
+        for train_id in new:
+            self.store.get(train_id)
+            self.state.add(self.state_key, train_id)
+            self._last_polled[train_id] = self.clock()  # the resync below is its first read
+            self.events.add(f"subscribing to {train_id}")
+            await self.stream.subscribe(train_id)
+        if new:
+            self._spawn(self.resync(new), "resync")
+            self.on_change()
+
+    async def unwatch(self, train_id: str) -> None:
+        if train_id in self.stream.watched:
+            self.events.add(f"unsubscribing from {train_id}")
+            await self.stream.unsubscribe(train_id)
+        self.state.remove(self.state_key, train_id)
+
+    async def start(
+        self, base_model: str, dataset_ids: list[str], *, params: dict[str, Any], outcome: str = "balanced"
+    ) -> dict[str, Any]:
+        """Start a run and watch it at once; its first statuses are read back by the resync."""
+        reply = await self.api.start(base_model, dataset_ids, params, outcome)
+        train_id = reply["train_id"]
+        self.events.add(f"started {train_id} ({base_model} on {', '.join(dataset_ids)})")
+        self.store.describe(train_id, base_model=base_model)
+        await self.watch([train_id])
+        return reply
+
+    async def stop(self, train_id: str) -> StopOutcome:
+        self.events.add(f"asking the server to stop {train_id}")
+        try:
+            reply = await self.api.stop(train_id)
+        except NotFound:
+            return StopOutcome(train_id, False, f"the server does not know run {train_id} or it is not active")
+        except HttpError as error:
+            if error.status_code == 409:  # the reference server: the run had already ended
+                await self._read_status(train_id, Source.RESYNC)
+                status = self.store.get(train_id).status
+                return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
+            return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
+        except ApiError as error:
+            return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")
+        status = reply.get("status") if isinstance(reply.get("status"), str) else "stopped"
+        progress = reply.get("progress") if isinstance(reply.get("progress"), int) else None
+        self._apply(RunUpdate(train_id, status, progress), Source.POLL)
+        return StopOutcome(train_id, True, f"stopped {train_id}")
+
+    async def resync(self, train_ids: Iterable[str] | None = None) -> None:
+        """Read the status of runs (default: every watched one) to learn what the stream missed."""
+        ids = list(self.stream.watched if train_ids is None else train_ids)
+        await asyncio.gather(*(self._read_status(train_id, Source.RESYNC) for train_id in ids))
+
+    async def refresh_listing(self) -> list[str]:
+        """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones."""
+        known = dict.fromkeys(self.stream.watched)
+        for train_id in await self.api.active():
+            known[train_id] = None
+        dashboard = await self.api.dashboard()
+        recent = dashboard.get("recent_runs")
+        for entry in recent if isinstance(recent, list) else []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                continue
+            train_id = entry["id"]
+            known[train_id] = None
+            self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
+            if train_id not in self.stream.watched:
+                self._apply(parse_status(train_id, entry), Source.POLL)
+        return list(known)
+
+    async def _failed_stop(self, train_id: str, error: ApiError) -> str:
+        """The deployed backend answers 500 to a stop, marks the run stopped, and lets it train on.
+
+        So the status read afterwards is shown but not taken as the run's end: the updates that
+        follow are believed instead.
+        """
+        try:
+            reading = parse_status(train_id, await self.api.status(train_id))
+        except ApiError as status_error:
+            now = f"its status could not be read either ({status_error})"
+        else:
+            if isinstance(reading, Ignored):
+                now = f"its status reads oddly ({reading.reason})"
+            else:
+                progress = "" if reading.progress is None else f" at {reading.progress}%"
+                now = f"the server now says {printable(reading.status)!r}{progress}"
+        return (
+            f"the server failed to stop {train_id} ({error}); {now}. This backend can keep training after a "
+            "failed stop, so tf-tui goes on following the run's updates."
+        )
+
+    async def _read_status(self, train_id: str, source: Source) -> None:
+        if train_id in self._reading:
+            return  # never two reads of one run at once; the one in flight will do
+        self._reading.add(train_id)
+        self.counters[f"status_reads.{source.value}"] += 1
+        if source is Source.POLL:
+            self._last_polled[train_id] = self.clock()
+            self.events.add(f"polling the status of {train_id}")
+        try:
+            body = await self.api.status(train_id)
+        except NotFound:
+            self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
+            self.store.mark_missing(train_id, self.clock())
+            await self.unwatch(train_id)
+            self.on_change()
+        except ApiError as error:
+            self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
+        else:
+            self._apply(parse_status(train_id, body), source)
+        finally:
+            self._reading.discard(train_id)
+
+    def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
+        if isinstance(update, Ignored):
+            self.counters["ignored"] += 1
+            self.events.add(f"ignored a {source.value} reading: {update.reason}", logging.WARNING)
+            return
+        changed = self.store.apply(update, source, self.clock())
+        run = self.store.runs[update.train_id]
+        if run.ended and update.train_id in self.stream.watched:
+            self.events.add(f"{update.train_id} ended: {run.status}")
+            self._spawn(self.unwatch(update.train_id), "unwatch")
+        if changed:
+            self.on_change()
+
+    def _on_event(self, event: Event) -> None:
+        self.counters[f"frames.{type(event).__name__}"] += 1
+        if isinstance(event, RunUpdate):
+            progress = "" if event.progress is None else f" {event.progress}%"
+            self.events.add(f"update for {event.train_id}: {event.status}{progress}", logging.DEBUG)
+            self._apply(event, Source.WS)
+        elif isinstance(event, SubscriptionConfirmed):
+            self.events.add(f"subscription confirmed for {event.train_id}: {event.status}")
+        elif isinstance(event, ServerError):
+            self.events.add(f"the server reported an error: {event.message}", logging.WARNING)
+        elif isinstance(event, SystemUpdate | TalentEvent):
+            what = event.event if isinstance(event, TalentEvent) else event.data.get("event", "system update")
+            self.events.add(f"server event: {what}")
+        elif isinstance(event, Ignored):
+            self.events.add(f"ignored a frame: {event.reason}", logging.WARNING)
+        elif not isinstance(event, Pong):
+            self.events.add(f"unhandled event {event!r}", logging.WARNING)
+
+    def _on_connection(self, state: ConnectionState) -> None:
+        level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
+        reason = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
+        self.events.add(f"socket {state.describe()}{reason}", level)
+        self.on_change()
+
+    def _on_open(self, subscribed: list[str]) -> None:
+        if subscribed:
+            self._spawn(self.resync(subscribed), "resync")
+
+    async def _poll_loop(self) -> None:
+        while True:
+            now = self.clock()
+            ongoing = [train_id for train_id in self.stream.watched if not self.store.get(train_id).ended]
+            last_heard = {train_id: self.store.get(train_id).last_heard_at for train_id in ongoing}
+            for train_id in due_for_poll(now, ongoing, last_heard, self._last_polled, self._reading, self.stream.live):
+                self._spawn(self._read_status(train_id, Source.POLL), "poll")
+            await asyncio.sleep(TICK_S)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            self.events.add(f"internal error in {task.get_name()}: {error!r}", logging.ERROR)

@@ -1,0 +1,17 @@
+"""Server text made safe for a terminal: no escape sequences, no control characters."""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences (CSI, OSC up to BEL or ST, and two-character escapes), then any other
+# C0/C1 control character. Newlines and tabs become spaces: a run's message is one line on screen.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object, limit: int | None = None) -> str:
+    cleaned = _CONTROL.sub(lambda match: " " if match.group() in "\t\n\r" else "", _ESCAPE_SEQUENCE.sub("", str(text)))
+    if limit is not None and len(cleaned) > limit:
+        return cleaned[: max(0, limit - 1)] + "…"
+    return cleaned
