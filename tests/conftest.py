@@ -13,7 +13,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from tf_tui.client.stream import Backoff
+from tf_tui.config import Settings
 from tf_tui.server.process import ServerProcess
+from tf_tui.session import Session
 
 DEADLINE_S = 30.0
 # A run that lasts until it is stopped, and one that is over in about a second.
@@ -124,3 +127,49 @@ def trainer_processes(train_id: str) -> list[int]:
         if b"tf_tui.server.trainer" in arguments and train_id.encode() in arguments:
             pids.append(int(cmdline.parent.name))
     return pids
+
+
+# --- the client side -------------------------------------------------------------------------
+
+FAST_BACKOFF = Backoff(initial=0.05, cap=0.3)
+
+
+def client_settings(url: str, directory: Path, token: str | None = None) -> Settings:
+    return Settings(url=url, token=token, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
+
+
+@pytest.fixture
+def make_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
+    """Sessions with a state file under the test's tmp dir and a quick reconnect schedule."""
+
+    def make(url: str, token: str | None = None) -> Session:
+        return Session(client_settings(url, tmp_path, token), backoff=FAST_BACKOFF)
+
+    yield make
+
+
+class RecordingOutput:
+    """A `watch` output that keeps what it was shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[dict[str, Any]] = []
+        self.phases: list[str] = []
+
+    def show(self, run: Any) -> None:
+        self.shown.append(
+            {"train_id": run.train_id, "status": run.status, "progress": run.progress, "source": run.last_source}
+        )
+
+    def connection(self, state: Any) -> None:
+        if not self.phases or self.phases[-1] != state.phase.value:
+            self.phases.append(state.phase.value)
+
+    def close(self) -> None:
+        pass
+
+
+async def until(condition: Callable[[], bool], timeout: float = DEADLINE_S, what: str = "") -> None:
+    async def check() -> bool:
+        return condition()
+
+    await eventually(check, timeout, what)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, due_for_poll
-from tf_tui.client.stream import ConnectionState, Phase, UpdateStream
+from tf_tui.client.stream import Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog
 from tf_tui.protocol import (
@@ -52,7 +52,9 @@ class StopOutcome:
 
 
 class Session:
-    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], float] = time.time, backoff: Backoff | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.store = RunStore()
@@ -69,6 +71,7 @@ class Session:
             on_state=self._on_connection,
             on_open=self._on_open,
             use_proxy=not local,
+            backoff=backoff,
         )
         self.on_change: Callable[[], None] = lambda: None
         self._reading: set[str] = set()  # runs whose status read is in flight

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 
 from tests.conftest import start_run, wait_for_status
 from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY_SIZE
@@ -179,3 +181,24 @@ async def test_env_check(http):
     body = (await http.get("/env/check")).json()
     assert set(body) == {"gpu_name", "vram_gb", "cpu_cores", "ram_gb", "ready"}
     assert body["cpu_cores"] >= 1 and body["ready"] is True
+
+
+async def test_a_declared_oversized_upload_is_refused_before_it_is_read(server):
+    # Only the headers go out: the answer must come without the server waiting for the 11 MB body.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"POST /dataset/ingest-single HTTP/1.1\r\nHost: test\r\n"
+        b"Content-Type: multipart/form-data; boundary=b\r\n" + f"Content-Length: {11 * 1024 * 1024}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    assert status_line.startswith(b"HTTP/1.1 413")
+
+
+def test_the_database_is_in_wal_mode(server):
+    connection = sqlite3.connect(server.data_dir / "talent-factory.db")
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        connection.close()

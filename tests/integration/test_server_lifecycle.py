@@ -66,12 +66,14 @@ async def test_runs_beyond_max_concurrent_wait_in_order(start_server):
             body = (await client.get(f"/train/status/{queued}")).json()
             assert body["status"] == "queued" and body["progress"] == 0
         assert (await client.get(f"/train/status/{third}")).json()["details"]["queue_position"] == 2
+        fourth = await start_run(client)
         active = (await client.get("/train/active")).json()
-        assert active == {"active_trainings": [first, second, third], "count": 3}
+        assert active == {"active_trainings": [first, second, third, fourth], "count": 4}
         assert trainer_processes(second) == []
 
-        # A queued run can be stopped without ever starting.
+        # A queued run can be stopped without ever starting, and those behind it move up.
         assert (await client.post(f"/train/stop/{third}")).json()["status"] == "stopped"
+        assert (await client.get(f"/train/status/{fourth}")).json()["details"]["queue_position"] == 2
         await client.post(f"/train/stop/{first}")
         body = await wait_for_status(client, second, {"completed", "failed"})
         assert body["status"] == "completed"
@@ -144,6 +146,11 @@ async def test_token_guards_every_route_but_health(start_server):
                 reply = await client.request(method, path)
                 assert reply.status_code == 401, (method, path, reply.text)
                 assert reply.headers["www-authenticate"] == "Bearer"
+        # Refused before the body is read: malformed JSON or a big upload gets 401, not 422 or a read.
+        reply = await anonymous.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})
+        assert reply.status_code == 401
+        for path in ("/docs", "/openapi.json"):
+            assert (await anonymous.get(path)).status_code == 401
     for token in (None, "wrong"):
         with pytest.raises(InvalidStatus) as refused:
             async with open_socket(server.url, token=token):
@@ -167,3 +174,14 @@ async def test_a_dead_server_is_a_connection_error(start_server):
     async with api_client(url) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("/health")
+
+
+async def test_a_run_that_cannot_train_fails_with_a_failure_frame(http, server):
+    tiny = (await http.post("/dataset/ingest-single", files={"file": ("short.txt", b"Too short.")})).json()
+    async with open_socket(server.url) as socket:
+        reply = await http.post("/train/start", json={"base_model": "tiny", "dataset_ids": [tiny["dataset_id"]]})
+        train_id = reply.json()["train_id"]
+        await send_json(socket, {"type": "subscribe_training", "train_id": train_id})
+        body = await wait_for_status(http, train_id, {"failed", "completed"})
+    assert body["status"] == "failed" and "too few to train on" in body["error"]
+    assert trainer_processes(train_id) == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, HTTPException, UploadFile, WebSocket
+from fastapi import Depends, FastAPI, File, Form, HTTPException, UploadFile, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tf_tui.server.catalog import MODEL_SIZES, resolve_params
@@ -26,9 +25,9 @@ from tf_tui.server.datasets import BUILTIN_DATASETS, MAX_UPLOAD_BYTES, DatasetEr
 from tf_tui.server.db import Database, Dataset, Run
 from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
+from tf_tui.server.middleware import BearerTokenMiddleware, UploadLimitMiddleware
 
 RECENT_RUNS = 10
-WS_POLICY_VIOLATION = 1008
 WS_TRY_AGAIN_LATER = 1013
 
 
@@ -74,10 +73,18 @@ class Services:
         self.jobs.fail_interrupted_runs()
         for builtin in BUILTIN_DATASETS:
             if self.database.dataset(builtin.id) is None:
-                self.store_dataset(builtin.id, builtin.name, "builtin", None, builtin.examples)
+                self.store_dataset(
+                    builtin.id, builtin.name, "builtin", None, builtin.examples, contains_pii(builtin.examples)
+                )
 
     def store_dataset(
-        self, dataset_id: str, name: str, source: str, filename: str | None, examples: list[Example]
+        self,
+        dataset_id: str,
+        name: str,
+        source: str,
+        filename: str | None,
+        examples: list[Example],
+        has_pii: bool,
     ) -> Dataset:
         path = self.data_dir / "datasets" / f"{dataset_id}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +95,7 @@ class Services:
             source=source,
             filename=filename,
             rows=len(examples),
-            has_pii=contains_pii(examples),
+            has_pii=has_pii,
             path=str(path),
             created_at=now_iso(),
         )
@@ -115,32 +122,25 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
             await services.jobs.shutdown()
             services.database.close()
 
-    def authorized(header: str | None) -> bool:
-        if settings.token is None:
-            return True
-        return header is not None and secrets.compare_digest(header.encode(), f"Bearer {settings.token}".encode())
-
-    async def require_token(authorization: str | None = Header(None)) -> None:
-        if not authorized(authorization):
-            raise HTTPException(401, "Missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
-
     app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan)
-    api = APIRouter(dependencies=[Depends(require_token)])
+    app.add_middleware(UploadLimitMiddleware)
+    if settings.token is not None:
+        app.add_middleware(BearerTokenMiddleware, token=settings.token)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "healthy", "service": "Talent Factory"}
 
-    @api.get("/models/list")
+    @app.get("/models/list")
     async def models() -> dict[str, Any]:
         return {"models": [size.describe() for size in MODEL_SIZES.values()]}
 
-    @api.get("/datasets/available")
+    @app.get("/datasets/available")
     async def datasets(services: Services = Depends(get_services)) -> dict[str, Any]:
         available = [dataset.describe() for dataset in services.database.datasets()]
         return {"datasets": available, "count": len(available)}
 
-    @api.post("/dataset/ingest-single")
+    @app.post("/dataset/ingest-single")
     async def ingest(
         file: UploadFile = File(...),
         name: str | None = Form(None),
@@ -151,10 +151,11 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
             raise HTTPException(413, f"The file is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
         filename = file.filename or "upload"
         try:
-            examples = parse_upload(filename, payload)
+            # Off the event loop: parsing 10 MB must not stall other requests and the progress frames.
+            examples, has_pii = await asyncio.to_thread(_parse_and_screen, filename, payload)
         except DatasetError as error:
             raise HTTPException(422, f"Cannot ingest {filename}: {error}") from None
-        dataset = services.store_dataset(uuid.uuid4().hex, name or filename, "upload", filename, examples)
+        dataset = services.store_dataset(uuid.uuid4().hex, name or filename, "upload", filename, examples, has_pii)
         return {
             "dataset_id": dataset.id,
             "filename": filename,
@@ -164,7 +165,7 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
             "status": "ingested",
         }
 
-    @api.post("/train/start")
+    @app.post("/train/start")
     async def start(request: StartRequest, services: Services = Depends(get_services)) -> dict[str, Any]:
         unknown = [
             {"type": "value_error", "loc": ["body", "dataset_ids", index], "msg": f"unknown dataset {ident!r}"}
@@ -191,29 +192,29 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
             "message": f"Training {model.name} for {params['max_steps']} steps on {len(run.dataset_ids)} dataset(s)",
         }
 
-    @api.get("/train/status/{train_id}")
+    @app.get("/train/status/{train_id}")
     async def status(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
         run = services.jobs.run(train_id)
         if run is None:
             raise HTTPException(404, "Training run not found")
         return status_body(run)
 
-    @api.post("/train/stop/{train_id}")
+    @app.post("/train/stop/{train_id}")
     async def stop(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
         try:
             run = await services.jobs.stop(train_id)
         except RunNotFound:
             raise HTTPException(404, "Training run not found or not active") from None
         except RunAlreadyEnded as ended:
-            raise HTTPException(409, f"Training run already ended: {ended.run.status}") from None
+            raise HTTPException(409, f"Training run already ended: {ended.status}") from None
         return {"train_id": run.id, "status": run.status, "progress": run.progress, "message": "Training stopped"}
 
-    @api.get("/train/active")
+    @app.get("/train/active")
     async def active(services: Services = Depends(get_services)) -> dict[str, Any]:
         ids = services.jobs.active_ids()
         return {"active_trainings": ids, "count": len(ids)}
 
-    @api.get("/dashboard")
+    @app.get("/dashboard")
     async def dashboard(services: Services = Depends(get_services)) -> dict[str, Any]:
         recent = [
             {
@@ -233,17 +234,12 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
             "active_training": len(services.jobs.active_ids()),
         }
 
-    @api.get("/env/check")
+    @app.get("/env/check")
     async def env_check() -> dict[str, Any]:
         return environment()
 
-    app.include_router(api)
-
     @app.websocket("/ws")
     async def websocket(socket: WebSocket) -> None:
-        if not authorized(socket.headers.get("authorization")):
-            await socket.close(code=WS_POLICY_VIOLATION)  # before accept: the handshake gets a 403
-            return
         await socket.accept()
         hub = (await get_services()).hub
         connection = hub.connect()
@@ -281,6 +277,11 @@ async def _send(socket: WebSocket, connection: Connection) -> None:
     while True:
         frame = await connection.outbox.get()
         await socket.send_text(json.dumps(frame))
+
+
+def _parse_and_screen(filename: str, payload: bytes) -> tuple[list[Example], bool]:
+    examples = parse_upload(filename, payload)
+    return examples, contains_pii(examples)
 
 
 def status_body(run: Run) -> dict[str, Any]:

@@ -38,8 +38,9 @@ def format_example(example: Example) -> str:
     return "".join(parts)
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{8,}\d")
+# Bounded repetitions: an unbounded pattern backtracks quadratically on a long run of word characters.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{2,63}")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{8,20}\d")
 
 
 def contains_pii(examples: Iterable[Example]) -> bool:

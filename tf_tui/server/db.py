@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS runs (
     completed_at TEXT,
     stopped_at TEXT
 );
-CREATE INDEX IF NOT EXISTS runs_by_creation ON runs (created_at);
 CREATE TABLE IF NOT EXISTS datasets (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -107,10 +106,15 @@ class Database:
     def _upsert(self, table: str, values: dict[str, Any]) -> None:
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
-        self._connection.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({placeholders})", values)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in values if name != "id")
+        # An upsert, not INSERT OR REPLACE: a replace deletes the row and gives it a new rowid.
+        self._connection.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}", values
+        )
 
     def runs(self, limit: int | None = None) -> list[Run]:
-        query = "SELECT * FROM runs ORDER BY created_at DESC, rowid DESC"
+        # rowid is insertion order, which timestamps are not (clock changes, daylight saving).
+        query = "SELECT * FROM runs ORDER BY rowid DESC"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         return [_run_from(row) for row in self._connection.execute(query)]
@@ -126,7 +130,7 @@ class Database:
         self._upsert("datasets", {**vars(dataset), "has_pii": int(dataset.has_pii)})
 
     def datasets(self) -> list[Dataset]:
-        rows = self._connection.execute("SELECT * FROM datasets ORDER BY created_at, rowid")
+        rows = self._connection.execute("SELECT * FROM datasets ORDER BY rowid")
         return [Dataset(**{**dict(row), "has_pii": bool(row["has_pii"])}) for row in rows]
 
     def dataset(self, dataset_id: str) -> Dataset | None:

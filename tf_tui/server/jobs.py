@@ -32,8 +32,9 @@ class RunNotFound(LookupError):
 
 
 class RunAlreadyEnded(RuntimeError):
-    def __init__(self, run: Run) -> None:
-        super().__init__(f"Training run already ended: {run.status}")
+    def __init__(self, run: Run, status: str | None = None) -> None:
+        self.status = status or run.status
+        super().__init__(f"Training run already ended: {self.status}")
         self.run = run
 
 
@@ -44,6 +45,7 @@ class Job:
     # Why the process is being ended early: "stopped" by a user, or "failed" because the server stops.
     ending_as: str | None = None
     ending_reason: str = ""
+    final: dict[str, Any] | None = None  # the trainer's last line: completed or failed
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -75,19 +77,12 @@ class JobManager:
         return job.run if job else self._database.run(run_id)
 
     def submit(self, run: Run) -> None:
-        running = self._running_count()
-        waiting = len(self._jobs) - running
         job = Job(run)
         self._jobs[run.id] = job
-        if running < self._max_concurrent:
+        if self._running_count() - 1 < self._max_concurrent:  # the new run is not queued yet
             self._launch(job)
         else:
             run.status = "queued"
-            run.details = {
-                "message": f"Queued behind {waiting} other run(s); {self._max_concurrent} may train at once",
-                "queue_position": waiting + 1,
-            }
-            self._save_and_publish(run)
         self._announce_queue()
 
     async def stop(self, run_id: str) -> Run:
@@ -97,7 +92,11 @@ class JobManager:
             if run is None:
                 raise RunNotFound(run_id)
             raise RunAlreadyEnded(run)
+        if job.final is not None:
+            raise RunAlreadyEnded(job.run, str(job.final.get("status")))
         await self._end_early(job, "stopped", "Stopped by request")
+        if job.run.status != "stopped":  # it reached its end while being stopped
+            raise RunAlreadyEnded(job.run, job.run.status)
         return job.run
 
     async def shutdown(self) -> None:
@@ -126,6 +125,7 @@ class JobManager:
         if job.run.status == "queued":
             self._jobs.pop(job.run.id, None)
             self._finish(job, status, error=reason if status == "failed" else None)
+            job.finished.set()
             self._announce_queue()
             return
         if job.process is not None and job.process.returncode is None:
@@ -140,7 +140,7 @@ class JobManager:
     async def _execute(self, job: Job) -> None:
         run = job.run
         log_path = self._data_dir / "logs" / f"{run.id}.log"
-        final: dict[str, Any] | None = None
+        returncode: int | None = None
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with log_path.open("wb") as stderr_log:
@@ -161,34 +161,38 @@ class JobManager:
             # stdin stays open: the trainer exits when it closes, so it cannot outlive this server.
             job.process.stdin.write(json.dumps(self._trainer_spec(run)).encode() + b"\n")
             async for line in job.process.stdout:
-                if job.ending_as is not None:
-                    continue  # nothing the trainer says after a stop may reach subscribers
                 message = json.loads(line)
-                if message["status"] in ("completed", "failed"):
-                    final = message
-                else:
+                if message.get("status") in ("completed", "failed"):
+                    job.final = message  # even after a stop: a run that got to its end did end
+                elif job.ending_as is None:  # nothing the trainer says after a stop may reach subscribers
                     run.status, run.progress = message["status"], message["progress"]
                     # Merged, so that the evaluating phase still shows the last step and loss.
                     run.details = {**run.details, **message.get("details", {})}
                     self._save_and_publish(run)
             returncode = await job.process.wait()
         except Exception as error:  # whatever breaks, the run must end and say why
-            final = {"status": "failed", "error": f"The training process could not be run: {error}"}
-            returncode = None
+            job.final = {"status": "failed", "error": f"The training process could not be run: {error}"}
         finally:
             self._jobs.pop(run.id, None)
+            await _reap(job.process)
+        try:
+            self._conclude(job, returncode, log_path)
+        finally:
+            job.finished.set()
+            self._launch_queued()
+            self._announce_queue()
 
-        if job.ending_as is not None:
+    def _conclude(self, job: Job, returncode: int | None, log_path: Path) -> None:
+        final = job.final or {}
+        if final.get("status") == "completed":
+            self._finish(job, "completed", result=final.get("result") or {})
+        elif job.ending_as is not None:
             self._finish(job, job.ending_as, error=job.ending_reason if job.ending_as == "failed" else None)
-        elif final is not None and final["status"] == "completed":
-            self._finish(job, "completed", result=final["result"])
-        elif final is not None:
-            self._finish(job, "failed", error=final["error"])
+        elif final.get("status") == "failed":
+            self._finish(job, "failed", error=str(final.get("error") or "the trainer failed without saying why"))
         else:
             tail = log_path.read_text(errors="replace")[-ERROR_TAIL_CHARS:].strip()
             self._finish(job, "failed", error=f"The training process exited with code {returncode}: {tail}")
-        self._launch_queued()
-        self._announce_queue()
 
     def _trainer_spec(self, run: Run) -> dict[str, Any]:
         paths = []
@@ -240,7 +244,6 @@ class JobManager:
                     "timestamp": ended_at,
                 }
             )
-        job.finished.set()
 
     def _save_and_publish(self, run: Run) -> None:
         self._database.save_run(run)
@@ -249,11 +252,18 @@ class JobManager:
 
     def _announce_queue(self) -> None:
         running = [run_id for run_id, job in self._jobs.items() if job.run.status != "queued"]
-        queued = [run_id for run_id, job in self._jobs.items() if job.run.status == "queued"]
+        queued = [job.run for job in self._jobs.values() if job.run.status == "queued"]
+        for position, run in enumerate(queued, start=1):
+            if run.details.get("queue_position") != position:
+                run.details = {
+                    "message": f"Queued behind {position - 1} other run(s); {self._max_concurrent} may train at once",
+                    "queue_position": position,
+                }
+                self._save_and_publish(run)
         self._hub.broadcast(
             {
                 "type": "system_update",
-                "data": {"event": "training_queue", "running": running, "queued": queued},
+                "data": {"event": "training_queue", "running": running, "queued": [run.id for run in queued]},
                 "timestamp": now_iso(),
             }
         )
@@ -261,3 +271,14 @@ class JobManager:
 
 def _update_frame(train_id: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "training_update", "train_id": train_id, "timestamp": now_iso(), "data": data}
+
+
+async def _reap(process: asyncio.subprocess.Process | None) -> None:
+    """No trainer outlives its job, whatever ended the job."""
+    if process is None:
+        return
+    if process.returncode is None:
+        process.kill()
+    if process.stdin is not None:
+        process.stdin.close()
+    await process.wait()

@@ -21,8 +21,9 @@ class ServerStartError(RuntimeError):
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, *, token: str | None = None, max_concurrent: int = 2) -> None:
+    def __init__(self, data_dir: Path, *, token: str | None = None, max_concurrent: int = 2, port: int = 0) -> None:
         self.data_dir = data_dir
+        self._requested_port = port
         self.log_path = data_dir / "server.log"
         self._token = token
         self._max_concurrent = max_concurrent
@@ -48,7 +49,7 @@ class ServerProcess:
             environment[TOKEN_VARIABLE] = self._token
         command = [
             sys.executable, "-m", "tf_tui", "serve",
-            "--host", "127.0.0.1", "--port", "0",
+            "--host", "127.0.0.1", "--port", str(self._requested_port),
             "--data-dir", str(self.data_dir),
             "--max-concurrent", str(self._max_concurrent),
             "--ready-fd", str(ready_write),

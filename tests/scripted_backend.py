@@ -1,0 +1,145 @@
+"""A small scripted backend for what the reference server never does: the deployed backend's quirks.
+
+It speaks the contract's shapes over real sockets on 127.0.0.1 (FastAPI on uvicorn, in the test's
+own event loop), but nothing happens by itself: the test pushes each frame and sets each status body,
+so every quirk is reproduced exactly and without timing guesses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.websockets import WebSocketDisconnect
+
+from tf_tui.server.serve import bind_listening_socket
+
+
+class ScriptedBackend:
+    def __init__(self) -> None:
+        self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
+        self.status_reads: list[str] = []
+        self.stop_replies: dict[str, Response] = {}
+        self.received: list[str] = []  # every text frame a client sent, raw
+        self.subscribers: dict[str, set[WebSocket]] = {}
+        self.connections: set[WebSocket] = set()
+        self.connects = 0
+        self.refuse_sockets = False
+        self._changed = asyncio.Condition()
+        self.app = self._build()
+        self.url = ""
+
+    def _build(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/train/start")
+        async def start(body: dict[str, Any]) -> dict[str, Any]:
+            train_id = str(uuid.uuid4())
+            # As the deployed backend does: the first statuses go out before anyone can subscribe.
+            for status, progress in (("starting", 0), ("initializing", 0), ("validating", 20)):
+                await self.push(train_id, {"progress": progress, "status": status, "details": {}})
+            self.status_bodies[train_id] = {"status": "validating", "progress": 20, "started_at": "2026-11-29T01:00:00"}
+            return {"train_id": train_id, "status": "started", "message": "Training started"}
+
+        @app.get("/train/status/{train_id}")
+        async def status(train_id: str) -> Response:
+            self.status_reads.append(train_id)
+            await self._notify()
+            if train_id not in self.status_bodies:
+                return JSONResponse({"detail": "Training run not found"}, status_code=404)
+            return JSONResponse(self.status_bodies[train_id])
+
+        @app.post("/train/stop/{train_id}")
+        async def stop(train_id: str) -> Response:
+            return self.stop_replies.get(train_id) or PlainTextResponse("Internal Server Error", status_code=500)
+
+        @app.get("/train/active")
+        async def active() -> dict[str, Any]:
+            return {"active_trainings": list(self.status_bodies), "count": len(self.status_bodies)}
+
+        @app.get("/dashboard")
+        async def dashboard() -> dict[str, Any]:
+            return {"talent_count": 0, "dataset_count": 0, "recent_runs": [], "active_training": 0}
+
+        @app.websocket("/ws")
+        async def websocket(socket: WebSocket) -> None:
+            if self.refuse_sockets:
+                await socket.close()
+                return
+            await socket.accept()
+            self.connects += 1
+            self.connections.add(socket)
+            await self._notify()
+            try:
+                while True:
+                    text = await socket.receive_text()
+                    self.received.append(text)
+                    await self._answer(socket, text)
+            except (WebSocketDisconnect, RuntimeError):
+                pass
+            finally:
+                self.connections.discard(socket)
+                for sockets in self.subscribers.values():
+                    sockets.discard(socket)
+                await self._notify()
+
+        return app
+
+    async def _answer(self, socket: WebSocket, text: str) -> None:
+        message = json.loads(text)  # the deployed backend drops the connection on bad JSON; so does this
+        if message.get("type") == "subscribe_training":
+            self.subscribers.setdefault(message["train_id"], set()).add(socket)
+            await socket.send_json(
+                {"type": "subscription_confirmed", "train_id": message["train_id"], "status": "subscribed"}
+            )
+        elif message.get("type") == "unsubscribe_training":
+            self.subscribers.get(message["train_id"], set()).discard(socket)
+            await socket.send_json(
+                {"type": "subscription_confirmed", "train_id": message["train_id"], "status": "unsubscribed"}
+            )
+        await self._notify()
+
+    async def push(self, train_id: str, data: dict[str, Any]) -> None:
+        frame = {"type": "training_update", "train_id": train_id, "timestamp": "2026-11-29T01:00:00", "data": data}
+        for socket in list(self.subscribers.get(train_id, ())):
+            await socket.send_json(frame)
+
+    async def push_raw(self, text: str) -> None:
+        for socket in list(self.connections):
+            await socket.send_text(text)
+
+    async def drop_all(self) -> None:
+        for socket in list(self.connections):
+            await socket.close(code=1012)
+
+    async def wait_until(self, condition: Any, timeout: float = 15.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+
+    def subscribed(self, train_id: str) -> bool:
+        return bool(self.subscribers.get(train_id))
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+@asynccontextmanager
+async def running_backend() -> AsyncIterator[ScriptedBackend]:
+    backend = ScriptedBackend()
+    listener = bind_listening_socket("127.0.0.1", 0)
+    backend.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(backend.app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        yield backend
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)

@@ -1,0 +1,57 @@
+"""Checks that run before FastAPI reads a request body: the bearer token, and the upload size limit."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
+
+from tf_tui.server.datasets import MAX_UPLOAD_BYTES
+
+OPEN_PATHS = frozenset({"/health"})
+WS_POLICY_VIOLATION = 1008
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries and part headers around an upload
+
+
+class BearerTokenMiddleware:
+    """Every route but /health needs `Authorization: Bearer TOKEN`: 401 over HTTP, a refused handshake
+    (HTTP 403) on the WebSocket. It answers before any body is read, so an anonymous client cannot make
+    the server read or store anything."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS or self._authorized(scope):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await WebSocketClose(code=WS_POLICY_VIOLATION)(scope, receive, send)
+        else:
+            response = JSONResponse(
+                {"detail": "Missing or wrong bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+
+    def _authorized(self, scope: Scope) -> bool:
+        given = dict(scope["headers"]).get(b"authorization", b"")
+        return secrets.compare_digest(given, self._expected)
+
+
+class UploadLimitMiddleware:
+    """A declared body far over the upload limit is refused (413) before it is read or spooled to disk."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+                limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+                response = JSONResponse({"detail": f"The request is larger than the {limit} MB limit"}, status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
