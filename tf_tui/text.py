@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-# ESC-introduced sequences (CSI, OSC up to BEL or ST, and two-character escapes), then any other
+# ESC-introduced sequences (CSI, OSC up to BEL or ST, two-character escapes) and 8-bit CSI, then any other
 # C0/C1 control character. Newlines and tabs become spaces: a run's message is one line on screen.
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

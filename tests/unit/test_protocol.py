@@ -1,0 +1,132 @@
+"""The wire parser: every shape of the contract, and anything else, without raising."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tf_tui.protocol import (
+    Ignored,
+    Pong,
+    RunUpdate,
+    ServerError,
+    StatusKind,
+    SubscriptionConfirmed,
+    SystemUpdate,
+    TalentEvent,
+    classify_status,
+    parse_frame,
+    parse_status,
+)
+
+
+def frame(**fields) -> str:
+    return json.dumps(fields)
+
+
+def test_progress_update():
+    event = parse_frame(
+        frame(
+            type="training_update",
+            train_id="r1",
+            timestamp="2026-11-29T00:54:54.123",
+            data={"progress": 30, "status": "preprocessing", "details": {"message": "Preprocessing training data"}},
+        )
+    )
+    assert event == RunUpdate(
+        "r1", "preprocessing", 30, {"message": "Preprocessing training data"}, timestamp="2026-11-29T00:54:54.123"
+    )
+
+
+def test_completion_without_details_and_failure_with_error_in_result():
+    done = parse_frame(
+        frame(
+            type="training_update",
+            train_id="r1",
+            data={"progress": 100, "status": "completed", "success": True, "result": {"a": 1}},
+        )
+    )
+    assert isinstance(done, RunUpdate) and done.details == {} and done.result == {"a": 1} and done.error is None
+    failed = parse_frame(
+        frame(
+            type="training_update",
+            train_id="r1",
+            data={"progress": 100, "status": "failed", "success": False, "result": {"error": "CUDA out of memory"}},
+        )
+    )
+    assert isinstance(failed, RunUpdate) and failed.error == "CUDA out of memory"
+
+
+def test_the_other_frame_types():
+    assert parse_frame(
+        frame(type="subscription_confirmed", train_id="r1", status="subscribed")
+    ) == SubscriptionConfirmed("r1", "subscribed")
+    assert parse_frame(frame(type="pong", timestamp="t")) == Pong("t")
+    assert parse_frame(frame(type="error", message="Unknown message type: X")) == ServerError("Unknown message type: X")
+    assert parse_frame(frame(type="system_update", data={"event": "model_download_progress"})) == SystemUpdate(
+        {"event": "model_download_progress"}
+    )
+    assert parse_frame(frame(type="talent_event", event="talent_published", data={"id": 1})) == TalentEvent(
+        "talent_published", {"id": 1}
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"\x00\x01", "binary"),
+        ("{not json", "not JSON"),
+        ("[1, 2]", "JSON list"),
+        ("null", "JSON NoneType"),
+        (frame(type="mystery"), "unknown frame type 'mystery'"),
+        (frame(no_type=1), "unknown frame type None"),
+        (frame(type="training_update", data={}), "without a train_id"),
+        (frame(type="training_update", train_id="r1", data="30%"), "without a data object"),
+        (frame(type="subscription_confirmed", train_id=5), "without a train_id"),
+    ],
+)
+def test_anything_else_is_ignored_with_a_reason(raw, reason):
+    event = parse_frame(raw)
+    assert isinstance(event, Ignored) and reason in event.reason
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [(30, 30), (30.7, 30), (150, 100), (-5, 0), ("30", None), (True, None), (None, None), (float("nan"), None)],
+)
+def test_progress_is_a_percentage_or_unknown(progress, expected):
+    event = parse_frame(frame(type="training_update", train_id="r1", data={"progress": progress, "status": "training"}))
+    assert isinstance(event, RunUpdate) and event.progress == expected
+
+
+def test_status_bodies_in_every_shape():
+    live = parse_status("r1", {"status": "training", "progress": 50, "started_at": "2026-11-29T00:54:54"})
+    assert isinstance(live, RunUpdate) and (live.status, live.progress) == ("training", 50)
+    after_restart = parse_status(
+        "r1", {"status": "pending", "outcome": "balanced", "created_at": "2026-11-29 00:54:54"}
+    )
+    assert isinstance(after_restart, RunUpdate) and after_restart.progress is None
+    assert after_restart.extra == {"outcome": "balanced", "created_at": "2026-11-29 00:54:54"}
+    failed = parse_status("r1", {"status": "failed", "progress": 0, "error": "boom"})
+    assert isinstance(failed, RunUpdate) and failed.error == "boom"
+    assert isinstance(parse_status("r1", ["status"]), Ignored)
+    assert isinstance(parse_status("r1", {"progress": 5}), Ignored)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        ("completed", StatusKind.TERMINAL),
+        ("Failed", StatusKind.TERMINAL),
+        (" stopped ", StatusKind.TERMINAL),
+        ("preprocessing", StatusKind.ACTIVE),
+        ("pending", StatusKind.ACTIVE),
+        ("queued", StatusKind.ACTIVE),
+        ("Loading model and tokenizer", StatusKind.UNKNOWN),
+        ("Training step 10/100", StatusKind.UNKNOWN),
+        (None, StatusKind.UNKNOWN),
+    ],
+)
+def test_free_text_statuses_are_classified(status, kind):
+    assert classify_status(status) is kind

@@ -1,0 +1,106 @@
+"""The merge rules of the run store, one by one."""
+
+from __future__ import annotations
+
+from tf_tui.protocol import RunUpdate
+from tf_tui.store import RunStore, Source
+
+
+def update(status=None, progress=None, **fields) -> RunUpdate:
+    return RunUpdate("r1", status, progress, **fields)
+
+
+def test_updates_merge_and_mark_the_run_changed():
+    store = RunStore()
+    assert store.apply(update("training", 40, details={"step": 4, "loss": 2.0}), Source.WS, 1.0)
+    assert store.take_changed() == {"r1"}
+    assert store.take_changed() == set()
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.details["step"], list(run.losses)) == ("training", 40, 4, [2.0])
+    assert (run.updated_at, run.last_heard_at, run.last_source) == (1.0, 1.0, Source.WS)
+
+
+def test_a_terminal_state_is_final_and_a_second_completion_changes_nothing():
+    store = RunStore()
+    store.apply(update("completed", 100, result={"final_loss": 0.3}), Source.WS, 1.0)
+    store.take_changed()
+    assert not store.apply(update("completed", 100, result={"other": 1}), Source.WS, 2.0)
+    assert not store.apply(update("training", 50), Source.POLL, 3.0)
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.result) == ("completed", 100, {"final_loss": 0.3})
+    assert store.take_changed() == set()
+    assert run.last_heard_at == 3.0
+
+
+def test_completed_means_100_even_when_the_status_endpoint_says_95():
+    store = RunStore()
+    store.apply(update("training", 60), Source.WS, 1.0)
+    store.apply(update("completed", 95), Source.POLL, 2.0)
+    assert store.runs["r1"].progress == 100
+
+
+def test_a_repeat_of_the_end_fills_in_what_was_missing():
+    store = RunStore()
+    store.apply(update("completed", 100), Source.WS, 1.0)
+    assert store.apply(update("completed", 95, result={"final_loss": 0.3}), Source.POLL, 2.0)
+    assert store.runs["r1"].result == {"final_loss": 0.3}
+
+
+def test_a_lagging_poll_moves_nothing_back():
+    store = RunStore()
+    store.apply(update("training", 70), Source.WS, 1.0)
+    assert not store.apply(update("preprocessing", 30), Source.POLL, 2.0)
+    assert (store.runs["r1"].status, store.runs["r1"].progress) == ("training", 70)
+
+
+def test_a_status_without_progress_keeps_the_progress_we_have():
+    store = RunStore()
+    store.apply(update("training", 70), Source.WS, 1.0)
+    store.apply(
+        update("pending", None, extra={"outcome": "balanced", "created_at": "2026-11-29 00:54:54"}), Source.RESYNC, 2.0
+    )
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.created_at) == ("pending", 70, "2026-11-29 00:54:54")
+
+
+def test_a_failed_run_keeps_the_progress_it_reached():
+    store = RunStore()
+    store.apply(update("training", 42), Source.WS, 1.0)
+    store.apply(update("failed", 100, error="CUDA out of memory"), Source.WS, 2.0)
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.error, run.ended) == ("failed", 42, "CUDA out of memory", True)
+
+
+def test_a_run_that_failed_before_we_heard_of_it_takes_the_reported_progress():
+    store = RunStore()
+    store.apply(update("failed", 0, error="Dataset not found"), Source.RESYNC, 1.0)
+    assert (store.runs["r1"].progress, store.runs["r1"].ended) == (0, True)
+
+
+def test_free_text_statuses_are_kept_and_the_timeline_records_changes():
+    store = RunStore()
+    store.apply(update("Loading model and tokenizer", 5), Source.WS, 1.0)
+    store.apply(update("Loading model and tokenizer", 6), Source.WS, 2.0)
+    store.apply(update("Training step 10/100", 10), Source.WS, 3.0)
+    run = store.runs["r1"]
+    assert run.status == "Training step 10/100" and not run.ended
+    assert [(entry.at, entry.status) for entry in run.timeline] == [
+        (1.0, "Loading model and tokenizer"),
+        (3.0, "Training step 10/100"),
+    ]
+
+
+def test_loss_points_are_recorded_once_per_step():
+    store = RunStore()
+    for at, step, loss in [(1.0, 1, 4.5), (2.0, 1, 4.5), (3.0, 2, 3.9), (4.0, 3, float("nan")), (5.0, 4, True)]:
+        store.apply(update("training", step, details={"step": step, "loss": loss}), Source.WS, at)
+    assert list(store.runs["r1"].losses) == [4.5, 3.9]
+
+
+def test_missing_and_listing_facts():
+    store = RunStore()
+    store.mark_missing("r2", 5.0)
+    store.describe("r3", base_model="tiny", created_at="2026-11-29")
+    assert store.runs["r2"].missing and store.runs["r2"].updated_at == 5.0
+    assert store.runs["r3"].base_model == "tiny"
+    assert store.take_changed() == {"r2", "r3"}
