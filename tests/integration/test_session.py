@@ -1,0 +1,149 @@
+"""The streaming core against the real reference server: live updates, outages, restarts, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ENDLESS_PARAMS, RecordingOutput, client_settings, start_run, until
+from tests.proxy import socket_gate
+from tf_tui.client import poller
+from tf_tui.client.stream import Phase
+from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
+from tf_tui.session import Session
+from tf_tui.state import StateFile
+from tf_tui.store import Source
+
+PHASE_ORDER = ["starting", "preprocessing", "training", "evaluating", "completed"]
+SHORT_RUN = {"max_steps": 2500, "batch_size": 32}
+
+
+async def test_a_run_streams_live_in_order_without_polling(server, make_session):
+    output = RecordingOutput()
+    async with make_session(server.url) as session:
+        reply = await session.start("tiny", ["builtin-arithmetic"], params=SHORT_RUN)
+        train_id = reply["train_id"]
+        assert StateFile(session.settings.state_file).active(server.url) == [train_id]
+        assert await follow(session, [train_id], output, timeout=60) == EXIT_COMPLETED
+
+        statuses = [shown["status"] for shown in output.shown]
+        assert [PHASE_ORDER.index(status) for status in statuses] == sorted(PHASE_ORDER.index(s) for s in statuses)
+        progress = [shown["progress"] for shown in output.shown]
+        assert progress == sorted(progress) and progress[-1] == 100
+        assert sum(shown["source"] is Source.WS for shown in output.shown) >= 3
+        assert session.counters["status_reads.poll"] == 0
+        assert session.counters["status_reads.resync"] >= 1
+        run = session.store.runs[train_id]
+        assert run.losses[-1] < run.losses[0]
+        await until(lambda: train_id not in session.watched, what="the ended run is unsubscribed")
+        assert StateFile(session.settings.state_file).active(server.url) == []
+        texts = [entry.text for entry in session.events.entries]
+        assert f"subscription confirmed for {train_id}: subscribed" in texts
+        assert f"unsubscribing from {train_id}" in texts
+
+
+async def test_a_socket_outage_loses_nothing(server, make_session, monkeypatch):
+    monkeypatch.setattr(poller, "DOWN_INTERVAL_S", 0.3)
+    async with socket_gate(server.port) as gate:
+        output = RecordingOutput()
+        async with make_session(gate.url) as session:
+            reply = await session.start("tiny", ["builtin-arithmetic"], params={"max_steps": 6000, "batch_size": 32})
+            train_id = reply["train_id"]
+            await until(lambda: session.store.get(train_id).status == "training", what="training")
+
+            gate.refuse_websockets = True
+            gate.cut_websockets()
+            await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices")
+            await until(lambda: session.counters["status_reads.poll"] >= 2, what="polling while the socket is down")
+            attempts = gate.websocket_attempts
+            gate.refuse_websockets = False
+            code = await follow(session, [train_id], output, timeout=60)
+
+        assert code == EXIT_COMPLETED
+        assert gate.websocket_attempts > attempts
+        assert session.store.runs[train_id].progress == 100
+        assert any(shown["source"] is Source.WS for shown in output.shown)
+
+
+async def test_a_run_started_while_the_socket_is_down_is_subscribed_when_it_opens(server, make_session):
+    async with socket_gate(server.port) as gate:
+        gate.refuse_websockets = True
+        async with make_session(gate.url) as session:
+            await until(lambda: session.connection.phase is Phase.RETRYING, what="the socket is down")
+            reply = await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)
+            train_id = reply["train_id"]
+            assert train_id in session.watched
+            gate.refuse_websockets = False
+            await until(lambda: session.connection.phase is Phase.LIVE, what="the socket opens")
+            await until(lambda: session.counters["frames.RunUpdate"] >= 2, what="updates arrive over the new socket")
+            assert session.store.runs[train_id].last_source is Source.WS
+            outcome = await session.stop(train_id)
+            assert outcome.stopped
+
+
+async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp_path, make_session):
+    data_dir = tmp_path / "restarting"
+    server = start_server(data_dir)
+    port = server.port
+    output = RecordingOutput()
+    async with make_session(server.url) as session:
+        train_id = await start_run(session.api._client, **ENDLESS_PARAMS)
+        await session.watch([train_id])
+        await until(lambda: session.store.get(train_id).status == "training", what="training")
+        server.kill()
+        await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices the death")
+        start_server(data_dir, port=port)
+        code = await follow(session, [train_id], output, timeout=60)
+    assert code == EXIT_FAILED
+    run = session.store.runs[train_id]
+    assert "server stopped while this run was training" in (run.error or "")
+    assert output.phases[-1] in ("live", "retrying")
+
+
+async def test_active_runs_survive_a_client_restart(server, tmp_path):
+    settings = client_settings(server.url, tmp_path)
+    async with Session(settings) as first:
+        reply = await first.start("tiny", ["builtin-units"], params=SHORT_RUN)
+    train_id = reply["train_id"]
+    assert StateFile(settings.state_file).active(server.url) == [train_id]
+
+    async with Session(settings) as second:
+        assert second.watched == [train_id]
+        assert await follow(second, [train_id], RecordingOutput(), timeout=60) == EXIT_COMPLETED
+    assert StateFile(settings.state_file).active(server.url) == []
+
+
+async def test_an_unknown_run_is_forgotten_and_exits_4(server, make_session):
+    async with make_session(server.url) as session:
+        session.state.add(server.url, "no-such-run")
+        assert await follow(session, ["no-such-run"], RecordingOutput(), timeout=30) == EXIT_UNKNOWN_RUN
+        assert session.store.runs["no-such-run"].missing
+    assert session.state.active(server.url) == []
+
+
+async def test_a_network_error_never_forgets_a_run(start_server, make_session):
+    server = start_server()
+    url = server.url
+    server.kill()
+    async with make_session(url) as session:
+        session.state.add(url, "remembered")
+        await session.resync(["remembered"])
+        assert session.state.active(url) == ["remembered"]
+        assert any("status read of remembered failed" in entry.text for entry in session.events.entries)
+
+
+@pytest.mark.parametrize("token", [None, "wrong"])
+async def test_a_refused_token_fails_the_stream_in_words(start_server, make_session, token):
+    server = start_server(token="right")
+    async with make_session(server.url, token=token) as session:
+        await until(lambda: session.connection.phase is Phase.FAILED, what="the stream gives up")
+        assert "check the token" in session.connection.describe()
+        session.state.add(server.url, "x")
+        assert await follow(session, ["x"], RecordingOutput(), timeout=10) == EXIT_USAGE
+
+
+async def test_the_right_token_goes_on_http_and_websocket(start_server, make_session):
+    server = start_server(token="right")
+    async with make_session(server.url, token="right") as session:
+        reply = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
+        assert await follow(session, [reply["train_id"]], RecordingOutput(), timeout=60) == EXIT_COMPLETED
+        assert session.counters["frames.RunUpdate"] > 0

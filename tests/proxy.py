@@ -1,0 +1,76 @@
+"""A TCP proxy on 127.0.0.1 that can cut and refuse WebSocket connections while HTTP goes through:
+an outage of the socket alone, in front of the real reference server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+
+class SocketGate:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.refuse_websockets = False
+        self.websocket_attempts = 0
+        self._websockets: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        self.cut_websockets()
+        if self._server is not None:
+            self._server.close()
+
+    def cut_websockets(self) -> None:
+        """Drop every proxied WebSocket at once, with no close frame, as a dead network does."""
+        for client, upstream in list(self._websockets):
+            client.transport.abort()
+            upstream.transport.abort()
+        self._websockets.clear()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.read(65536)
+        is_websocket = request.startswith(b"GET /ws")
+        if is_websocket:
+            self.websocket_attempts += 1
+            if self.refuse_websockets:
+                writer.transport.abort()
+                return
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        upstream_writer.write(request)
+        pair = (writer, upstream_writer)
+        if is_websocket:
+            self._websockets.add(pair)
+        try:
+            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        finally:
+            self._websockets.discard(pair)
+            for end in pair:
+                end.transport.abort()
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while chunk := await source.read(65536):
+            sink.write(chunk)
+            await sink.drain()
+    sink.transport.abort()  # one side is done: so is the other
+
+
+@contextlib.asynccontextmanager
+async def socket_gate(target_port: int) -> AsyncIterator[SocketGate]:
+    gate = SocketGate(target_port)
+    await gate.start()
+    try:
+        yield gate
+    finally:
+        await gate.close()
