@@ -58,7 +58,13 @@ class ScriptedBackend:
 
         @app.post("/train/stop/{train_id}")
         async def stop(train_id: str) -> Response:
-            return self.stop_replies.get(train_id) or PlainTextResponse("Internal Server Error", status_code=500)
+            if train_id in self.stop_replies:
+                return self.stop_replies[train_id]
+            if train_id not in self.status_bodies:
+                return JSONResponse({"detail": "Training run not found or not active"}, status_code=404)
+            # As the deployed backend does: mark it stopped in memory, fail the reply, train on.
+            self.status_bodies[train_id] = {**self.status_bodies[train_id], "status": "stopped"}
+            return PlainTextResponse("Internal Server Error", status_code=500)
 
         @app.get("/train/active")
         async def active() -> dict[str, Any]:

@@ -159,6 +159,7 @@ class Session:
                 await self._read_status(train_id, Source.RESYNC)
                 status = self.store.get(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
+            self.store.doubt_stop(train_id, self.clock())
             return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
         except ApiError as error:
             return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")

@@ -7,9 +7,11 @@ The rules, because the sources disagree (see the backend contract's quirks):
 - progress never moves backwards, and a poll or resync that reports less progress than we already
   have is older news, so its status text is not taken either (the deployed backend's status endpoint
   says 95 after completion, and has no progress at all after a restart);
-- a failed or stopped run keeps the progress it had reached (the deployed backend reports 100 on
-  failure, and 0 from its status endpoint);
-- free-text statuses are kept as the server wrote them and classified, never rejected.
+- a failed run keeps the progress it had reached (the deployed backend reports 100 on failure, and 0
+  from its status endpoint); a stopped one takes the furthest progress anyone reported;
+- free-text statuses are kept as the server wrote them and classified, never rejected;
+- after a stop the server answered with an error, a `stopped` read over HTTP is not taken as the end
+  for `DOUBTED_STOP_S`: the deployed backend marks the run stopped, answers 500, and trains on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from tf_tui.protocol import RunUpdate, StatusKind, classify_status
 
 LOSS_HISTORY = 300
+DOUBTED_STOP_S = 30.0
 TIMELINE_LENGTH = 100
 
 
@@ -53,6 +56,7 @@ class RunState:
     last_heard_at: float | None = None  # when any source last said anything about the run
     updated_at: float | None = None  # when the run last changed
     missing: bool = False  # the server answered 404 for it
+    failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
     losses: deque[float] = field(default_factory=lambda: deque(maxlen=LOSS_HISTORY))
@@ -101,6 +105,10 @@ class RunStore:
             run.created_at = created_at or run.created_at
             self._changed.add(train_id)
 
+    def doubt_stop(self, train_id: str, at: float) -> None:
+        """The server failed a stop: its `stopped` readings for a while are not to be believed."""
+        self.get(train_id).failed_stop_at = at
+
     def mark_missing(self, train_id: str, at: float) -> None:
         run = self.get(train_id)
         run.last_heard_at = at
@@ -117,6 +125,8 @@ class RunStore:
 def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     if run.ended:
         return _fill_in_end(run, update)
+    if _is_doubted_stop(run, update, source, at):
+        return False
     kind = classify_status(update.status)
     if kind is not StatusKind.TERMINAL and _is_older_news(run, update, source):
         return False
@@ -131,6 +141,8 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
         run.progress = max(run.progress or 0, update.progress)
     elif kind is StatusKind.TERMINAL and run.progress is None:
         run.progress = update.progress
+    elif (update.status or "").strip().lower() == "stopped" and update.progress is not None:
+        run.progress = max(run.progress or 0, update.progress)
     if update.details:
         _record_loss(run, update.details)
         run.details = {**run.details, **update.details}
@@ -152,6 +164,15 @@ def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
         and update.progress is not None
         and run.progress is not None
         and update.progress < run.progress
+    )
+
+
+def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
+    return (
+        source is not Source.WS
+        and run.failed_stop_at is not None
+        and at - run.failed_stop_at < DOUBTED_STOP_S
+        and (update.status or "").strip().lower() == "stopped"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_tui.protocol import RunUpdate
-from tf_tui.store import RunStore, Source
+from tf_tui.store import DOUBTED_STOP_S, RunStore, Source
 
 
 def update(status=None, progress=None, **fields) -> RunUpdate:
@@ -104,3 +104,14 @@ def test_missing_and_listing_facts():
     assert store.runs["r2"].missing and store.runs["r2"].updated_at == 5.0
     assert store.runs["r3"].base_model == "tiny"
     assert store.take_changed() == {"r2", "r3"}
+
+
+def test_a_stopped_reading_after_a_failed_stop_is_doubted_for_a_while():
+    store = RunStore()
+    store.apply(update("training", 50), Source.WS, 1.0)
+    store.doubt_stop("r1", 2.0)
+    assert not store.apply(update("stopped", 50), Source.RESYNC, 3.0)
+    assert store.apply(update("training", 60), Source.WS, 4.0)
+    assert not store.runs["r1"].ended
+    assert store.apply(update("stopped", 60), Source.POLL, 2.0 + DOUBTED_STOP_S)
+    assert store.runs["r1"].ended
