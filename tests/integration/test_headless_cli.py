@@ -1,0 +1,141 @@
+"""`tf-tui watch|status|start|stop` as a user runs them: real processes against the real server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
+
+
+@pytest.fixture
+def cli(tmp_path):
+    def run(*arguments: str, url: str, timeout: float = 90, extra_env: dict | None = None):
+        environment = {
+            "TF_TUI_STATE_FILE": str(tmp_path / "state.json"),
+            "TF_TUI_LOG_FILE": str(tmp_path / "tf-tui.log"),
+            "TF_TUI_CONFIG": str(tmp_path / "no-config.toml"),
+            "PATH": "/usr/bin:/bin",
+            **(extra_env or {}),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "tf_tui", "--url", url, *arguments],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=environment,
+            check=False,
+        )
+
+    return run
+
+
+def assert_no_traceback(result):
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+
+
+def test_start_watch_shows_every_update_and_exits_0(server, cli):
+    result = cli("start", "--model", "tiny", "--dataset", "builtin-arithmetic", "--param", "max_steps=2500",
+                 "--param", "batch_size=32", "--watch", url=server.url)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    train_id = lines[0]
+    assert len(train_id) == 36
+    updates = lines[1:]
+    assert any(" training " in line and "[ws]" in line for line in updates)
+    assert "completed 100%" in updates[-1]
+    assert all(line.split()[1] == train_id[:8] for line in updates)
+    assert_no_traceback(result)
+
+
+def test_json_start_then_watch_the_remembered_run(server, cli):
+    started = cli("start", "--model", "tiny", "--dataset", "builtin-units", "--param", "max_steps=2500",
+                  "--json", url=server.url)  # fmt: skip
+    reply = json.loads(started.stdout)
+    assert reply["status"] == "started"
+    watched = cli("watch", "--json", url=server.url)
+    assert watched.returncode == 0, watched.stderr
+    records = [json.loads(line) for line in watched.stdout.splitlines()]
+    assert {record["train_id"] for record in records} == {reply["train_id"]}
+    for record in records:
+        assert {"train_id", "status", "progress", "source", "details", "received_at"} <= set(record)
+        assert record["source"] in ("ws", "poll", "resync")
+    assert records[-1]["status"] == "completed" and records[-1]["progress"] == 100
+    assert cli("watch", url=server.url).returncode == 2  # nothing is remembered any more
+
+
+async def test_watch_of_a_run_that_already_failed_exits_1_at_once(server, cli):
+    async with api_client(server.url) as client:
+        short = (await client.post("/dataset/ingest-single", files={"file": ("s.txt", b"Too short.")})).json()
+        reply = await client.post("/train/start", json={"base_model": "tiny", "dataset_ids": [short["dataset_id"]]})
+        train_id = reply.json()["train_id"]
+        await wait_for_status(client, train_id, {"failed"})
+    result = cli("watch", train_id, url=server.url, timeout=30)
+    assert result.returncode == 1
+    assert "failed" in result.stdout and "too few to train on" in result.stdout
+
+
+async def test_stop_then_watch_says_stopped(server, cli):
+    async with api_client(server.url) as client:
+        train_id = await start_run(client, **ENDLESS_PARAMS)
+        await wait_for_status(client, train_id, {"training"})
+    timed_out = cli("watch", train_id, "--timeout", "1", url=server.url)
+    assert timed_out.returncode == 5 and "gave up after 1 s" in timed_out.stderr
+    stopped = cli("stop", train_id, "--yes", url=server.url)
+    assert stopped.returncode == 0 and f"stopped {train_id}" in stopped.stdout
+    assert cli("watch", train_id, url=server.url).returncode == 3
+    again = cli("stop", train_id, "--yes", url=server.url)
+    assert again.returncode == 1 and "had already ended (stopped)" in again.stderr
+    unknown = cli("stop", "no-such-run", "--yes", url=server.url)
+    assert unknown.returncode == 1 and "does not know run no-such-run" in unknown.stderr
+
+
+def test_watch_of_an_unknown_run_exits_4(server, cli):
+    result = cli("watch", "no-such-run", url=server.url)
+    assert result.returncode == 4 and "not found on the server" in result.stdout
+
+
+async def test_status_lists_server_runs_and_remembered_ones(server, cli):
+    async with api_client(server.url) as client:
+        listed = await start_run(client)
+        await wait_for_status(client, listed, {"completed"})
+    table = cli("status", url=server.url)
+    assert table.returncode == 0 and listed[:8] in table.stdout and "completed" in table.stdout
+    records = json.loads(cli("status", "--json", url=server.url).stdout)
+    mine = next(record for record in records if record["train_id"] == listed)
+    assert (mine["status"], mine["progress"], mine["base_model"]) == ("completed", 100, "tiny")
+
+
+def test_a_dead_server_is_reported_in_words(start_server, cli):
+    dead = start_server()
+    url = dead.url
+    dead.kill()
+    for arguments in (["status"], ["start", "--model", "tiny", "--dataset", "d"], ["stop", "x", "--yes"]):
+        result = cli(*arguments, url=url)
+        assert result.returncode == 1, arguments
+        assert "cannot reach" in result.stderr, result.stderr
+        assert_no_traceback(result)
+    watching = cli("watch", "some-run", "--timeout", "2", url=url)
+    assert watching.returncode == 5
+    assert "websocket reconnecting" in watching.stderr and "connection refused" in watching.stderr
+    assert_no_traceback(watching)
+
+
+def test_server_refusals_and_bad_usage_are_said_in_words(server, cli):
+    refused = cli("start", "--model", "gpt-17", "--dataset", "builtin-units", url=server.url)
+    assert refused.returncode == 1 and "base_model: Value error, unknown model 'gpt-17'" in refused.stderr
+    assert cli("start", "--model", "tiny", "--dataset", "x", "--param", "oops", url=server.url).returncode == 2
+    assert cli("status", url="not a url").returncode == 2
+
+
+def test_the_token_never_reaches_the_log_or_the_screen(start_server, cli, tmp_path):
+    guarded = start_server(token="tok-3f9a1c")
+    result = cli("--log-level", "debug", "--token", "tok-3f9a1c", "start", "--model", "tiny", "--dataset",
+                 "builtin-shell", "--param", "max_steps=300", "--watch", url=guarded.url)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    log = (tmp_path / "tf-tui.log").read_text()
+    assert "subscription confirmed" in log
+    assert "tok-3f9a1c" not in log + result.stdout + result.stderr
