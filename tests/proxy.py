@@ -12,6 +12,7 @@ class SocketGate:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.refuse_websockets = False
+        self.silent = False  # proxied bytes vanish, as over a dead SSH tunnel; nothing is closed
         self.websocket_attempts = 0
         self._websockets: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._server: asyncio.Server | None = None
@@ -51,19 +52,19 @@ class SocketGate:
         if is_websocket:
             self._websockets.add(pair)
         try:
-            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+            await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
         finally:
             self._websockets.discard(pair)
             for end in pair:
                 end.transport.abort()
 
-
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(ConnectionError, OSError):
-        while chunk := await source.read(65536):
-            sink.write(chunk)
-            await sink.drain()
-    sink.transport.abort()  # one side is done: so is the other
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while chunk := await source.read(65536):
+                if not self.silent:
+                    sink.write(chunk)
+                    await sink.drain()
+        sink.transport.abort()  # one side is done: so is the other
 
 
 @contextlib.asynccontextmanager

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import ssl
+import subprocess
+
 import pytest
 
 from tests.conftest import ENDLESS_PARAMS, RecordingOutput, client_settings, start_run, until
 from tests.proxy import socket_gate
-from tf_tui.client import poller
+from tf_tui.client import poller, stream
 from tf_tui.client.stream import Phase
 from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
 from tf_tui.session import Session
@@ -147,3 +151,37 @@ async def test_the_right_token_goes_on_http_and_websocket(start_server, make_ses
         reply = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
         assert await follow(session, [reply["train_id"]], RecordingOutput(), timeout=60) == EXIT_COMPLETED
         assert session.counters["frames.RunUpdate"] > 0
+
+
+async def test_a_silent_connection_is_noticed_by_the_heartbeat(server, make_session, monkeypatch):
+    monkeypatch.setattr(stream, "PING_INTERVAL_S", 0.2)
+    monkeypatch.setattr(stream, "PING_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(stream, "CLOSE_TIMEOUT_S", 0.3)
+    async with socket_gate(server.port) as gate, make_session(gate.url) as session:
+        await until(lambda: session.connection.phase is Phase.LIVE, what="live")
+        gate.silent = True
+        await until(lambda: session.connection.phase is Phase.RETRYING, timeout=10, what="the silence is noticed")
+        assert "keepalive ping timeout" in (session.connection.reason or "")
+        gate.silent = False
+        await until(lambda: session.connection.phase is Phase.LIVE, what="live again")
+
+
+async def test_an_untrusted_certificate_is_fatal(tmp_path, make_session):
+    key, certificate = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+
+    async def hang_up(reader, writer):
+        writer.close()
+
+    listener = await asyncio.start_server(hang_up, "127.0.0.1", 0, ssl=context)
+    async with listener:
+        port = listener.sockets[0].getsockname()[1]
+        async with make_session(f"https://127.0.0.1:{port}") as session:
+            await until(lambda: session.connection.phase is Phase.FAILED, what="the stream gives up")
+            assert "TLS certificate is not trusted" in session.connection.describe()

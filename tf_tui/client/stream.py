@@ -27,9 +27,11 @@ from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_fra
 from tf_tui.text import printable
 
 OPEN_TIMEOUT_S = 10.0
-# A dead peer (a silent SSH tunnel) is noticed within PING_INTERVAL_S + PING_TIMEOUT_S.
-PING_INTERVAL_S = 15.0
-PING_TIMEOUT_S = 15.0
+# A dead peer (a silent SSH tunnel) is noticed within PING_INTERVAL_S + PING_TIMEOUT_S + CLOSE_TIMEOUT_S,
+# under 30 s: after an unanswered ping the library still waits the close timeout for the TCP close.
+PING_INTERVAL_S = 12.0
+PING_TIMEOUT_S = 12.0
+CLOSE_TIMEOUT_S = 3.0
 MAX_FRAME_BYTES = 1024 * 1024
 STABLE_AFTER_S = 10.0
 
@@ -145,6 +147,7 @@ class UpdateStream:
             open_timeout=OPEN_TIMEOUT_S,
             ping_interval=PING_INTERVAL_S,
             ping_timeout=PING_TIMEOUT_S,
+            close_timeout=CLOSE_TIMEOUT_S,
             max_size=MAX_FRAME_BYTES,
             proxy=True if self._use_proxy else None,
         )
@@ -197,8 +200,8 @@ def describe_failure(error: BaseException) -> str:
             return "the connection dropped (no close frame)"
         if close.code == CloseCode.MESSAGE_TOO_BIG:
             return f"a frame was over the {MAX_FRAME_BYTES // 1024} KiB limit"
-        if error.rcvd is None:
-            return f"closed after a protocol problem (code {close.code})"
+        if error.rcvd is None:  # we closed it: a keepalive ping went unanswered, or the server broke the protocol
+            return f"tf-tui closed it ({printable(close.reason, 100) or f'code {close.code}'})"
         reason = f": {printable(close.reason, 100)}" if close.reason else ""
         return f"the server closed the connection (code {close.code}{reason})"
     if isinstance(error, InvalidStatus):
