@@ -248,9 +248,9 @@ def _run_local(settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
-    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.app import make_app
 
-    TfTuiApp(settings.url).run()
+    make_app(settings).run()
     return 0
 
 

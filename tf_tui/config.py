@@ -5,7 +5,7 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     url = "http://training-box:8084"
     token = "..."                   # or TF_TUI_TOKEN; never printed or logged
     theme = "textual-dark"
-    desktop_notifications = true
+    desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     theme: str | None = None
-    desktop_notifications: bool = False
+    desktop_notifications: str | bool = False  # False, or the escape sequence to use: "osc777" or "osc9"
     # The state file remembers runs per backend; a backend whose URL changes each time (the
     # `--local` server on a free port) is remembered under a name of its own instead.
     backend_name: str | None = None
@@ -74,8 +74,10 @@ def load_settings(
     if chosen_level not in LOG_LEVELS:
         raise ConfigError(f"log level {chosen_level!r} is not one of {', '.join(LOG_LEVELS)}")
     notifications = config.get("desktop_notifications", False)
-    if not isinstance(notifications, bool):
-        raise ConfigError(f"{path}: desktop_notifications must be true or false")
+    if notifications is True:
+        notifications = "osc777"
+    if notifications not in (False, "osc777", "osc9"):
+        raise ConfigError(f'{path}: desktop_notifications must be true, false, "osc777" or "osc9"')
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=normalise_url(chosen_url),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tf_tui.text import printable
@@ -23,9 +24,12 @@ class LogEntry:
 class EventLog:
     def __init__(self, length: int = EVENT_LOG_LENGTH) -> None:
         self.entries: deque[LogEntry] = deque(maxlen=length)
+        self.listeners: list[Callable[[LogEntry], None]] = []  # e.g. an open event log screen
 
     def add(self, text: str, level: int = logging.INFO) -> LogEntry:
         entry = LogEntry(time.time(), printable(text), level)
         self.entries.append(entry)
         log.log(level, "%s", entry.text)
+        for listener in self.listeners:
+            listener(entry)
         return entry

@@ -74,6 +74,7 @@ class Session:
             backoff=backoff,
         )
         self.on_change: Callable[[], None] = lambda: None
+        self.last_message_at: float | None = None  # when the socket last brought anything
         self._reading: set[str] = set()  # runs whose status read is in flight
         self._last_polled: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -173,14 +174,20 @@ class Session:
         ids = list(self.stream.watched if train_ids is None else train_ids)
         await asyncio.gather(*(self._read_status(train_id, Source.RESYNC) for train_id in ids))
 
-    async def refresh_listing(self) -> list[str]:
-        """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones."""
+    async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
+        """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
+
+        With `watch_active`, the server's active runs are watched too (the dashboard follows them all).
+        """
         known = dict.fromkeys(self.stream.watched)
-        for train_id in await self.api.active():
-            known[train_id] = None
+        active = await self.api.active()
+        known.update(dict.fromkeys(active))
+        if watch_active:
+            await self.watch(active)
         dashboard = await self.api.dashboard()
         recent = dashboard.get("recent_runs")
-        for entry in recent if isinstance(recent, list) else []:
+        # Oldest first, so that the store learns of runs in the order they were made.
+        for entry in reversed(recent) if isinstance(recent, list) else []:
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
                 continue
             train_id = entry["id"]
@@ -248,6 +255,7 @@ class Session:
 
     def _on_event(self, event: Event) -> None:
         self.counters[f"frames.{type(event).__name__}"] += 1
+        self.last_message_at = self.clock()
         if isinstance(event, RunUpdate):
             progress = "" if event.progress is None else f" {event.progress}%"
             self.events.add(f"update for {event.train_id}: {event.status}{progress}", logging.DEBUG)

@@ -53,7 +53,7 @@ def test_websocket_urls_follow_http_urls(url, ws):
         ("", {"url": "ftp://x"}, "must look like"),
         ("url = [", {}, "not valid TOML"),
         ("url = 5", {}, "url must be a string"),
-        ("desktop_notifications = 'yes'", {}, "true or false"),
+        ("desktop_notifications = 'yes'", {}, "must be true, false"),
         ("", {"log_level": "loud"}, "log level"),
     ],
 )

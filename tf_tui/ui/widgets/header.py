@@ -1,0 +1,35 @@
+"""The top line: the backend URL (never the token), the connection in words and colour, message age."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tf_tui.client.poller import DOWN_INTERVAL_S
+from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.format import duration
+from tf_tui.text import printable
+
+PHASE_STYLES = {
+    Phase.LIVE: "bold green",
+    Phase.CONNECTING: "bold yellow",
+    Phase.RETRYING: "bold yellow",
+    Phase.FAILED: "bold red",
+}
+
+
+def header_text(url: str, state: ConnectionState, watching: int, last_message_age: float | None) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" tf-tui ", style="bold reverse")
+    text.append(f" {printable(url)}  ")
+    text.append("● ", style=PHASE_STYLES[state.phase])
+    text.append(state.describe(), style=PHASE_STYLES[state.phase])
+    if state.phase in (Phase.RETRYING, Phase.FAILED) and watching:
+        text.append(f"  polling every {DOWN_INTERVAL_S:.0f} s (socket down)", style="yellow")
+    if last_message_age is not None:
+        text.append(f"  last message {duration(last_message_age)} ago", style="dim")
+    return text
+
+
+class StatusHeader(Static):
+    DEFAULT_CSS = "StatusHeader { height: 1; background: $panel; }"

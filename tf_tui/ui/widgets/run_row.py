@@ -1,0 +1,69 @@
+"""One run, one line: a light widget that renders text, so a changed run repaints only its own row."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widget import Widget
+
+from tf_tui.format import duration, number, short_id
+from tf_tui.store import RunState
+from tf_tui.text import printable
+from tf_tui.ui.style import bar, is_stale, status_style, status_text
+
+MODEL_WIDTH = 7
+STATUS_WIDTH = 14
+MIN_BAR_WIDTH = 10
+# Optional columns, in the order they are dropped from the right when the terminal is narrow.
+OPTIONAL_WIDTHS = {"step": 12, "loss": 8, "eta": 7, "age": 10}
+
+
+def row_text(run: RunState, width: int, now: float) -> Text:
+    """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`."""
+    fixed = len(short_id(run.train_id)) + 1 + MODEL_WIDTH + STATUS_WIDTH + 5
+    optional = dict(OPTIONAL_WIDTHS)
+    while optional and width - fixed - sum(optional.values()) < MIN_BAR_WIDTH:
+        optional.popitem()
+    bar_width = max(MIN_BAR_WIDTH, width - fixed - sum(optional.values()) - 1)
+
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{short_id(run.train_id)} ", style="bold")
+    text.append(printable(run.base_model or "", MODEL_WIDTH - 1).ljust(MODEL_WIDTH), style="dim")
+    text.append_text(status_text(run, STATUS_WIDTH - 1))
+    text.append(" ")
+    text.append_text(bar(run.progress, bar_width, status_style(run) or "cyan"))
+    text.append(f"{'?' if run.progress is None else run.progress:>4}%")
+    if "step" in optional:
+        step, total = run.details.get("step"), run.details.get("total_steps")
+        cell = f"{step}/{total}" if isinstance(step, int) and isinstance(total, int) else ""
+        text.append(f" {cell:>{optional['step'] - 1}}", style="dim")
+    if "loss" in optional:
+        loss = number(run.details.get("loss"))
+        text.append(f" {'' if loss is None else f'{loss:.4f}':>{optional['loss'] - 1}}")
+    if "eta" in optional:
+        eta = number(run.details.get("eta_s"))
+        text.append(f" {'' if run.ended or eta is None else duration(eta):>{optional['eta'] - 1}}", style="dim")
+    if "age" in optional:
+        if is_stale(run, now):
+            text.append(f" {'stale':>{optional['age'] - 1}}", style="bold yellow")
+        else:
+            age = "" if run.updated_at is None else f"{duration(now - run.updated_at)} ago"
+            text.append(f" {age:>{optional['age'] - 1}}", style="dim")
+    return text
+
+
+class RunRow(Widget):
+    DEFAULT_CSS = """
+    RunRow { height: 1; padding: 0 1; }
+    RunRow.-selected { background: $accent 40%; }
+    """
+
+    def __init__(self, run: RunState, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.run = run  # the store's own object: the row always shows its latest state
+        self._clock = clock
+
+    def render(self) -> Text:
+        return row_text(self.run, self.content_size.width or 80, self._clock())
