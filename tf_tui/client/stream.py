@@ -50,7 +50,7 @@ class ConnectionState:
     phase: Phase
     attempt: int = 0
     reason: str | None = None
-    retry_at: float | None = None  # time.monotonic() of the next attempt
+    retry_at: float | None = None  # time.time() of the next attempt
 
     def describe(self, now: float | None = None) -> str:
         """The state in words, as the header and the headless commands show it."""
@@ -60,7 +60,7 @@ class ConnectionState:
             return "connecting" if self.attempt <= 1 else f"connecting (attempt {self.attempt})"
         if self.phase is Phase.FAILED:
             return f"failed: {self.reason}"
-        remaining = max(0.0, (self.retry_at or 0.0) - (time.monotonic() if now is None else now))
+        remaining = max(0.0, (self.retry_at or 0.0) - (time.time() if now is None else now))
         return f"reconnecting in {remaining:.0f} s (attempt {self.attempt + 1})"
 
 
@@ -136,7 +136,7 @@ class UpdateStream:
             delay = self._backoff.delay(failures)
             log.info("websocket down (%s); retrying in %.1f s", reason, delay)
             self._set_state(
-                ConnectionState(Phase.RETRYING, attempt=failures, reason=reason, retry_at=time.monotonic() + delay)
+                ConnectionState(Phase.RETRYING, attempt=failures, reason=reason, retry_at=time.time() + delay)
             )
             await asyncio.sleep(delay)
 

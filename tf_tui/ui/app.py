@@ -128,9 +128,9 @@ class TfTuiApp(App[None]):
             self.query_one(RunsList).refresh_ages()
 
     def _update_header(self) -> None:
-        last = self.session.last_message_at
-        age = None if last is None else max(0.0, self._clock() - last)
-        text = header_text(self.session.url, self.session.connection, len(self.session.watched), age)
+        now, last = self._clock(), self.session.last_message_at
+        age = None if last is None else max(0.0, now - last)
+        text = header_text(self.session.url, self.session.connection, len(self.session.watched), age, now)
         self.query_one(StatusHeader).update(text)
 
     def _note_progress(self, run: RunState) -> None:

@@ -43,11 +43,11 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen > Vertical { width: 78; height: auto; max-height: 100%; border: thick $accent;
         background: $surface; padding: 0 1; }
     StartScreen .title { text-style: bold; }
-    StartScreen Horizontal { height: auto; margin-top: 1; }
+    StartScreen .row { height: auto; margin-top: 1; }
     StartScreen .field { width: 10; padding-top: 0; }
     StartScreen Select { width: 1fr; }
     StartScreen SelectionList { height: auto; max-height: 5; margin-top: 1; }
-    StartScreen Horizontal.params > Vertical { width: 1fr; height: auto; margin-right: 1; }
+    StartScreen .params > Vertical { width: 1fr; height: auto; margin-right: 1; }
     StartScreen #start-error { color: $error; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
@@ -60,21 +60,21 @@ class StartScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Start a training run   (tab moves, space picks datasets, enter starts)", classes="title")
-            with Horizontal():
+            with Horizontal(classes="row"):
                 yield Label("Model", classes="field")
                 yield Select[str]([], prompt="Loading models…", id="model", compact=True)
             yield SelectionList[str](id="datasets", compact=True)
-            with Horizontal():
+            with Horizontal(classes="row"):
                 yield Label("Outcome", classes="field")
                 outcomes = [(outcome, outcome) for outcome in OUTCOMES]
                 yield Select[str](outcomes, value="balanced", allow_blank=False, id="outcome", compact=True)
-            with Horizontal(classes="params"):
+            with Horizontal(classes="row params"):
                 for field_id, _, label, validator, _ in PARAM_FIELDS:
                     with Vertical():
                         yield Label(label)
                         yield Input(placeholder="default", id=field_id, validators=[validator], compact=True)
             yield Static("", id="start-error")
-            with Horizontal():
+            with Horizontal(classes="row"):
                 yield Button("Start", variant="primary", id="start", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 

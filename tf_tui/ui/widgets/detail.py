@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from tf_tui.format import message_text, short_id, summary
+from tf_tui.format import short_id, summary
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import status_text
@@ -30,25 +30,28 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def compose(self):  # noqa: ANN201 - Textual's own generator type
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
-        yield Static(id="detail-fields")
+        yield Static(id="detail-summary")
         yield Static(Text("loss", style="bold"), classes="section", id="loss-title")
         yield Sparkline([], id="loss")
+        yield Static(id="detail-fields")
         yield Static(id="detail-timeline")
 
     def show(self, run: RunState | None) -> None:
         title = self.query_one("#detail-title", Static)
+        summary_line = self.query_one("#detail-summary", Static)
         fields = self.query_one("#detail-fields", Static)
         timeline = self.query_one("#detail-timeline", Static)
         loss_title, sparkline = self.query_one("#loss-title", Static), self.query_one("#loss", Sparkline)
         if run is None:
             title.update(Text("No run selected. Press s to start one or w to watch one by id."))
-            for widget in (fields, timeline):
+            for widget in (summary_line, fields, timeline):
                 widget.update("")
             loss_title.display = sparkline.display = False
             return
         headline = Text(f"{printable(run.train_id)}  ", style="bold")
         headline.append_text(status_text(run))
         title.update(headline)
+        summary_line.update(Text(summary(run)))
         fields.update(_fields(run))
         has_loss = len(run.losses) > 1
         loss_title.display = sparkline.display = has_loss
@@ -63,7 +66,6 @@ def _fields(run: RunState) -> Group:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("summary", Text(summary(run)))
     if run.base_model:
         table.add_row("model", Text(printable(run.base_model)))
     if run.created_at:
@@ -84,8 +86,6 @@ def _fields(run: RunState) -> Group:
         for key, value in run.result.items():
             result.add_row(Text(printable(key, 30)), Text(_value(value)))
         parts.append(result)
-    elif message_text(run):
-        parts.append(Text(message_text(run, VALUE_LIMIT)))
     return Group(*parts)
 
 

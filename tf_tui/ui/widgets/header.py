@@ -18,16 +18,16 @@ PHASE_STYLES = {
 }
 
 
-def header_text(url: str, state: ConnectionState, watching: int, last_message_age: float | None) -> Text:
+def header_text(url: str, state: ConnectionState, watching: int, last_message_age: float | None, now: float) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
     text.append(f" {printable(url)}  ")
     text.append("● ", style=PHASE_STYLES[state.phase])
-    text.append(state.describe(), style=PHASE_STYLES[state.phase])
+    text.append(state.describe(now), style=PHASE_STYLES[state.phase])
     if state.phase in (Phase.RETRYING, Phase.FAILED) and watching:
         text.append(f"  polling every {DOWN_INTERVAL_S:.0f} s (socket down)", style="yellow")
     if last_message_age is not None:
-        text.append(f"  last message {duration(last_message_age)} ago", style="dim")
+        text.append(f"   last message {duration(last_message_age)} ago", style="dim")
     return text
 
 

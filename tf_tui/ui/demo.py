@@ -1,0 +1,138 @@
+"""Fixed data for screenshots and snapshot tests: runs in several states, no server, a frozen clock.
+
+`python -m tf_tui.ui.demo DIR` writes the README's SVG screenshots into DIR (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.config import Settings
+from tf_tui.protocol import RunUpdate
+from tf_tui.session import Session
+from tf_tui.store import Source
+from tf_tui.ui.app import TfTuiApp
+from tf_tui.ui.screens.confirm import ConfirmScreen
+from tf_tui.ui.screens.start import StartScreen
+
+NOW = 1_795_900_000.0  # a fixed "now", so ages and times never change between runs
+URL = "http://training-box:8084"
+MODELS = [
+    {"id": "tiny", "parameters": 22385},
+    {"id": "small", "parameters": 76665},
+    {"id": "base", "parameters": 249985},
+]
+DATASETS = [
+    {"id": "builtin-arithmetic", "rows": 400},
+    {"id": "builtin-units", "rows": 300},
+    {"id": "builtin-shell", "rows": 24},
+]
+
+
+class DemoApi:
+    """Stands in for the HTTP API where the screens read lists; nothing leaves the process."""
+
+    async def models(self) -> list[dict[str, Any]]:
+        return MODELS
+
+    async def datasets(self) -> list[dict[str, Any]]:
+        return DATASETS
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _training(step: int, total: int, loss: float) -> dict[str, Any]:
+    return {
+        "message": f"Training step {step}/{total}",
+        "step": step,
+        "total_steps": total,
+        "epoch": step // 400 + 1,
+        "loss": round(loss, 4),
+        "samples_per_s": 41250.0,
+        "eta_s": round((total - step) / 330, 1),
+    }
+
+
+def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
+    settings = Settings(url=URL, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
+    session = Session(settings, clock=lambda: NOW)
+    session.api = DemoApi()  # type: ignore[assignment]  # the demo needs only the lists
+    session.stream.state = (
+        ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2)
+        if phase is Phase.RETRYING
+        else ConnectionState(phase)
+    )
+    session.last_message_at = NOW - 2
+    store = session.store
+    runs = [
+        ("3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c", "small", [(0, "starting", 0), (2, "preprocessing", 0)]),
+        ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", [(0, "starting", 0)]),
+        ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", [(0, "starting", 0)]),
+        ("51d0c6f4-8a9b-4c3d-a2e1-f0e9d8c7b6a5", "small", [(580, "queued", 0)]),
+    ]
+    for train_id, model, history in runs:
+        store.describe(train_id, base_model=model, created_at="2026-11-29T02:00:00")
+        for offset, status, progress in history:
+            store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
+    live = runs[0][0]
+    for step in range(300, 4500, 300):
+        loss = 0.25 + 4.3 * math.exp(-step / 700)
+        store.apply(RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss)), Source.WS, NOW - 2)
+    completed = runs[1][0]
+    store.apply(RunUpdate(completed, "training", 60, _training(4800, 8000, 0.41)), Source.WS, NOW - 300)
+    result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
+    store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
+    failed = runs[2][0]
+    store.apply(
+        RunUpdate(failed, "failed", 100, error="the datasets hold 35 characters, too few to train on"),
+        Source.RESYNC,
+        NOW - 120,
+    )
+    session.stream.watched.update({live: None, runs[3][0]: None})
+    return session
+
+
+def demo_app(directory: Path, phase: Phase = Phase.LIVE) -> TfTuiApp:
+    return TfTuiApp(demo_session(directory, phase), connect=False, clock=lambda: NOW)
+
+
+async def _save(
+    app: TfTuiApp, size: tuple[int, int], path: Path, keys: tuple[str, ...] = (), screen: Any = None
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        if screen is not None:
+            await app.push_screen(screen)
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        app.save_screenshot(str(path))
+
+
+async def write_screenshots(target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    scratch = target / ".scratch"
+    scratch.mkdir(exist_ok=True)
+    await _save(demo_app(scratch), (120, 32), target / "dashboard.svg")
+    await _save(demo_app(scratch), (100, 34), target / "detail-sparkline.svg", keys=("enter",))
+    start_app = demo_app(scratch)
+    await _save(start_app, (100, 30), target / "start-dialog.svg", screen=StartScreen(start_app.session))
+    question = Text("Stop run ")
+    question.append("3f2a9c1e", style="bold")
+    question.append(" (training 37% step 4200/12000 loss 0.3012)?")
+    await _save(demo_app(scratch), (100, 30), target / "stop-confirm.svg", screen=ConfirmScreen(question))
+    await _save(demo_app(scratch, Phase.RETRYING), (120, 32), target / "disconnected.svg")
+    for leftover in scratch.iterdir():
+        leftover.unlink()
+    scratch.rmdir()
+
+
+if __name__ == "__main__":
+    asyncio.run(write_screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")))
