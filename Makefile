@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint serve clean
+.PHONY: run test lint serve screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/tf-tui serve
+
+# SVGs of the dashboard from fixed data (no server needed), shown in the README.
+screenshots: $(STAMP)
+	TZ=UTC $(BIN)/python -m tf_tui.ui.demo screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

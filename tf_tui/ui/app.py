@@ -64,12 +64,19 @@ class TfTuiApp(App[None]):
         self._flush_pending = False
         self._last_flush = 0.0
         self._going: set[str] = set()  # runs seen going: their end is announced
+        # Held, not queried: App.query_one searches the active screen, which may be a dialog.
+        self._header = StatusHeader(id="header")
+        self._runs = RunsList(clock=clock, id="runs")
+        self._detail = DetailPane(id="detail")
+        self._filter = Input(
+            placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
+        )
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(id="header")
-        yield RunsList(clock=self._clock, id="runs")
-        yield DetailPane(id="detail")
-        yield Input(placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter")
+        yield self._header
+        yield self._runs
+        yield self._detail
+        yield self._filter
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -79,7 +86,7 @@ class TfTuiApp(App[None]):
                 self.theme = settings.theme
             else:
                 self.session.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
-        self.query_one("#filter", Input).display = False
+        self._filter.display = False
         self.session.on_change = self._schedule_flush
         if self._connect:
             await self.session.open()
@@ -88,8 +95,8 @@ class TfTuiApp(App[None]):
         remembered = self.session.state.active(self.session.state_key)
         self._flush()
         if remembered:
-            self.query_one(RunsList).select(remembered[-1])
-        self.query_one(RunsList).focus()
+            self._runs.select(remembered[-1])
+        self._runs.focus()
         self.set_interval(TICK_S, self._tick)
 
     async def on_unmount(self) -> None:
@@ -109,8 +116,10 @@ class TfTuiApp(App[None]):
 
     def _flush(self) -> None:
         self._flush_pending = False
+        if not self._runs.is_attached:
+            return  # quitting
         self._last_flush = time.monotonic()
-        runs = self.query_one(RunsList)
+        runs = self._runs
         changed = self.session.store.take_changed()
         with self.batch_update():
             # In the order runs became known, so the newest lands on top of the list.
@@ -118,20 +127,22 @@ class TfTuiApp(App[None]):
                 runs.show(run)
                 self._note_progress(run)
             if runs.selected_id in changed:
-                self.query_one(DetailPane).show(self.session.store.runs[runs.selected_id])
+                self._detail.show(self.session.store.runs[runs.selected_id])
             self._update_header()
         self.refresh_bindings()
 
     def _tick(self) -> None:
+        if not self._runs.is_attached:
+            return
         with self.batch_update():
             self._update_header()
-            self.query_one(RunsList).refresh_ages()
+            self._runs.refresh_ages()
 
     def _update_header(self) -> None:
         now, last = self._clock(), self.session.last_message_at
         age = None if last is None else max(0.0, now - last)
         text = header_text(self.session.url, self.session.connection, len(self.session.watched), age, now)
-        self.query_one(StatusHeader).update(text)
+        self._header.update(text)
 
     def _note_progress(self, run: RunState) -> None:
         """Announce the end of a run that was seen going (or was being watched before its end was known)."""
@@ -173,7 +184,7 @@ class TfTuiApp(App[None]):
     @on(RunsList.Selected)
     def _selected(self, event: RunsList.Selected) -> None:
         run = None if event.train_id is None else self.session.store.runs.get(event.train_id)
-        self.query_one(DetailPane).show(run)
+        self._detail.show(run)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -183,23 +194,23 @@ class TfTuiApp(App[None]):
         return True
 
     def action_move(self, delta: int) -> None:
-        self.query_one(RunsList).move(delta)
+        self._runs.move(delta)
 
     def action_focus_detail(self) -> None:
-        self.query_one(DetailPane).focus()
+        self._detail.focus()
 
     def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
+        filter_input = self._filter
         if filter_input.has_focus:
             filter_input.value = ""
             filter_input.display = False
-        self.query_one(RunsList).focus()
+        self._runs.focus()
 
     def action_start(self) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
                 self._flush()
-                self.query_one(RunsList).select(train_id)
+                self._runs.select(train_id)
 
         self.push_screen(StartScreen(self.session), started)
 
@@ -233,7 +244,7 @@ class TfTuiApp(App[None]):
     async def watch_run(self, train_id: str) -> None:
         await self.session.watch([train_id])
         self._flush()
-        self.query_one(RunsList).select(train_id)
+        self._runs.select(train_id)
 
     @work(exclusive=True, group="resync", exit_on_error=False)
     async def action_resync(self) -> None:
@@ -242,17 +253,17 @@ class TfTuiApp(App[None]):
         self.refresh_listing()
 
     def action_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
+        filter_input = self._filter
         filter_input.display = True
         filter_input.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(RunsList).set_filter(event.value)
+        self._runs.set_filter(event.value)
 
     @on(Input.Submitted, "#filter")
     def _filter_kept(self) -> None:
-        self.query_one(RunsList).focus()
+        self._runs.focus()
 
     def action_event_log(self) -> None:
         self.push_screen(EventLogScreen(self.session.events))
@@ -271,7 +282,7 @@ class TfTuiApp(App[None]):
         yield SystemCommand("Keys", "Every key (?)", self.action_help)
 
     def _selected_run(self) -> RunState | None:
-        selected = self.query_one(RunsList).selected_id
+        selected = self._runs.selected_id
         return None if selected is None else self.session.store.runs.get(selected)
 
 
