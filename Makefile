@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint serve screenshots clean
+.PHONY: run test lint serve screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ serve: $(STAMP)
 # SVGs of the dashboard from fixed data (no server needed), shown in the README.
 screenshots: $(STAMP)
 	TZ=UTC $(BIN)/python -m tf_tui.ui.demo screenshots
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -53,6 +53,22 @@ async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def endless_run(http: httpx.AsyncClient) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Runs that train until stopped, on the shared server; stopped after the test whatever happens,
+    so that a failing test cannot leave them hogging the cores and the concurrency slots."""
+    started: list[str] = []
+
+    async def start() -> str:
+        train_id = await start_run(http, **ENDLESS_PARAMS)
+        started.append(train_id)
+        return train_id
+
+    yield start
+    for train_id in started:
+        await http.post(f"/train/stop/{train_id}")  # a 409 for one that already ended is fine
+
+
 def api_client(url: str, token: str | None = None) -> httpx.AsyncClient:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(base_url=url, headers=headers, trust_env=False, timeout=httpx.Timeout(10.0))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
+from tests.conftest import api_client, start_run, wait_for_status
 
 
 @pytest.fixture
@@ -78,10 +78,9 @@ async def test_watch_of_a_run_that_already_failed_exits_1_at_once(server, cli):
     assert "failed" in result.stdout and "too few to train on" in result.stdout
 
 
-async def test_stop_then_watch_says_stopped(server, cli):
-    async with api_client(server.url) as client:
-        train_id = await start_run(client, **ENDLESS_PARAMS)
-        await wait_for_status(client, train_id, {"training"})
+async def test_stop_then_watch_says_stopped(server, cli, http, endless_run):
+    train_id = await endless_run()
+    await wait_for_status(http, train_id, {"training"})
     timed_out = cli("watch", train_id, "--timeout", "1", url=server.url)
     assert timed_out.returncode == 5 and "gave up after 1 s" in timed_out.stderr
     stopped = cli("stop", train_id, "--yes", url=server.url)

@@ -20,9 +20,9 @@ from tests.conftest import (
 )
 
 
-async def test_stop_terminates_the_process_and_nothing_follows_stopped(server, http):
+async def test_stop_terminates_the_process_and_nothing_follows_stopped(server, http, endless_run):
     async with open_socket(server.url) as socket:
-        train_id = await start_run(http, **ENDLESS_PARAMS)
+        train_id = await endless_run()
         await send_json(socket, {"type": "subscribe_training", "train_id": train_id})
         await receive_until(
             socket, lambda frame: frame.get("type") == "training_update" and frame["data"]["status"] == "training"

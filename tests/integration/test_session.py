@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ENDLESS_PARAMS, RecordingOutput, client_settings, start_run, until
+from tests.conftest import ENDLESS_PARAMS, RecordingOutput, api_client, client_settings, start_run, until
 from tests.proxy import socket_gate
 from tf_tui.client import poller, stream
 from tf_tui.client.stream import Phase
@@ -75,13 +75,14 @@ async def test_a_run_started_while_the_socket_is_down_is_subscribed_when_it_open
             await until(lambda: session.connection.phase is Phase.RETRYING, what="the socket is down")
             reply = await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)
             train_id = reply["train_id"]
-            assert train_id in session.watched
-            gate.refuse_websockets = False
-            await until(lambda: session.connection.phase is Phase.LIVE, what="the socket opens")
-            await until(lambda: session.counters["frames.RunUpdate"] >= 2, what="updates arrive over the new socket")
-            assert session.store.runs[train_id].last_source is Source.WS
-            outcome = await session.stop(train_id)
-            assert outcome.stopped
+            try:
+                assert train_id in session.watched
+                gate.refuse_websockets = False
+                await until(lambda: session.connection.phase is Phase.LIVE, what="the socket opens")
+                await until(lambda: session.counters["frames.RunUpdate"] >= 2, what="updates over the new socket")
+                assert session.store.runs[train_id].last_source is Source.WS
+            finally:
+                assert (await session.stop(train_id)).stopped
 
 
 async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp_path, make_session):
@@ -90,7 +91,8 @@ async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp
     port = server.port
     output = RecordingOutput()
     async with make_session(server.url) as session:
-        train_id = await start_run(session.api._client, **ENDLESS_PARAMS)
+        async with api_client(server.url) as client:
+            train_id = await start_run(client, **ENDLESS_PARAMS)
         await session.watch([train_id])
         await until(lambda: session.store.get(train_id).status == "training", what="training")
         server.kill()

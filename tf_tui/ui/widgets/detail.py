@@ -36,6 +36,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static(id="detail-fields")
         yield Static(id="detail-timeline")
 
+    def on_mount(self) -> None:
+        self.show(None)
+
     def show(self, run: RunState | None) -> None:
         title = self.query_one("#detail-title", Static)
         summary_line = self.query_one("#detail-summary", Static)
