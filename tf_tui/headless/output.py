@@ -72,32 +72,29 @@ def _record(run: RunState) -> dict[str, object]:
     return record
 
 
-class JsonLines(ConnectionReport):
+class _LineOutput(ConnectionReport):
+    """One line per change on a stream; nothing to tear down."""
+
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
         self._out = stream
-
-    def show(self, run: RunState) -> None:
-        # json.dumps escapes every control character, so server text cannot reach the terminal raw.
-        print(json.dumps(_record(run)), file=self._out, flush=True)
 
     def close(self) -> None:
         pass
 
 
-class PlainLines(ConnectionReport):
-    def __init__(self, stream: TextIO) -> None:
-        super().__init__()
-        self._out = stream
+class JsonLines(_LineOutput):
+    def show(self, run: RunState) -> None:
+        # json.dumps escapes every control character, so server text cannot reach the terminal raw.
+        print(json.dumps(_record(run)), file=self._out, flush=True)
 
+
+class PlainLines(_LineOutput):
     def show(self, run: RunState) -> None:
         when = datetime.fromtimestamp(run.updated_at or 0).strftime("%H:%M:%S")
         state = "not found on the server" if run.missing else summary(run)
         source = f" [{run.last_source.value}]" if run.last_source else ""
         print(f"{when} {short_id(run.train_id)} {state}{source}", file=self._out, flush=True)
-
-    def close(self) -> None:
-        pass
 
 
 class ProgressBars(ConnectionReport):

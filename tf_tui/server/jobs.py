@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tf_tui.protocol import TERMINAL_STATUSES
 from tf_tui.server.catalog import TRAINING_PARAMS
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "stopped"})
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
 ERROR_TAIL_CHARS = 600
 # One BLAS thread per run: a run uses one core, and its numbers do not depend on the thread count.
