@@ -158,3 +158,16 @@ async def test_server_text_is_shown_literally(tmp_path):
             await until(pilot, lambda: status_of(app, train_id) == "failed", "the failure")
             # The end toast carries the hostile text too; with markup on, "[/]" would raise here.
             await until(pilot, lambda: len(app._notifications) > 0, "the end is announced")
+
+
+async def test_the_header_follows_a_server_restart(start_server, tmp_path):
+    data_dir = tmp_path / "server"
+    backend = start_server(data_dir)
+    port = backend.port
+    app = dashboard(backend.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "live" in header(app), "live")
+        backend.kill()
+        await until(pilot, lambda: "reconnecting" in header(app), "reconnecting")
+        start_server(data_dir, port=port)
+        await until(pilot, lambda: "live" in header(app), "live after the restart")
