@@ -26,6 +26,7 @@ class ScriptedBackend:
     def __init__(self) -> None:
         self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
         self.status_reads: list[str] = []
+        self.proxy_404: set[str] = set()  # ids whose status read hits a proxy's plain 404 page
         self.stop_replies: dict[str, Response] = {}
         self.received: list[str] = []  # every text frame a client sent, raw
         self.subscribers: dict[str, set[WebSocket]] = {}
@@ -52,6 +53,8 @@ class ScriptedBackend:
         async def status(train_id: str) -> Response:
             self.status_reads.append(train_id)
             await self._notify()
+            if train_id in self.proxy_404:
+                return PlainTextResponse("<html>404 Not Found</html>", status_code=404)
             if train_id not in self.status_bodies:
                 return JSONResponse({"detail": "Training run not found"}, status_code=404)
             return JSONResponse(self.status_bodies[train_id])

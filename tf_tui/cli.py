@@ -118,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug of ours: the details go to the log, a sentence to the user
         logging.getLogger(__name__).exception("tf-tui %s failed", args.command)
-        print(f"tf-tui {args.command}: internal error: {error!r} (details in {settings.log_file})", file=sys.stderr)
+        # The type only: an exception's text can quote anything, a request header among it.
+        print(
+            f"tf-tui {args.command}: internal error ({type(error).__name__}); details in {settings.log_file}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -78,10 +78,16 @@ def load_settings(
         notifications = "osc777"
     if notifications not in (False, "osc777", "osc9"):
         raise ConfigError(f'{path}: desktop_notifications must be true, false, "osc777" or "osc9"')
+    chosen_token = token or environ.get("TF_TUI_TOKEN") or _string(config, "token", path) or None
+    if chosen_token is not None:
+        chosen_token = chosen_token.strip()
+        # Checked here, so the token never reaches an HTTP library that would quote it in an error.
+        if not chosen_token or any(not "!" <= char <= "~" for char in chosen_token):
+            raise ConfigError("the token must be printable ASCII with no spaces (it goes in an HTTP header)")
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=normalise_url(chosen_url),
-        token=token or environ.get("TF_TUI_TOKEN") or _string(config, "token", path) or None,
+        token=chosen_token,
         state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,

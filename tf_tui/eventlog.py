@@ -30,6 +30,9 @@ class EventLog:
         entry = LogEntry(time.time(), printable(text), level)
         self.entries.append(entry)
         log.log(level, "%s", entry.text)
-        for listener in self.listeners:
-            listener(entry)
+        for listener in list(self.listeners):
+            try:
+                listener(entry)
+            except Exception:  # a viewer's trouble must never reach the code that logged
+                log.exception("an event log listener failed")
         return entry

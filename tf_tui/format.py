@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tf_tui.protocol import finite_number
 from tf_tui.store import RunState
 from tf_tui.text import printable
 
@@ -16,7 +17,7 @@ def short_id(train_id: str) -> str:
 
 def duration(seconds: float | None) -> str:
     """`42s`, `3m05s`, `2h10m`; empty when not known."""
-    if seconds is None or seconds < 0:
+    if seconds is None or not 0 <= seconds < 1e9:  # also NaN: a duration shown must be a real one
         return ""
     whole = round(seconds)
     if whole < 60:
@@ -24,10 +25,6 @@ def duration(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
-
-
-def number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def progress_text(run: RunState) -> str:
@@ -42,12 +39,12 @@ def step_text(run: RunState) -> str:
 
 
 def loss_text(run: RunState) -> str:
-    loss = number(run.details.get("loss"))
+    loss = finite_number(run.details.get("loss"))
     return "" if loss is None else f"loss {loss:.4f}"
 
 
 def eta_text(run: RunState) -> str:
-    eta = number(run.details.get("eta_s"))
+    eta = finite_number(run.details.get("eta_s"))
     return "" if run.ended or eta is None else f"eta {duration(eta)}"
 
 
@@ -62,7 +59,7 @@ def message_text(run: RunState, limit: int = 120) -> str:
 
 
 def result_text(result: dict[str, Any]) -> str:
-    loss, seconds = number(result.get("final_loss")), number(result.get("duration_s"))
+    loss, seconds = finite_number(result.get("final_loss")), finite_number(result.get("duration_s"))
     parts = ([f"final loss {loss:.4f}"] if loss is not None else []) + ([f"in {duration(seconds)}"] if seconds else [])
     return " ".join(parts)
 

@@ -8,6 +8,7 @@ either a typed event or an `Ignored` that says why.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -178,13 +179,21 @@ def _training_update(message: dict[str, Any]) -> RunUpdate | Ignored:
     )
 
 
-def _progress(value: object) -> int | None:
-    """Progress as an integer percentage in 0..100; anything else is "not known"."""
+def finite_number(value: object) -> float | None:
+    """A JSON number as a float, or None for anything else, NaN, infinities and numbers too big for one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if value != value:  # NaN
+    try:
+        number = float(value)
+    except OverflowError:
         return None
-    return max(0, min(100, int(value)))
+    return number if math.isfinite(number) else None
+
+
+def _progress(value: object) -> int | None:
+    """Progress as an integer percentage in 0..100; anything else is "not known"."""
+    number = finite_number(value)
+    return None if number is None else max(0, min(100, int(number)))
 
 
 def _text_or_none(value: object) -> str | None:

@@ -76,6 +76,7 @@ class Session:
         self.on_change: Callable[[], None] = lambda: None
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reading: set[str] = set()  # runs whose status read is in flight
+        self._read_again: set[str] = set()  # runs to resync once their read in flight is done
         self._last_polled: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -121,7 +122,11 @@ class Session:
 
     async def watch(self, train_ids: Iterable[str]) -> None:
         """Follow runs: persist, subscribe (now, or when the socket opens), and read each one's status."""
-        new = [train_id for train_id in dict.fromkeys(train_ids) if train_id not in self.stream.watched]
+        new = [
+            train_id
+            for train_id in dict.fromkeys(train_ids)
+            if train_id not in self.stream.watched and not self._known_ended(train_id)
+        ]
         for train_id in new:
             self.store.get(train_id)
             self.state.add(self.state_key, train_id)
@@ -131,6 +136,10 @@ class Session:
         if new:
             self._spawn(self.resync(new), "resync")
             self.on_change()
+
+    def _known_ended(self, train_id: str) -> bool:
+        run = self.store.runs.get(train_id)
+        return run is not None and run.ended
 
     async def unwatch(self, train_id: str) -> None:
         if train_id in self.stream.watched:
@@ -220,13 +229,17 @@ class Session:
 
     async def _read_status(self, train_id: str, source: Source) -> None:
         if train_id in self._reading:
-            return  # never two reads of one run at once; the one in flight will do
+            # Never two reads of one run at once. A resync must still happen after the one in flight,
+            # which may have been sent before the subscription it follows.
+            if source is Source.RESYNC:
+                self._read_again.add(train_id)
+            return
         self._reading.add(train_id)
-        self.counters[f"status_reads.{source.value}"] += 1
-        if source is Source.POLL:
-            self._last_polled[train_id] = self.clock()
-            self.events.add(f"polling the status of {train_id}")
         try:
+            self.counters[f"status_reads.{source.value}"] += 1
+            if source is Source.POLL:
+                self._last_polled[train_id] = self.clock()
+                self.events.add(f"polling the status of {train_id}")
             body = await self.api.status(train_id)
         except NotFound:
             self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
@@ -239,6 +252,9 @@ class Session:
             self._apply(parse_status(train_id, body), source)
         finally:
             self._reading.discard(train_id)
+            if train_id in self._read_again:
+                self._read_again.discard(train_id)
+                self._spawn(self._read_status(train_id, Source.RESYNC), "resync")
 
     def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
         if isinstance(update, Ignored):

@@ -16,13 +16,12 @@ The rules, because the sources disagree (see the backend contract's quirks):
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tf_tui.protocol import RunUpdate, StatusKind, classify_status
+from tf_tui.protocol import RunUpdate, StatusKind, classify_status, finite_number
 
 LOSS_HISTORY = 300
 DOUBTED_STOP_S = 30.0
@@ -189,12 +188,12 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
 
 
 def _record_loss(run: RunState, details: dict[str, Any]) -> None:
-    loss, step = details.get("loss"), details.get("step")
-    if isinstance(loss, bool) or not isinstance(loss, int | float) or not math.isfinite(loss):
+    loss, step = finite_number(details.get("loss")), details.get("step")
+    if loss is None:
         return
     if step is not None and step == run.details.get("step"):
         return  # the same step reported again (a poll after a frame) is not a new point
-    run.losses.append(float(loss))
+    run.losses.append(loss)
 
 
 def _text(value: object) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -10,7 +11,8 @@ from fastapi.responses import JSONResponse
 from tests.conftest import RecordingOutput, until
 from tests.scripted_backend import running_backend
 from tf_tui.client.stream import Phase
-from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, follow
+from tf_tui.format import summary
+from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, follow, show_status
 from tf_tui.store import Source
 
 
@@ -135,3 +137,39 @@ async def test_an_error_frame_and_server_events_are_logged(backend, make_session
         assert "the server reported an error: Unknown message type: None" in texts
         assert "server event: talent_published" in texts
         assert "server event: model_download_progress" in texts
+
+
+async def test_non_finite_numbers_in_a_frame_are_survived(backend, make_session):
+    async with make_session(backend.url) as session:
+        train_id = await started(session, backend)
+        odd = {
+            "progress": float("inf"),
+            "status": "training",
+            "details": {"loss": float("-inf"), "eta_s": float("nan")},
+        }
+        # json.dumps writes these as Infinity and NaN, which Python's JSON parser accepts back.
+        await backend.push_raw(json.dumps({"type": "training_update", "train_id": train_id, "data": odd}))
+        await backend.push(train_id, {"progress": 45, "status": "training", "details": {"step": 8}})
+        await until(lambda: session.store.get(train_id).progress == 45, what="the frame after the odd one")
+        assert session.connection.phase is Phase.LIVE
+        assert summary(session.store.runs[train_id]).startswith("training 45%")
+
+
+async def test_only_the_backends_own_404_forgets_a_run(backend, make_session):
+    backend.proxy_404.add("behind-a-proxy")
+    async with make_session(backend.url) as session:
+        session.state.add(backend.url, "behind-a-proxy")
+        await session.resync(["behind-a-proxy"])
+        assert session.state.active(backend.url) == ["behind-a-proxy"]
+        assert not session.store.get("behind-a-proxy").missing
+
+
+async def test_status_shows_server_text_literally(backend, make_session):
+    hostile = "[/oops] [link=http://x]click[/link] \x1b]0;title\x07"
+    backend.status_bodies["r-hostile"] = {"status": hostile, "progress": 10}
+    async with make_session(backend.url) as session:
+        session.state.add(backend.url, "r-hostile")
+        out = io.StringIO()
+        assert await show_status(session, as_json=False, out=out) == 0
+    text = out.getvalue()
+    assert "[/oops]" in text and "[link=http://x]click" in text and "\x1b" not in text

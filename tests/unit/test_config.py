@@ -66,3 +66,11 @@ def test_secret_filter_masks_the_token():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header: Bearer %s", ("s3cret",), None)
     SecretFilter("s3cret").filter(record)
     assert record.getMessage() == "header: Bearer ***"
+
+
+@pytest.mark.parametrize("token", ["s3c\rret", "two words", "t\u00f8ken"])
+def test_a_token_that_cannot_go_in_a_header_is_refused_without_showing_it(tmp_path, token):
+    with pytest.raises(ConfigError) as refused:
+        settings(tmp_path, token=token)
+    assert token.strip() not in str(refused.value)
+    assert settings(tmp_path, token="  fine-token\n").token == "fine-token"

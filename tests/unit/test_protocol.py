@@ -93,7 +93,18 @@ def test_anything_else_is_ignored_with_a_reason(raw, reason):
 
 @pytest.mark.parametrize(
     ("progress", "expected"),
-    [(30, 30), (30.7, 30), (150, 100), (-5, 0), ("30", None), (True, None), (None, None), (float("nan"), None)],
+    [
+        (30, 30),
+        (30.7, 30),
+        (150, 100),
+        (-5, 0),
+        ("30", None),
+        (True, None),
+        (None, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        (10**400, None),
+    ],
 )
 def test_progress_is_a_percentage_or_unknown(progress, expected):
     event = parse_frame(frame(type="training_update", train_id="r1", data={"progress": progress, "status": "training"}))
@@ -130,3 +141,11 @@ def test_status_bodies_in_every_shape():
 )
 def test_free_text_statuses_are_classified(status, kind):
     assert classify_status(status) is kind
+
+
+def test_json_infinities_and_huge_numbers_do_not_raise():
+    event = parse_frame(
+        '{"type": "training_update", "train_id": "r1", "data": {"progress": Infinity, "status": "training",'
+        ' "details": {"loss": 1e999, "eta_s": NaN, "step": 1}}}'
+    )
+    assert isinstance(event, RunUpdate) and event.progress is None

@@ -92,7 +92,8 @@ def test_free_text_statuses_are_kept_and_the_timeline_records_changes():
 
 def test_loss_points_are_recorded_once_per_step():
     store = RunStore()
-    for at, step, loss in [(1.0, 1, 4.5), (2.0, 1, 4.5), (3.0, 2, 3.9), (4.0, 3, float("nan")), (5.0, 4, True)]:
+    points = [(1.0, 1, 4.5), (2.0, 1, 4.5), (3.0, 2, 3.9), (4.0, 3, float("nan")), (5.0, 4, True), (6.0, 5, 10**400)]
+    for at, step, loss in points:
         store.apply(update("training", step, details={"step": step, "loss": loss}), Source.WS, at)
     assert list(store.runs["r1"].losses) == [4.5, 3.9]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tf_tui.eventlog import EventLog
 from tf_tui.format import duration, summary
 from tf_tui.protocol import RunUpdate
 from tf_tui.store import RunStore, Source
@@ -35,3 +36,13 @@ def test_a_run_summary_is_one_clean_line():
     details = {"step": 370, "total_steps": 1000, "loss": 1.23456, "eta_s": 12, "message": "Step\x1b[2J\n370"}
     store.apply(RunUpdate("r1", "training", 37, details), Source.WS, 1.0)
     assert summary(store.runs["r1"]) == "training 37% step 370/1000 loss 1.2346 eta 12s - Step 370"
+
+
+def test_a_failing_event_log_listener_never_reaches_the_logger():
+    events = EventLog()
+
+    def broken(entry):
+        raise RuntimeError("the viewer is gone")
+
+    events.listeners.append(broken)
+    assert events.add("socket live").text == "socket live"

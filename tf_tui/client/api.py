@@ -33,6 +33,7 @@ class HttpError(ApiError):
 class TalentFactoryApi:
     def __init__(self, url: str, token: str | None = None, *, trust_env: bool = True) -> None:
         self.url = url
+        self._token = token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(
             base_url=url,
@@ -88,8 +89,12 @@ class TalentFactoryApi:
         except httpx.TimeoutException:
             raise BackendUnreachable(f"{what}: {self.url} did not answer in time") from None
         except httpx.TransportError as error:
-            raise BackendUnreachable(f"{what}: cannot reach {self.url} ({_reason(error)})") from None
-        if response.status_code == 404:
+            # A transport error can quote the request's headers (h11 does, for an illegal value).
+            reason = _reason(error).replace(self._token, "***") if self._token else _reason(error)
+            raise BackendUnreachable(f"{what}: cannot reach {self.url} ({reason})") from None
+        if response.status_code == 404 and _has_json_detail(response):
+            # Only the backend's own "not found" (FastAPI's JSON detail) forgets a run: a proxy's or a
+            # wrong path prefix's 404 page is an error like any other.
             raise NotFound(f"{what}: {_detail(response)}")
         if response.status_code >= 400:
             raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}", response.status_code)
@@ -114,6 +119,14 @@ def _detail(response: httpx.Response) -> str:
         return "; ".join(_field_error(item) for item in detail[:5])
     body = printable(response.text.strip(), 200)
     return f"{response.reason_phrase}: {body}" if body else response.reason_phrase
+
+
+def _has_json_detail(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "detail" in body
 
 
 def _field_error(item: object) -> str:

@@ -89,6 +89,7 @@ class UpdateStream:
     ) -> None:
         self._url = ws_url
         self._headers = {"Authorization": f"Bearer {token}"} if token else None
+        self._token = token
         self._on_event = on_event
         self._on_state = on_state
         self._on_open = on_open
@@ -125,9 +126,12 @@ class UpdateStream:
                 fatal = fatal_reason(error)
                 if fatal is not None:
                     log.warning("websocket failed for good: %s", fatal)
-                    self._set_state(ConnectionState(Phase.FAILED, reason=fatal))
+                    self._set_state(ConnectionState(Phase.FAILED, reason=self._masked(fatal)))
                     return
-                reason = describe_failure(error)
+                reason = self._masked(describe_failure(error))
+            except Exception as error:  # anything else: say so, and reconnect rather than end the stream
+                log.exception("websocket connection failed unexpectedly")
+                reason = self._masked(f"unexpected error: {type(error).__name__}")
             finally:
                 self._socket = None
             if opened_at is not None and time.monotonic() - opened_at >= STABLE_AFTER_S:
@@ -163,7 +167,10 @@ class UpdateStream:
         self._on_open(subscribed)
         try:
             async for raw in socket:
-                self._on_event(parse_frame(raw))
+                try:
+                    self._on_event(parse_frame(raw))
+                except Exception:  # a bug of ours in handling one frame must not cost the stream
+                    log.exception("handling a frame failed")
         except ConnectionClosed as error:
             return describe_failure(error)
         return describe_failure(ConnectionClosed(socket.close_rcvd, socket.close_sent))
@@ -174,6 +181,9 @@ class UpdateStream:
             return  # the watched set is sent in full when the socket opens
         with suppress(ConnectionClosed):  # the reconnect resubscribes everything watched
             await socket.send(text)
+
+    def _masked(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
 
     def _set_state(self, state: ConnectionState) -> None:
         self.state = state

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tf_tui.client.stream import Phase
 from tf_tui.format import progress_text, short_id, summary
@@ -91,7 +92,7 @@ async def show_status(session: Session, as_json: bool, out: TextIO = sys.stdout)
         table.add_column(column)
     for run in runs:
         note = "not found" if run.missing else ("active (remembered)" if run.train_id in remembered else "")
-        table.add_row(
+        cells = (
             short_id(run.train_id),
             printable(run.base_model or "", 20),
             printable(run.status or "unknown", 30),
@@ -99,6 +100,7 @@ async def show_status(session: Session, as_json: bool, out: TextIO = sys.stdout)
             printable((run.created_at or "")[:19].replace("T", " ")),
             note,
         )
+        table.add_row(*(Text(cell) for cell in cells))  # Text: server text is never read as markup
     Console(file=out, highlight=False).print(table)
     return 0
 
@@ -116,7 +118,7 @@ async def start_run(
 ) -> int:
     reply = await session.start(model, datasets, params=params, outcome=outcome)
     train_id = reply["train_id"]
-    print(json.dumps(reply) if as_json else train_id, file=out, flush=True)
+    print(json.dumps(reply) if as_json else printable(train_id), file=out, flush=True)
     if follow_with is None:
         return 0
     return await follow_with(train_id)

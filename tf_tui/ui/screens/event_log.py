@@ -44,7 +44,8 @@ class EventLogScreen(ModalScreen[None]):
         self._events.listeners.remove(self._append)
 
     def _append(self, entry: LogEntry) -> None:
-        self.query_one(Log).write_line(log_line(entry))
+        for view in self.query(Log):  # none while the screen is being torn down
+            view.write_line(log_line(entry))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -31,10 +31,11 @@ PARAM_FIELDS = (
 )
 
 
-def _label(entry: dict[str, Any], detail_key: str, unit: str) -> str:
+def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
+    """Text, not a string: Textual would read a string from the server as markup."""
     name = printable(entry.get("id", "?"), 40)
     detail = entry.get(detail_key)
-    return f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name
+    return Text(f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name)
 
 
 class StartScreen(ModalScreen[str | None]):
@@ -81,7 +82,7 @@ class StartScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.load_choices()
 
-    @work(exclusive=True, group="start-dialog-load")
+    @work(exclusive=True, group="start-dialog-load", exit_on_error=False)
     async def load_choices(self) -> None:
         try:
             models = await self._session.api.models()
@@ -135,7 +136,7 @@ class StartScreen(ModalScreen[str | None]):
         outcome_choice = self.query_one("#outcome", Select).value
         return model, datasets, str(outcome_choice), params
 
-    @work(exclusive=True, group="start-dialog-submit")
+    @work(exclusive=True, group="start-dialog-submit", exit_on_error=False)
     async def start_run(self, model: str, datasets: list[str], outcome: str, params: dict[str, Any]) -> None:
         button = self.query_one("#start", Button)
         button.disabled = True

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.format import duration, number, short_id
+from tf_tui.format import duration, short_id
+from tf_tui.protocol import finite_number
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import bar, is_stale, status_style, status_text
@@ -40,10 +41,10 @@ def row_text(run: RunState, width: int, now: float) -> Text:
         cell = f"{step}/{total}" if isinstance(step, int) and isinstance(total, int) else ""
         text.append(f" {cell:>{optional['step'] - 1}}", style="dim")
     if "loss" in optional:
-        loss = number(run.details.get("loss"))
+        loss = finite_number(run.details.get("loss"))
         text.append(f" {'' if loss is None else f'{loss:.4f}':>{optional['loss'] - 1}}")
     if "eta" in optional:
-        eta = number(run.details.get("eta_s"))
+        eta = finite_number(run.details.get("eta_s"))
         text.append(f" {'' if run.ended or eta is None else duration(eta):>{optional['eta'] - 1}}", style="dim")
     if "age" in optional:
         if is_stale(run, now):
