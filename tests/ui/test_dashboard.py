@@ -59,7 +59,8 @@ async def test_start_a_run_with_keys_and_watch_it_finish(server, tmp_path):
         await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
 
         train_id = app.query_one(RunsList).selected_id
-        assert train_id is not None and train_id in app.session.watched
+        assert train_id is not None
+        assert f"subscribing to {train_id}" in [entry.text for entry in app.session.events.entries]
         await until(pilot, lambda: status_of(app, train_id) == "completed", "the run completes")
         await pilot.pause(0.2)
         row = row_texts(app)[train_id]
