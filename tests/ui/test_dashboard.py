@@ -45,6 +45,11 @@ def status_of(app: TfTuiApp, train_id: str) -> str | None:
     return None if run is None else run.status
 
 
+async def watch_until_training(app: TfTuiApp, pilot, train_id: str) -> None:
+    await app.session.watch([train_id])
+    await until(pilot, lambda: status_of(app, train_id) == "training", "training")
+
+
 async def test_start_a_run_with_keys_and_watch_it_finish(server, tmp_path):
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -89,8 +94,7 @@ async def test_stop_asks_first_and_defaults_to_no(server, endless_run, tmp_path)
     train_id = await endless_run()
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await app.session.watch([train_id])
-        await until(pilot, lambda: status_of(app, train_id) == "training", "training")
+        await watch_until_training(app, pilot, train_id)
         await until(pilot, lambda: train_id in row_texts(app), "its row")
         app.query_one(RunsList).select(train_id)
         for decline in ("n", "enter", "escape"):
@@ -109,8 +113,7 @@ async def test_a_relaunch_picks_up_the_active_run(server, endless_run, tmp_path)
     train_id = await endless_run()
     first = dashboard(server.url, tmp_path)
     async with first.run_test(size=SIZE) as pilot:
-        await first.session.watch([train_id])
-        await until(pilot, lambda: status_of(first, train_id) == "training", "training")
+        await watch_until_training(first, pilot, train_id)
     relaunched = dashboard(server.url, tmp_path)
     async with relaunched.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: status_of(relaunched, train_id) == "training", "restored and resynced")
