@@ -48,10 +48,6 @@ def classify_status(status: str | None) -> StatusKind:
     return StatusKind.UNKNOWN
 
 
-def is_terminal(status: str | None) -> bool:
-    return classify_status(status) is StatusKind.TERMINAL
-
-
 @dataclass(frozen=True)
 class RunUpdate:
     """What one source said about one run: a WebSocket frame, a poll, or a resync read."""

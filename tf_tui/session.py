@@ -13,6 +13,7 @@ server answers 404 for them.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 from collections import Counter
@@ -41,7 +42,14 @@ from tf_tui.state import StateFile
 from tf_tui.store import RunStore, Source
 from tf_tui.text import printable
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Session:
         self.counters: Counter[str] = Counter()
         self.state = StateFile(settings.state_file)
         # Proxies from the environment never apply to a backend on this machine.
-        local = (urlsplit(settings.url).hostname or "") in LOOPBACK_HOSTS or settings.url.startswith("http://127.")
+        local = is_loopback(urlsplit(settings.url).hostname or "")
         self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local)
         self.stream = UpdateStream(
             settings.ws_url,
@@ -301,9 +309,9 @@ class Session:
     async def _poll_loop(self) -> None:
         while True:
             now = self.clock()
-            ongoing = [train_id for train_id in self.stream.watched if not self.store.get(train_id).ended]
-            last_heard = {train_id: self.store.get(train_id).last_heard_at for train_id in ongoing}
-            for train_id in due_for_poll(now, ongoing, last_heard, self._last_polled, self._reading, self.stream.live):
+            runs = [self.store.get(train_id) for train_id in self.stream.watched]
+            last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
+            for train_id in due_for_poll(now, last_heard, self._last_polled, self._reading, self.stream.live):
                 self._spawn(self._read_status(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)
 

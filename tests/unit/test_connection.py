@@ -26,16 +26,16 @@ def test_connection_states_in_words():
 def test_streaming_runs_are_not_polled_while_the_socket_is_live():
     now = 1000.0
     heard = {"fresh": now - 1, "silent": now - LIVE_INTERVAL_S, "never": None}
-    assert due_for_poll(now, heard, heard, {}, set(), stream_live=True) == ["silent", "never"]
+    assert due_for_poll(now, heard, {}, set(), stream_live=True) == ["silent", "never"]
 
 
 def test_every_run_is_polled_every_few_seconds_while_the_socket_is_down():
     now = 1000.0
     heard = {"fresh": now - 1, "older": now - DOWN_INTERVAL_S}
-    assert due_for_poll(now, heard, heard, {}, set(), stream_live=False) == ["older"]
+    assert due_for_poll(now, heard, {}, set(), stream_live=False) == ["older"]
 
 
 def test_a_run_is_not_polled_twice_at_once_nor_right_after_a_poll():
     now = 1000.0
     heard = {"reading": None, "just_polled": None, "due": None}
-    assert due_for_poll(now, heard, heard, {"just_polled": now - 1}, {"reading"}, stream_live=True) == ["due"]
+    assert due_for_poll(now, heard, {"just_polled": now - 1}, {"reading"}, stream_live=True) == ["due"]

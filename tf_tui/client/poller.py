@@ -7,7 +7,7 @@ is still in flight is never read a second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 LIVE_INTERVAL_S = 30.0
 DOWN_INTERVAL_S = 5.0
@@ -16,18 +16,16 @@ TICK_S = 1.0
 
 def due_for_poll(
     now: float,
-    watched: Iterable[str],
-    last_heard: Mapping[str, float | None],
+    last_heard: Mapping[str, float | None],  # every watched run still going, and when it last said anything
     last_polled: Mapping[str, float],
     in_flight: set[str],
     stream_live: bool,
 ) -> list[str]:
     interval = LIVE_INTERVAL_S if stream_live else DOWN_INTERVAL_S
     due = []
-    for train_id in watched:
+    for train_id, heard in last_heard.items():
         if train_id in in_flight:
             continue
-        heard = last_heard.get(train_id)
         latest = max(heard if heard is not None else float("-inf"), last_polled.get(train_id, float("-inf")))
         if now - latest >= interval:
             due.append(train_id)

@@ -36,10 +36,6 @@ class ServerProcess:
             raise RuntimeError("the server is not running")
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
-
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> str:
         """Start the server and return its URL once it serves requests."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

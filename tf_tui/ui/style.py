@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tf_tui.protocol import StatusKind
 from tf_tui.store import RunState
 from tf_tui.text import printable
 
@@ -19,9 +18,7 @@ def status_style(run: RunState) -> str:
         return "green"
     if status == "stopped":
         return "magenta"
-    if run.kind is StatusKind.ACTIVE or run.kind is StatusKind.UNKNOWN:
-        return "cyan"
-    return ""
+    return "cyan"  # still going, or a free-text status
 
 
 def is_stale(run: RunState, now: float) -> bool:
@@ -29,8 +26,8 @@ def is_stale(run: RunState, now: float) -> bool:
 
 
 def status_text(run: RunState, width: int | None = None) -> Text:
-    label = "not found" if run.missing else printable(run.status or "waiting")
-    return Text(label if width is None else _fit(label, width), style=status_style(run))
+    label = "not found" if run.missing else (run.status or "waiting")
+    return Text(printable(label) if width is None else printable(label, width).ljust(width), style=status_style(run))
 
 
 def bar(progress: int | None, width: int, style: str) -> Text:
@@ -43,7 +40,3 @@ def bar(progress: int | None, width: int, style: str) -> Text:
         text.append("╸" if filled - whole >= 0.5 else "─", style=style if filled - whole >= 0.5 else "bright_black")
         text.append("─" * (width - whole - 1), style="bright_black")
     return text
-
-
-def _fit(text: str, width: int) -> str:
-    return text.ljust(width) if len(text) <= width else text[: max(0, width - 1)] + "…"

@@ -34,7 +34,7 @@ def row_text(run: RunState, width: int, now: float) -> Text:
     text.append(printable(run.base_model or "", MODEL_WIDTH - 1).ljust(MODEL_WIDTH), style="dim")
     text.append_text(status_text(run, STATUS_WIDTH - 1))
     text.append(" ")
-    text.append_text(bar(run.progress, bar_width, status_style(run) or "cyan"))
+    text.append_text(bar(run.progress, bar_width, status_style(run)))
     text.append(f"{'?' if run.progress is None else run.progress:>4}%")
     if "step" in optional:
         step, total = run.details.get("step"), run.details.get("total_steps")
