@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint serve screenshots bench clean
+.PHONY: run test soak lint serve screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The long versions of the fault and fuzz tests, and the property tests with many more examples.
+soak: $(STAMP)
+	$(BIN)/pytest -m "soak or hypothesis" --hypothesis-profile=soak -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

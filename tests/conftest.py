@@ -11,12 +11,21 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from websockets.asyncio.client import ClientConnection, connect
 
 from tf_tui.client.stream import Backoff
 from tf_tui.config import Settings
 from tf_tui.server.process import ServerProcess
 from tf_tui.session import Session
+
+# Property tests: a small budget for `make test`, many more examples under `make soak`
+# (`--hypothesis-profile=soak`). No per-example deadline: the machine is shared and slow.
+settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile("soak", settings.get_profile("default"), max_examples=20_000)
+settings.load_profile("default")
 
 DEADLINE_S = 30.0
 # A run that lasts until it is stopped, and one that is over in about a second.

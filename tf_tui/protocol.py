@@ -105,6 +105,8 @@ def parse_frame(raw: str | bytes) -> Event:
         message = json.loads(raw)
     except ValueError as error:
         return Ignored(f"not JSON ({error})")
+    except RecursionError:  # nesting deeper than the decoder follows: not a ValueError
+        return Ignored("not JSON (nested too deeply)")
     if not isinstance(message, dict):
         return Ignored(f"a JSON {type(message).__name__}, not an object")
 

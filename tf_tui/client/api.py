@@ -10,6 +10,8 @@ from tf_tui.text import printable
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 CONNECT_RETRIES = 1  # httpx retries only connection failures, which are safe to repeat
+# What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
+NOT_JSON = (ValueError, RecursionError)
 
 
 class ApiError(Exception):
@@ -100,7 +102,7 @@ class TalentFactoryApi:
             raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}", response.status_code)
         try:
             body = response.json()
-        except ValueError:
+        except NOT_JSON:
             raise ApiError(f"{what}: HTTP {response.status_code} with a body that is not JSON") from None
         if not isinstance(body, dict):
             raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
@@ -111,7 +113,7 @@ def _detail(response: httpx.Response) -> str:
     """FastAPI's `detail` (a string, or a 422 list of field errors) in words; else the body's start."""
     try:
         detail = response.json().get("detail")
-    except (ValueError, AttributeError):
+    except (*NOT_JSON, AttributeError):
         detail = None
     if isinstance(detail, str):
         return printable(detail, 300)
@@ -124,7 +126,7 @@ def _detail(response: httpx.Response) -> str:
 def _has_json_detail(response: httpx.Response) -> bool:
     try:
         body = response.json()
-    except ValueError:
+    except NOT_JSON:
         return False
     return isinstance(body, dict) and "detail" in body
 
