@@ -252,10 +252,18 @@ def _run_local(settings: Settings) -> int:
 
 
 def _run_app(settings: Settings) -> int:
-    from tf_tui.ui.app import make_app
+    from tf_tui.ui.launch import run_dashboard
 
-    make_app(settings).run()
-    return 0
+    ended = run_dashboard(settings)
+    if ended.going:
+        # Said after the terminal is restored, so it stays on screen: quitting never stops a run.
+        verb = "keeps" if ended.going == 1 else "keep"
+        print(f"tf-tui: {runs_phrase(ended.going)} {verb} going on {settings.url}", file=sys.stderr)
+    return ended.code
+
+
+def runs_phrase(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def _positive_int(text: str) -> int:

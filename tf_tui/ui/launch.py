@@ -1,0 +1,44 @@
+"""Run the dashboard in the terminal: an exit status that tells a crash, and what was left going."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from tf_tui.config import Settings
+from tf_tui.store import RunStore
+from tf_tui.ui.app import make_app
+
+EXIT_CRASHED = 1
+CRASH_REPORT_WIDTH = 120
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardExit:
+    code: int  # 0 after a quit, EXIT_CRASHED after an exception
+    going: int  # runs the dashboard last saw going: they go on without it
+
+
+def run_dashboard(settings: Settings) -> DashboardExit:
+    app = make_app(settings)
+    # Textual prints a crash's traceback, with its local variables, on stderr after leaving the
+    # terminal: those locals can hold the token. The report goes to the log (which masks it) instead.
+    report = io.StringIO()
+    app.error_console = Console(file=report, width=CRASH_REPORT_WIDTH, markup=False, highlight=False)
+    app.run()
+    if app.return_code:
+        log.error("the dashboard crashed:\n%s", report.getvalue())
+        print(f"tf-tui: the dashboard crashed; details in {settings.log_file}", file=sys.stderr)
+        return DashboardExit(EXIT_CRASHED, going_runs(app.session.store))
+    sys.stderr.write(report.getvalue())  # a deliberate exit message, if any, still reaches the user
+    return DashboardExit(0, going_runs(app.session.store))
+
+
+def going_runs(store: RunStore) -> int:
+    return sum(1 for run in store.runs.values() if run.status is not None and not run.ended and not run.missing)
