@@ -16,7 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tf_tui.client.stream import Backoff
 from tf_tui.config import Settings
-from tf_tui.server.process import ServerProcess
+from tf_tui.local_server import ServerProcess
 from tf_tui.session import Session
 
 # Property tests: a small budget for `make test`, many more examples under `make soak`

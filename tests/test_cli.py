@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tf_tui.server.process import ServerProcess, ServerStartError
+from tf_tui.local_server import ServerProcess, ServerStartError
 
 
 def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:

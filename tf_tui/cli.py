@@ -237,7 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _run_local(settings: Settings) -> int:
     from dataclasses import replace
 
-    from tf_tui.server.process import ServerProcess, ServerStartError
+    from tf_tui.local_server import ServerProcess, ServerStartError
 
     server = ServerProcess(user_data_path("tf-tui") / "local-server")
     try:
