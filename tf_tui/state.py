@@ -1,96 +1,210 @@
 """The local state file, tf-tui's localStorage: the active training ids per backend URL.
 
-JSON, versioned, written atomically (a temp file renamed over the old one) with mode 0600. A run
-stays in it until it ends or the server answers 404 for it; a network error never removes one. A
-file that cannot be read or parsed is renamed aside (so nothing is lost) and reported, not fatal.
+JSON, versioned, mode 0600. A run stays in it until it ends or the server answers 404 for it; a
+network error never removes one. Several tf-tui processes share it (a dashboard, a cron job's
+`start`, a `watch`), so every change is a read-modify-write under an exclusive lock, and every write
+is atomic (a temporary file, fsynced, renamed over the old one): a reader never sees a torn file and
+a writer never drops another's change.
+
+Nothing the user had is destroyed:
+- a file that does not parse (truncated, garbage) is renamed aside, under the lock, before a new one
+  is written;
+- a file written by a newer tf-tui, or one that cannot be read, is left as it is: this process does
+  not write it;
+- a change that cannot be written (no space left, no permission) is kept in memory, shown by
+  `active()`, written with the next change that succeeds, and reported.
+Each problem is reported once, in words, to `on_problem`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 VERSION = 1
+NOT_REMEMBERED = "runs started or watched now are not remembered after this tf-tui exits"
 log = logging.getLogger(__name__)
+
+# Inode, size and modification time: one stat tells whether the file was replaced or written.
+Signature = tuple[int, int, int]
+
+
+class StateFileUnusable(Exception):
+    """The file cannot be used as it is. `set_aside`: it does not parse, so it may be renamed aside."""
+
+    def __init__(self, problem: str, *, set_aside: bool) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.set_aside = set_aside
 
 
 class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.problem: str | None = None  # what went wrong reading it, in words, for the user
-        self._backends: dict[str, list[str]] = self._load()
+        self.problem: str | None = None  # the last problem, in words, until a write succeeds
+        self.on_problem: Callable[[str], None] = lambda problem: None  # told each new problem once
+        self._lock_path = path.with_name(f"{path.name}.lock")
+        self._on_disk: dict[str, list[str]] = {}
+        self._signature: Signature | None = None  # of the file as last read or written
+        self._unsaved: dict[tuple[str, str], bool] = {}  # (backend, train id) -> active, not yet written
+        self.reload()
 
     def active(self, url: str) -> list[str]:
-        return list(self._backends.get(_key(url), []))
+        return _with_changes(self._on_disk, self._unsaved).get(_key(url), [])
 
     def add(self, url: str, train_id: str) -> None:
-        self._modify(url, lambda ids: ids if train_id in ids else [*ids, train_id])
+        self._change(url, train_id, active=True)
 
     def remove(self, url: str, train_id: str) -> None:
-        self._modify(url, lambda ids: [ident for ident in ids if ident != train_id])
+        self._change(url, train_id, active=False)
 
-    def _modify(self, url: str, change: Callable[[list[str]], list[str]]) -> None:
-        # Read again first: another tf-tui (a headless `start`, a second dashboard) may have written.
-        if self.path.exists():
-            self._backends = self._load()
-        before = self._backends.get(_key(url), [])
-        after = change(before)
-        if after == before:
-            return
-        if after:
-            self._backends[_key(url)] = after
-        else:
-            self._backends.pop(_key(url), None)
-        self._save()
+    def changed_on_disk(self) -> bool:
+        """Whether another process wrote, replaced or removed the file since it was last read: one stat."""
+        return _signature(self.path) != self._signature
 
-    def _load(self) -> dict[str, list[str]]:
+    def reload(self) -> None:
+        """Read the file again. Only reads: a file that does not parse is set aside by the next write."""
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        except OSError as error:
-            self.problem = f"cannot read the state file {self.path}: {error.strerror}"
-            log.warning(self.problem)
-            return {}
-        try:
-            return _parse(json.loads(text))
-        except (ValueError, TypeError) as error:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            try:
-                self.path.rename(aside)
-                kept = f"it was moved to {aside}"
-            except OSError as rename_error:
-                kept = f"it could not be moved aside ({rename_error.strerror}) and was left as it is"
-            self.problem = f"the state file {self.path} was unreadable ({error}); {kept}"
-            log.warning(self.problem)
-            return {}
+            self._on_disk = self._read()
+            if not self._unsaved:
+                self.problem = None
+        except StateFileUnusable as unusable:
+            self._on_disk = {}
+            then = "it will be moved aside when tf-tui next records a run" if unusable.set_aside else NOT_REMEMBERED
+            self._report(f"{unusable.problem}; {then}")
 
-    def _save(self) -> None:
-        document = {"version": VERSION, "backends": {url: {"active": ids} for url, ids in self._backends.items()}}
+    def _change(self, url: str, train_id: str, *, active: bool) -> None:
+        self._unsaved[(_key(url), train_id)] = active
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # mkstemp creates the file with mode 0600, and the rename keeps it.
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, indent=2)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                Path(temporary).replace(self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            with _exclusive_lock(self._lock_path):
+                self._on_disk = self._read_for_update()
+                wanted = _with_changes(self._on_disk, self._unsaved)
+                if wanted != self._on_disk:
+                    self._write(wanted)
+                    self._on_disk = wanted
+        except StateFileUnusable as unusable:
+            self._report(f"{unusable.problem}; {NOT_REMEMBERED}")
         except OSError as error:
-            self.problem = f"cannot write the state file {self.path}: {error.strerror}"
-            log.warning(self.problem)
+            self._report(f"cannot write the state file {self.path} ({error.strerror or error}); {NOT_REMEMBERED}")
         else:
+            if self.problem is not None:
+                log.info("the state file %s is written again", self.path)
+            self._unsaved.clear()
             self.problem = None
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            with self.path.open("rb") as handle:
+                # The signature of the very file read, even if it is replaced meanwhile.
+                self._signature = _signature_of(os.fstat(handle.fileno()))
+                raw = handle.read()
+        except FileNotFoundError:
+            self._signature = None
+            return {}
+        except OSError as error:
+            self._signature = _signature(self.path)
+            raise StateFileUnusable(
+                f"cannot read the state file {self.path} ({error.strerror or error}); it is left as it is",
+                set_aside=False,
+            ) from error
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
+            raise StateFileUnusable(f"the state file {self.path} is not JSON ({error})", set_aside=True) from error
+        version = document.get("version") if isinstance(document, dict) else None
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            raise StateFileUnusable(
+                f"the state file {self.path} was written by a newer tf-tui (format {version}, this one reads "
+                f"{VERSION}); it is left as it is",
+                set_aside=False,
+            )
+        try:
+            return _parse(document)
+        except ValueError as error:
+            raise StateFileUnusable(f"the state file {self.path} is not valid ({error})", set_aside=True) from error
+
+    def _read_for_update(self) -> dict[str, list[str]]:
+        """Read under the lock; a file that does not parse is renamed aside so that it can be replaced."""
+        try:
+            return self._read()
+        except StateFileUnusable as unusable:
+            if not unusable.set_aside:
+                raise
+            aside = _aside_path(self.path)
+            try:
+                self.path.rename(aside)
+            except OSError as error:
+                raise StateFileUnusable(
+                    f"{unusable.problem} and could not be moved aside ({error.strerror}); it is left as it is",
+                    set_aside=False,
+                ) from error
+            self._report(f"{unusable.problem}; it was moved to {aside} and a new one started")
+            self._signature = None
+            return {}
+
+    def _write(self, backends: dict[str, list[str]]) -> None:
+        document = {"version": VERSION, "backends": {url: {"active": ids} for url, ids in backends.items()}}
+        # A writer killed between creating its temporary file and renaming it left that file behind;
+        # every writer holds the lock while its own exists, so whatever is there now is such a leftover.
+        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+        # mkstemp creates the file with mode 0600, and the rename keeps it.
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(temporary).replace(self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._signature = _signature(self.path)
+
+    def _report(self, problem: str) -> None:
+        if problem == self.problem:
+            return  # said once: the same failure on every write is one problem
+        self.problem = problem
+        log.warning("%s", problem)
+        try:
+            self.on_problem(problem)
+        except Exception:  # whoever shows it must not cost the state file its work
+            log.exception("reporting a state file problem failed")
+
+
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """flock on a sidecar file, released when the descriptor closes, which the kernel also does for a
+    process that dies (even by SIGKILL): a lock is never left held, so it needs no timeout (a waiter
+    polling with one starved for seconds behind seven busy writers; the kernel's blocking wait did not).
+    The file itself stays: removing it would let a writer that had just opened it lock an inode no one
+    else can see."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _with_changes(backends: dict[str, list[str]], changes: dict[tuple[str, str], bool]) -> dict[str, list[str]]:
+    merged = {url: list(ids) for url, ids in backends.items()}
+    for (url, train_id), active in changes.items():
+        ids = merged.setdefault(url, [])
+        if active and train_id not in ids:
+            ids.append(train_id)
+        elif not active and train_id in ids:
+            ids.remove(train_id)
+    return {url: ids for url, ids in merged.items() if ids}
 
 
 def _parse(document: Any) -> dict[str, list[str]]:
@@ -103,8 +217,30 @@ def _parse(document: Any) -> dict[str, list[str]]:
         ids = entry.get("active") if isinstance(entry, dict) else None
         if not isinstance(ids, list) or not all(isinstance(ident, str) for ident in ids):
             raise ValueError(f"bad entry for {url}")
-        backends[_key(url)] = list(dict.fromkeys(ids))
+        if ids:
+            backends[_key(url)] = list(dict.fromkeys(ids))
     return backends
+
+
+def _aside_path(path: Path) -> Path:
+    """A name next to the file that is free (renaming onto a taken one would destroy what is there)."""
+    base = f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside, number = path.with_name(base), 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{base}-{number}")
+    return aside
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        return _signature_of(path.stat())
+    except OSError:
+        return None
+
+
+def _signature_of(status: os.stat_result) -> Signature:
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _key(url: str) -> str:
