@@ -131,10 +131,11 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.output import choose_output
     from tf_tui.session import Session
 
-    async with Session(settings) as session:
+    async with Session(settings, on_state_problem=_say_on_stderr("watch")) as session:
         train_ids = args.train_ids or session.state.active(settings.state_key)
         if not train_ids:
-            print(f"tf-tui watch: no run given, and none remembered for {settings.url}", file=sys.stderr)
+            where = f"for {settings.url} in {settings.state_file}"
+            print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return EXIT_USAGE
         return await follow(session, train_ids, choose_output(args.json), args.timeout)
 
@@ -143,7 +144,7 @@ async def _status(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import show_status
     from tf_tui.session import Session
 
-    session = Session(settings)
+    session = Session(settings, on_state_problem=_say_on_stderr("status"))
     try:
         return await show_status(session, args.json)
     finally:
@@ -161,7 +162,7 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return EXIT_USAGE
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment.
-    async with Session(settings) as session:
+    async with Session(settings, on_state_problem=_say_on_stderr("start")) as session:
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
@@ -187,11 +188,16 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
         if answer not in ("y", "yes"):
             print("Not stopped.")
             return 1
-    session = Session(settings)
+    session = Session(settings, on_state_problem=_say_on_stderr("stop"))
     try:
         return await stop_run(session, args.train_id)
     finally:
         await session.close()
+
+
+def _say_on_stderr(command: str) -> Callable[[str], None]:
+    """What goes wrong with the state file, said where a script's user sees it (once each)."""
+    return lambda problem: print(f"tf-tui {command}: warning: {problem}", file=sys.stderr)
 
 
 _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {

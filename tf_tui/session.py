@@ -61,14 +61,26 @@ class StopOutcome:
 
 class Session:
     def __init__(
-        self, settings: Settings, *, clock: Callable[[], float] = time.time, backoff: Backoff | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        backoff: Backoff | None = None,
+        on_state_problem: Callable[[str], None] = lambda problem: None,
     ) -> None:
+        """`on_state_problem` is told, once each, what goes wrong with the state file: the headless
+        commands say it on stderr. The event log has it too, and `state.problem` while it lasts."""
         self.settings = settings
         self.clock = clock
         self.store = RunStore()
         self.events = EventLog()
         self.counters: Counter[str] = Counter()
+        self.on_change: Callable[[], None] = lambda: None
+        self._on_state_problem = on_state_problem
         self.state = StateFile(settings.state_file)
+        self.state.on_problem = self._state_problem
+        if self.state.problem:  # found while reading it, just now
+            self._state_problem(self.state.problem)
         # Proxies from the environment never apply to a backend on this machine.
         local = is_loopback(urlsplit(settings.url).hostname or "")
         self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local)
@@ -81,7 +93,6 @@ class Session:
             use_proxy=not local,
             backoff=backoff,
         )
-        self.on_change: Callable[[], None] = lambda: None
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reading: set[str] = set()  # runs whose status read is in flight
         self._read_again: set[str] = set()  # runs to resync once their read in flight is done
@@ -113,8 +124,6 @@ class Session:
 
     async def open(self, *, restore: bool = True) -> None:
         """Connect, and (by default) watch the runs the state file remembers for this backend."""
-        if self.state.problem:
-            self.events.add(self.state.problem, logging.WARNING)
         self._spawn(self.stream.run(), "stream")
         self._spawn(self._poll_loop(), "poll loop")
         remembered = self.state.active(self.state_key)
@@ -301,6 +310,11 @@ class Session:
         reason = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
         self.events.add(f"socket {state.describe()}{reason}", level)
         self.on_change()
+
+    def _state_problem(self, problem: str) -> None:
+        self.events.add(problem, logging.WARNING)
+        self._on_state_problem(problem)
+        self.on_change()  # the dashboard's header shows it
 
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:

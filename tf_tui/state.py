@@ -50,7 +50,7 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problem: str | None = None  # the last problem, in words, until a write succeeds
-        self.on_problem: Callable[[str], None] = lambda problem: None  # told each new problem once
+        self.on_problem: Callable[[str], None] = log.warning  # told each new problem once
         self._lock_path = path.with_name(f"{path.name}.lock")
         self._on_disk: dict[str, list[str]] = {}
         self._signature: Signature | None = None  # of the file as last read or written
@@ -174,7 +174,6 @@ class StateFile:
         if problem == self.problem:
             return  # said once: the same failure on every write is one problem
         self.problem = problem
-        log.warning("%s", problem)
         try:
             self.on_problem(problem)
         except Exception:  # whoever shows it must not cost the state file its work

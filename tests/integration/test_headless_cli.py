@@ -92,6 +92,21 @@ async def test_stop_then_watch_says_stopped(server, cli, http, endless_run):
     assert unknown.returncode == 1 and "does not know run no-such-run" in unknown.stderr
 
 
+def test_an_unwritable_state_file_is_said_once_on_stderr(server, cli):
+    unwritable = {"TF_TUI_STATE_FILE": "/proc/tf-tui-test/state.json"}
+    started = cli("start", "--model", "tiny", "--dataset", "builtin-arithmetic", "--param", "max_steps=1500",
+                  "--param", "batch_size=32", "--watch", url=server.url, extra_env=unwritable)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    # Remembering the run and forgetting it at its end both failed: said once.
+    said = [line for line in started.stderr.splitlines() if "state file" in line]
+    assert len(said) == 1, started.stderr
+    assert said[0].startswith("tf-tui start: warning: cannot write the state file /proc/tf-tui-test/state.json (")
+    assert "not remembered after this tf-tui exits" in said[0]
+    watched = cli("watch", url=server.url, extra_env=unwritable)
+    assert watched.returncode == 2
+    assert "none remembered for " + server.url + " in /proc/tf-tui-test/state.json" in watched.stderr
+
+
 def test_watch_of_an_unknown_run_exits_4(server, cli):
     result = cli("watch", "no-such-run", url=server.url)
     assert result.returncode == 4 and "not found on the server" in result.stdout

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import replace
+from pathlib import Path
 
 from textual.widgets import Input, SelectionList
 
@@ -138,6 +141,19 @@ async def test_the_header_follows_an_outage_while_the_run_keeps_updating(server,
             await until(
                 pilot, lambda: (app.session.store.runs[train_id].progress or 0) > progress, "the run keeps updating"
             )
+
+
+async def test_an_unwritable_state_file_is_said_once_in_the_header_and_the_event_log(server, http, tmp_path):
+    settings = replace(client_settings(server.url, tmp_path), state_file=Path("/proc/tf-tui-test/state.json"))
+    app = TfTuiApp(Session(settings, backoff=FAST_BACKOFF))
+    train_id = await start_run(http)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.session.watch([train_id])
+        await until(pilot, lambda: status_of(app, train_id) == "completed", "the run ends (and is forgotten)")
+        await until(pilot, lambda: "⚠ cannot write the state file /proc/tf-tui-test" in header(app), "the header")
+        said = [entry for entry in app.session.events.entries if "cannot write the state file" in entry.text]
+        assert len(said) == 1 and said[0].level == logging.WARNING
+        assert "not remembered after this tf-tui exits" in said[0].text
 
 
 async def test_server_text_is_shown_literally(tmp_path):

@@ -141,7 +141,8 @@ class TfTuiApp(App[None]):
     def _update_header(self) -> None:
         now, last = self._clock(), self.session.last_message_at
         age = None if last is None else max(0.0, now - last)
-        text = header_text(self.session.url, self.session.connection, len(self.session.watched), age, now)
+        session = self.session
+        text = header_text(session.url, session.connection, len(session.watched), age, now, session.state.problem)
         self._header.update(text)
 
     def _note_progress(self, run: RunState) -> None:

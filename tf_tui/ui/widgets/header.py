@@ -18,7 +18,15 @@ PHASE_STYLES = {
 }
 
 
-def header_text(url: str, state: ConnectionState, watching: int, last_message_age: float | None, now: float) -> Text:
+def header_text(
+    url: str,
+    state: ConnectionState,
+    watching: int,
+    last_message_age: float | None,
+    now: float,
+    warning: str | None = None,
+) -> Text:
+    """`warning`: a lasting local problem (the state file cannot be written), shown until it is over."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
     text.append(f" {printable(url)}  ")
@@ -26,6 +34,8 @@ def header_text(url: str, state: ConnectionState, watching: int, last_message_ag
     text.append(state.describe(now), style=PHASE_STYLES[state.phase])
     if state.phase in (Phase.RETRYING, Phase.FAILED) and watching:
         text.append(f"  polling every {DOWN_INTERVAL_S:.0f} s (socket down)", style="yellow")
+    if warning:
+        text.append(f"  ⚠ {printable(warning)}", style="bold yellow")
     if last_message_age is not None:
         text.append(f"   last message {duration(last_message_age)} ago", style="dim")
     return text
