@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -25,7 +26,7 @@ from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
-from tf_tui.ui.screens.help import HelpScreen
+from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets.detail import DetailPane
@@ -41,19 +42,43 @@ class TfTuiApp(App[None]):
     TITLE = "tf-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
+    # A tooltip is what the help screen says the key does.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("enter", "focus_detail", "Detail", show=False),
-        Binding("escape", "back", "Back", show=False),
-        Binding("s", "start", "Start"),
-        Binding("x", "stop", "Stop"),
-        Binding("w", "watch", "Watch"),
-        Binding("r", "resync", "Resync"),
-        Binding("slash", "filter", "Filter"),
-        Binding("l", "event_log", "Log"),
-        Binding("question_mark", "help", "Keys"),
-        Binding("q", "quit", "Quit"),
+        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
+        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
+        Binding(
+            "enter",
+            "focus_detail",
+            "Detail",
+            show=False,
+            key_display="enter",
+            tooltip="focus the detail pane (to scroll it)",
+        ),
+        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)"),
+        Binding(
+            "s",
+            "start",
+            "Start",
+            tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
+        ),
+        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
+        # When stop is dimmed, x still says why rather than nothing.
+        Binding("x", "explain_stop", show=False),
+        Binding("w", "watch", "Watch", tooltip="watch a run by id"),
+        Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
+        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        Binding("l", "event_log", "Log", tooltip="the event log: socket, subscriptions, polls, errors"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            show=False,
+            priority=True,
+            tooltip="the command palette: every action by name",
+        ),
+        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
+        Binding("q", "quit", "Quit", tooltip="quit"),
     ]
 
     def __init__(self, session: Session, *, connect: bool = True, clock: Callable[[], float] = time.time) -> None:
@@ -190,8 +215,9 @@ class TfTuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
-            run = self._selected_run()
-            return None if run is None or run.ended or run.missing else True  # None: shown, dimmed
+            return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
+        if action == "explain_stop":
+            return stop_refusal(self._selected_run()) is not None
         return True
 
     def action_move(self, delta: int) -> None:
@@ -215,10 +241,18 @@ class TfTuiApp(App[None]):
 
         self.push_screen(StartScreen(self.session), started)
 
+    def action_explain_stop(self) -> None:
+        self.action_stop()
+
     def action_stop(self) -> None:
         run = self._selected_run()
-        if run is None or run.ended:
-            return
+        refusal = stop_refusal(run)
+        if refusal is not None:
+            self.notify(refusal, severity="warning", markup=False)
+        elif run is not None:
+            self._confirm_stop(run)
+
+    def _confirm_stop(self, run: RunState) -> None:
         question = Text("Stop run ")
         question.append(short_id(run.train_id), style="bold")
         question.append(f" ({summary(run)})?")
@@ -270,21 +304,33 @@ class TfTuiApp(App[None]):
         self.push_screen(EventLogScreen(self.session.events))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Start a run", "Open the start dialog (s)", self.action_start)
-        yield SystemCommand("Stop the selected run", "Asks first (x)", self.action_stop)
-        yield SystemCommand("Watch a run by id", "Follow a run someone else started (w)", self.action_watch)
-        yield SystemCommand("Resync", "Read every watched run's status now (r)", self.action_resync)
-        yield SystemCommand("Filter runs", "Show only runs matching a text (/)", self.action_filter)
-        yield SystemCommand("Event log", "Socket, subscriptions, updates, polls (l)", self.action_event_log)
-        yield SystemCommand("Keys", "Every key (?)", self.action_help)
+        # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
+        textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
+        yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
+        for binding in self.BINDINGS:
+            # Textual's palette has its own Quit. Called directly, not through the key's check: a
+            # refused stop then says why.
+            if isinstance(binding, Binding) and binding.show and binding.action != "quit":
+                action = getattr(self, f"action_{binding.action}")
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
 
     def _selected_run(self) -> RunState | None:
         selected = self._runs.selected_id
         return None if selected is None else self.session.store.runs.get(selected)
+
+
+def stop_refusal(run: RunState | None) -> str | None:
+    """Why a run cannot be stopped, in words, or None when it can."""
+    if run is None:
+        return "no run is selected"
+    if run.missing:
+        return f"run {short_id(run.train_id)} is not known to the server"
+    if run.ended:
+        return f"run {short_id(run.train_id)} already ended ({printable(run.status or '', 40)})"
+    return None
 
 
 def make_app(settings: Settings, *, connect: bool = True) -> TfTuiApp:

@@ -1,42 +1,65 @@
-"""Every key, in one place."""
+"""Every key, read from the app's own BINDINGS: the help cannot drift from what the keys do."""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.dom import DOMNode
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("↑ ↓  j k", "move through the runs"),
-    ("enter", "focus the detail pane (escape goes back)"),
-    ("s", "start a training run"),
-    ("x", "stop the selected run (asks y/n, default no)"),
-    ("w", "watch a run by id"),
-    ("r", "resync now: read every watched run's status"),
-    ("/", "filter the runs (escape clears)"),
-    ("l", "event log"),
-    ("ctrl+p", "command palette: every action by name"),
-    ("?", "this help"),
-    ("q  ctrl+q", "quit"),
-)
+
+def declared_bindings(node_class: type[DOMNode]) -> list[Binding]:
+    """The BINDINGS of a class and of its bases, the class's own first."""
+    return [
+        binding
+        for cls in node_class.__mro__
+        for binding in cls.__dict__.get("BINDINGS", ())
+        if isinstance(binding, Binding)
+    ]
+
+
+def key_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
+    """(keys, meaning) per action, in the order declared. The meaning is the binding's tooltip: a
+    binding without one (or a system one) is internal and not listed."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in bindings:
+        if not binding.tooltip or binding.system:
+            continue
+        keys, _ = rows.setdefault(binding.action, ([], binding.tooltip))
+        names = (
+            [binding.key_display]
+            if binding.key_display
+            else [format_key(key.strip()) for key in binding.key.split(",")]
+        )
+        keys.extend(name for name in names if name not in keys)
+    return [("  ".join(keys), meaning) for keys, meaning in rows.values()]
 
 
 class HelpScreen(ModalScreen[None]):
+    """The keys of the dashboard, as a table; any of escape, ? or q closes it."""
+
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 64; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    HelpScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
+        background: $surface; padding: 1 2; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]  # noqa: RUF012 - Textual's own style
 
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._rows = rows
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 3))
-        table.add_column(style="bold")
+        table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for keys, meaning in KEYS:
-            table.add_row(keys, meaning)
+        for keys, meaning in self._rows:
+            table.add_row(Text(keys), Text(meaning))
         with Vertical():
             yield Static(table)
 

@@ -1,0 +1,31 @@
+"""Reading what the terminal shows, for Pilot tests: the strips the screen is drawn from, as text.
+
+A widget that was never repainted reads as it was last drawn, unlike its `render()` of the live object.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from tests.conftest import DEADLINE_S
+
+
+def screen_text(app: App[object]) -> str:
+    # The compositor is what Textual itself draws from; there is no public way to read the drawn screen.
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def until(pilot: Pilot[object], condition, what: str, timeout: float = DEADLINE_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
+        await pilot.pause()
+
+
+async def until_shown(pilot: Pilot[object], text: str, timeout: float = DEADLINE_S) -> str:
+    """Wait until `text` is on the screen; the screen's text then."""
+    await until(pilot, lambda: text in screen_text(pilot.app), f"{text!r} on the screen", timeout)
+    return screen_text(pilot.app)
