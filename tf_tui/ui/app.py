@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.keys import format_key
 from textual.screen import Screen
 from textual.widgets import Footer, Input
@@ -117,10 +118,7 @@ class TfTuiApp(App[None]):
             await self.session.open()
             self.refresh_listing()
             self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
-        remembered = self.session.state.active(self.session.state_key)
         self._flush()
-        if remembered:
-            self._runs.select(remembered[-1])
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
 
@@ -147,10 +145,11 @@ class TfTuiApp(App[None]):
         runs = self._runs
         changed = self.session.store.take_changed()
         with self.batch_update():
-            # In the order runs became known, so the newest lands on top of the list.
+            # In the order runs became known: of the runs the server gives no time for, the last on top.
             for run in [run for train_id, run in self.session.store.runs.items() if train_id in changed]:
                 runs.show(run)
                 self._note_progress(run)
+            runs.select_default()
             if runs.selected_id in changed:
                 self._detail.show(self.session.store.runs[runs.selected_id])
             self._update_header()
@@ -210,7 +209,10 @@ class TfTuiApp(App[None]):
     @on(RunsList.Selected)
     def _selected(self, event: RunsList.Selected) -> None:
         run = None if event.train_id is None else self.session.store.runs.get(event.train_id)
-        self._detail.show(run)
+        try:
+            self._detail.show(run)
+        except NoMatches:
+            return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -72,31 +72,31 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
     )
     session.last_message_at = NOW - 2
     store = session.store
-    runs = [
-        ("3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c", "small", [(0, "starting", 0), (2, "preprocessing", 0)]),
-        ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", [(0, "starting", 0)]),
-        ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", [(0, "starting", 0)]),
-        ("51d0c6f4-8a9b-4c3d-a2e1-f0e9d8c7b6a5", "small", [(580, "queued", 0)]),
+    runs = [  # newest first, as the list shows them
+        ("3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c", "small", "02:00", [(0, "starting", 0), (2, "preprocessing", 0)]),
+        ("51d0c6f4-8a9b-4c3d-a2e1-f0e9d8c7b6a5", "small", "01:58", [(580, "queued", 0)]),
+        ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", "01:50", [(0, "starting", 0)]),
+        ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", "01:45", [(0, "starting", 0)]),
     ]
-    for train_id, model, history in runs:
-        store.describe(train_id, base_model=model, created_at="2026-11-29T02:00:00")
+    for train_id, model, created, history in runs:
+        store.describe(train_id, base_model=model, created_at=f"2026-11-29T{created}:00+00:00")
         for offset, status, progress in history:
             store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
     live = runs[0][0]
     for step in range(300, 4500, 300):
         loss = 0.25 + 4.3 * math.exp(-step / 700)
         store.apply(RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss)), Source.WS, NOW - 2)
-    completed = runs[1][0]
+    completed = runs[2][0]
     store.apply(RunUpdate(completed, "training", 60, _training(4800, 8000, 0.41)), Source.WS, NOW - 300)
     result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
-    failed = runs[2][0]
+    failed = runs[3][0]
     store.apply(
         RunUpdate(failed, "failed", 100, error="the datasets hold 35 characters, too few to train on"),
         Source.RESYNC,
         NOW - 120,
     )
-    session.stream.watched.update({live: None, runs[3][0]: None})
+    session.stream.watched.update({live: None, runs[1][0]: None})
     return session
 
 

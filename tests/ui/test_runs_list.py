@@ -1,0 +1,78 @@
+"""The runs list: newest on top whatever the order runs became known in, a sensible first selection,
+and only the height its rows need."""
+
+from __future__ import annotations
+
+from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
+from tests.ui.screen import screen_text, until, until_shown
+from tf_tui.format import short_id
+from tf_tui.protocol import RunUpdate
+from tf_tui.session import Session
+from tf_tui.store import Source
+from tf_tui.ui.app import TfTuiApp
+from tf_tui.ui.demo import NOW, demo_app, demo_session
+
+SIZE = (110, 32)
+
+
+def dashboard(url: str, directory) -> TfTuiApp:
+    return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
+
+
+def line_of(app: TfTuiApp, text: str) -> int:
+    return next(index for index, line in enumerate(screen_text(app).splitlines()) if text in line)
+
+
+async def test_a_relaunch_lists_the_restored_run_on_top_and_selects_it(start_server, tmp_path):
+    backend = start_server()
+    async with api_client(backend.url) as http:
+        older = [await start_run(http) for _ in range(2)]
+        for train_id in older:
+            await wait_for_status(http, train_id, {"completed", "failed"})
+        active = await start_run(http, **ENDLESS_PARAMS)
+        try:
+            first = dashboard(backend.url, tmp_path)
+            async with first.run_test(size=SIZE) as pilot:
+                await first.session.watch([active])
+                await until(pilot, lambda: first.session.state.active(backend.url) == [active], "it is remembered")
+
+            relaunched = dashboard(backend.url, tmp_path)
+            async with relaunched.run_test(size=SIZE) as pilot:
+                await until(
+                    pilot,
+                    lambda: all(short_id(run) in screen_text(relaunched) for run in [*older, active]),
+                    "every run listed",
+                )
+                await until_shown(pilot, active)  # the full id: the detail pane's title, the selected run
+                assert line_of(relaunched, short_id(active)) < line_of(relaunched, short_id(older[1]))
+                assert line_of(relaunched, short_id(older[1])) < line_of(relaunched, short_id(older[0]))
+        finally:
+            await http.post(f"/train/stop/{active}")
+
+
+async def test_the_runs_take_the_lines_they_need_and_the_detail_pane_the_rest(tmp_path):
+    app = demo_app(tmp_path)  # four runs
+    async with app.run_test(size=(80, 24)) as pilot:
+        selected = app.query_one("#runs").selected_id
+        await until_shown(pilot, selected)
+        assert line_of(app, selected) == 6  # header, four rows, the pane's top border, its title
+
+        for number in range(40):  # more runs than fit: the list stops at its limit and scrolls
+            train_id = f"{number:08d}-extra"
+            app.session.store.apply(RunUpdate(train_id, "completed", 100), Source.POLL, NOW)
+        app._schedule_flush()
+        await until_shown(pilot, "00000039")
+        assert 6 < line_of(app, selected) <= 24 * 6 // 10 + 2
+
+
+async def test_with_nothing_going_the_newest_run_is_selected(tmp_path):
+    session = demo_session(tmp_path)
+    for train_id in session.watched:
+        session.store.apply(RunUpdate(train_id, "stopped", None), Source.WS, NOW)
+    newest = "ffe01a2b-0000-4000-8000-000000000000"  # known last, created last
+    session.store.describe(newest, base_model="tiny", created_at="2026-11-29T02:30:00+00:00")
+    session.store.apply(RunUpdate(newest, "completed", 100), Source.POLL, NOW)
+    app = TfTuiApp(session, connect=False, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_shown(pilot, newest)
+        assert line_of(app, short_id(newest)) == 1
