@@ -26,7 +26,7 @@ from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, due_for_poll
 from tf_tui.client.stream import Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.config import Settings
-from tf_tui.eventlog import EventLog
+from tf_tui.eventlog import EventLog, Kind
 from tf_tui.protocol import (
     Event,
     Ignored,
@@ -128,7 +128,7 @@ class Session:
         self._spawn(self._poll_loop(), "poll loop")
         remembered = self.state.active(self.state_key)
         if restore and remembered:
-            self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}")
+            self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
             await self.watch(remembered)
 
     async def close(self) -> None:
@@ -148,7 +148,7 @@ class Session:
             self.store.get(train_id)
             self.state.add(self.state_key, train_id)
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
-            self.events.add(f"subscribing to {train_id}")
+            self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.subscribe(train_id)
         if new:
             self._spawn(self.resync(new), "resync")
@@ -160,7 +160,7 @@ class Session:
 
     async def unwatch(self, train_id: str) -> None:
         if train_id in self.stream.watched:
-            self.events.add(f"unsubscribing from {train_id}")
+            self.events.add(f"unsubscribing from {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.unsubscribe(train_id)
         self.state.remove(self.state_key, train_id)
 
@@ -256,7 +256,7 @@ class Session:
             self.counters[f"status_reads.{source.value}"] += 1
             if source is Source.POLL:
                 self._last_polled[train_id] = self.clock()
-                self.events.add(f"polling the status of {train_id}")
+                self.events.add(f"polling the status of {train_id}", kind=Kind.POLL)
             body = await self.api.status(train_id)
         except NotFound:
             self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
@@ -291,10 +291,10 @@ class Session:
         self.last_message_at = self.clock()
         if isinstance(event, RunUpdate):
             progress = "" if event.progress is None else f" {event.progress}%"
-            self.events.add(f"update for {event.train_id}: {event.status}{progress}", logging.DEBUG)
+            self.events.add(f"update for {event.train_id}: {event.status}{progress}", logging.DEBUG, Kind.UPDATE)
             self._apply(event, Source.WS)
         elif isinstance(event, SubscriptionConfirmed):
-            self.events.add(f"subscription confirmed for {event.train_id}: {event.status}")
+            self.events.add(f"subscription confirmed for {event.train_id}: {event.status}", kind=Kind.SUBSCRIPTION)
         elif isinstance(event, ServerError):
             self.events.add(f"the server reported an error: {event.message}", logging.WARNING)
         elif isinstance(event, SystemUpdate | TalentEvent):
@@ -308,7 +308,7 @@ class Session:
     def _on_connection(self, state: ConnectionState) -> None:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
         reason = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
-        self.events.add(f"socket {state.describe()}{reason}", level)
+        self.events.add(f"socket {state.describe()}{reason}", level, Kind.CONNECTION)
         self.on_change()
 
     def _state_problem(self, problem: str) -> None:

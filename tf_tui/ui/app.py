@@ -69,7 +69,12 @@ class TfTuiApp(App[None]):
         Binding("w", "watch", "Watch", tooltip="watch a run by id"),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
-        Binding("l", "event_log", "Log", tooltip="the event log: socket, subscriptions, polls, errors"),
+        Binding(
+            "l",
+            "event_log",
+            "Log",
+            tooltip="the event log: socket, subscriptions, polls, errors (u there adds run updates)",
+        ),
         Binding(
             "ctrl+p",
             "command_palette",

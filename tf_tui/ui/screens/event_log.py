@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Log, Static
 
-from tf_tui.eventlog import EventLog, LogEntry
+from tf_tui.eventlog import EventLog, Kind, LogEntry
 
 
 def log_line(entry: LogEntry) -> str:
@@ -19,31 +20,52 @@ def log_line(entry: LogEntry) -> str:
 
 
 class EventLogScreen(ModalScreen[None]):
+    """The session's event lines, the newest at the bottom, followed live; run updates on request."""
+
     DEFAULT_CSS = """
     EventLogScreen { background: $background 60%; }
     EventLogScreen > Static { height: 1; background: $panel; padding: 0 1; }
     EventLogScreen > Log { height: 1fr; border: round $primary; }
     """
-    BINDINGS = [Binding("escape,l,q", "close", "Close")]  # noqa: RUF012 - Textual's own declaration style
+    BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
+        Binding("u", "toggle_updates", "Updates"),
+        Binding("escape,l,q", "close", "Close"),
+    ]
 
     def __init__(self, events: EventLog) -> None:
         super().__init__()
         self._events = events
+        self._updates = False  # one line per run update would drown the rest
 
     def compose(self) -> ComposeResult:
-        yield Static("Event log: socket, subscriptions, updates, polls, errors (newest at the bottom)")
-        yield Log(max_lines=self._events.entries.maxlen, auto_scroll=True)
+        yield Static(id="event-log-title")
+        # Every kind's buffer, in full, fits: nothing the log still keeps is cut here.
+        yield Log(max_lines=self._events.length * len(Kind), auto_scroll=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        # Log shows text as it is: entries are already cleaned of escape sequences, and Log has no markup.
-        self.query_one(Log).write_lines(log_line(entry) for entry in self._events.entries)
+        self._show_all()
         self._events.listeners.append(self._append)
 
     def on_unmount(self) -> None:
         self._events.listeners.remove(self._append)
 
+    def action_toggle_updates(self) -> None:
+        self._updates = not self._updates
+        self._show_all()
+
+    def _show_all(self) -> None:
+        which = "with every run update" if self._updates else "run updates hidden, u shows them"
+        title = f"Event log: socket, subscriptions, polls, errors ({which}); newest at the bottom"
+        self.query_one("#event-log-title", Static).update(Text(title))
+        view = self.query_one(Log)
+        view.clear()
+        # Log shows text as it is: entries are already cleaned of escape sequences, and Log has no markup.
+        view.write_lines(log_line(entry) for entry in self._events.shown(updates=self._updates))
+
     def _append(self, entry: LogEntry) -> None:
+        if entry.kind is Kind.UPDATE and not self._updates:
+            return
         for view in self.query(Log):  # none while the screen is being torn down
             view.write_line(log_line(entry))
 
