@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ settings.register_profile(
 settings.register_profile("soak", settings.get_profile("default"), max_examples=20_000)
 settings.load_profile("default")
 
-DEADLINE_S = 30.0
+# How long a condition may take before its test fails. Generous on purpose: it only decides how
+# long a broken test takes to fail, never whether a working one passes on a slow or loaded machine.
+DEADLINE_S = 60.0
 # A run that lasts until it is stopped, and one that is over in about a second.
 ENDLESS_PARAMS = {"max_steps": 10_000_000}
 SHORT_PARAMS = {"max_steps": 1500, "batch_size": 32}
@@ -38,6 +41,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One reference server for the tests that do not restart or reconfigure it."""
     with ServerProcess(tmp_path_factory.mktemp("server"), max_concurrent=4) as process:
         yield process
+
+
+@pytest.fixture(autouse=True)
+def shared_server_left_idle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test on the shared server, stop whatever it left going.
+
+    The shared server trains at most four runs at once: a run left going by one test would hog a slot
+    and make a later test's run wait `queued`, so no test's outcome may depend on what ran before it.
+    A test that leaves runs going is named in a warning, so that the leak is seen and fixed.
+    """
+    if "server" not in request.fixturenames:
+        yield
+        return
+    shared: ServerProcess = request.getfixturevalue("server")
+    yield
+    with httpx.Client(base_url=shared.url, trust_env=False, timeout=httpx.Timeout(30.0)) as client:
+        left = client.get("/train/active").json()["active_trainings"]
+        for train_id in left:
+            client.post(f"/train/stop/{train_id}")  # a 409 for one that ended meanwhile is fine
+    if left:
+        warnings.warn(f"{request.node.nodeid} left {len(left)} run(s) going on the shared server", stacklevel=1)
 
 
 @pytest.fixture
@@ -182,7 +206,13 @@ class RecordingOutput:
 
     def show(self, run: Any) -> None:
         self.shown.append(
-            {"train_id": run.train_id, "status": run.status, "progress": run.progress, "source": run.last_source}
+            {
+                "train_id": run.train_id,
+                "status": run.status,
+                "progress": run.progress,
+                "step": run.step,
+                "source": run.last_source,
+            }
         )
 
     def connection(self, state: Any) -> None:

@@ -8,16 +8,17 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ENDLESS_PARAMS, RecordingOutput, api_client, client_settings, start_run, until
+from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, RecordingOutput, api_client, client_settings, start_run, until
 from tests.proxy import socket_gate
 from tf_tui.client import poller, stream
 from tf_tui.client.stream import Phase
-from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
+from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_STOPPED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
 from tf_tui.session import Session
 from tf_tui.state import StateFile
 from tf_tui.store import Source
 
-PHASE_ORDER = ["starting", "preprocessing", "training", "evaluating", "completed"]
+# "queued" first: on the shared server a run waits there whenever its four slots are busy.
+PHASE_ORDER = ["queued", "starting", "preprocessing", "training", "evaluating", "completed"]
 SHORT_RUN = {"max_steps": 2500, "batch_size": 32}
 
 
@@ -45,27 +46,38 @@ async def test_a_run_streams_live_in_order_without_polling(server, make_session)
         assert f"unsubscribing from {train_id}" in texts
 
 
-async def test_a_socket_outage_loses_nothing(server, make_session, monkeypatch):
+async def test_a_socket_outage_loses_nothing(server, http, make_session, monkeypatch):
     monkeypatch.setattr(poller, "DOWN_INTERVAL_S", 0.3)
-    async with socket_gate(server.port) as gate:
-        output = RecordingOutput()
-        async with make_session(gate.url) as session:
-            reply = await session.start("tiny", ["builtin-arithmetic"], params={"max_steps": 6000, "batch_size": 32})
-            train_id = reply["train_id"]
+    output = RecordingOutput()
+    async with socket_gate(server.port) as gate, make_session(gate.url) as session:
+        # Endless, so that it is still training when the socket comes back, however slow the machine.
+        train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS))["train_id"]
+        following = asyncio.create_task(follow(session, [train_id], output, timeout=None))
+        try:
             await until(lambda: session.store.get(train_id).status == "training", what="training")
-
             gate.refuse_websockets = True
             gate.cut_websockets()
             await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices")
-            await until(lambda: session.counters["status_reads.poll"] >= 2, what="polling while the socket is down")
+            polls = session.counters["status_reads.poll"]
+            await until(lambda: session.counters["status_reads.poll"] >= polls + 2, what="polling while it is down")
+
             attempts = gate.websocket_attempts
             gate.refuse_websockets = False
-            code = await follow(session, [train_id], output, timeout=60)
+            await until(lambda: session.connection.phase is Phase.LIVE, what="the socket is back")
+            assert gate.websocket_attempts > attempts
+            frames = session.counters["frames.RunUpdate"]
+            await until(lambda: session.counters["frames.RunUpdate"] > frames, what="updates over the new socket")
+        finally:
+            # Stopped behind the client's back: its end must reach the client all the same.
+            await http.post(f"/train/stop/{train_id}")
+            code = await asyncio.wait_for(following, DEADLINE_S)
 
-        assert code == EXIT_COMPLETED
-        assert gate.websocket_attempts > attempts
-        assert session.store.runs[train_id].progress == 100
-        assert any(shown["source"] is Source.WS for shown in output.shown)
+    assert code == EXIT_STOPPED and output.shown[-1]["status"] == "stopped"
+    steps = [shown["step"] for shown in output.shown if shown["step"] is not None]
+    assert steps == sorted(steps)
+    sources = [shown["source"] for shown in output.shown]
+    assert Source.POLL in sources, "the outage was bridged by polling"
+    assert Source.WS in sources[sources.index(Source.POLL) :], "and the socket took over again"
 
 
 async def test_a_run_started_while_the_socket_is_down_is_subscribed_when_it_opens(server, make_session):
