@@ -9,8 +9,8 @@ from pathlib import Path
 import pexpect
 
 DEADLINE_S = 60.0
-# Shown once the dashboard has composed and painted its first screen.
-FIRST_SCREEN = "No run selected"
+# The header's title: painted with the dashboard's first screen, whatever the runs.
+FIRST_SCREEN = " tf-tui "
 
 
 def isolated_environment(home: Path, **extra: str) -> dict[str, str]:

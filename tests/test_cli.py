@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import wait_for_status
+from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui.local_server import ServerProcess, ServerStartError
 
 
@@ -43,3 +46,18 @@ def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path):
     with pytest.raises(ServerStartError, match="exited before it was ready") as failure:
         ServerProcess(tmp_path).start()
     assert "unable to open database file" in str(failure.value)
+
+
+async def test_quitting_the_dashboard_says_the_runs_going_on_a_remote_backend_keep_going(
+    server, http, endless_run, tmp_path
+):
+    train_id = await endless_run()
+    await wait_for_status(http, train_id, {"training"})
+    dashboard = spawn(module_command("--url", server.url), isolated_environment(tmp_path))
+    dashboard.expect_exact(FIRST_SCREEN)
+    dashboard.expect(re.escape(train_id[:8]) + r"[^\n]*training")
+    said = quit_dashboard(dashboard)
+    assert dashboard.exitstatus == 0
+    # Other tests' runs may be going on the shared server too.
+    assert re.search(rf"tf-tui: \d+ runs? keeps? going on {re.escape(server.url)}", said), said
+    assert (await http.get(f"/train/status/{train_id}")).json()["status"] == "training"

@@ -82,6 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-concurrent", type=_positive_int, default=2, help="runs that may train at once")
     serve.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+    serve.add_argument(
+        "--idle-exit",
+        type=_positive_float,
+        default=None,
+        metavar="S",
+        help="stop after S seconds with no run going, no client and no request (tf-tui --local uses 600)",
+    )
+    manage = serve.add_mutually_exclusive_group()
+    manage.add_argument(
+        "--stop", action="store_true", help="stop the server running on the data dir (default: tf-tui --local's)"
+    )
+    manage.add_argument(
+        "--status", action="store_true", help="is a server running on the data dir (default: tf-tui --local's)?"
+    )
     serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -107,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tf-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.command is None:
-        return _run_local(settings) if args.local else _run_app(settings)
+        return _run_local(settings) if args.local else _run_app(settings, _remote_quit_note)
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(command(settings, args))
@@ -223,17 +237,31 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.stop or args.status:
+        from tf_tui.local_server import local_data_dir, manage
+
+        return manage(args.data_dir or local_data_dir(), stop=args.stop, token=args.token or None)
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
         from tf_tui.server.app import ServerSettings
+        from tf_tui.server.instance import LockTimeout
         from tf_tui.server.serve import serve
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
         return EXIT_USAGE
     data_dir = args.data_dir or user_data_path("tf-tui") / "server"
-    settings = ServerSettings(data_dir=data_dir, token=args.token or None, max_concurrent=args.max_concurrent)
+    settings = ServerSettings(
+        data_dir=data_dir, token=args.token or None, max_concurrent=args.max_concurrent, idle_exit=args.idle_exit
+    )
     try:
         serve(settings, args.host, args.port, ready_fd=args.ready_fd, log_level=args.log_level)
+    except LockTimeout:
+        print(
+            f"tf-tui serve: another server is using {data_dir}; `tf-tui serve --status --data-dir {data_dir}`"
+            " says which",
+            file=sys.stderr,
+        )
+        return 1
     except OSError as error:
         print(f"tf-tui serve: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 1
@@ -243,33 +271,41 @@ def _serve(args: argparse.Namespace) -> int:
 def _run_local(settings: Settings) -> int:
     from dataclasses import replace
 
-    from tf_tui.local_server import ServerProcess, ServerStartError
+    from tf_tui.local_server import ServerStartError, attach_or_start, local_data_dir, quit_note
 
-    server = ServerProcess(user_data_path("tf-tui") / "local-server")
+    data_dir = local_data_dir()
     try:
-        url = server.start()
+        address = attach_or_start(data_dir)
     except ServerStartError as error:
         print(f"tf-tui --local: {error}", file=sys.stderr)
         return 1
-    try:
-        return _run_app(replace(settings, url=url, token=None, backend_name=f"local:{server.data_dir}"))
-    finally:
-        server.stop()
+    # The server is left running on quit: it trains on, and stops itself once idle.
+    return _run_app(replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}"), quit_note)
 
 
-def _run_app(settings: Settings) -> int:
+def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) -> int:
+    """The dashboard; then, once the terminal is restored (so it stays on screen), what goes on without it."""
     from tf_tui.ui.launch import run_dashboard
 
     ended = run_dashboard(settings)
-    if ended.going:
-        # Said after the terminal is restored, so it stays on screen: quitting never stops a run.
-        verb = "keeps" if ended.going == 1 else "keep"
-        print(f"tf-tui: {runs_phrase(ended.going)} {verb} going on {settings.url}", file=sys.stderr)
+    note = quit_note(ended.going, settings.url)
+    if note:
+        print(f"tf-tui: {note}", file=sys.stderr)
     return ended.code
 
 
-def runs_phrase(count: int) -> str:
-    return f"{count} run" if count == 1 else f"{count} runs"
+def _remote_quit_note(going: int, url: str) -> str | None:
+    """Quitting never stops a run: it says so when some were going."""
+    from tf_tui.format import plural
+
+    return f"{plural(going, 'run')} {'keeps' if going == 1 else 'keep'} going on {url}" if going else None
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # NaN included
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def _positive_int(text: str) -> int:

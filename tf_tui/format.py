@@ -71,3 +71,7 @@ def summary(run: RunState) -> str:
     text = " ".join(part for part in parts if part)
     message = message_text(run)
     return f"{text} - {message}" if message and message != status else text
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

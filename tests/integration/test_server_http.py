@@ -9,12 +9,15 @@ import sqlite3
 from tests.conftest import start_run, wait_for_status
 from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY_SIZE
 from tf_tui.server.datasets import MAX_UPLOAD_BYTES
+from tf_tui.server.instance import read_address
 
 
-async def test_health(http):
+async def test_health(http, server):
     reply = await http.get("/health")
     assert reply.status_code == 200
-    assert reply.json() == {"status": "healthy", "service": "Talent Factory"}
+    # The contract's fields, and the instance id by which a launcher knows its own server.
+    instance = read_address(server.data_dir).instance
+    assert reply.json() == {"status": "healthy", "service": "Talent Factory", "instance": instance}
 
 
 async def test_models_list_gives_real_parameter_counts(http):

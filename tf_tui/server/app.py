@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +24,8 @@ from tf_tui.server.clock import now_iso
 from tf_tui.server.datasets import BUILTIN_DATASETS, MAX_UPLOAD_BYTES, DatasetError, Example, contains_pii, parse_upload
 from tf_tui.server.db import Database, Dataset, Run
 from tf_tui.server.hub import Connection, Hub, error_frame
+from tf_tui.server.idle import ActivityMiddleware, IdleWatch
+from tf_tui.server.instance import new_instance_id
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
 from tf_tui.server.middleware import BearerTokenMiddleware, UploadLimitMiddleware
 
@@ -36,6 +38,8 @@ class ServerSettings:
     data_dir: Path
     token: str | None = None
     max_concurrent: int = 2
+    idle_exit: float | None = None  # seconds with nothing going before the server ends itself
+    instance_id: str = field(default_factory=new_instance_id)  # told apart from a server reusing the port
 
 
 class TrainParams(BaseModel):
@@ -102,9 +106,22 @@ class Services:
         self.database.save_dataset(dataset)
         return dataset
 
+    def busy(self) -> bool:
+        return bool(self.jobs.active_ids() or self.hub.connections)
 
-def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = None) -> FastAPI:
+
+def create_app(
+    settings: ServerSettings,
+    on_ready: Callable[[], None] | None = None,
+    on_idle: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The server's routes. With `settings.idle_exit`, `on_idle` is called once it has been idle that long."""
     services: Services | None = None
+    idle = (
+        IdleWatch(settings.idle_exit, busy=lambda: services is not None and services.busy(), on_idle=on_idle)
+        if settings.idle_exit is not None and on_idle is not None
+        else None
+    )
 
     async def get_services() -> Services:
         assert services is not None, "routes run only between startup and shutdown"
@@ -116,20 +133,26 @@ def create_app(settings: ServerSettings, on_ready: Callable[[], None] | None = N
         services = Services(settings)
         if on_ready is not None:
             on_ready()
+        idle_task = asyncio.create_task(idle.run()) if idle is not None else None
         try:
             yield
         finally:
+            if idle_task is not None:
+                idle_task.cancel()
             await services.jobs.shutdown()
             services.database.close()
 
     app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan)
     app.add_middleware(UploadLimitMiddleware)
+    if idle is not None:
+        app.add_middleware(ActivityMiddleware, watch=idle)
     if settings.token is not None:
         app.add_middleware(BearerTokenMiddleware, token=settings.token)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
-        return {"status": "healthy", "service": "Talent Factory"}
+        # `instance` beyond the contract: how a launcher knows the server on a port is the one it started.
+        return {"status": "healthy", "service": "Talent Factory", "instance": settings.instance_id}
 
     @app.get("/models/list")
     async def models() -> dict[str, Any]:
