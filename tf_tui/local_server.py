@@ -300,13 +300,19 @@ def manage(data_dir: Path, *, stop: bool, token: str | None) -> int:
         return 0 if stop else 1
     address = found.address
     if stop:
-        ended = {None: "what it was training is not known", 0: "nothing was going"}.get(
-            found.going, f"{plural(found.going or 0, 'run')} it was training ended with it, as failed"
-        )
-        print(f"Stopped the server at {address.url} (pid {address.pid}); {ended}.")
+        print(f"Stopped the server at {address.url} (pid {address.pid}); {_runs_ended(found.going)}.")
     else:
-        going = {None: "it did not say what is going", 0: "nothing going"}.get(
-            found.going, f"{plural(found.going or 0, 'run')} going"
-        )
-        print(f"A server is running on {data_dir} at {address.url} (pid {address.pid}): {going}.")
+        print(f"A server is running on {data_dir} at {address.url} (pid {address.pid}): {_runs_going(found.going)}.")
     return 0
+
+
+def _runs_ended(going: int | None) -> str:
+    if going is None:
+        return "what it was training is not known"
+    return f"{plural(going, 'run')} it was training ended with it, as failed" if going else "nothing was going"
+
+
+def _runs_going(going: int | None) -> str:
+    if going is None:
+        return "it did not say what is going"
+    return f"{plural(going, 'run')} going" if going else "nothing going"

@@ -10,8 +10,10 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import httpx
 import pexpect
 import pytest
 
-from tests.conftest import DEADLINE_S, ENDLESS_PARAMS
+from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, trainer_processes
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui.local_server import process_alive
 from tf_tui.server.instance import ServerAddress, new_instance_id, read_address, write_address
@@ -176,20 +178,53 @@ def test_a_dropped_terminal_leaves_the_server_training(home):
     assert process_alive(address.pid)
 
 
-def test_serve_stop_stops_the_local_server_and_removes_its_address_file(home):
+def test_serve_stop_stops_the_local_server_and_its_runs_and_removes_its_address_file(home):
     quit_dashboard(home.launch())
     address = home.address()
+    train_id = start_endless_run(address.url)
+    wait_until(lambda: trainer_processes(train_id) != [], "the run's trainer starts")
     status = home.command("serve", "--status")
     assert status.returncode == 0
-    assert f"at {address.url} (pid {address.pid}): nothing going" in status.stdout
+    assert f"at {address.url} (pid {address.pid}): 1 run going" in status.stdout
 
     stopped = home.command("serve", "--stop")
     assert stopped.returncode == 0
-    assert f"Stopped the server at {address.url} (pid {address.pid}); nothing was going" in stopped.stdout
+    assert f"Stopped the server at {address.url} (pid {address.pid}); 1 run it was training ended" in stopped.stdout
     wait_until(lambda: not process_alive(address.pid), "the server exits")
+    wait_until(lambda: trainer_processes(train_id) == [], "its trainer exits")
     assert read_address(home.data_dir) is None
     status = home.command("serve", "--status")
     assert status.returncode == 1 and "No server is running on" in status.stdout
+
+
+def test_serve_stop_stops_a_server_that_no_longer_answers(home):
+    quit_dashboard(home.launch())
+    address = home.address()
+    os.kill(address.pid, signal.SIGSTOP)  # hung: it holds its port and answers nothing
+    try:
+        stopped = home.command("serve", "--stop")
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(address.pid, signal.SIGCONT)
+    assert stopped.returncode == 0
+    assert f"Stopped the server at {address.url} (pid {address.pid}); what it was training is not known" in (
+        stopped.stdout
+    )
+    wait_until(lambda: not process_alive(address.pid), "the server is gone")
+    assert read_address(home.data_dir) is None
+
+
+def test_serve_stop_never_signals_a_process_that_took_a_dead_servers_pid(home):
+    bystander = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        home.data_dir.mkdir(parents=True)
+        write_address(home.data_dir, ServerAddress("http://127.0.0.1:9", bystander.pid, new_instance_id()))
+        stopped = home.command("serve", "--stop")
+        assert stopped.returncode == 0 and "No server is running on" in stopped.stdout
+        assert bystander.poll() is None
+        assert read_address(home.data_dir) is None  # the stale record is gone
+    finally:
+        bystander.communicate(b"")
 
 
 @pytest.mark.parametrize("stale", ["dead pid and closed port", "pid and port taken by others"])
