@@ -11,7 +11,10 @@ import pytest
 
 from tests.conftest import wait_for_status
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
+from tf_tui.cli import main
 from tf_tui.local_server import ServerProcess, ServerStartError
+from tf_tui.server import serve as serve_module
+from tf_tui.server.instance import SERVER_LOCK_FILE, exclusive_lock
 
 
 def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -61,3 +64,12 @@ async def test_quitting_the_dashboard_says_the_runs_going_on_a_remote_backend_ke
     # Other tests' runs may be going on the shared server too.
     assert re.search(rf"tf-tui: \d+ runs? keeps? going on {re.escape(server.url)}", said), said
     assert (await http.get(f"/train/status/{train_id}")).json()["status"] == "training"
+
+
+def test_a_second_server_on_a_data_dir_in_use_says_so(tmp_path, monkeypatch, capsys):
+    # Two servers on one database would fail each other's runs at start-up.
+    monkeypatch.setattr(serve_module, "DATA_DIR_WAIT_S", 0.2)
+    with exclusive_lock(tmp_path / SERVER_LOCK_FILE, wait=0):
+        code = main(["serve", "--port", "0", "--data-dir", str(tmp_path)])
+    assert code == 1
+    assert f"tf-tui serve: another server is using {tmp_path}" in capsys.readouterr().err
