@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, due_for_poll
-from tf_tui.client.stream import Backoff, ConnectionState, Phase, UpdateStream
+from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.protocol import (
@@ -40,7 +40,10 @@ from tf_tui.protocol import (
 )
 from tf_tui.state import StateFile
 from tf_tui.store import RunStore, Source
+from tf_tui.supervise import call_guarded, keep_running
 from tf_tui.text import printable
+
+log = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:
@@ -84,6 +87,7 @@ class Session:
         # Proxies from the environment never apply to a backend on this machine.
         local = is_loopback(urlsplit(settings.url).hostname or "")
         self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local)
+        self._backoff = backoff or Backoff()
         self.stream = UpdateStream(
             settings.ws_url,
             settings.token,
@@ -91,13 +95,14 @@ class Session:
             on_state=self._on_connection,
             on_open=self._on_open,
             use_proxy=not local,
-            backoff=backoff,
+            backoff=self._backoff,
         )
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reading: set[str] = set()  # runs whose status read is in flight
         self._read_again: set[str] = set()  # runs to resync once their read in flight is done
         self._last_polled: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._given_up: list[str] = []  # long-lived tasks that kept crashing
 
     @property
     def url(self) -> str:
@@ -109,6 +114,8 @@ class Session:
 
     @property
     def connection(self) -> ConnectionState:
+        if self._given_up:  # updates stopped coming for a bug of ours: never shown as live
+            return ConnectionState(Phase.FAILED, reason="internal error")
         return self.stream.state
 
     @property
@@ -124,8 +131,8 @@ class Session:
 
     async def open(self, *, restore: bool = True) -> None:
         """Connect, and (by default) watch the runs the state file remembers for this backend."""
-        self._spawn(self.stream.run(), "stream")
-        self._spawn(self._poll_loop(), "poll loop")
+        self._supervise("stream", self.stream.run)
+        self._supervise("poll loop", self._poll_loop)
         remembered = self.state.active(self.state_key)
         if restore and remembered:
             self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
@@ -152,7 +159,7 @@ class Session:
             await self.stream.subscribe(train_id)
         if new:
             self._spawn(self.resync(new), "resync")
-            self.on_change()
+            self._changed()
 
     def _known_ended(self, train_id: str) -> bool:
         run = self.store.runs.get(train_id)
@@ -262,7 +269,7 @@ class Session:
             self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
             self.store.mark_missing(train_id, self.clock())
             await self.unwatch(train_id)
-            self.on_change()
+            self._changed()
         except ApiError as error:
             self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
         else:
@@ -284,7 +291,7 @@ class Session:
             self.events.add(f"{update.train_id} ended: {run.status}")
             self._spawn(self.unwatch(update.train_id), "unwatch")
         if changed:
-            self.on_change()
+            self._changed()
 
     def _on_event(self, event: Event) -> None:
         self.counters[f"frames.{type(event).__name__}"] += 1
@@ -309,12 +316,12 @@ class Session:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
         reason = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
         self.events.add(f"socket {state.describe()}{reason}", level, Kind.CONNECTION)
-        self.on_change()
+        self._changed()
 
     def _state_problem(self, problem: str) -> None:
         self.events.add(problem, logging.WARNING)
-        self._on_state_problem(problem)
-        self.on_change()  # the dashboard's header shows it
+        call_guarded(self._on_state_problem, problem, what="the state file problem callback")
+        self._changed()  # the dashboard's header shows it
 
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:
@@ -328,6 +335,25 @@ class Session:
             for train_id in due_for_poll(now, last_heard, self._last_polled, self._reading, self.stream.live):
                 self._spawn(self._read_status(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)
+
+    def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._spawn(
+            keep_running(name, work, on_crash=self._crashed, delay=self._backoff.delay, stable_after=STABLE_AFTER_S),
+            name,
+        )
+
+    def _crashed(self, name: str, error: Exception, gave_up: bool) -> None:
+        log.error("the %s crashed", name, exc_info=error)  # the traceback goes to the log file only
+        what = f"internal error in the {name} ({type(error).__name__})"
+        if gave_up:
+            self._given_up.append(name)
+            self.events.add(f"{what}; it kept failing and was given up (details in the log file)", logging.ERROR)
+        else:
+            self.events.add(f"{what}; restarting it", logging.ERROR)
+        self._changed()
+
+    def _changed(self) -> None:
+        call_guarded(self.on_change, what="the view's change callback")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)

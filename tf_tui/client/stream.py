@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.frames import CloseCode
 
 from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
+from tf_tui.supervise import call_guarded
 from tf_tui.text import printable
 
 OPEN_TIMEOUT_S = 10.0
@@ -164,7 +165,7 @@ class UpdateStream:
             await socket.send(subscribe_frame(train_id))
         self._set_state(ConnectionState(Phase.LIVE))
         log.info("websocket connected to %s; subscribed to %d run(s)", self._url, len(subscribed))
-        self._on_open(subscribed)
+        call_guarded(self._on_open, subscribed, what="the socket-open callback")
         try:
             async for raw in socket:
                 try:
@@ -187,7 +188,8 @@ class UpdateStream:
 
     def _set_state(self, state: ConnectionState) -> None:
         self.state = state
-        self._on_state(state)
+        # A bug in whoever listens must not end the stream: it would never reconnect again.
+        call_guarded(self._on_state, state, what="the connection state callback")
 
 
 def fatal_reason(error: BaseException) -> str | None:
