@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 CONNECT_RETRIES = 1  # httpx retries only connection failures, which are safe to repeat
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
 NOT_JSON = (ValueError, RecursionError)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 class ApiError(Exception):
@@ -93,17 +95,22 @@ class TalentFactoryApi:
         except httpx.TransportError as error:
             # A transport error can quote the request's headers (h11 does, for an illegal value).
             reason = _reason(error).replace(self._token, "***") if self._token else _reason(error)
-            raise BackendUnreachable(f"{what}: cannot reach {self.url} ({reason})") from None
+            if isinstance(error, httpx.ConnectError):
+                raise BackendUnreachable(f"{what}: cannot reach {self.url} ({reason})") from None
+            raise BackendUnreachable(
+                f"{what}: the connection to {self.url} broke before the answer ({reason})"
+            ) from None
         if response.status_code == 404 and _has_json_detail(response):
             # Only the backend's own "not found" (FastAPI's JSON detail) forgets a run: a proxy's or a
             # wrong path prefix's 404 page is an error like any other.
-            raise NotFound(f"{what}: {_detail(response)}")
+            raise NotFound(f"{what}: HTTP 404, {_detail(response)}")
         if response.status_code >= 400:
-            raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}", response.status_code)
+            hint = "; check the token" if response.status_code in (401, 403) else ""
+            raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}{hint}", response.status_code)
         try:
             body = response.json()
         except NOT_JSON:
-            raise ApiError(f"{what}: HTTP {response.status_code} with a body that is not JSON") from None
+            raise ApiError(f"{what}: HTTP {response.status_code} with {_body_text(response)}, not JSON") from None
         if not isinstance(body, dict):
             raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
         return body
@@ -119,8 +126,20 @@ def _detail(response: httpx.Response) -> str:
         return printable(detail, 300)
     if isinstance(detail, list) and detail:
         return "; ".join(_field_error(item) for item in detail[:5])
-    body = printable(response.text.strip(), 200)
-    return f"{response.reason_phrase}: {body}" if body else response.reason_phrase
+    if response.text.strip() == response.reason_phrase:
+        return response.reason_phrase
+    return f"{response.reason_phrase}: {_body_text(response)}"
+
+
+def _body_text(response: httpx.Response) -> str:
+    """A body that is not the API's JSON, in words: empty, an HTML page (a proxy's, a login's), or its start."""
+    text = response.text.strip()
+    if not text:
+        return "an empty body"
+    if "html" in response.headers.get("content-type", "") or text[:15].lower().startswith(("<!doctype", "<html")):
+        title = _HTML_TITLE.search(text)
+        return f'an HTML page titled "{printable(title.group(1).strip(), 100)}"' if title else "an HTML page"
+    return f'"{printable(text, 200)}"'
 
 
 def _has_json_detail(response: httpx.Response) -> bool:
@@ -140,8 +159,11 @@ def _field_error(item: object) -> str:
 
 
 def _reason(error: httpx.TransportError) -> str:
-    text = str(error) or type(error).__name__
-    return printable(text, 200)
+    """The first words along the chain of causes: httpx's read errors are often empty, the OS's are not."""
+    cause: BaseException | None = error
+    while cause is not None and not str(cause):
+        cause = cause.__cause__ or cause.__context__
+    return printable(str(cause) if cause is not None else type(error).__name__, 200)
 
 
 def _list_of_objects(value: object) -> list[dict[str, Any]]:
