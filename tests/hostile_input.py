@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -161,45 +162,74 @@ def to_json(value: Any) -> str:
 # --- seeded random frames for the hostile backend -------------------------------------------------
 
 
+_TEXT_PIECES = MARKUP + ESCAPES + KNOWN_STATUSES
+_CODE_POINTS = range(0x300)  # C0, C1, Latin and more
+
+
 def _random_text(rng: random.Random) -> str:
-    pieces = [rng.choice(MARKUP + ESCAPES + KNOWN_STATUSES) for _ in range(rng.randint(1, 4))]
+    pieces = rng.choices(_TEXT_PIECES, k=rng.randint(1, 4))
     if rng.random() < 0.2:
-        pieces.append("".join(chr(rng.randint(0, 0x2FF)) for _ in range(rng.randint(1, 20))))
+        pieces.append("".join(map(chr, rng.choices(_CODE_POINTS, k=rng.randint(1, 20)))))
     return "".join(pieces)
+
+
+_SCALARS: tuple[Callable[[random.Random], Any], ...] = (
+    lambda rng: None,
+    lambda rng: True,
+    lambda rng: rng.randint(-(2**70), 2**70),
+    lambda rng: rng.uniform(-1e9, 1e9),
+    _random_text,
+    lambda rng: rng.choice(ODD_NUMBERS),
+)
 
 
 def _random_value(rng: random.Random, depth: int = 0) -> Any:
     roll = rng.random()
-    if depth > 2 or roll < 0.5:
-        return rng.choice((None, True, rng.randint(-(2**70), 2**70), rng.uniform(-1e9, 1e9), _random_text(rng)))
-    if roll < 0.6:
-        return rng.choice(ODD_NUMBERS)
+    if depth > 2 or roll < 0.6:
+        return rng.choice(_SCALARS)(rng)
     if roll < 0.8:
         return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
     return {_random_text(rng): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
 
 
 def random_frame(rng: random.Random, train_ids: tuple[str, ...]) -> str | bytes:
-    """One frame: mostly training updates with hostile fields for the given runs, else anything at all."""
+    """One frame: mostly training updates with hostile fields for the given runs, else anything at all.
+
+    Never over the client's frame size limit, and always valid UTF-8: the test injects those faults itself.
+    """
     roll = rng.random()
-    if roll < 0.03:
-        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 64)))  # binary, or bad UTF-8 as text
-    if roll < 0.06:
-        return rng.choice(("{", "not json", "[1, 2", "", "null", "NaN", '"text"', "[]", "{}"))
-    if roll < 0.08:
-        return json.dumps({"type": "training_update", "train_id": rng.choice(train_ids), "data": deeply_nested(500)})
-    if roll < 0.09:
-        huge = rng.choice(MARKUP + ESCAPES) * rng.randint(10_000, 100_000)
-        return json.dumps({"type": "training_update", "train_id": rng.choice(train_ids), "data": {"status": huge}})
-    if roll < 0.2:
-        frame: Any = {"type": rng.choice((*FRAME_TYPES, _random_text(rng))), "message": _random_value(rng)}
-        frame.update(train_id=_random_value(rng), status=_random_value(rng), data=_random_value(rng))
-        return json.dumps(frame)
-    data = {
+    if roll < 0.02:
+        return rng.randbytes(rng.randint(0, 64))  # a binary frame
+    if roll < 0.05:
+        return rng.choice(("{", "not json", "[1, 2", "", "null", "NaN", '"text"', "[]", "{}", "[" * 50_000))
+    if roll < 0.15:
+        kind = rng.choice((*FRAME_TYPES[1:], _random_text(rng)))  # not an update: no new runs from here
+        fields = {"train_id": _random_value(rng), "status": _random_value(rng), "data": _random_value(rng)}
+        return json.dumps({"type": kind, "message": _random_value(rng), "event": _random_value(rng), **fields})
+    data: dict[str, Any] = {
         "status": rng.choice((*KNOWN_STATUSES[:4], _random_text(rng), _random_value(rng))),
         "progress": rng.choice((rng.randint(0, 100), _random_value(rng))),
         "details": {"step": _random_value(rng), "loss": _random_value(rng), "message": _random_text(rng)},
     }
-    if rng.random() < 0.05:
+    if roll < 0.17:
+        data["details"]["deep"] = deeply_nested(rng.randint(100, 900))
+    elif roll < 0.18:
+        piece = rng.choice(MARKUP + ESCAPES[:-1])
+        data["status"] = piece * (rng.randint(10_000, 150_000) // len(json.dumps(piece)))
+    elif roll < 0.22:
         data.update(status=rng.choice(("failed", "stopped", "completed")), error=_random_text(rng))
+    elif roll < 0.25:
+        data.update(result=_random_value(rng), success=_random_value(rng))
     return json.dumps({"type": "training_update", "train_id": rng.choice(train_ids), "data": data})
+
+
+def status_bodies_for_http(rng: random.Random) -> Any:
+    """A status body as a hostile server could answer a status read: often plausible, often not."""
+    if rng.random() < 0.3:
+        return _random_value(rng)
+    return {
+        "status": rng.choice((*KNOWN_STATUSES[:4], _random_text(rng), _random_value(rng))),
+        "progress": rng.choice((rng.randint(0, 100), _random_value(rng))),
+        "details": {"message": _random_text(rng), "loss": _random_value(rng)},
+        _random_text(rng): _random_value(rng),
+    }
