@@ -124,9 +124,9 @@ class ScriptedBackend:
         for socket in list(self.connections):
             await socket.send_text(text)
 
-    async def drop_all(self) -> None:
+    async def drop_all(self, code: int = 1012) -> None:
         for socket in list(self.connections):
-            await socket.close(code=1012)
+            await socket.close(code=code)
 
     async def wait_until(self, condition: Any, timeout: float = 15.0) -> None:
         async with self._changed:

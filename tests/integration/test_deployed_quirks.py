@@ -81,6 +81,17 @@ async def test_the_database_shaped_status_after_a_restart_keeps_our_progress(bac
         assert (run.progress, run.created_at, run.ended) == (70, "2026-11-29 00:54:54", False)
 
 
+async def test_a_socket_the_server_closes_cleanly_is_said_so(backend, make_session):
+    async with make_session(backend.url) as session:
+        await backend.wait_until(lambda: backend.connections)
+        await backend.drop_all(code=1001)  # "going away", as a server shutting down says: a normal closure
+
+        def said() -> bool:
+            return any("the server closed the connection (code 1001)" in entry.text for entry in session.events.entries)
+
+        await until(said, what="the clean close is said in words")
+
+
 async def test_a_500_on_stop_is_said_in_words_and_the_updates_that_follow_are_believed(backend, make_session):
     async with make_session(backend.url) as session:
         train_id = await started(session, backend)

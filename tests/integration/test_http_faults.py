@@ -209,3 +209,14 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
         # Still answering keys.
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log opens")
+
+
+async def test_a_run_id_from_the_server_is_sent_as_one_path_segment(backend):
+    """Found by the hostile server: an id with an escape in it made httpx raise InvalidURL, an internal error."""
+    api = TalentFactoryApi(backend.url, trust_env=False)
+    try:
+        await api.status("\x1b[31m../x?y")
+        await api.stop("a/b")
+    finally:
+        await api.aclose()
+    assert backend.requests[-2:] == ["GET /train/status/%1B%5B31m..%2Fx%3Fy", "POST /train/stop/a%2Fb"]

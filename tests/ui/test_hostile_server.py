@@ -118,6 +118,7 @@ async def fuzz_the_dashboard(frames: int, tmp_path, seed: int) -> None:
             assert app.is_running
 
 
+@pytest.mark.timeout(300)  # ten thousand frames through a dashboard take a while on a loaded machine
 async def test_ten_thousand_hostile_frames_leave_the_dashboard_working_and_clean(tmp_path):
     await fuzz_the_dashboard(10_000, tmp_path, seed=int(time.time()))
 

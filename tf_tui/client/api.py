@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -74,10 +75,10 @@ class TalentFactoryApi:
         return reply
 
     async def status(self, train_id: str) -> dict[str, Any]:
-        return await self._json("GET", f"/train/status/{train_id}")
+        return await self._json("GET", f"/train/status/{_segment(train_id)}")
 
     async def stop(self, train_id: str) -> dict[str, Any]:
-        return await self._json("POST", f"/train/stop/{train_id}")
+        return await self._json("POST", f"/train/stop/{_segment(train_id)}")
 
     async def active(self) -> list[str]:
         ids = (await self._json("GET", "/train/active")).get("active_trainings")
@@ -164,6 +165,11 @@ def _reason(error: httpx.TransportError) -> str:
     while cause is not None and not str(cause):
         cause = cause.__cause__ or cause.__context__
     return printable(str(cause) if cause is not None else type(error).__name__, 200)
+
+
+def _segment(train_id: str) -> str:
+    """A run id as one path segment: an id from the server may hold `/`, `?`, spaces or control characters."""
+    return quote(train_id, safe="")
 
 
 def _list_of_objects(value: object) -> list[dict[str, Any]]:

@@ -174,7 +174,7 @@ class UpdateStream:
                     log.exception("handling a frame failed")
         except ConnectionClosed as error:
             return describe_failure(error)
-        return describe_failure(ConnectionClosed(socket.close_rcvd, socket.close_sent))
+        return describe_failure(socket.protocol.close_exc)  # a normal closure ends the loop without raising
 
     async def _send(self, text: str) -> None:
         socket = self._socket
