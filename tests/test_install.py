@@ -93,3 +93,18 @@ def test_a_dashboard_that_crashes_at_launch_exits_1_with_a_sentence_and_the_deta
     logged = log_file.read_text()
     assert "missing.tcss" in logged
     assert "secret-token-123" not in logged
+
+
+def test_local_without_the_server_extra_says_what_to_install(installed, tmp_path):
+    # The wheel alone is the dashboard: the reference server's dependencies are the `server` extra.
+    result = subprocess.run(
+        [str(installed), "--local"],
+        env=isolated_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "tf-tui serve needs the server extra (pip install 'tf-tui[server]')" in result.stderr
+    assert "Traceback" not in result.stderr
