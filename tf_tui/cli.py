@@ -16,6 +16,7 @@ from platformdirs import user_data_path
 
 from tf_tui.client.api import ApiError
 from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
+from tf_tui.signals import run_until_signalled
 
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 EXIT_USAGE = 2
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_local(settings) if args.local else _run_app(settings, _remote_quit_note)
     command = _HEADLESS[args.command]
     try:
-        return asyncio.run(command(settings, args))
+        return asyncio.run(run_until_signalled(command(settings, args)))
     except ApiError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from tf_tui.client.api import ApiError
 from tf_tui.config import Settings
 from tf_tui.format import short_id, summary
 from tf_tui.session import Session
+from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -95,6 +96,8 @@ class TfTuiApp(App[None]):
         self._flush_pending = False
         self._last_flush = 0.0
         self._going: set[str] = set()  # runs seen going: their end is announced
+        # The terminal's modes are read now, before Textual changes them, for the last resort.
+        self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
         self._header = StatusHeader(id="header")
         self._runs = RunsList(clock=clock, id="runs")
@@ -118,6 +121,8 @@ class TfTuiApp(App[None]):
             else:
                 self.session.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
         self._filter.display = False
+        if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
+            self.exit_signals.install()
         self.session.on_change = self._schedule_flush
         if self._connect:
             await self.session.open()

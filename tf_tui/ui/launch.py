@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from tf_tui.config import Settings
+from tf_tui.signals import exit_status
 from tf_tui.store import RunStore
 from tf_tui.ui.app import make_app
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DashboardExit:
-    code: int  # 0 after a quit, EXIT_CRASHED after an exception
+    code: int  # 0 after a quit, EXIT_CRASHED after an exception, 128 + the signal's number after one
     going: int  # runs the dashboard last saw going: they go on without it
 
 
@@ -32,6 +33,9 @@ def run_dashboard(settings: Settings) -> DashboardExit:
     report = io.StringIO()
     app.error_console = Console(file=report, width=CRASH_REPORT_WIDTH, markup=False, highlight=False)
     app.run()
+    app.exit_signals.finished()
+    if app.exit_signals.received is not None:
+        return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.session.store))
     if app.return_code:
         log.error("the dashboard crashed:\n%s", report.getvalue())
         print(f"tf-tui: the dashboard crashed; details in {settings.log_file}", file=sys.stderr)
