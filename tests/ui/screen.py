@@ -9,6 +9,7 @@ import time
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from tests.conftest import DEADLINE_S
 
@@ -16,6 +17,14 @@ from tests.conftest import DEADLINE_S
 def screen_text(app: App[object]) -> str:
     # The compositor is what Textual itself draws from; there is no public way to read the drawn screen.
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def shown_in(app: App[object], widget: Widget) -> str:
+    """The part of the screen a widget covers, as one line: runs of whitespace made single, so that text
+    the widget wrapped reads as it was written. Empty while the widget is not laid out on the screen."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return " ".join(" ".join(strip.crop(region.x, region.right).text for strip in strips).split())
 
 
 async def until(pilot: Pilot[object], condition, what: str, timeout: float = DEADLINE_S) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import replace
 from pathlib import Path
 
-from textual.widget import Widget
 from textual.widgets import Input, SelectionList
 
-from tests.conftest import DEADLINE_S, FAST_BACKOFF, SHORT_PARAMS, client_settings, start_run
+from tests.conftest import FAST_BACKOFF, SHORT_PARAMS, client_settings, start_run
 from tests.proxy import socket_gate
 from tests.scripted_backend import running_backend
-from tests.ui.screen import screen_text, until_shown
+from tests.ui.screen import screen_text, shown_in, until, until_shown
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -32,35 +30,14 @@ def dashboard(url: str, directory) -> TfTuiApp:
     return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
 
 
-async def until(pilot, condition, what: str, timeout: float = DEADLINE_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
-        await pilot.pause(0.05)
-
-
-def painted(app: TfTuiApp, widget: Widget | None = None) -> str:
-    """The screen as it was last painted (or the part of it a widget covers), with runs of whitespace
-    made single so that wrapped text reads as one line.
-
-    Read from the compositor's lines, as the snapshot tests are, not from a widget's `render()`: a row
-    renders the store's live object, so its `render()` would pass even if the row was never repainted.
-    """
-    strips = app.screen._compositor.render_strips()
-    if widget is not None:
-        region = widget.region
-        strips = [strip.crop(region.x, region.right) for strip in strips[region.y : region.bottom]]
-    return " ".join(" ".join(strip.text for strip in strips).split())
-
-
 def row_on_screen(app: TfTuiApp, train_id: str) -> str:
     """The run's row as painted; empty while it has none on screen."""
     rows = [row for row in app.query(RunRow) if row.run.train_id == train_id]
-    return painted(app, rows[0]) if rows else ""
+    return shown_in(app, rows[0]) if rows else ""
 
 
 def toasts_on_screen(app: TfTuiApp) -> str:
-    return " ".join(painted(app, toast) for toast in app.screen.query("Toast"))
+    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
 
 
 def step_on_screen(app: TfTuiApp, train_id: str) -> int:
@@ -70,7 +47,7 @@ def step_on_screen(app: TfTuiApp, train_id: str) -> int:
 
 
 def header(app: TfTuiApp) -> str:
-    return painted(app, app.query_one(StatusHeader))
+    return shown_in(app, app.query_one(StatusHeader))
 
 
 def status_of(app: TfTuiApp, train_id: str) -> str | None:
@@ -87,7 +64,9 @@ async def open_start_dialog(app: TfTuiApp, pilot) -> StartScreen:
     await pilot.press("s")
     await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
     dialog = app.screen
-    await until(pilot, lambda: dialog.query_one(SelectionList).option_count >= 3, "the choices load")
+    # The list takes the focus once its choices are in: keys pressed before would land elsewhere.
+    datasets = dialog.query_one(SelectionList)
+    await until(pilot, lambda: datasets.option_count >= 3 and datasets.has_focus, "the choices load")
     return dialog
 
 
@@ -124,8 +103,8 @@ async def test_the_dialog_keeps_what_was_typed_when_the_server_refuses(server, t
         dialog = await open_start_dialog(app, pilot)
         await pilot.press("tab", "tab", "tab", *"5", "enter")  # learning rate 5: refused locally
         error = dialog.query_one("#start-error")
-        await until(pilot, lambda: "Must be between" in painted(app, error), "the refusal is shown")
-        assert "learning rate" in painted(app, error)
+        await until(pilot, lambda: "Must be between" in shown_in(app, error), "the refusal is shown")
+        assert "learning rate" in shown_in(app, error)
         assert isinstance(app.screen, StartScreen)
         assert dialog.query_one("#learning-rate", Input).value == "5"
         await pilot.press("escape")
@@ -209,15 +188,15 @@ async def test_server_text_is_shown_literally(tmp_path):
             assert "\x1b" not in row_on_screen(app, train_id)
             app.query_one(RunsList).select(train_id)
             detail = app.query_one(DetailPane)
-            await until(pilot, lambda: "[bold red]pwned[/] red" in painted(app, detail), "the detail shows it")
-            assert "\x1b" not in painted(app)
+            await until(pilot, lambda: "[bold red]pwned[/] red" in shown_in(app, detail), "the detail shows it")
+            assert "\x1b" not in screen_text(app)
             await backend.push(
                 train_id, {"progress": 100, "status": "failed", "success": False, "result": {"error": hostile}}
             )
             # The end toast carries the hostile text too; with markup on, "[/]" would raise as it is painted.
             await until(pilot, lambda: "Run failed" in toasts_on_screen(app), "the end is announced")
             assert f"{train_id[:8]} failed 40% - [bold red]pwned[/] red" in toasts_on_screen(app)
-            assert "failed" in row_on_screen(app, train_id) and "\x1b" not in painted(app)
+            assert "failed" in row_on_screen(app, train_id) and "\x1b" not in screen_text(app)
 
 
 async def test_the_header_follows_a_server_restart(start_server, tmp_path):

@@ -6,7 +6,9 @@ import time
 
 import pytest
 from rich.text import Text
+from textual.widgets import SelectionList
 
+from tests.ui.screen import until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -39,8 +41,11 @@ def test_start_dialog(snap_compare, tmp_path, size):
     app = demo_app(tmp_path)
 
     async def open_dialog(pilot):
-        await app.push_screen(StartScreen(app.session))
-        await pilot.pause(0.2)
+        dialog = StartScreen(app.session)
+        await app.push_screen(dialog)
+        # Its choices are in once the dataset list takes the focus, the last thing the loading does.
+        datasets = dialog.query_one(SelectionList)
+        await until(pilot, lambda: datasets.has_focus, "the choices load")
 
     assert snap_compare(app, run_before=open_dialog, terminal_size=size)
 
