@@ -19,6 +19,7 @@ from fastapi import FastAPI, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
+from tests.conftest import DEADLINE_S
 from tf_tui.server.serve import bind_listening_socket
 
 
@@ -128,7 +129,7 @@ class ScriptedBackend:
         for socket in list(self.connections):
             await socket.close(code=code)
 
-    async def wait_until(self, condition: Any, timeout: float = 15.0) -> None:
+    async def wait_until(self, condition: Any, timeout: float = DEADLINE_S) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 

@@ -132,7 +132,8 @@ def test_a_dead_server_is_reported_in_words(start_server, cli):
         assert result.returncode == 1, arguments
         assert "cannot reach" in result.stderr, result.stderr
         assert_no_traceback(result)
-    watching = cli("watch", "some-run", "--timeout", "2", url=url)
+    # Long enough for a starved process to try the socket at least once before it gives up.
+    watching = cli("watch", "some-run", "--timeout", "5", url=url)
     assert watching.returncode == 5
     assert "websocket reconnecting" in watching.stderr and "connection refused" in watching.stderr
     assert_no_traceback(watching)

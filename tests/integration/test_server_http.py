@@ -6,7 +6,7 @@ import asyncio
 import json
 import sqlite3
 
-from tests.conftest import start_run, wait_for_status
+from tests.conftest import DEADLINE_S, start_run, wait_for_status
 from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY_SIZE
 from tf_tui.server.datasets import MAX_UPLOAD_BYTES
 from tf_tui.server.instance import read_address
@@ -194,7 +194,7 @@ async def test_a_declared_oversized_upload_is_refused_before_it_is_read(server):
         b"Content-Type: multipart/form-data; boundary=b\r\n" + f"Content-Length: {11 * 1024 * 1024}\r\n\r\n".encode()
     )
     await writer.drain()
-    status_line = await asyncio.wait_for(reader.readline(), 10)
+    status_line = await asyncio.wait_for(reader.readline(), DEADLINE_S)  # the body never comes
     writer.close()
     assert status_line.startswith(b"HTTP/1.1 413")
 

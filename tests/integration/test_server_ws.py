@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.conftest import open_socket, receive_json, receive_until, send_json, start_run, wait_for_status
 
-PHASES = ["starting", "preprocessing", "training", "evaluating", "completed"]
+# "queued" first: on the shared server a run waits there whenever its four slots are busy.
+PHASES = ["queued", "starting", "preprocessing", "training", "evaluating", "completed"]
 
 
 def updates_for(frames: list[dict], train_id: str) -> list[dict]:

@@ -28,7 +28,7 @@ async def test_a_run_streams_live_in_order_without_polling(server, make_session)
         reply = await session.start("tiny", ["builtin-arithmetic"], params=SHORT_RUN)
         train_id = reply["train_id"]
         assert StateFile(session.settings.state_file).active(server.url) == [train_id]
-        assert await follow(session, [train_id], output, timeout=60) == EXIT_COMPLETED
+        assert await follow(session, [train_id], output, timeout=DEADLINE_S) == EXIT_COMPLETED
 
         statuses = [shown["status"] for shown in output.shown]
         assert [PHASE_ORDER.index(status) for status in statuses] == sorted(PHASE_ORDER.index(s) for s in statuses)
@@ -110,7 +110,7 @@ async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp
         server.kill()
         await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices the death")
         start_server(data_dir, port=port)
-        code = await follow(session, [train_id], output, timeout=60)
+        code = await follow(session, [train_id], output, timeout=DEADLINE_S)
     assert code == EXIT_FAILED
     run = session.store.runs[train_id]
     assert "server stopped while this run was training" in (run.error or "")
@@ -126,14 +126,14 @@ async def test_active_runs_survive_a_client_restart(server, tmp_path):
 
     async with Session(settings) as second:
         assert second.watched == [train_id]
-        assert await follow(second, [train_id], RecordingOutput(), timeout=60) == EXIT_COMPLETED
+        assert await follow(second, [train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
     assert StateFile(settings.state_file).active(server.url) == []
 
 
 async def test_an_unknown_run_is_forgotten_and_exits_4(server, make_session):
     async with make_session(server.url) as session:
         session.state.add(server.url, "no-such-run")
-        assert await follow(session, ["no-such-run"], RecordingOutput(), timeout=30) == EXIT_UNKNOWN_RUN
+        assert await follow(session, ["no-such-run"], RecordingOutput(), timeout=DEADLINE_S) == EXIT_UNKNOWN_RUN
         assert session.store.runs["no-such-run"].missing
     assert session.state.active(server.url) == []
 
@@ -156,14 +156,14 @@ async def test_a_refused_token_fails_the_stream_in_words(start_server, make_sess
         await until(lambda: session.connection.phase is Phase.FAILED, what="the stream gives up")
         assert "check the token" in session.connection.describe()
         session.state.add(server.url, "x")
-        assert await follow(session, ["x"], RecordingOutput(), timeout=10) == EXIT_USAGE
+        assert await follow(session, ["x"], RecordingOutput(), timeout=DEADLINE_S) == EXIT_USAGE
 
 
 async def test_the_right_token_goes_on_http_and_websocket(start_server, make_session):
     server = start_server(token="right")
     async with make_session(server.url, token="right") as session:
         reply = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
-        assert await follow(session, [reply["train_id"]], RecordingOutput(), timeout=60) == EXIT_COMPLETED
+        assert await follow(session, [reply["train_id"]], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
         assert session.counters["frames.RunUpdate"] > 0
 
 
@@ -180,7 +180,7 @@ async def test_a_silent_connection_is_noticed_by_the_heartbeat(server, make_sess
             # The log, not the current phase: the retry that follows may already be under way.
             return any("keepalive ping timeout" in entry.text for entry in session.events.entries)
 
-        await until(noticed, timeout=10, what="the silence is noticed")
+        await until(noticed, what="the silence is noticed")
         gate.silent = False
         await until(lambda: session.connection.phase is Phase.LIVE, what="live again")
 
