@@ -16,6 +16,7 @@ from platformdirs import user_data_path
 
 from tf_tui.client.api import ApiError
 from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
+from tf_tui.ids import RunIdError
 from tf_tui.signals import run_until_signalled
 
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
@@ -129,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ApiError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
         return 1
+    except RunIdError as error:
+        print(f"tf-tui {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug of ours: the details go to the log, a sentence to the user
@@ -147,7 +151,7 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.session import Session
 
     async with Session(settings, on_state_problem=_say_on_stderr("watch")) as session:
-        train_ids = args.train_ids or session.state.active(settings.state_key)
+        train_ids = await session.resolve(args.train_ids) or session.state.active(settings.state_key)
         if not train_ids:
             where = f"for {settings.url} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
@@ -198,14 +202,9 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import stop_run
     from tf_tui.session import Session
 
-    if not args.yes and sys.stdin.isatty():
-        answer = input(f"Stop run {args.train_id}? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            print("Not stopped.")
-            return 1
     session = Session(settings, on_state_problem=_say_on_stderr("stop"))
     try:
-        return await stop_run(session, args.train_id)
+        return await stop_run(session, args.train_id, confirm=None if args.yes or not sys.stdin.isatty() else _ask)
     finally:
         await session.close()
 
@@ -213,6 +212,10 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
 def _say_on_stderr(command: str) -> Callable[[str], None]:
     """What goes wrong with the state file, said where a script's user sees it (once each)."""
     return lambda problem: print(f"tf-tui {command}: warning: {problem}", file=sys.stderr)
+
+
+def _ask(question: str) -> bool:
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
 _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {

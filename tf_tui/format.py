@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tf_tui.protocol import finite_number
+from tf_tui.protocol import finite_number, parse_server_time
 from tf_tui.store import RunState
 from tf_tui.text import printable
 
@@ -31,21 +31,58 @@ def progress_text(run: RunState) -> str:
     return "?%" if run.progress is None else f"{run.progress}%"
 
 
-def step_text(run: RunState) -> str:
+# The values alone (`370/1000`, `1.2345`, `12s`): the dashboard row's columns; empty when not known.
+
+
+def step_value(run: RunState) -> str:
     step, total = run.details.get("step"), run.details.get("total_steps")
-    if isinstance(step, int) and isinstance(total, int):
-        return f"step {step}/{total}"
-    return ""
+    return f"{step}/{total}" if isinstance(step, int) and isinstance(total, int) else ""
+
+
+def loss_value(run: RunState) -> str:
+    loss = finite_number(run.details.get("loss"))
+    return "" if loss is None else f"{loss:.4f}"
+
+
+def eta_value(run: RunState) -> str:
+    eta = finite_number(run.details.get("eta_s"))
+    return "" if run.ended or eta is None else duration(eta)
+
+
+def age_value(run: RunState, now: float) -> str:
+    """How long ago the run last changed: `2m05s ago`, or `—` when nothing says when."""
+    changed = last_change_at(run)
+    return "—" if changed is None else f"{duration(max(0.0, now - changed))} ago"
+
+
+def last_change_at(run: RunState) -> float | None:
+    """When the run last changed: as tf-tui saw it happen, else by the server's latest date for it."""
+    if run.seen_change_at is not None:
+        return run.seen_change_at
+    for date in (run.ended_at, run.started_at, run.created_at):
+        parsed = parse_server_time(date)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+# The same values labelled (`step 370/1000`, `loss 1.2345`, `eta 12s`): summaries and progress bars.
+
+
+def step_text(run: RunState) -> str:
+    return _labelled("step", step_value(run))
 
 
 def loss_text(run: RunState) -> str:
-    loss = finite_number(run.details.get("loss"))
-    return "" if loss is None else f"loss {loss:.4f}"
+    return _labelled("loss", loss_value(run))
 
 
 def eta_text(run: RunState) -> str:
-    eta = finite_number(run.details.get("eta_s"))
-    return "" if run.ended or eta is None else f"eta {duration(eta)}"
+    return _labelled("eta", eta_value(run))
+
+
+def _labelled(label: str, value: str) -> str:
+    return f"{label} {value}" if value else ""
 
 
 def message_text(run: RunState, limit: int = 120) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -60,6 +61,10 @@ class RunUpdate:
     error: str | None = None
     timestamp: str | None = None  # the server's, as it sent it: naive local, zoned, or SQLite text
     extra: dict[str, Any] = field(default_factory=dict)  # any other fields of a status body
+    # The server's own dates of the run (a status body's), in its text: what a run's age is read from.
+    created_at: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None  # `completed_at` (also a failure's) or `stopped_at`
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,21 @@ def parse_status(train_id: str, body: object) -> RunUpdate | Ignored:
         error=_text_or_none(body.get("error")),
         timestamp=_text_or_none(body.get("completed_at") or body.get("stopped_at") or body.get("started_at")),
         extra={key: value for key, value in body.items() if key not in known},
+        created_at=_text_or_none(body.get("created_at")),
+        started_at=_text_or_none(body.get("started_at")),
+        ended_at=_text_or_none(body.get("completed_at") or body.get("stopped_at")),
     )
+
+
+def parse_server_time(text: str | None) -> float | None:
+    """A server date as a Unix time: naive ISO (the server's local time, taken as ours: a server
+    elsewhere is off by the zone difference), zoned ISO, or SQLite's `2026-11-29 00:54:54`."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def subscribe_frame(train_id: str) -> str:

@@ -27,6 +27,7 @@ from tf_tui.client.poller import TICK_S, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog, Kind
+from tf_tui.ids import resolve_id
 from tf_tui.protocol import (
     Event,
     Ignored,
@@ -44,6 +45,13 @@ from tf_tui.supervise import call_guarded, keep_running
 from tf_tui.text import printable
 
 log = logging.getLogger(__name__)
+
+
+def _recent_runs(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """`/dashboard`'s recent runs, newest first, those with an id."""
+    recent = dashboard.get("recent_runs")
+    entries = recent if isinstance(recent, list) else []
+    return [entry for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
 
 
 def is_loopback(host: str) -> bool:
@@ -101,6 +109,7 @@ class Session:
         self._reading: set[str] = set()  # runs whose status read is in flight
         self._read_again: set[str] = set()  # runs to resync once their read in flight is done
         self._last_polled: dict[str, float] = {}
+        self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
 
@@ -211,24 +220,38 @@ class Session:
         """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
 
         With `watch_active`, the server's active runs are watched too (the dashboard follows them all).
+        Each listed run's status is read once: a listing says `completed`, the read says how it ended.
         """
         known = dict.fromkeys(self.stream.watched)
         active = await self.api.active()
         known.update(dict.fromkeys(active))
         if watch_active:
             await self.watch(active)
-        dashboard = await self.api.dashboard()
-        recent = dashboard.get("recent_runs")
         # Oldest first, so that the store learns of runs in the order they were made.
-        for entry in reversed(recent) if isinstance(recent, list) else []:
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                continue
+        for entry in reversed(_recent_runs(await self.api.dashboard())):
             train_id = entry["id"]
             known[train_id] = None
             self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
             if train_id not in self.stream.watched:
                 self._apply(parse_status(train_id, entry), Source.POLL)
+        unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
+        await asyncio.gather(*(self._read_status(train_id, Source.RESYNC) for train_id in unread))
         return list(known)
+
+    async def resolve(self, typed: list[str]) -> list[str]:
+        """Full ids for ids as typed (a unique prefix will do), checked against every run tf-tui can name.
+
+        Raises `RunIdError` for a prefix that is too short or names several runs.
+        """
+        local = [*self.state.active(self.state_key), *(i for i, run in self.store.runs.items() if not run.missing)]
+        if all(text.strip() in local for text in typed):
+            return [text.strip() for text in typed]
+        try:
+            listed = [*await self.api.active(), *(entry["id"] for entry in _recent_runs(await self.api.dashboard()))]
+        except ApiError as error:  # the ids are then taken as typed; what follows reports the server
+            self.events.add(f"could not list the server's runs to complete an id: {error}", logging.WARNING)
+            listed = []
+        return [resolve_id(text, [*local, *listed]) for text in typed]
 
     async def _failed_stop(self, train_id: str, error: ApiError) -> str:
         """The deployed backend answers 500 to a stop, marks the run stopped, and lets it train on.
@@ -273,6 +296,7 @@ class Session:
         except ApiError as error:
             self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
         else:
+            self._read.add(train_id)
             self._apply(parse_status(train_id, body), source)
         finally:
             self._reading.discard(train_id)

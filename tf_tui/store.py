@@ -50,10 +50,15 @@ class RunState:
     result: dict[str, Any] | None = None
     error: str | None = None
     base_model: str | None = None
-    created_at: str | None = None
+    created_at: str | None = None  # the server's dates, in its text
+    started_at: str | None = None
+    ended_at: str | None = None
     last_source: Source | None = None
     last_heard_at: float | None = None  # when any source last said anything about the run
     updated_at: float | None = None  # when the run last changed
+    # When tf-tui saw the run's last change happen: None when all it knows of the run is an end read
+    # after the fact (a listing, a status read), which says nothing of when that end came.
+    seen_change_at: float | None = None
     missing: bool = False  # the server answered 404 for it
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
@@ -89,10 +94,14 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.get(update.train_id)
         run.last_heard_at = at
+        was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
         if changed:
             run.updated_at = at
             run.last_source = source
+            # A frame is sent as the change happens, and a read of a going run is its state now.
+            if source is Source.WS or was_going or not run.ended:
+                run.seen_change_at = at
             self._changed.add(run.train_id)
         return changed
 
@@ -115,6 +124,11 @@ class RunStore:
             run.missing, run.updated_at = True, at
             self._changed.add(train_id)
 
+    def forget(self, train_id: str) -> None:
+        """A run the user dismissed (one the server does not know): gone from every view."""
+        self.runs.pop(train_id, None)
+        self._changed.discard(train_id)
+
     def take_changed(self) -> set[str]:
         """The runs that changed since the last call: what a view must redraw."""
         changed, self._changed = self._changed, set()
@@ -130,7 +144,7 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     if kind is not StatusKind.TERMINAL and _is_older_news(run, update, source):
         return False
 
-    before = (run.status, run.progress, run.details, run.result, run.error, run.extra)
+    before = _merged_fields(run)
     if update.status is not None and update.status != run.status:
         run.status = update.status
         run.timeline.append(TimelineEntry(at, update.status, source))
@@ -152,8 +166,30 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     if update.extra:
         run.extra = {**run.extra, **update.extra}
         run.base_model = run.base_model or _text(update.extra.get("base_model"))
-        run.created_at = run.created_at or _text(update.extra.get("created_at"))
-    return before != (run.status, run.progress, run.details, run.result, run.error, run.extra)
+    _take_dates(run, update)
+    return before != _merged_fields(run)
+
+
+def _merged_fields(run: RunState) -> tuple[object, ...]:
+    return (
+        run.status,
+        run.progress,
+        run.details,
+        run.result,
+        run.error,
+        run.extra,
+        run.base_model,
+        run.created_at,
+        run.started_at,
+        run.ended_at,
+    )
+
+
+def _take_dates(run: RunState, update: RunUpdate) -> None:
+    """A run's dates do not change once known: only the missing ones are taken."""
+    run.created_at = run.created_at or update.created_at
+    run.started_at = run.started_at or update.started_at
+    run.ended_at = run.ended_at or update.ended_at
 
 
 def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
@@ -176,15 +212,20 @@ def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float
 
 
 def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
-    """A repeat of the end we already know may carry what the first report lacked."""
+    """A repeat of the end we already know may carry what the first report lacked: a listing says
+    only `completed`, the status read after it brings the final step, loss, parameters and dates."""
     if update.status is None or update.status.strip().lower() != (run.status or "").strip().lower():
         return False
-    changed = False
-    if run.result is None and update.result is not None:
-        run.result, changed = update.result, True
-    if run.error is None and update.error is not None:
-        run.error, changed = update.error, True
-    return changed
+    before = _merged_fields(run)
+    run.result = run.result if run.result is not None else update.result
+    run.error = run.error if run.error is not None else update.error
+    if update.details:
+        _record_loss(run, update.details)
+        run.details = {**update.details, **run.details}  # what was heard live stays
+    run.extra = {**update.extra, **run.extra}
+    run.base_model = run.base_model or _text(update.extra.get("base_model"))
+    _take_dates(run, update)
+    return before != _merged_fields(run)
 
 
 def _record_loss(run: RunState, details: dict[str, Any]) -> None:

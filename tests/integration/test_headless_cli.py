@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import api_client, start_run, wait_for_status
+from tf_tui.headless.commands import stop_run
 
 
 @pytest.fixture
@@ -154,3 +155,48 @@ def test_the_token_never_reaches_the_log_or_the_screen(start_server, cli, tmp_pa
     log = (tmp_path / "tf-tui.log").read_text()
     assert "subscription confirmed" in log
     assert "tok-3f9a1c" not in log + result.stdout + result.stderr
+
+
+async def test_the_short_ids_tf_tui_prints_are_taken_back(server, cli, http, endless_run):
+    finished = await start_run(http)
+    await wait_for_status(http, finished, {"completed"})
+    watched = cli("watch", finished[:8], url=server.url)
+    assert watched.returncode == 0, watched.stderr
+    assert f"{finished[:8]} completed 100%" in watched.stdout
+    going = await endless_run()
+    await wait_for_status(http, going, {"training"})
+    stopped = cli("stop", going[:6], "--yes", url=server.url)
+    assert stopped.returncode == 0 and f"stopped {going}" in stopped.stdout, stopped.stderr
+
+
+async def test_an_ambiguous_prefix_is_refused_with_the_candidates(server, cli, http, tmp_path):
+    finished = await start_run(http)
+    await wait_for_status(http, finished, {"completed"})
+    twin = finished[:4] + "ffff-0000-4000-8000-000000000000"  # remembered, sharing the first 4 characters
+    state = {"version": 1, "backends": {server.url: {"active": [twin]}}}
+    for arguments in (["watch", finished[:4]], ["stop", finished[:4], "--yes"]):
+        # Written each time: a run the server answers 404 for is forgotten by the command that hears it.
+        (tmp_path / "state.json").write_text(json.dumps(state))
+        refused = cli(*arguments, url=server.url)
+        assert refused.returncode == 2, refused.stderr
+        assert f"'{finished[:4]}' matches 2 runs" in refused.stderr
+        assert finished in refused.stderr and twin in refused.stderr
+        assert_no_traceback(refused)
+    too_short = cli("watch", finished[:3], url=server.url)
+    assert too_short.returncode == 2 and "at least 4 characters" in too_short.stderr
+
+
+async def test_stop_resolves_the_id_and_shows_the_run_before_asking(server, http, endless_run, make_session):
+    going = await endless_run()
+    await wait_for_status(http, going, {"training"})
+    asked: list[str] = []
+    session = make_session(server.url)
+    try:
+        declined = await stop_run(session, going[:8], confirm=lambda question: asked.append(question) or False)
+        assert declined == 1 and (await http.get(f"/train/status/{going}")).json()["status"] == "training"
+        assert asked[0].startswith(f"Stop run {going[:8]} (training ")
+        unknown = await stop_run(session, "zzzz9999", confirm=lambda question: asked.append(question) or True)
+        assert unknown == 1 and len(asked) == 1  # nothing to confirm: the server does not know it
+        assert await stop_run(session, going[:8], confirm=lambda question: True) == 0
+    finally:
+        await session.close()

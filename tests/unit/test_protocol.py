@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ from tf_tui.protocol import (
     TalentEvent,
     classify_status,
     parse_frame,
+    parse_server_time,
     parse_status,
 )
 
@@ -149,3 +151,44 @@ def test_json_infinities_and_huge_numbers_do_not_raise():
         ' "details": {"loss": 1e999, "eta_s": NaN, "step": 1}}}'
     )
     assert isinstance(event, RunUpdate) and event.progress is None
+
+
+def test_a_status_body_brings_the_runs_dates_and_everything_else_it_carries():
+    body = {
+        "train_id": "r1",
+        "status": "completed",
+        "progress": 100,
+        "details": {"step": 1500, "total_steps": 1500, "loss": 1.2345},
+        "params": {"max_steps": 1500, "learning_rate": 0.003},
+        "result": {"final_loss": 1.2, "duration_s": 3.5},
+        "created_at": "2026-11-29T00:54:50.5",
+        "started_at": "2026-11-29T00:54:51",
+        "completed_at": "2026-11-29T00:54:54.123456",
+    }
+    read = parse_status("r1", body)
+    assert isinstance(read, RunUpdate)
+    assert (read.created_at, read.started_at, read.ended_at) == (
+        "2026-11-29T00:54:50.5",
+        "2026-11-29T00:54:51",
+        "2026-11-29T00:54:54.123456",
+    )
+    assert read.extra["params"] == {"max_steps": 1500, "learning_rate": 0.003}
+    assert read.details["loss"] == 1.2345 and read.result == {"final_loss": 1.2, "duration_s": 3.5}
+    stopped = parse_status("r1", {"status": "stopped", "stopped_at": "2026-11-29 00:55:00"})
+    assert isinstance(stopped, RunUpdate) and stopped.ended_at == "2026-11-29 00:55:00"
+    bare = parse_status("r1", {"status": "completed"})  # the dates are extras: none is required
+    assert isinstance(bare, RunUpdate) and (bare.created_at, bare.started_at, bare.ended_at) == (None, None, None)
+
+
+def test_server_dates_in_every_shape_the_backends_write(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert parse_server_time("2026-11-29T00:54:54.500") == 1795913694.5  # naive local ISO
+        assert parse_server_time("2026-11-29 00:54:54") == 1795913694.0  # SQLite text
+        assert parse_server_time("2026-11-29T01:54:54+01:00") == 1795913694.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    for junk in (None, "", "yesterday", "2026-13-45T99:00:00"):
+        assert parse_server_time(junk) is None

@@ -57,7 +57,7 @@ def test_a_status_without_progress_keeps_the_progress_we_have():
     store = RunStore()
     store.apply(update("training", 70), Source.WS, 1.0)
     store.apply(
-        update("pending", None, extra={"outcome": "balanced", "created_at": "2026-11-29 00:54:54"}), Source.RESYNC, 2.0
+        update("pending", None, extra={"outcome": "balanced"}, created_at="2026-11-29 00:54:54"), Source.RESYNC, 2.0
     )
     run = store.runs["r1"]
     assert (run.status, run.progress, run.created_at) == ("pending", 70, "2026-11-29 00:54:54")
@@ -116,3 +116,43 @@ def test_a_stopped_reading_after_a_failed_stop_is_doubted_for_a_while():
     assert not store.runs["r1"].ended
     assert store.apply(update("stopped", 60), Source.POLL, 2.0 + DOUBTED_STOP_S)
     assert store.runs["r1"].ended
+
+
+def test_a_listed_end_is_filled_in_by_the_status_read_that_follows():
+    store = RunStore()
+    store.apply(update("completed", 100, extra={"id": "r1"}, created_at="2026-11-29T00:54:50"), Source.POLL, 1.0)
+    read = update(
+        "completed",
+        100,
+        details={"step": 1500, "total_steps": 1500, "loss": 1.25},
+        result={"final_loss": 1.2},
+        extra={"params": {"max_steps": 1500}, "base_model": "tiny"},
+        started_at="2026-11-29T00:54:51",
+        ended_at="2026-11-29T00:54:54",
+    )
+    assert store.apply(read, Source.RESYNC, 2.0)
+    run = store.runs["r1"]
+    assert (run.details["loss"], run.result, run.extra["params"], run.base_model) == (
+        1.25,
+        {"final_loss": 1.2},
+        {"max_steps": 1500},
+        "tiny",
+    )
+    assert (run.created_at, run.started_at, run.ended_at) == (
+        "2026-11-29T00:54:50",
+        "2026-11-29T00:54:51",
+        "2026-11-29T00:54:54",
+    )
+    assert list(run.losses) == [1.25]
+    assert not store.apply(read, Source.POLL, 3.0)  # the same read again is no news
+
+
+def test_a_change_is_seen_live_only_when_it_happens_in_view():
+    store = RunStore()
+    store.apply(RunUpdate("ended", "completed", 100), Source.POLL, 1.0)  # a listing, after the fact
+    assert store.runs["ended"].seen_change_at is None
+    store.apply(RunUpdate("going", "training", 10), Source.RESYNC, 2.0)  # a read of a going run: now
+    store.apply(RunUpdate("going", "completed", 100), Source.POLL, 3.0)  # its end, read as it came
+    assert store.runs["going"].seen_change_at == 3.0
+    store.apply(RunUpdate("framed", "completed", 100), Source.WS, 4.0)  # a frame is sent as it happens
+    assert store.runs["framed"].seen_change_at == 4.0

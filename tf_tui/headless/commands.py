@@ -124,7 +124,23 @@ async def start_run(
     return await follow_with(train_id)
 
 
-async def stop_run(session: Session, train_id: str, out: TextIO = sys.stdout) -> int:
+async def stop_run(
+    session: Session, typed_id: str, *, confirm: Callable[[str], bool] | None, out: TextIO = sys.stdout
+) -> int:
+    """Stop a run named by its id or a unique prefix; with `confirm`, the user says yes to what it is first."""
+    [train_id] = await session.resolve([typed_id])
+    if confirm is not None:
+        await session.resync([train_id])
+        run = session.store.get(train_id)
+        if run.missing:
+            print(f"tf-tui stop: the server does not know run {printable(typed_id)}", file=sys.stderr)
+            return 1
+        if run.ended:
+            print(f"tf-tui stop: run {printable(train_id)} had already ended ({summary(run)})", file=sys.stderr)
+            return 1
+        if not confirm(f"Stop run {short_id(train_id)} ({summary(run)})?"):
+            print("Not stopped.", file=out)
+            return 1
     outcome = await session.stop(train_id)
     print(printable(outcome.message), file=out if outcome.stopped else sys.stderr)
     run = session.store.get(train_id)

@@ -67,7 +67,9 @@ class TfTuiApp(App[None]):
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
-        Binding("w", "watch", "Watch", tooltip="watch a run by id"),
+        Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
+        # In the footer only when a "not found" row is selected.
+        Binding("d", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
         Binding(
@@ -230,6 +232,9 @@ class TfTuiApp(App[None]):
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
             return stop_refusal(self._selected_run()) is not None
+        if action == "dismiss_missing":
+            run = self._selected_run()
+            return run is not None and run.missing  # False: not in the footer at all
         return True
 
     def action_move(self, delta: int) -> None:
@@ -285,13 +290,22 @@ class TfTuiApp(App[None]):
             if train_id:
                 self.watch_run(train_id)
 
-        self.push_screen(WatchScreen(), chosen)
+        self.push_screen(WatchScreen(self.session.resolve), chosen)
 
     @work(group="watch", exit_on_error=False)
     async def watch_run(self, train_id: str) -> None:
         await self.session.watch([train_id])
         self._flush()
         self._runs.select(train_id)
+
+    def action_dismiss_missing(self) -> None:
+        """A run the server does not know (a mistyped id) is only noise: take its row away."""
+        run = self._selected_run()
+        if run is None or not run.missing:
+            self.notify('Only a run the server does not know (a "not found" row) can be dismissed.', timeout=3)
+            return
+        self._runs.remove_run(run.train_id)
+        self.session.store.forget(run.train_id)
 
     @work(exclusive=True, group="resync", exit_on_error=False)
     async def action_resync(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,13 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
     failed = runs[3][0]
     store.apply(
-        RunUpdate(failed, "failed", 100, error="the datasets hold 35 characters, too few to train on"),
+        RunUpdate(
+            failed,
+            "failed",
+            100,
+            error="the datasets hold 35 characters, too few to train on",
+            ended_at=datetime.fromtimestamp(NOW - 120).isoformat(),  # the server's naive local time
+        ),
         Source.RESYNC,
         NOW - 120,
     )

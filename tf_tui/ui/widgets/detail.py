@@ -65,18 +65,24 @@ class DetailPane(VerticalScroll, can_focus=True):
         timeline.update(_timeline(run))
 
 
+# Shown as the rows above them, or not worth a row: the rest of a status body is shown as it came.
+SHOWN_APART = frozenset(
+    {"id", "train_id", "base_model", "details", "created_at", "started_at", "completed_at", "stopped_at"}
+)
+
+
 def _fields(run: RunState) -> Group:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    if run.base_model:
-        table.add_row("model", Text(printable(run.base_model)))
-    if run.created_at:
-        table.add_row("created", Text(printable(run.created_at)))
+    dates = (("created", run.created_at), ("started", run.started_at), ("ended", run.ended_at))
+    for label, value in (("model", run.base_model), *dates):
+        if value:
+            table.add_row(label, Text(printable(value)))
     for key, value in run.details.items():
         table.add_row(Text(printable(key, 30)), Text(_value(value)))
     for key, value in run.extra.items():
-        if key not in ("id", "train_id", "base_model", "created_at", "details"):
+        if key not in SHOWN_APART:
             table.add_row(Text(printable(key, 30)), Text(_value(value)))
     parts: list[Table | Text] = [table]
     if run.error:
@@ -107,6 +113,8 @@ def _timeline(run: RunState) -> Text:
 def _value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, dict):  # parameters: `max_steps=1500  learning_rate=0.003`
+        return printable("  ".join(f"{key}={_value(item)}" for key, item in value.items()), VALUE_LIMIT)
     if isinstance(value, str):
         return printable(value, VALUE_LIMIT)
     return printable(json.dumps(value, default=str), VALUE_LIMIT)

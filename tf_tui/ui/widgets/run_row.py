@@ -8,8 +8,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.format import duration, short_id
-from tf_tui.protocol import finite_number
+from tf_tui.format import age_value, eta_value, loss_value, short_id, step_value
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import bar, is_stale, status_style, status_text
@@ -37,21 +36,16 @@ def row_text(run: RunState, width: int, now: float) -> Text:
     text.append_text(bar(run.progress, bar_width, status_style(run)))
     text.append(f"{'?' if run.progress is None else run.progress:>4}%")
     if "step" in optional:
-        step, total = run.details.get("step"), run.details.get("total_steps")
-        cell = f"{step}/{total}" if isinstance(step, int) and isinstance(total, int) else ""
-        text.append(f" {cell:>{optional['step'] - 1}}", style="dim")
+        text.append(f" {step_value(run):>{optional['step'] - 1}}", style="dim")
     if "loss" in optional:
-        loss = finite_number(run.details.get("loss"))
-        text.append(f" {'' if loss is None else f'{loss:.4f}':>{optional['loss'] - 1}}")
+        text.append(f" {loss_value(run):>{optional['loss'] - 1}}")
     if "eta" in optional:
-        eta = finite_number(run.details.get("eta_s"))
-        text.append(f" {'' if run.ended or eta is None else duration(eta):>{optional['eta'] - 1}}", style="dim")
+        text.append(f" {eta_value(run):>{optional['eta'] - 1}}", style="dim")
     if "age" in optional:
         if is_stale(run, now):
             text.append(f" {'stale':>{optional['age'] - 1}}", style="bold yellow")
         else:
-            age = "" if run.updated_at is None else f"{duration(now - run.updated_at)} ago"
-            text.append(f" {age:>{optional['age'] - 1}}", style="dim")
+            text.append(f" {age_value(run, now):>{optional['age'] - 1}}", style="dim")
     return text
 
 

@@ -79,6 +79,19 @@ class RunsList(VerticalScroll, can_focus=True):
         if target is not None and target.train_id != self.selected_id:
             self._select(target.train_id)
 
+    def remove_run(self, train_id: str) -> None:
+        """Take a run's row away; the selection moves to the row below it (else above)."""
+        row = self._rows.pop(train_id, None)
+        if row is None:
+            return
+        if self.selected_id == train_id:
+            visible = self._visible()
+            index = visible.index(train_id) if train_id in visible else 0
+            rest = [other for other in visible if other != train_id]
+            self.selected_id = None
+            self.select(rest[min(index, len(rest) - 1)] if rest else None)
+        row.remove()
+
     def refresh_ages(self) -> None:
         for row in self._rows.values():
             if row.display:

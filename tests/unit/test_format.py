@@ -1,0 +1,37 @@
+"""How runs read: the value helpers shared by the dashboard row and `watch`'s progress bars, and ages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tf_tui.format import age_value, eta_text, eta_value, loss_text, loss_value, step_text, step_value, summary
+from tf_tui.protocol import RunUpdate
+from tf_tui.store import RunStore, Source
+
+NOW = 1_795_900_000.0
+
+
+def test_values_and_their_labelled_forms():
+    store = RunStore()
+    details = {"step": 370, "total_steps": 1000, "loss": 1.23456, "eta_s": 12.2}
+    store.apply(RunUpdate("r1", "training", 37, details), Source.WS, NOW)
+    run = store.runs["r1"]
+    assert (step_value(run), loss_value(run), eta_value(run)) == ("370/1000", "1.2346", "12s")
+    assert (step_text(run), loss_text(run), eta_text(run)) == ("step 370/1000", "loss 1.2346", "eta 12s")
+    assert summary(run) == "training 37% step 370/1000 loss 1.2346 eta 12s"
+    empty = store.get("r2")
+    assert (step_value(empty), loss_value(empty), eta_value(empty), loss_text(empty)) == ("", "", "", "")
+
+
+def test_an_age_is_when_the_run_changed_by_what_was_seen_else_by_the_servers_dates():
+    store = RunStore()
+    store.apply(RunUpdate("live", "training", 10), Source.WS, NOW - 5)
+    assert age_value(store.runs["live"], NOW) == "5s ago"
+    ended = datetime.fromtimestamp(NOW - 3600 * 3).isoformat()  # naive local, as the server writes it
+    store.apply(RunUpdate("past", "completed", 100, ended_at=ended), Source.POLL, NOW - 1)
+    assert age_value(store.runs["past"], NOW) == "3h00m ago"
+    created = datetime.fromtimestamp(NOW - 125).isoformat(sep=" ", timespec="seconds")  # SQLite text
+    store.apply(RunUpdate("listed", "failed", 0, created_at=created), Source.POLL, NOW - 1)
+    assert age_value(store.runs["listed"], NOW) == "2m05s ago"
+    store.apply(RunUpdate("undated", "completed", 100), Source.POLL, NOW - 1)
+    assert age_value(store.runs["undated"], NOW) == "—"
