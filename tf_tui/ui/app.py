@@ -220,8 +220,8 @@ class TfTuiApp(App[None]):
 
     @on(RunsList.Selected)
     def _selected(self, event: RunsList.Selected) -> None:
-        if not self._runs.is_attached or not self._detail.children:
-            return  # quitting: a selection made by a late redraw has nothing left to show it in
+        if not self._runs.is_attached:
+            return  # quitting: the screen may be gone already
         run = None if event.train_id is None else self.session.store.runs.get(event.train_id)
         try:
             self._detail.show(run)
