@@ -70,6 +70,8 @@ class TfTuiApp(App[None]):
         Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
         # In the footer only when a "not found" row is selected.
         Binding("d", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
+        # Any other time, d says why it does nothing.
+        Binding("d", "explain_dismiss", show=False),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
         Binding(
@@ -234,9 +236,10 @@ class TfTuiApp(App[None]):
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
             return stop_refusal(self._selected_run()) is not None
-        if action == "dismiss_missing":
+        if action in ("dismiss_missing", "explain_dismiss"):
             run = self._selected_run()
-            return run is not None and run.missing  # False: not in the footer at all
+            dismissible = run is not None and run.missing
+            return dismissible if action == "dismiss_missing" else not dismissible  # False: not in the footer
         return True
 
     def action_move(self, delta: int) -> None:
@@ -299,6 +302,9 @@ class TfTuiApp(App[None]):
         await self.session.watch([train_id])
         self._flush()
         self._runs.select(train_id)
+
+    def action_explain_dismiss(self) -> None:
+        self.action_dismiss_missing()
 
     def action_dismiss_missing(self) -> None:
         """A run the server does not know (a mistyped id) is only noise: take its row away."""
