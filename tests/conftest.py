@@ -183,16 +183,19 @@ def trainer_processes(train_id: str) -> list[int]:
 FAST_BACKOFF = Backoff(initial=0.05, cap=0.3)
 
 
-def client_settings(url: str, directory: Path, token: str | None = None) -> Settings:
-    return Settings(url=url, token=token, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
+def client_settings(url: str, directory: Path, token: str | None = None, **options: Any) -> Settings:
+    """`options` are further Settings fields: ca_cert, insecure, ..."""
+    return Settings(
+        url=url, token=token, state_file=directory / "state.json", log_file=directory / "tf-tui.log", **options
+    )
 
 
 @pytest.fixture
 def make_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
     """Sessions with a state file under the test's tmp dir and a quick reconnect schedule."""
 
-    def make(url: str, token: str | None = None) -> Session:
-        return Session(client_settings(url, tmp_path, token), backoff=FAST_BACKOFF)
+    def make(url: str, token: str | None = None, **options: Any) -> Session:
+        return Session(client_settings(url, tmp_path, token, **options), backoff=FAST_BACKOFF)
 
     yield make
 

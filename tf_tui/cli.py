@@ -15,6 +15,7 @@ from typing import Any
 from platformdirs import user_data_path
 
 from tf_tui.client.api import ApiError
+from tf_tui.client.tls import INSECURE_WARNING
 from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
 from tf_tui.ids import RunIdError
 from tf_tui.signals import run_until_signalled
@@ -32,7 +33,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", default=argparse.SUPPRESS, help=f"backend URL (else TF_TUI_URL, the config file, {DEFAULT_URL})"
     )
     client.add_argument(
-        "--token", default=argparse.SUPPRESS, help="bearer token (else TF_TUI_TOKEN or the config file)"
+        "--token",
+        default=argparse.SUPPRESS,
+        help="bearer token; other users can read it in `ps`, so prefer --token-file or TF_TUI_TOKEN",
+    )
+    client.add_argument(
+        "--token-file",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="read the token from this file, which only you may read (else TF_TUI_TOKEN_FILE)",
+    )
+    client.add_argument(
+        "--ca-cert",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="trust the CA certificate (PEM) that signed an https backend (else TF_TUI_CA_CERT or the config file)",
+    )
+    client.add_argument(
+        "--insecure",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="do not verify the backend's TLS certificate (a warning stays on screen)",
     )
     client.add_argument(
         "--state-file",
@@ -82,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(SERVER_TOKEN_VARIABLE),
         help=f"require this bearer token on every call but /health (or set {SERVER_TOKEN_VARIABLE})",
     )
+    serve.add_argument("--tls-cert", type=Path, default=None, help="serve https/wss with this certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, default=None, help="the private key (PEM) of --tls-cert")
     serve.add_argument("--max-concurrent", type=_positive_int, default=2, help="runs that may train at once")
     serve.add_argument("--log-level", default="info", choices=LOG_LEVELS)
     serve.add_argument(
@@ -117,11 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             token=getattr(args, "token", None),
             state_file=getattr(args, "state_file", None),
             log_level=getattr(args, "log_level", None),
+            token_file=getattr(args, "token_file", None),
+            ca_cert=getattr(args, "ca_cert", None),
+            insecure=getattr(args, "insecure", False),
         )
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if settings.insecure and args.command is not None:  # the dashboard says it in its header instead
+        print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
         return _run_local(settings) if args.local else _run_app(settings, _remote_quit_note)
     command = _HEADLESS[args.command]
@@ -249,16 +277,26 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         from tf_tui.server.app import ServerSettings
         from tf_tui.server.instance import LockTimeout
-        from tf_tui.server.serve import serve
+        from tf_tui.server.serve import TlsFilesError, serve
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
         return EXIT_USAGE
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("tf-tui serve: --tls-cert and --tls-key go together", file=sys.stderr)
+        return EXIT_USAGE
+    # Read once, then gone from the environment, so the training processes never inherit a token.
+    for variable in (SERVER_TOKEN_VARIABLE, "TF_TUI_TOKEN"):
+        os.environ.pop(variable, None)
     data_dir = args.data_dir or user_data_path("tf-tui") / "server"
     settings = ServerSettings(
         data_dir=data_dir, token=args.token or None, max_concurrent=args.max_concurrent, idle_exit=args.idle_exit
     )
+    tls = None if args.tls_cert is None else (args.tls_cert, args.tls_key)
     try:
-        serve(settings, args.host, args.port, ready_fd=args.ready_fd, log_level=args.log_level)
+        serve(settings, args.host, args.port, ready_fd=args.ready_fd, log_level=args.log_level, tls=tls)
+    except TlsFilesError as error:
+        print(f"tf-tui serve: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except LockTimeout:
         print(
             f"tf-tui serve: another server is using {data_dir}; `tf-tui serve --status --data-dir {data_dir}`"

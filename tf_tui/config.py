@@ -4,6 +4,8 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
 
     url = "http://training-box:8084"
     token = "..."                   # or TF_TUI_TOKEN; never printed or logged
+    token_file = "~/.tf-tui-token"  # or TF_TUI_TOKEN_FILE / --token-file; only its owner may read it
+    ca_cert = "/etc/tf/ca.pem"      # or TF_TUI_CA_CERT / --ca-cert: the CA that signed an https backend
     theme = "textual-dark"
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path, user_state_path
+
+from tf_tui.client.tls import TlsSetupError, client_context
 
 DEFAULT_URL = "http://localhost:8084"
 APP_NAME = "tf-tui"
@@ -42,6 +47,8 @@ class Settings:
     # The state file remembers runs per backend; a backend whose URL changes each time (the
     # `--local` server on a free port) is remembered under a name of its own instead.
     backend_name: str | None = None
+    ca_cert: Path | None = None  # trust this CA instead of the usual ones (a private CA)
+    insecure: bool = False  # no TLS certificate verification: only when asked on the command line
 
     @property
     def ws_url(self) -> str:
@@ -64,6 +71,9 @@ def load_settings(
     log_level: str | None = None,
     environ: Mapping[str, str] = os.environ,
     config_path: Path | None = None,
+    token_file: Path | None = None,
+    ca_cert: Path | None = None,
+    insecure: bool = False,
 ) -> Settings:
     path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
     config = read_config(path)
@@ -78,12 +88,31 @@ def load_settings(
         notifications = "osc777"
     if notifications not in (False, "osc777", "osc9"):
         raise ConfigError(f'{path}: desktop_notifications must be true, false, "osc777" or "osc9"')
-    chosen_token = token or environ.get("TF_TUI_TOKEN") or _string(config, "token", path) or None
+    if token and token_file:
+        raise ConfigError("give --token or --token-file, not both")
+    chosen_token = (
+        token
+        or _token_from_file(token_file)
+        or environ.get("TF_TUI_TOKEN")
+        or _token_from_file(_path(environ.get("TF_TUI_TOKEN_FILE")))
+        or _string(config, "token", path)
+        or _token_from_file(_path(_string(config, "token_file", path), relative_to=path.parent))
+        or None
+    )
     if chosen_token is not None:
         chosen_token = chosen_token.strip()
         # Checked here, so the token never reaches an HTTP library that would quote it in an error.
         if not chosen_token or any(not "!" <= char <= "~" for char in chosen_token):
             raise ConfigError("the token must be printable ASCII with no spaces (it goes in an HTTP header)")
+    chosen_ca = (
+        ca_cert
+        or _path(environ.get("TF_TUI_CA_CERT"))
+        or _path(_string(config, "ca_cert", path), relative_to=path.parent)
+    )
+    try:
+        client_context(chosen_ca, insecure=insecure)  # a CA file that cannot be used is said now, not at connect
+    except TlsSetupError as error:
+        raise ConfigError(str(error)) from None
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=normalise_url(chosen_url),
@@ -93,7 +122,41 @@ def load_settings(
         log_level=chosen_level,
         theme=_string(config, "theme", path),
         desktop_notifications=notifications,
+        ca_cert=chosen_ca,
+        insecure=insecure,
     )
+
+
+def _token_from_file(path: Path | None) -> str | None:
+    """The token kept in a file only its owner can read, as ssh insists for a private key."""
+    if path is None:
+        return None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise ConfigError(f"the token file {path} is not a regular file")
+            if mode & 0o077:
+                raise ConfigError(
+                    f"the token file {path} can be read or changed by other users "
+                    f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
+                )
+            token = handle.read().strip()
+    except OSError as error:
+        raise ConfigError(f"cannot read the token file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the token file {path} is not text") from None
+    if not token:
+        raise ConfigError(f"the token file {path} is empty")
+    return token
+
+
+def _path(value: str | None, relative_to: Path | None = None) -> Path | None:
+    """A path from the environment or the config file; `~` expanded, relative ones from the config's folder."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return relative_to / path if relative_to is not None and not path.is_absolute() else path
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -110,6 +173,9 @@ def read_config(path: Path) -> dict[str, Any]:
 
 def normalise_url(url: str) -> str:
     parts = urlsplit(url.strip())
+    if "@" in parts.netloc or ("@" in url and not parts.netloc):
+        # Never echoed: the part before the @ is likely a password, and the URL is shown and logged.
+        raise ConfigError("the backend URL must not hold a user or password; give the token with --token-file")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"backend URL {url!r} must look like http://host:port or https://host")
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
@@ -145,6 +211,13 @@ class SecretFilter(logging.Filter):
         message = record.getMessage()
         if self._secret in message:
             record.msg, record.args = message.replace(self._secret, "***"), None
+        # A traceback quotes exception messages and, through them, whatever a library put there.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self._secret, "***")
+        if record.stack_info:
+            record.stack_info = record.stack_info.replace(self._secret, "***")
         return True
 
 

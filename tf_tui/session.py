@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
+from tf_tui.client.tls import client_context
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.ids import resolve_id
@@ -94,7 +95,8 @@ class Session:
             self._state_problem(self.state.problem)
         # Proxies from the environment never apply to a backend on this machine.
         local = is_loopback(urlsplit(settings.url).hostname or "")
-        self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local)
+        tls = client_context(settings.ca_cert, insecure=settings.insecure, trust_env=not local)
+        self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
         self._backoff = backoff or Backoff()
         self.stream = UpdateStream(
             settings.ws_url,
@@ -104,6 +106,7 @@ class Session:
             on_open=self._on_open,
             use_proxy=not local,
             backoff=self._backoff,
+            tls=tls,
         )
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reading: set[str] = set()  # runs whose status read is in flight

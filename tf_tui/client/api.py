@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import ssl
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from tf_tui.client.tls import untrusted_certificate
 from tf_tui.text import printable
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -36,16 +38,20 @@ class HttpError(ApiError):
 
 
 class TalentFactoryApi:
-    def __init__(self, url: str, token: str | None = None, *, trust_env: bool = True) -> None:
+    def __init__(
+        self, url: str, token: str | None = None, *, trust_env: bool = True, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.url = url
         self._token = token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        verify: ssl.SSLContext | bool = tls or True
         self._client = httpx.AsyncClient(
             base_url=url,
             headers=headers,
             timeout=TIMEOUT,
             trust_env=trust_env,
-            transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, trust_env=trust_env),
+            verify=verify,  # for the proxy transports the client makes from the environment
+            transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, trust_env=trust_env, verify=verify),
         )
 
     async def aclose(self) -> None:
@@ -95,7 +101,8 @@ class TalentFactoryApi:
             raise BackendUnreachable(f"{what}: {self.url} did not answer in time") from None
         except httpx.TransportError as error:
             # A transport error can quote the request's headers (h11 does, for an illegal value).
-            reason = _reason(error).replace(self._token, "***") if self._token else _reason(error)
+            reason = untrusted_certificate(error) or _reason(error)
+            reason = reason.replace(self._token, "***") if self._token else reason
             if isinstance(error, httpx.ConnectError):
                 raise BackendUnreachable(f"{what}: cannot reach {self.url} ({reason})") from None
             raise BackendUnreachable(

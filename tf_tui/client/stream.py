@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import CloseCode
 
+from tf_tui.client.tls import untrusted_certificate
 from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
 from tf_tui.supervise import call_guarded
 from tf_tui.text import printable
@@ -87,8 +88,11 @@ class UpdateStream:
         on_open: Callable[[list[str]], None],
         use_proxy: bool = True,
         backoff: Backoff | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._url = ws_url
+        # websockets refuses an ssl context for a ws:// URL, and makes its own default one for wss://.
+        self._tls = tls if ws_url.startswith("wss://") else None
         self._headers = {"Authorization": f"Bearer {token}"} if token else None
         self._token = token
         self._on_event = on_event
@@ -155,6 +159,7 @@ class UpdateStream:
             close_timeout=CLOSE_TIMEOUT_S,
             max_size=MAX_FRAME_BYTES,
             proxy=True if self._use_proxy else None,
+            ssl=self._tls,
         )
 
     async def _serve(self, socket: ClientConnection) -> str:
@@ -198,7 +203,7 @@ def fatal_reason(error: BaseException) -> str | None:
         code = error.response.status_code
         return f"the server refused the WebSocket (HTTP {code}): check the token"
     if isinstance(error, ssl.SSLCertVerificationError):
-        return f"the server's TLS certificate is not trusted ({error.verify_message})"
+        return untrusted_certificate(error)
     if isinstance(error, InvalidURI):
         return f"bad WebSocket URL: {error}"
     return None

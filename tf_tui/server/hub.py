@@ -14,6 +14,11 @@ from typing import Any
 from tf_tui.server.clock import now_iso
 
 SEND_QUEUE_LIMIT = 1000
+# What one connection may ask of the server: clients send small control frames, and a dashboard
+# follows tens of runs, so these bounds only ever stop a client that means harm.
+MAX_CLIENT_FRAME_BYTES = 64 * 1024  # a bigger frame closes the connection (code 1009, message too big)
+MAX_SUBSCRIPTIONS = 1000
+MAX_TRAIN_ID_CHARS = 200
 
 Frame = dict[str, Any]
 
@@ -68,7 +73,14 @@ class Hub:
             train_id = message.get("train_id")
             if not isinstance(train_id, str) or not train_id:
                 return error_frame(f"{kind} needs a train_id string")
+            if len(train_id) > MAX_TRAIN_ID_CHARS:
+                return error_frame(f"A train_id is at most {MAX_TRAIN_ID_CHARS} characters")
             if kind == "subscribe_training":
+                if train_id not in connection.subscriptions and len(connection.subscriptions) >= MAX_SUBSCRIPTIONS:
+                    return error_frame(
+                        f"Too many subscriptions on this connection (limit {MAX_SUBSCRIPTIONS}); "
+                        "unsubscribe from ended runs first"
+                    )
                 connection.subscriptions.add(train_id)
                 status = "subscribed"
             else:

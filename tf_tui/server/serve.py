@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import sys
+from pathlib import Path
 
 import uvicorn
 
 from tf_tui.server.app import ServerSettings, create_app
+from tf_tui.server.hub import MAX_CLIENT_FRAME_BYTES
 from tf_tui.server.instance import SERVER_LOCK_FILE, ServerAddress, exclusive_lock, remove_address, write_address
 
 GRACEFUL_SHUTDOWN_S = 3
@@ -26,16 +29,43 @@ def bind_listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
+class TlsFilesError(ValueError):
+    """A certificate or key that cannot serve https; the message says which and why."""
+
+
+def check_tls_files(certificate: Path, key: Path) -> None:
+    """Load the pair once here, so that a bad file is said in words before anything listens."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certificate, key)
+    except ssl.SSLError as error:
+        raise TlsFilesError(
+            f"{certificate} and {key} are not a matching PEM certificate and key ({error.reason})"
+        ) from None
+    except OSError as error:
+        raise TlsFilesError(f"cannot read {error.filename or certificate}: {error.strerror}") from None
+
+
 def serve(
-    settings: ServerSettings, host: str, port: int, *, ready_fd: int | None = None, log_level: str = "info"
+    settings: ServerSettings,
+    host: str,
+    port: int,
+    *,
+    ready_fd: int | None = None,
+    log_level: str = "info",
+    tls: tuple[Path, Path] | None = None,
 ) -> None:
     """Serve until interrupted (or idle for `settings.idle_exit`). `ready_fd` gets the bound port and a
-    newline once requests are served. LockTimeout when another server keeps the data directory."""
+    newline once requests are served. LockTimeout when another server keeps the data directory.
+
+    With `tls` (a certificate and its key, PEM), it serves https and wss instead of http and ws.
+    """
+    if tls is not None:
+        check_tls_files(*tls)
     with exclusive_lock(settings.data_dir / SERVER_LOCK_FILE, wait=DATA_DIR_WAIT_S):
         listener = bind_listening_socket(host, port)
         bound_port = listener.getsockname()[1]
         url_host = f"[{host}]" if ":" in host else host
-        url = f"http://{url_host}:{bound_port}"
+        url = f"{'http' if tls is None else 'https'}://{url_host}:{bound_port}"
 
         def announce_ready() -> None:
             write_address(settings.data_dir, ServerAddress(url=url, pid=os.getpid(), instance=settings.instance_id))
@@ -52,6 +82,9 @@ def serve(
             create_app(settings, on_ready=announce_ready, on_idle=exit_idle),
             log_level=log_level,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            ws_max_size=MAX_CLIENT_FRAME_BYTES,
+            ssl_certfile=None if tls is None else tls[0],
+            ssl_keyfile=None if tls is None else tls[1],
         )
         server = uvicorn.Server(config)
         try:

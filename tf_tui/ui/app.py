@@ -180,7 +180,15 @@ class TfTuiApp(App[None]):
         now, last = self._clock(), self.session.last_message_at
         age = None if last is None else max(0.0, now - last)
         session = self.session
-        text = header_text(session.url, session.connection, len(session.watched), age, now, session.state.problem)
+        text = header_text(
+            session.url,
+            session.connection,
+            len(session.watched),
+            age,
+            now,
+            session.state.problem,
+            insecure=session.settings.insecure,
+        )
         self._header.update(text)
 
     def _note_progress(self, run: RunState) -> None:

@@ -10,6 +10,7 @@ from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.format import duration
 from tf_tui.text import printable
 
+INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"
 PHASE_STYLES = {
     Phase.LIVE: "bold green",
     Phase.CONNECTING: "bold yellow",
@@ -25,10 +26,14 @@ def header_text(
     last_message_age: float | None,
     now: float,
     warning: str | None = None,
+    *,
+    insecure: bool = False,
 ) -> Text:
     """`warning`: a lasting local problem (the state file cannot be written), shown until it is over."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
+    if insecure:  # first, so that a long URL or state can never push it out of sight
+        text.append(f" {INSECURE_BADGE} ", style="bold white on red")
     text.append(f" {printable(url)}  ")
     text.append("● ", style=PHASE_STYLES[state.phase])
     text.append(state.describe(now), style=PHASE_STYLES[state.phase])
