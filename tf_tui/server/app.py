@@ -27,9 +27,13 @@ from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
 from tf_tui.server.instance import new_instance_id
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
-from tf_tui.server.middleware import BearerTokenMiddleware, UploadLimitMiddleware
+from tf_tui.server.middleware import BearerTokenMiddleware
+from tf_tui.server.paths import file_in
 
 RECENT_RUNS = 10
+# Every request body is counted as it arrives, chunked ones too, so no upload is spooled to disk past
+# the limit; the multipart boundaries and part headers around an upload get a little room.
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 WS_TRY_AGAIN_LATER = 1013
 
 
@@ -90,8 +94,9 @@ class Services:
         examples: list[Example],
         has_pii: bool,
     ) -> Dataset:
-        path = self.data_dir / "datasets" / f"{dataset_id}.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.data_dir / "datasets"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = file_in(folder, dataset_id, ".jsonl")
         path.write_text("".join(json.dumps(example) + "\n" for example in examples), encoding="utf-8")
         dataset = Dataset(
             id=dataset_id,
@@ -142,8 +147,7 @@ def create_app(
             await services.jobs.shutdown()
             services.database.close()
 
-    app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan)
-    app.add_middleware(UploadLimitMiddleware)
+    app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan, max_body_size=MAX_REQUEST_BYTES)
     if idle is not None:
         app.add_middleware(ActivityMiddleware, watch=idle)
     if settings.token is not None:

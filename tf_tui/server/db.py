@@ -104,6 +104,7 @@ class Database:
         self._upsert("runs", values)
 
     def _upsert(self, table: str, values: dict[str, Any]) -> None:
+        # Table and column names come from this module's dataclasses, never from a request; values are parameters.
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
         updates = ", ".join(f"{name} = excluded.{name}" for name in values if name != "id")
@@ -114,10 +115,11 @@ class Database:
 
     def runs(self, limit: int | None = None) -> list[Run]:
         # rowid is insertion order, which timestamps are not (clock changes, daylight saving).
-        query = "SELECT * FROM runs ORDER BY rowid DESC"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
-        return [_run_from(row) for row in self._connection.execute(query)]
+        # LIMIT -1 is SQLite's "no limit": the one statement takes every value as a parameter.
+        rows = self._connection.execute(
+            "SELECT * FROM runs ORDER BY rowid DESC LIMIT ?", (-1 if limit is None else limit,)
+        )
+        return [_run_from(row) for row in rows]
 
     def run(self, run_id: str) -> Run | None:
         row = self._connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()

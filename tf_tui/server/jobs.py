@@ -20,6 +20,7 @@ from tf_tui.server.catalog import TRAINING_PARAMS
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
+from tf_tui.server.paths import file_in, inside
 
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
 ERROR_TAIL_CHARS = 600
@@ -139,7 +140,7 @@ class JobManager:
 
     async def _execute(self, job: Job) -> None:
         run = job.run
-        log_path = self._data_dir / "logs" / f"{run.id}.log"
+        log_path = file_in(self._data_dir / "logs", run.id, ".log")
         returncode: int | None = None
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,12 +201,13 @@ class JobManager:
             dataset = self._database.dataset(dataset_id)
             if dataset is None:
                 raise ValueError(f"dataset {dataset_id} no longer exists")
-            paths.append(dataset.path)
+            # A dataset file swapped for a symlink to elsewhere is refused, not read.
+            paths.append(str(inside(Path(dataset.path), self._data_dir / "datasets")))
         return {
             "run_id": run.id,
             "model": run.base_model,
             "dataset_paths": paths,
-            "output_path": str(self._data_dir / "models" / f"{run.id}.npz"),
+            "output_path": str(file_in(self._data_dir / "models", run.id, ".npz")),
             **{name: run.params[name] for name in TRAINING_PARAMS},
         }
 

@@ -1,4 +1,4 @@
-"""Checks that run before FastAPI reads a request body: the bearer token, and the upload size limit."""
+"""The bearer token, checked before FastAPI reads a request body."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from tf_tui.server.datasets import MAX_UPLOAD_BYTES
-
 OPEN_PATHS = frozenset({"/health"})
 WS_POLICY_VIOLATION = 1008
-MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries and part headers around an upload
 
 
 class BearerTokenMiddleware:
@@ -38,20 +35,3 @@ class BearerTokenMiddleware:
     def _authorized(self, scope: Scope) -> bool:
         given = dict(scope["headers"]).get(b"authorization", b"")
         return secrets.compare_digest(given, self._expected)
-
-
-class UploadLimitMiddleware:
-    """A declared body far over the upload limit is refused (413) before it is read or spooled to disk."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-                limit = MAX_UPLOAD_BYTES // (1024 * 1024)
-                response = JSONResponse({"detail": f"The request is larger than the {limit} MB limit"}, status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
