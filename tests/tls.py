@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import trustme
-from tf_tui.server.process import ServerProcess
+
+from tf_tui.local_server import ServerProcess
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ are redrawn at most every FLUSH_INTERVAL_S inside one batch update (at once when
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -109,6 +110,12 @@ class TfTuiApp(App[None]):
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's own crash report shows the locals of every frame, cut at 80 characters, so a long
+        token can show in part, where masking cannot find it: the log gets the plain traceback instead."""
+        logging.getLogger(__name__).critical("the dashboard crashed", exc_info=error)
+        super()._handle_exception(error)
 
     def compose(self) -> ComposeResult:
         yield self._header

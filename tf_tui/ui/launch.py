@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import sys
 from dataclasses import dataclass
 
@@ -17,8 +16,6 @@ from tf_tui.ui.app import make_app
 EXIT_CRASHED = 1
 CRASH_REPORT_WIDTH = 120
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class DashboardExit:
@@ -29,7 +26,7 @@ class DashboardExit:
 def run_dashboard(settings: Settings) -> DashboardExit:
     app = make_app(settings)
     # Textual prints a crash's traceback, with its local variables, on stderr after leaving the
-    # terminal: those locals can hold the token. The report goes to the log (which masks it) instead.
+    # terminal: those locals can hold the token. The app logs the traceback without them instead.
     report = io.StringIO()
     app.error_console = Console(file=report, width=CRASH_REPORT_WIDTH, markup=False, highlight=False)
     app.run()
@@ -37,7 +34,6 @@ def run_dashboard(settings: Settings) -> DashboardExit:
     if app.exit_signals.received is not None:
         return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.session.store))
     if app.return_code:
-        log.error("the dashboard crashed:\n%s", report.getvalue())
         print(f"tf-tui: the dashboard crashed; details in {settings.log_file}", file=sys.stderr)
         return DashboardExit(EXIT_CRASHED, going_runs(app.session.store))
     sys.stderr.write(report.getvalue())  # a deliberate exit message, if any, still reaches the user
