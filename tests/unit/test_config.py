@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tf_tui.config import ConfigError, SecretFilter, load_settings, websocket_url
 
@@ -74,3 +76,35 @@ def test_a_token_that_cannot_go_in_a_header_is_refused_without_showing_it(tmp_pa
         settings(tmp_path, token=token)
     assert token.strip() not in str(refused.value)
     assert settings(tmp_path, token="  fine-token\n").token == "fine-token"
+
+
+def test_secret_filter_masks_the_token_in_a_logged_traceback():
+    try:
+        raise RuntimeError("header: Bearer s3cret")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    SecretFilter("s3cret").filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "Bearer ***" in formatted and "s3cret" not in formatted
+
+
+def test_the_token_file_and_the_ca_certificate_come_from_flags_environment_or_file(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file\n")
+    token_file.chmod(0o600)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(trustme.CA().cert_pem.bytes())
+    assert settings(tmp_path, token_file=token_file).token == "from-file"
+    assert settings(tmp_path, environ={"TF_TUI_TOKEN_FILE": str(token_file)}).token == "from-file"
+    assert settings(tmp_path, 'token_file = "token"').token == "from-file"  # relative to the config file
+    assert settings(tmp_path, 'token_file = "token"', {"TF_TUI_TOKEN": "env"}).token == "env"
+    assert settings(tmp_path, environ={"TF_TUI_CA_CERT": str(ca)}).ca_cert == ca
+    assert settings(tmp_path, 'ca_cert = "ca.pem"').ca_cert == tmp_path / "ca.pem"
+    assert settings(tmp_path, 'ca_cert = "ca.pem"', ca_cert=Path("/elsewhere.pem"), insecure=True).ca_cert == Path(
+        "/elsewhere.pem"
+    )  # --insecure wins over any CA, as curl's -k does, so the file is not even read
+    with pytest.raises(ConfigError, match="not both"):
+        settings(tmp_path, token="x", token_file=token_file)
+    token_file.write_text("")
+    with pytest.raises(ConfigError, match="is empty"):
+        settings(tmp_path, token_file=token_file)
