@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import html
-import re
 import secrets
-import time
 
-from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run
+from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run
 from tests.tls import https_url, make_certificates, tls_server
+from tests.ui.screen import screen_text, shown_in, until
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.event_log import EventLogScreen
@@ -20,21 +18,8 @@ SIZE = (120, 36)
 TOKEN = f"tok-{secrets.token_hex(12)}"
 
 
-def screen_text(app: TfTuiApp) -> str:
-    """Everything on the screen as rendered, read from a screenshot."""
-    svg = app.export_screenshot()
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
-
-
 def header(app: TfTuiApp) -> str:
-    return str(app.query_one(StatusHeader).render())
-
-
-async def until(pilot, condition, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {DEADLINE_S} s: {what}"
-        await pilot.pause(0.05)
+    return shown_in(app, app.query_one(StatusHeader))
 
 
 def dashboard(url: str, directory, token: str | None = None, **options) -> TfTuiApp:
@@ -49,7 +34,7 @@ async def test_the_token_is_never_on_screen(start_server, tmp_path):
             app = dashboard(server.url, tmp_path / "right", TOKEN)
             async with app.run_test(size=SIZE) as pilot:
                 await app.session.watch([train_id])
-                await until(pilot, lambda: any("training" in row.render().plain for row in app.query(RunRow)), "rows")
+                await until(pilot, lambda: any("training" in shown_in(app, row) for row in app.query(RunRow)), "rows")
                 seen = [screen_text(app)]
                 for key, screen in (("l", EventLogScreen), ("question_mark", HelpScreen)):
                     await pilot.press(key)
