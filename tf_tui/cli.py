@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,9 @@ from tf_tui.signals import run_until_signalled
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# What a shell reports for a tool that SIGPIPE ended (`yes | head -1`): the reader left, nothing failed.
+# Not 0, which `watch` promises only for runs that completed; scripts with `pipefail` see it as other tools'.
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunIdError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `tf-tui watch --json | head -1`: the reader has all it wanted
+        _drop_stdout()
+        return EXIT_CLOSED_PIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug of ours: the details go to the log, a sentence to the user
@@ -235,6 +242,13 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
         return await stop_run(session, args.train_id, confirm=None if args.yes or not sys.stdin.isatty() else _ask)
     finally:
         await session.close()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _say_on_stderr(command: str) -> Callable[[str], None]:

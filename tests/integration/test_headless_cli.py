@@ -15,23 +15,31 @@ from tf_tui.headless.commands import stop_run
 @pytest.fixture
 def cli(tmp_path):
     def run(*arguments: str, url: str, timeout: float = 90, extra_env: dict | None = None):
-        environment = {
-            "TF_TUI_STATE_FILE": str(tmp_path / "state.json"),
-            "TF_TUI_LOG_FILE": str(tmp_path / "tf-tui.log"),
-            "TF_TUI_CONFIG": str(tmp_path / "no-config.toml"),
-            "PATH": "/usr/bin:/bin",
-            **(extra_env or {}),
-        }
         return subprocess.run(
-            [sys.executable, "-m", "tf_tui", "--url", url, *arguments],
+            tf_tui_command(url, *arguments),
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=environment,
+            env=cli_environment(tmp_path, extra_env),
             check=False,
         )
 
     return run
+
+
+def tf_tui_command(url: str, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "tf_tui", "--url", url, *arguments]
+
+
+def cli_environment(directory, extra: dict | None = None) -> dict[str, str]:
+    """Everything tf-tui keeps under the test's directory; no config file unless the test writes one."""
+    return {
+        "TF_TUI_STATE_FILE": str(directory / "state.json"),
+        "TF_TUI_LOG_FILE": str(directory / "tf-tui.log"),
+        "TF_TUI_CONFIG": str(directory / "no-config.toml"),
+        "PATH": "/usr/bin:/bin",
+        **(extra or {}),
+    }
 
 
 def assert_no_traceback(result):
@@ -200,3 +208,19 @@ async def test_stop_resolves_the_id_and_shows_the_run_before_asking(server, http
         assert await stop_run(session, going[:8], confirm=lambda question: True) == 0
     finally:
         await session.close()
+
+
+async def test_a_reader_that_leaves_ends_watch_quietly(server, http, endless_run, tmp_path):
+    train_id = await endless_run()
+    await wait_for_status(http, train_id, {"training"})
+    watching = subprocess.Popen(
+        tf_tui_command(server.url, "watch", "--json", train_id),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_environment(tmp_path),
+    )
+    assert watching.stdout is not None and watching.stderr is not None
+    assert json.loads(watching.stdout.readline())["train_id"] == train_id  # `| head -1`
+    watching.stdout.close()  # the reader leaves; the run's next update has nowhere to go
+    assert watching.wait(timeout=60) == 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
+    assert watching.stderr.read() == b""
