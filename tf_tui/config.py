@@ -12,8 +12,10 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -29,6 +31,8 @@ from tf_tui.client.tls import TlsSetupError, client_context
 DEFAULT_URL = "http://localhost:8084"
 APP_NAME = "tf-tui"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+# Every key the config file may hold: anything else is a typo, said as one rather than ignored.
+CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level")
 
 
 class ConfigError(ValueError):
@@ -160,15 +164,39 @@ def _path(value: str | None, relative_to: Path | None = None) -> Path | None:
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    """The config file's settings; an error names the file, the line and what is wrong there."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as error:
         raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"the config file {path} is not valid TOML: {error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save it as UTF-8"
+        ) from None
+    try:
+        config = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:  # its message ends "(at line L, column C)"
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    for key in config:
+        if key not in CONFIG_KEYS:
+            raise ConfigError(_unknown_key(path, text, key))
+    return config
+
+
+def _unknown_key(path: Path, text: str, key: str) -> str:
+    quoted = re.escape(key)
+    # The key as TOML writes it: bare, quoted, dotted, or as a table's name.
+    pattern = re.compile(rf"""^\s*(\[+\s*)?(["']?){quoted}\2\s*[=.\]]""")
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if pattern.match(line)]
+    where = f"{path}, line {lines[0]}" if lines else str(path)
+    close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{where}: unknown key {key!r}{hint}; the known keys are {', '.join(CONFIG_KEYS)}"
 
 
 def normalise_url(url: str) -> str:

@@ -224,3 +224,12 @@ async def test_a_reader_that_leaves_ends_watch_quietly(server, http, endless_run
     watching.stdout.close()  # the reader leaves; the run's next update has nowhere to go
     assert watching.wait(timeout=60) == 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
     assert watching.stderr.read() == b""
+
+
+def test_a_bad_config_file_is_said_in_words(server, cli, tmp_path):
+    config = tmp_path / "config.toml"
+    for content, words in ((b'theme = "caf\xe9"\n', "line 1: not UTF-8 text"), (b'urll = "x"\n', "unknown key 'urll'")):
+        config.write_bytes(content)
+        result = cli("status", url=server.url, extra_env={"TF_TUI_CONFIG": str(config)})
+        assert result.returncode == 2 and f"{config}, {words}" in result.stderr, result.stderr
+        assert_no_traceback(result)

@@ -108,3 +108,23 @@ def test_the_token_file_and_the_ca_certificate_come_from_flags_environment_or_fi
     token_file.write_text("")
     with pytest.raises(ConfigError, match="is empty"):
         settings(tmp_path, token_file=token_file)
+
+
+def test_an_unknown_key_is_named_with_its_line_and_the_known_keys(tmp_path):
+    config = 'theme = "textual-dark"\n\n# the backend\nurll = "http://box:8084"\n'
+    with pytest.raises(ConfigError) as refused:
+        settings(tmp_path, config)
+    message = str(refused.value)
+    assert f"{tmp_path / 'config.toml'}, line 4: unknown key 'urll' (did you mean 'url'?)" in message
+    assert "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level" in message
+    with pytest.raises(ConfigError, match=r"line 2: unknown key 'server'"):
+        settings(tmp_path, 'url = "http://box:1"\n[server]\nport = 1\n')
+
+
+def test_a_config_file_that_is_not_utf8_or_not_toml_is_named_with_its_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'url = "http://box:8084"\ntheme = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match=rf"{path}, line 2: not UTF-8 text \(byte 0xe9\)"):
+        load_settings(environ={}, config_path=path)
+    with pytest.raises(ConfigError, match=rf"{path}: not valid TOML: .*line 2"):
+        settings(tmp_path, 'url = "http://box:8084"\ntheme = dark\n')
