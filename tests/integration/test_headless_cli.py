@@ -228,7 +228,10 @@ async def test_a_reader_that_leaves_ends_watch_quietly(server, http, endless_run
 
 def test_a_bad_config_file_is_said_in_words(server, cli, tmp_path):
     config = tmp_path / "config.toml"
-    for content, words in ((b'theme = "caf\xe9"\n', "line 1: not UTF-8 text"), (b'urll = "x"\n', "unknown key 'urll'")):
+    for content, words in (
+        (b'theme = "caf\xe9"\n', "line 1: not UTF-8 text"),
+        (b'urll = "x"\n', "line 1: unknown key 'urll'"),
+    ):
         config.write_bytes(content)
         result = cli("status", url=server.url, extra_env={"TF_TUI_CONFIG": str(config)})
         assert result.returncode == 2 and f"{config}, {words}" in result.stderr, result.stderr
