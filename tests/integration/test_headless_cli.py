@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import api_client, start_run, wait_for_status
+from tests.conftest import api_client, start_run, trainer_processes, wait_for_status
 from tf_tui.headless.commands import stop_run
 
 
@@ -236,3 +238,31 @@ def test_a_bad_config_file_is_said_in_words(server, cli, tmp_path):
         result = cli("status", url=server.url, extra_env={"TF_TUI_CONFIG": str(config)})
         assert result.returncode == 2 and f"{config}, {words}" in result.stderr, result.stderr
         assert_no_traceback(result)
+
+
+def test_a_typo_in_a_parameter_or_a_dataset_is_refused_with_the_known_ones(server, cli):
+    typo = cli("start", "--model", "tiny", "--dataset", "builtin-units", "--param", "max_stepz=5", url=server.url)
+    assert typo.returncode == 1
+    assert "unknown parameter 'max_stepz'; this server takes max_steps, learning_rate, batch_size, seed" in (
+        typo.stderr
+    )
+    assert typo.stdout == ""  # no run was started
+    unknown = cli("start", "--model", "tiny", "--dataset", "builtin-unit", url=server.url)
+    assert unknown.returncode == 1
+    assert "unknown dataset 'builtin-unit'; this server has builtin-arithmetic, builtin-units" in unknown.stderr
+
+
+async def test_a_killed_training_process_is_said_in_words_and_its_traceback_kept(server, cli, http, endless_run):
+    train_id = await endless_run()
+    await wait_for_status(http, train_id, {"training"})
+    [trainer] = trainer_processes(train_id)
+    os.kill(trainer, signal.SIGINT)
+    body = await wait_for_status(http, train_id, {"failed"})
+    assert (
+        body["error"]
+        == f"The training process was killed by SIGINT; its output is in logs/{train_id}.log on the server"
+    )
+    log = (server.data_dir / "logs" / f"{train_id}.log").read_text()
+    assert "Traceback (most recent call last)" in log and "KeyboardInterrupt" in log
+    watched = cli("watch", train_id, url=server.url)
+    assert watched.returncode == 1 and "killed by SIGINT" in watched.stdout

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, UploadFile, WebSocket
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from tf_tui.server.catalog import MODEL_SIZES, resolve_params
+from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS, resolve_params
 from tf_tui.server.clock import now_iso
 from tf_tui.server.datasets import BUILTIN_DATASETS, MAX_UPLOAD_BYTES, DatasetError, Example, contains_pii, parse_upload
 from tf_tui.server.db import Database, Dataset, Run
@@ -46,13 +46,24 @@ class ServerSettings:
     instance_id: str = field(default_factory=new_instance_id)  # told apart from a server reusing the port
 
 
+LISTED_DATASETS = 20  # in an "unknown dataset" answer; uploads add one each
+
+
 class TrainParams(BaseModel):
-    # The deployed backend takes any params; the four below are the ones training reads.
-    model_config = ConfigDict(extra="allow")
+    # The deployed backend takes any params and stores a typo silently; this server names the ones it reads.
     max_steps: int | None = Field(None, ge=1, le=10_000_000)
     learning_rate: float | None = Field(None, gt=0, le=1)
     batch_size: int | None = Field(None, ge=1, le=4096)
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_keys(cls, values: Any) -> Any:
+        unknown = [key for key in values if key not in TRAINING_PARAMS] if isinstance(values, dict) else []
+        if unknown:
+            names = ", ".join(repr(key) for key in unknown)
+            raise ValueError(f"unknown parameter {names}; this server takes {', '.join(TRAINING_PARAMS)}")
+        return values
 
 
 class StartRequest(BaseModel):
@@ -194,10 +205,13 @@ def create_app(
 
     @app.post("/train/start")
     async def start(request: StartRequest, services: Services = Depends(get_services)) -> dict[str, Any]:
+        known = [dataset.id for dataset in services.database.datasets()]
+        more = f" and {len(known) - LISTED_DATASETS} more" if len(known) > LISTED_DATASETS else ""
+        offer = f"this server has {', '.join(known[:LISTED_DATASETS])}{more}" if known else "this server has none"
         unknown = [
-            {"type": "value_error", "loc": ["body", "dataset_ids", index], "msg": f"unknown dataset {ident!r}"}
+            {"type": "value_error", "loc": ["body", "dataset_ids", index], "msg": f"unknown dataset {ident!r}; {offer}"}
             for index, ident in enumerate(request.dataset_ids)
-            if services.database.dataset(ident) is None
+            if ident not in known
         ]
         if unknown:
             raise HTTPException(422, unknown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from tf_tui.server.hub import Hub
 from tf_tui.server.paths import file_in, inside
 
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
-ERROR_TAIL_CHARS = 600
+LAST_LINE_CHARS = 300
 # One BLAS thread per run: a run uses one core, and its numbers do not depend on the thread count.
 TRAINER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -192,8 +193,7 @@ class JobManager:
         elif final.get("status") == "failed":
             self._finish(job, "failed", error=str(final.get("error") or "the trainer failed without saying why"))
         else:
-            tail = log_path.read_text(errors="replace")[-ERROR_TAIL_CHARS:].strip()
-            self._finish(job, "failed", error=f"The training process exited with code {returncode}: {tail}")
+            self._finish(job, "failed", error=_exit_error(returncode, log_path, self._data_dir))
 
     def _trainer_spec(self, run: Run) -> dict[str, Any]:
         paths = []
@@ -269,6 +269,21 @@ class JobManager:
                 "timestamp": now_iso(),
             }
         )
+
+
+def _exit_error(returncode: int | None, log_path: Path, data_dir: Path) -> str:
+    """What ended a trainer that did not say, in words. The traceback stays whole in the run's log:
+    cut to fit a status line it only confused ("exited with code -2: er.py", line 271 ...")."""
+    kept = f"its output is in {log_path.relative_to(data_dir)} on the server"
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"The training process was killed by {name}; {kept}"
+    lines = log_path.read_text(errors="replace").strip().splitlines() if log_path.exists() else []
+    last = f" ({lines[-1].strip()[:LAST_LINE_CHARS]})" if lines else ""  # a traceback's last line names the error
+    return f"The training process exited with code {returncode}{last}; {kept}"
 
 
 def _update_frame(train_id: str, data: dict[str, Any]) -> dict[str, Any]:
