@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
+import time
+from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import api_client, start_run, trainer_processes, wait_for_status
+from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, api_client, start_run, trainer_processes, wait_for_status
 from tf_tui.headless.commands import stop_run
 
 
@@ -266,3 +274,45 @@ async def test_a_killed_training_process_is_said_in_words_and_its_traceback_kept
     assert "Traceback (most recent call last)" in log and "KeyboardInterrupt" in log
     watched = cli("watch", train_id, url=server.url)
     assert watched.returncode == 1 and "killed by SIGINT" in watched.stdout
+
+
+def read_terminal(master: int, until: Callable[[str], object], timeout: float = DEADLINE_S) -> str:
+    """What a program wrote to its terminal, escape sequences removed, up to when `until` holds."""
+    seen, deadline = "", time.monotonic() + timeout
+    while not until(ANSI.sub("", seen)):
+        assert time.monotonic() < deadline, f"not on the terminal within {timeout} s: {ANSI.sub('', seen)!r}"
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                seen += os.read(master, 65536).decode(errors="replace")
+            except OSError:  # the program ended and closed its side
+                break
+    return ANSI.sub("", seen)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
+
+
+async def test_start_watch_on_a_terminal_shows_step_loss_and_eta_beside_the_bar(server, http, tmp_path):
+    master, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    arguments = ("start", "--model", "tiny", "--dataset", "builtin-arithmetic", "--watch")
+    watching = subprocess.Popen(
+        tf_tui_command(server.url, *arguments, "--param", f"max_steps={ENDLESS_PARAMS['max_steps']}"),
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+        env=cli_environment(tmp_path, {"TERM": "xterm-256color"}),
+    )
+    os.close(terminal)
+    train_id = read_terminal(master, lambda text: "\n" in text).split()[0]  # its id comes first
+    try:
+        shown = read_terminal(master, lambda text: re.search(r"━.*step \d+/\d+ loss \d+\.\d{4} eta \S+", text))
+        assert re.search(rf"{train_id[:8]} training .*━.* step \d+/10000000 loss \d\.\d{{4}} eta \S+", shown)
+    finally:
+        await http.post(f"/train/stop/{train_id}")
+        try:
+            watching.wait(timeout=60)
+        finally:
+            watching.kill()  # nothing, once it has ended
+            os.close(master)
+    assert watching.returncode == 3  # stopped

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.format import eta_text, message_text, short_id, summary
+from tf_tui.format import eta_text, loss_text, message_text, short_id, step_text, summary
 from tf_tui.store import RunState
 from tf_tui.text import printable
 
@@ -97,6 +97,14 @@ class PlainLines(_LineOutput):
         print(f"{when} {short_id(run.train_id)} {state}{source}", file=self._out, flush=True)
 
 
+def bar_info(run: RunState) -> str:
+    """Beside a run's bar, what its dashboard row shows: step, loss and ETA; else its latest message."""
+    if run.missing:
+        return "not found on the server"
+    figures = " ".join(part for part in (step_text(run), loss_text(run), eta_text(run)) if part)
+    return figures or message_text(run, 60)
+
+
 class ProgressBars(ConnectionReport):
     def __init__(self, console: Console) -> None:
         super().__init__()
@@ -116,9 +124,7 @@ class ProgressBars(ConnectionReport):
 
     def show(self, run: RunState) -> None:
         label = f"{short_id(run.train_id)} {printable(run.status or 'waiting', 24):<14}"
-        info = " ".join(part for part in (eta_text(run), message_text(run, 60)) if part)
-        if run.missing:
-            info = "not found on the server"
+        info = bar_info(run)
         fields = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
         if run.train_id not in self._tasks:
             self._tasks[run.train_id] = self._progress.add_task("", total=100, **fields)
