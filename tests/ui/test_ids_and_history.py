@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.conftest import FAST_BACKOFF, client_settings, start_run, wait_for_status
-from tests.ui.screen import until_shown
-from tests.ui.test_dashboard import SIZE, dashboard, painted, row_on_screen, toasts_on_screen, until
+from tests.ui.screen import screen_text, shown_in, until, until_shown
+from tests.ui.test_dashboard import SIZE, dashboard, row_on_screen, toasts_on_screen
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.watch import WatchScreen
@@ -18,11 +18,11 @@ TALL = (130, 60)  # room for every field of a finished run's detail
 
 
 def footer(app: TfTuiApp) -> str:
-    return painted(app, app.query_one("Footer"))
+    return shown_in(app, app.query_one("Footer"))
 
 
 def detail(app: TfTuiApp) -> str:
-    return painted(app, app.query_one(DetailPane))
+    return shown_in(app, app.query_one(DetailPane))
 
 
 async def test_w_takes_a_short_id_and_a_not_found_row_can_be_dismissed(server, http, tmp_path):
@@ -33,8 +33,8 @@ async def test_w_takes_a_short_id_and_a_not_found_row_can_be_dismissed(server, h
         await until(pilot, lambda: "completed" in row_on_screen(app, finished), "the listed run")
         await pilot.press("w", *finished[:8], "enter")
         await until(pilot, lambda: not isinstance(app.screen, WatchScreen), "the dialog closes")
-        await until(pilot, lambda: finished in painted(app, app.query_one(DetailPane)), "the known run is selected")
-        assert painted(app, app.query_one(RunsList)).count(finished[:8]) == 1  # no second row for it
+        await until(pilot, lambda: finished in detail(app), "the known run is selected")
+        assert shown_in(app, app.query_one(RunsList)).count(finished[:8]) == 1  # no second row for it
 
         await pilot.press("w", *finished[:3], "enter")  # too short: said in the dialog, which stays
         await until_shown(pilot, "at least 4 characters")
@@ -46,7 +46,7 @@ async def test_w_takes_a_short_id_and_a_not_found_row_can_be_dismissed(server, h
         await until(pilot, lambda: "zzzz9999" in detail(app), "it is selected")
         await until(pilot, lambda: "Dismiss" in footer(app), "the footer offers to dismiss it")
         await pilot.press("d")
-        await until(pilot, lambda: "zzzz9999" not in painted(app), "the row is gone")
+        await until(pilot, lambda: "zzzz9999" not in screen_text(app), "the row is gone")
         assert "zzzz9999" not in app.session.store.runs
         await until(pilot, lambda: app.query_one(RunsList).selected_id is not None, "another run is selected")
         await pilot.press("d")  # a run the server knows is never dismissed
