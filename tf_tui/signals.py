@@ -18,6 +18,7 @@ import sys
 import termios
 import threading
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any
 
 EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
@@ -35,20 +36,20 @@ class TerminalModes:
     """The terminal as found before a full-screen app changed it (the same descriptors Textual uses)."""
 
     def __init__(self) -> None:
-        self._input = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
-        try:
-            self._attributes: list[Any] | None = termios.tcgetattr(self._input)
-        except (termios.error, OSError):
-            self._attributes = None  # not a terminal: nothing to put back
+        self._input = -1
+        self._attributes: list[Any] | None = None  # None: not a terminal, nothing to put back
+        with suppress(termios.error, OSError, ValueError):  # no stdin, a closed one, or not a terminal
+            self._input = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+            self._attributes = termios.tcgetattr(self._input)
 
     def restore(self) -> None:
         if self._attributes is None:
             return
-        try:
-            termios.tcsetattr(self._input, termios.TCSANOW, self._attributes)
+        # Each part on its own: a terminal that is gone refuses both, and that is fine.
+        with suppress(OSError, ValueError):
             os.write(sys.__stderr__.fileno() if sys.__stderr__ is not None else 2, RESTORE_SEQUENCE)
-        except (termios.error, OSError):
-            pass  # the terminal is gone: nothing to restore
+        with suppress(termios.error, OSError):
+            termios.tcsetattr(self._input, termios.TCSANOW, self._attributes)
 
 
 class ExitSignals:

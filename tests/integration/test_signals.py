@@ -4,6 +4,7 @@ the terminal restored, the state file intact, nothing left running in the proces
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pexpect
 import pytest
 
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, spawn
+from tf_tui.signals import RESTORE_SEQUENCE
 from tf_tui.state import StateFile
 
 EXIT_DEADLINE_S = 10.0  # liveness, not speed: the time taken is recorded in the test report
@@ -108,3 +110,26 @@ async def test_a_signal_ends_watch_with_the_cursor_back(server, endless_run, tmp
     assert b"\x1b[?25h" in tail and b"Traceback" not in tail
     assert_state_intact(tmp_path, server.url, train_id)
     assert session_members(watching.pid) == []
+
+
+def test_a_way_out_that_hangs_is_cut_short_with_the_terminal_restored(tmp_path, record_property):
+    """The last resort alone: a process whose way out never comes still ends, and restores the terminal."""
+    hangs = (
+        "import asyncio\n"
+        "from tf_tui.signals import ExitSignals, TerminalModes\n"
+        "async def main():\n"
+        "    ExitSignals(lambda signum: None, TerminalModes()).install()  # the way out: nothing\n"
+        "    print('ready', flush=True)\n"
+        "    await asyncio.Event().wait()\n"
+        "asyncio.run(main())\n"
+    )
+    process = spawn([sys.executable, "-c", hangs], isolated_environment(tmp_path))
+    process.expect_exact("ready")
+    asked = time.monotonic()
+    process.kill(signal.SIGTERM)
+    process.expect(pexpect.EOF, timeout=EXIT_DEADLINE_S)
+    took = wait_until_gone(process) - asked
+    record_property("forced_exit_seconds", round(took, 2))
+    process.close()
+    assert process.exitstatus == 128 + signal.SIGTERM
+    assert RESTORE_SEQUENCE in process.before
