@@ -43,8 +43,9 @@ class LogEntry:
 class EventLog:
     """The session's event lines, a bounded buffer per kind, and the viewers told of each new one."""
 
-    def __init__(self, length: int = EVENT_LOG_LENGTH) -> None:
+    def __init__(self, length: int = EVENT_LOG_LENGTH, *, clock: Callable[[], float] = time.time) -> None:
         self.length = length
+        self._clock = clock
         self._buffers: dict[Kind, deque[LogEntry]] = {kind: deque(maxlen=length) for kind in Kind}
         self._sequence = itertools.count()
         self.listeners: list[Callable[[LogEntry], None]] = []  # e.g. an open event log screen
@@ -63,7 +64,7 @@ class EventLog:
         """Keep a line. Without a kind, a warning or worse is an error line."""
         if kind is None:
             kind = Kind.ERROR if level >= logging.WARNING else Kind.OTHER
-        entry = LogEntry(time.time(), printable(text), level, kind, next(self._sequence))
+        entry = LogEntry(self._clock(), printable(text), level, kind, next(self._sequence))
         self._buffers[kind].append(entry)
         log.log(level, "%s", entry.text)
         for listener in list(self.listeners):

@@ -85,7 +85,7 @@ class Session:
         self.settings = settings
         self.clock = clock
         self.store = RunStore()
-        self.events = EventLog()
+        self.events = EventLog(clock=clock)
         self.counters: Counter[str] = Counter()
         self.on_change: Callable[[], None] = lambda: None
         self._on_state_problem = on_state_problem

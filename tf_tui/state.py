@@ -18,16 +18,15 @@ Each problem is reported once, in words, to `on_problem`.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tf_tui.atomic_file import exclusive_lock, write_json_atomically
 
 VERSION = 1
 NOT_REMEMBERED = "runs started or watched now are not remembered after this tf-tui exits"
@@ -85,7 +84,7 @@ class StateFile:
         self._unsaved[(_key(url), train_id)] = active
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with _exclusive_lock(self._lock_path):
+            with exclusive_lock(self._lock_path):
                 self._on_disk = self._read_for_update()
                 wanted = _with_changes(self._on_disk, self._unsaved)
                 if wanted != self._on_disk:
@@ -153,21 +152,7 @@ class StateFile:
 
     def _write(self, backends: dict[str, list[str]]) -> None:
         document = {"version": VERSION, "backends": {url: {"active": ids} for url, ids in backends.items()}}
-        # A writer killed between creating its temporary file and renaming it left that file behind;
-        # every writer holds the lock while its own exists, so whatever is there now is such a leftover.
-        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            leftover.unlink(missing_ok=True)
-        # mkstemp creates the file with mode 0600, and the rename keeps it.
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(temporary).replace(self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_json_atomically(self.path, document)
         self._signature = _signature(self.path)
 
     def _report(self, problem: str) -> None:
@@ -178,21 +163,6 @@ class StateFile:
             self.on_problem(problem)
         except Exception:  # whoever shows it must not cost the state file its work
             log.exception("reporting a state file problem failed")
-
-
-@contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """flock on a sidecar file, released when the descriptor closes, which the kernel also does for a
-    process that dies (even by SIGKILL): a lock is never left held, so it needs no timeout (a waiter
-    polling with one starved for seconds behind seven busy writers; the kernel's blocking wait did not).
-    The file itself stays: removing it would let a writer that had just opened it lock an inode no one
-    else can see."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
 
 
 def _with_changes(backends: dict[str, list[str]], changes: dict[tuple[str, str], bool]) -> dict[str, list[str]]:

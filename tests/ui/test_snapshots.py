@@ -1,4 +1,5 @@
-"""What people see, at 80x24 and 120x40, from fixed data (the same as the README's screenshots)."""
+"""What people see, at 80x24 and 120x40 (the start dialog also at 60x20), and without colour (NO_COLOR),
+from fixed data (the same as the README's screenshots)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.start import StartScreen
 
-SMALL, LARGE = (80, 24), (120, 40)
+TINY, SMALL, LARGE = (60, 20), (80, 24), (120, 40)
 
 
 @pytest.fixture(autouse=True)
@@ -36,18 +37,17 @@ def test_detail_with_loss_sparkline(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path), press=["enter"], terminal_size=size)
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+async def open_start_dialog(pilot):
+    dialog = StartScreen(pilot.app.session)
+    await pilot.app.push_screen(dialog)
+    # Its choices are in once the dataset list takes the focus, the last thing the loading does.
+    datasets = dialog.query_one(SelectionList)
+    await until(pilot, lambda: datasets.has_focus, "the choices load")
+
+
+@pytest.mark.parametrize("size", [TINY, SMALL, LARGE], ids=["60x20", "80x24", "120x40"])
 def test_start_dialog(snap_compare, tmp_path, size):
-    app = demo_app(tmp_path)
-
-    async def open_dialog(pilot):
-        dialog = StartScreen(app.session)
-        await app.push_screen(dialog)
-        # Its choices are in once the dataset list takes the focus, the last thing the loading does.
-        datasets = dialog.query_one(SelectionList)
-        await until(pilot, lambda: datasets.has_focus, "the choices load")
-
-    assert snap_compare(app, run_before=open_dialog, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=open_start_dialog, terminal_size=size)
 
 
 def test_stop_confirmation(snap_compare, tmp_path):
@@ -62,3 +62,49 @@ def test_stop_confirmation(snap_compare, tmp_path):
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_disconnected(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path, Phase.RETRYING), terminal_size=size)
+
+
+async def open_stop_confirmation(pilot):
+    await pilot.app.push_screen(ConfirmScreen(Text("Stop run 3f2a9c1e (training 35%)?")))
+
+
+async def open_watch_dialog(pilot):
+    await pilot.press("w")
+
+
+async def open_help(pilot):
+    await pilot.press("question_mark")
+
+
+async def open_event_log(pilot):
+    await pilot.press("l")
+
+
+async def open_detail(pilot):
+    await pilot.press("enter")
+
+
+async def select_failed_run(pilot):
+    await pilot.press("j", "j", "j")
+
+
+NO_COLOR_SCREENS = {
+    "dashboard": (Phase.LIVE, None, SMALL),
+    "failed-run": (Phase.LIVE, select_failed_run, SMALL),
+    "detail": (Phase.LIVE, open_detail, SMALL),
+    "disconnected": (Phase.RETRYING, None, SMALL),
+    "start-dialog": (Phase.LIVE, open_start_dialog, TINY),
+    "stop-confirmation": (Phase.LIVE, open_stop_confirmation, SMALL),
+    "watch-dialog": (Phase.LIVE, open_watch_dialog, SMALL),
+    "help": (Phase.LIVE, open_help, SMALL),
+    "event-log": (Phase.LIVE, open_event_log, SMALL),
+}
+
+
+@pytest.mark.parametrize("screen", list(NO_COLOR_SCREENS))
+def test_every_screen_without_colour(snap_compare, tmp_path, monkeypatch, screen):
+    phase, run_before, size = NO_COLOR_SCREENS[screen]
+    monkeypatch.setenv("NO_COLOR", "1")  # read (and removed from the environment) by the app as it is made
+    app = demo_app(tmp_path, phase)
+    assert app.no_color
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

@@ -43,7 +43,7 @@ def test_runs_are_remembered_per_backend_in_a_private_versioned_file(tmp_path):
     assert document["version"] == 1
     state.remove("http://b:8084", "r3")
     assert "http://b:8084" not in json.loads(path.read_text())["backends"]
-    # No temporary files left; the lock's sidecar stays (see state._exclusive_lock), private and empty.
+    # No temporary files left; the lock's sidecar stays (see atomic_file.exclusive_lock), private and empty.
     assert sorted(entry.name for entry in path.parent.iterdir()) == ["state.json", "state.json.lock"]
     lock = path.with_name("state.json.lock")
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600 and lock.stat().st_size == 0

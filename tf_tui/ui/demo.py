@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import sys
 from datetime import datetime
@@ -16,6 +17,7 @@ from rich.text import Text
 
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.config import Settings
+from tf_tui.eventlog import Kind
 from tf_tui.protocol import RunUpdate
 from tf_tui.session import Session
 from tf_tui.store import Source
@@ -104,6 +106,15 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
         NOW - 120,
     )
     session.stream.watched.update({live: None, runs[1][0]: None})
+    for text, level, kind in (
+        ("socket live", logging.INFO, Kind.CONNECTION),
+        (f"subscribing to {live}", logging.INFO, Kind.SUBSCRIPTION),
+        (f"subscription confirmed for {live}: training", logging.INFO, Kind.SUBSCRIPTION),
+        (f"update for {live}: training 35%", logging.DEBUG, Kind.UPDATE),
+        (f"polling the status of {runs[1][0]}", logging.INFO, Kind.POLL),
+        (f"status read of {runs[1][0]} failed: timed out", logging.WARNING, Kind.ERROR),
+    ):
+        session.events.add(text, level, kind)
     return session
 
 

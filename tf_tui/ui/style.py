@@ -10,24 +10,48 @@ from tf_tui.text import printable
 STALE_AFTER_S = 75.0  # a live run with no word for longer than two poll intervals and a bit is stale
 
 
-def status_style(run: RunState) -> str:
+# With NO_COLOR, Textual turns each colour into its grey, and red and magenta are the darkest greys:
+# the ends that need attention would be the hardest text on screen to read. Without colour they are
+# bold and reversed instead, the easiest.
+STATUS_STYLES = {"failed": "bold red", "stopped": "magenta", "completed": "green", "going": "cyan"}
+NO_COLOR_STATUS_STYLES = {"failed": "bold reverse", "stopped": "bold reverse", "completed": "bold", "going": ""}
+ALERT_STYLE, NO_COLOR_ALERT_STYLE = "bold red", "bold"  # an error message, a run the server does not know
+
+
+def _state(run: RunState) -> str:
     status = (run.status or "").strip().lower()
     if run.missing or status == "failed":
-        return "bold red"
-    if status == "completed":
-        return "green"
-    if status == "stopped":
-        return "magenta"
-    return "cyan"  # still going, or a free-text status
+        return "failed"
+    if status in ("completed", "stopped"):
+        return status
+    return "going"  # still going, or a free-text status
+
+
+def status_style(run: RunState, *, no_color: bool = False) -> str:
+    return (NO_COLOR_STATUS_STYLES if no_color else STATUS_STYLES)[_state(run)]
+
+
+def bar_style(run: RunState, *, no_color: bool = False) -> str:
+    """A bar reads by its length: without colour it is drawn plain, not reversed."""
+    return "" if no_color else status_style(run)
+
+
+def alert_style(*, no_color: bool = False) -> str:
+    return NO_COLOR_ALERT_STYLE if no_color else ALERT_STYLE
 
 
 def is_stale(run: RunState, now: float) -> bool:
     return not run.ended and run.last_heard_at is not None and now - run.last_heard_at > STALE_AFTER_S
 
 
-def status_text(run: RunState, width: int | None = None) -> Text:
+def status_text(run: RunState, width: int | None = None, *, no_color: bool = False) -> Text:
     label = "not found" if run.missing else (run.status or "waiting")
-    return Text(printable(label) if width is None else printable(label, width).ljust(width), style=status_style(run))
+    text = printable(label) if width is None else printable(label, width)
+    styled = Text()
+    styled.append(text, style=status_style(run, no_color=no_color))
+    if width is not None:
+        styled.append(" " * (width - len(text)))  # the padding is not part of the label's reverse
+    return styled
 
 
 def bar(progress: int | None, width: int, style: str) -> Text:

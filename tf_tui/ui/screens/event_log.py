@@ -55,8 +55,7 @@ class EventLogScreen(ModalScreen[None]):
         self._show_all()
 
     def _show_all(self) -> None:
-        which = "with every run update" if self._updates else "run updates hidden, u shows them"
-        title = f"Event log: socket, subscriptions, polls, errors ({which}); newest at the bottom"
+        title = f"Event log, newest last; run updates {'shown' if self._updates else 'hidden'} (u)"
         self.query_one("#event-log-title", Static).update(Text(title))
         view = self.query_one(Log)
         view.clear()

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.validation import Integer, Number
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from tf_tui.client.api import ApiError
 from tf_tui.session import Session
+from tf_tui.start_choices import StartChoices, StartChoicesFile, start_choices_path
 from tf_tui.text import printable
 
 OUTCOMES = ("balanced", "speed", "quality")
@@ -38,33 +41,57 @@ def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
     return Text(f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name)
 
 
+class DatasetList(SelectionList[str]):
+    """The datasets, ticked with space. An unticked box is empty rather than a dim X: ticked and
+    unticked must differ without colour too (NO_COLOR)."""
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        index = self.scroll_offset.y + y
+        if index >= self.option_count or self.get_option_at_index(index).value in self.selected:
+            return line
+        segments = list(line)
+        # SelectionList draws a checkbox's box as three segments before the prompt, the middle one the mark.
+        if len(segments) > 1 and segments[1].text == Checkbox.BUTTON_INNER:
+            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
+        return Strip(segments, line.cell_length)
+
+
 class StartScreen(ModalScreen[str | None]):
+    """The form for a new run; it closes with the run's id once the server has started it."""
+
     DEFAULT_CSS = """
     StartScreen { align: center middle; }
-    StartScreen > Vertical { width: 78; height: auto; max-height: 100%; border: thick $accent;
-        background: $surface; padding: 0 1; }
+    StartScreen > VerticalScroll { width: 78; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1; }
     StartScreen .title { text-style: bold; }
     StartScreen .row { height: auto; margin-top: 1; }
     StartScreen .field { width: 10; padding-top: 0; }
     StartScreen Select { width: 1fr; }
-    StartScreen SelectionList { height: auto; max-height: 5; margin-top: 1; }
+    StartScreen DatasetList { height: auto; max-height: 5; margin-top: 1; }
     StartScreen .params > Vertical { width: 1fr; height: auto; margin-right: 1; }
-    StartScreen #start-error { color: $error; height: auto; margin-top: 1; }
+    StartScreen .params Label { width: 100%; }
+    StartScreen #start-error { color: $error; text-style: bold; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012 - Textual's own declaration style
+    BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
+        Binding("escape", "cancel", "Cancel"),
+        # Before the fields' own enter (the dataset list's would untick a dataset): enter starts.
+        Binding("enter", "start", "Start", priority=True),
+    ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self._session = session
+        self._last = StartChoicesFile(start_choices_path(session.settings))
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Start a training run   (tab moves, space picks datasets, enter starts)", classes="title")
+        with VerticalScroll():
+            yield Static("Start a training run   (tab moves, space ticks datasets, enter starts)", classes="title")
             with Horizontal(classes="row"):
                 yield Label("Model", classes="field")
                 yield Select[str]([], prompt="Loading models…", id="model", compact=True)
-            yield SelectionList[str](id="datasets", compact=True)
+            yield DatasetList(id="datasets", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Outcome", classes="field")
                 outcomes = [(outcome, outcome) for outcome in OUTCOMES]
@@ -90,31 +117,49 @@ class StartScreen(ModalScreen[str | None]):
         except ApiError as error:
             self._show_error(f"Could not load the choices: {error}")
             return
+        last = self._last.get(self._session.state_key)
+        model_ids = [str(entry.get("id")) for entry in models]
         model = self.query_one("#model", Select)
         model.set_options([(_label(entry, "parameters", "parameters"), str(entry.get("id"))) for entry in models])
         model.prompt = "Choose a model"
-        if models:
-            model.value = str(models[0].get("id"))
-        choices = self.query_one("#datasets", SelectionList)
+        if model_ids:
+            model.value = last.model if last.model in model_ids else model_ids[0]
+        dataset_ids = [str(entry.get("id")) for entry in datasets]
+        ticked = [dataset for dataset in last.datasets if dataset in dataset_ids] or dataset_ids[:1]
+        choices = self.query_one("#datasets", DatasetList)
         choices.add_options(
-            [(_label(entry, "rows", "rows"), str(entry.get("id")), index == 0) for index, entry in enumerate(datasets)]
+            [
+                (_label(entry, "rows", "rows"), dataset, dataset in ticked)
+                for entry, dataset in zip(datasets, dataset_ids, strict=True)
+            ]
         )
+        if last.outcome in OUTCOMES:
+            self.query_one("#outcome", Select).value = last.outcome
+        for field_id, key, *_ in PARAM_FIELDS:
+            if key in last.params:
+                self.query_one(f"#{field_id}", Input).value = str(last.params[key])
         choices.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            # A focused button takes enter itself (Cancel cancels), and an open list picks with it.
+            return not isinstance(self.focused, Button) and not any(select.expanded for select in self.query(Select))
+        return True
+
     @on(Button.Pressed, "#start")
-    @on(Input.Submitted)
-    def submit(self) -> None:
-        request = self._request()
-        if request is not None:
-            self.start_run(*request)
+    def action_start(self) -> None:
+        choices = self._choices()
+        if choices is not None:
+            self.start_run(choices)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def _request(self) -> tuple[str, list[str], str, dict[str, Any]] | None:
+    def _choices(self) -> StartChoices | None:
+        """What the form says, checked; None (and the problems shown) when it cannot be sent."""
         model = self.query_one("#model", Select).value
-        datasets = list(self.query_one("#datasets", SelectionList).selected)
+        datasets = tuple(self.query_one("#datasets", DatasetList).selected)
         problems = []
         if not isinstance(model, str):
             problems.append("choose a model")
@@ -133,20 +178,22 @@ class StartScreen(ModalScreen[str | None]):
         if problems or not isinstance(model, str):
             self._show_error("Cannot start yet: " + "; ".join(problem.rstrip(".") for problem in problems) + ".")
             return None
-        outcome_choice = self.query_one("#outcome", Select).value
-        return model, datasets, str(outcome_choice), params
+        return StartChoices(model, datasets, str(self.query_one("#outcome", Select).value), params)
 
     @work(exclusive=True, group="start-dialog-submit", exit_on_error=False)
-    async def start_run(self, model: str, datasets: list[str], outcome: str, params: dict[str, Any]) -> None:
+    async def start_run(self, choices: StartChoices) -> None:
         button = self.query_one("#start", Button)
         button.disabled = True
         self._show_error("Starting…")
         try:
-            reply = await self._session.start(model, datasets, params=params, outcome=outcome)
+            reply = await self._session.start(
+                choices.model, list(choices.datasets), params=choices.params, outcome=choices.outcome
+            )
         except ApiError as error:
             self._show_error(f"The server did not start it: {error}")
             button.disabled = False
             return
+        self._last.remember(self._session.state_key, choices)
         self.dismiss(reply["train_id"])
 
     def _show_error(self, message: str) -> None:

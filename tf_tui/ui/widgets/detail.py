@@ -14,7 +14,7 @@ from textual.widgets import Sparkline, Static
 from tf_tui.format import short_id, summary
 from tf_tui.store import RunState
 from tf_tui.text import printable
-from tf_tui.ui.style import status_text
+from tf_tui.ui.style import alert_style, status_text
 
 VALUE_LIMIT = 200
 
@@ -52,17 +52,17 @@ class DetailPane(VerticalScroll, can_focus=True):
             loss_title.display = sparkline.display = False
             return
         headline = Text(f"{printable(run.train_id)}  ", style="bold")
-        headline.append_text(status_text(run))
+        headline.append_text(status_text(run, no_color=self.app.no_color))
         title.update(headline)
         summary_line.update(Text(summary(run)))
-        fields.update(_fields(run))
+        fields.update(_fields(run, alert_style(no_color=self.app.no_color)))
         has_loss = len(run.losses) > 1
         loss_title.display = sparkline.display = has_loss
         if has_loss:
             losses = list(run.losses)
             loss_title.update(Text(f"loss  {losses[0]:.4f} → {losses[-1]:.4f}", style="bold"))
             sparkline.data = losses
-        timeline.update(_timeline(run))
+        timeline.update(_timeline(run, alert_style(no_color=self.app.no_color)))
 
 
 # Shown as the rows above them, or not worth a row: the rest of a status body is shown as it came.
@@ -71,7 +71,7 @@ SHOWN_APART = frozenset(
 )
 
 
-def _fields(run: RunState) -> Group:
+def _fields(run: RunState, alert: str) -> Group:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
@@ -86,7 +86,7 @@ def _fields(run: RunState) -> Group:
             table.add_row(Text(printable(key, 30)), Text(_value(value)))
     parts: list[Table | Text] = [table]
     if run.error:
-        parts.append(Text(f"error: {printable(run.error)}", style="bold red"))
+        parts.append(Text(f"error: {printable(run.error)}", style=alert))
     elif run.result:
         parts.append(Text("result", style="bold green"))
         result = Table.grid(padding=(0, 2))
@@ -98,7 +98,7 @@ def _fields(run: RunState) -> Group:
     return Group(*parts)
 
 
-def _timeline(run: RunState) -> Text:
+def _timeline(run: RunState, alert: str) -> Text:
     text = Text("timeline\n", style="bold")
     for entry in run.timeline:
         when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
@@ -106,7 +106,7 @@ def _timeline(run: RunState) -> Text:
         text.append(printable(entry.status, 60))
         text.append(f"  ({entry.source.value})\n", style="dim")
     if run.missing:
-        text.append(f"{short_id(run.train_id)} is not known to the server (404)\n", style="red")
+        text.append(f"{short_id(run.train_id)} is not known to the server (404)\n", style=alert)
     return text
 
 

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from tf_tui.format import age_value, eta_value, loss_value, short_id, step_value
 from tf_tui.store import RunState
 from tf_tui.text import printable
-from tf_tui.ui.style import bar, is_stale, status_style, status_text
+from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MODEL_WIDTH = 7
 STATUS_WIDTH = 14
@@ -20,7 +20,7 @@ MIN_BAR_WIDTH = 10
 OPTIONAL_WIDTHS = {"step": 12, "loss": 8, "eta": 7, "age": 10}
 
 
-def row_text(run: RunState, width: int, now: float) -> Text:
+def row_text(run: RunState, width: int, now: float, *, no_color: bool = False) -> Text:
     """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`."""
     fixed = len(short_id(run.train_id)) + 1 + MODEL_WIDTH + STATUS_WIDTH + 5
     optional = dict(OPTIONAL_WIDTHS)
@@ -31,9 +31,9 @@ def row_text(run: RunState, width: int, now: float) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{short_id(run.train_id)} ", style="bold")
     text.append(printable(run.base_model or "", MODEL_WIDTH - 1).ljust(MODEL_WIDTH), style="dim")
-    text.append_text(status_text(run, STATUS_WIDTH - 1))
+    text.append_text(status_text(run, STATUS_WIDTH - 1, no_color=no_color))
     text.append(" ")
-    text.append_text(bar(run.progress, bar_width, status_style(run)))
+    text.append_text(bar(run.progress, bar_width, bar_style(run, no_color=no_color)))
     text.append(f"{'?' if run.progress is None else run.progress:>4}%")
     if "step" in optional:
         text.append(f" {step_value(run):>{optional['step'] - 1}}", style="dim")
@@ -61,4 +61,4 @@ class RunRow(Widget):
         self._clock = clock
 
     def render(self) -> Text:
-        return row_text(self.run, self.content_size.width or 80, self._clock())
+        return row_text(self.run, self.content_size.width or 80, self._clock(), no_color=self.app.no_color)

@@ -1,0 +1,88 @@
+"""The start dialog's last choices per backend, so that the next run starts from them.
+
+A small JSON file beside the state file, written like it (atomically, under a lock). Losing it costs
+only convenience: a problem reading or writing it is logged, never raised, and never blocks a start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tf_tui.atomic_file import exclusive_lock, write_json_atomically
+from tf_tui.config import Settings
+
+VERSION = 1
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartChoices:
+    model: str = ""  # empty: none remembered
+    datasets: tuple[str, ...] = ()
+    outcome: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def start_choices_path(settings: Settings) -> Path:
+    return settings.state_file.with_name("start-choices.json")
+
+
+class StartChoicesFile:
+    """The last choices made in the start dialog, per backend URL."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, url: str) -> StartChoices:
+        entry = self._read().get(_key(url))
+        if not isinstance(entry, dict):
+            return StartChoices()
+        datasets = entry.get("datasets")
+        params = entry.get("params")
+        return StartChoices(
+            model=_text(entry.get("model")),
+            datasets=tuple(item for item in datasets if isinstance(item, str)) if isinstance(datasets, list) else (),
+            outcome=_text(entry.get("outcome")),
+            params=params if isinstance(params, dict) else {},
+        )
+
+    def remember(self, url: str, choices: StartChoices) -> None:
+        entry = {
+            "model": choices.model,
+            "datasets": list(choices.datasets),
+            "outcome": choices.outcome,
+            "params": choices.params,
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
+                backends = self._read()
+                backends[_key(url)] = entry
+                write_json_atomically(self.path, {"version": VERSION, "backends": backends})
+        except OSError as error:
+            log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, RecursionError) as error:
+            log.warning("cannot read the start dialog's choices from %s: %s", self.path, error)
+            return {}
+        if not isinstance(document, dict) or document.get("version") != VERSION:
+            return {}
+        backends = document.get("backends")
+        return dict(backends) if isinstance(backends, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _key(url: str) -> str:
+    return url.rstrip("/")
