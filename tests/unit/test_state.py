@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tf_tui import state as state_module
+from tf_tui import atomic_file
 from tf_tui.state import StateFile
 
 PROCESSES = 8
@@ -180,7 +180,7 @@ def write_to_a_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
         os.close(descriptor)
         return os.open("/dev/full", os.O_WRONLY), name
 
-    monkeypatch.setattr(state_module.tempfile, "mkstemp", full_mkstemp)
+    monkeypatch.setattr(atomic_file.tempfile, "mkstemp", full_mkstemp)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -1,0 +1,103 @@
+"""The start dialog: enter starts from every field, it remembers its last choices per backend, it fits
+60x20, and ticked datasets read differently from unticked ones without colour."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, SelectionList
+
+from tests.conftest import FAST_BACKOFF, client_settings
+from tests.ui.screen import screen_text, until, until_shown
+from tf_tui.session import Session
+from tf_tui.ui.app import TfTuiApp
+from tf_tui.ui.demo import demo_app
+from tf_tui.ui.screens.start import StartScreen
+
+SIZE = (110, 32)
+
+
+def dashboard(url: str, directory) -> TfTuiApp:
+    return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
+
+
+async def open_dialog(app: TfTuiApp, pilot) -> StartScreen:
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
+    dialog = app.screen
+    await until(pilot, lambda: dialog.query_one(SelectionList).option_count >= 3, "the choices load")
+    return dialog
+
+
+def started(app: TfTuiApp) -> list[str]:
+    return [entry.text for entry in app.session.events.entries if entry.text.startswith("started ")]
+
+
+async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path):
+    app = dashboard(server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot)
+        assert dialog.query_one(SelectionList).has_focus
+        await pilot.press("end", "space")  # tick the last dataset too
+        await pilot.click("#steps")
+        await pilot.press(*"1500")
+        dialog.query_one(SelectionList).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
+        (line,) = started(app)
+        assert line.endswith("(tiny on builtin-arithmetic, builtin-shell)")
+        await app.session.stop(line.split()[1])
+
+
+async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, tmp_path):
+    first = dashboard(server.url, tmp_path)
+    async with first.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(first, pilot)
+        dialog.query_one("#model", Select).value = "small"
+        dialog.query_one("#outcome", Select).value = "speed"
+        await pilot.press("home", "space", "down", "space")  # untick the first, tick the second
+        dialog.query_one("#steps", Input).focus()
+        await pilot.press(*"1500", "enter")
+        await until(pilot, lambda: not isinstance(first.screen, StartScreen), "the dialog closes")
+        train_id = started(first)[0].split()[1]
+        await first.session.stop(train_id)
+
+    relaunched = dashboard(server.url, tmp_path)
+    async with relaunched.run_test(size=SIZE) as pilot:
+        await open_dialog(relaunched, pilot)
+        shown = await until_shown(pilot, "small  (")
+        assert "speed" in shown and "1500" in shown
+        assert " builtin-units" in shown.split("X", 1)[1].splitlines()[0]  # the one ticked
+
+    elsewhere = dashboard(server.url + "/", tmp_path)  # the same backend, written another way
+    async with elsewhere.run_test(size=SIZE) as pilot:
+        await open_dialog(elsewhere, pilot)
+        await until_shown(pilot, "small  (")
+
+    other_backend = demo_app(tmp_path)  # another URL, the same state directory: its own defaults
+    async with other_backend.run_test(size=SIZE) as pilot:
+        await open_dialog(other_backend, pilot)
+        shown = await until_shown(pilot, "tiny  (")
+        assert "1500" not in shown
+
+
+async def test_at_60x20_the_whole_dialog_shows_and_scrolls(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        dialog = await open_dialog(app, pilot)
+        shown = screen_text(app)
+        assert "Start a training run" in shown and "Seed" in shown and "Start" in shown
+        lines = shown.splitlines()
+        top = next(index for index, line in enumerate(lines) if "Start a training run" in line)
+        assert lines[top - 1].strip()  # the top border is there
+        assert all(line.rstrip()[-1] in "▌▐█▊▋▍▎▏│┃" for line in lines[top:-2] if line.strip())  # right border
+        assert dialog.query_one("VerticalScroll").max_scroll_y >= 0
+
+
+async def test_without_colour_ticked_and_unticked_datasets_differ(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dialog(app, pilot)
+        shown = screen_text(app).splitlines()
+        lines = {name: line for line in shown for name in ("arithmetic", "units") if name in line}
+        ticked, unticked = (lines[name].split("builtin-")[0] for name in ("arithmetic", "units"))
+        assert "X" in ticked and "X" not in unticked

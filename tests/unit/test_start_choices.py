@@ -1,0 +1,36 @@
+"""The start dialog's remembered choices: per backend, and never an error that reaches the user."""
+
+from __future__ import annotations
+
+import stat
+
+from tf_tui.start_choices import StartChoices, StartChoicesFile
+
+
+def test_choices_are_kept_per_backend(tmp_path):
+    path = tmp_path / "start-choices.json"
+    StartChoicesFile(path).remember("http://a:8084/", StartChoices("small", ("d1", "d2"), "speed", {"max_steps": 9}))
+    StartChoicesFile(path).remember("http://b:8084", StartChoices("tiny", ("d3",), "quality", {}))
+    again = StartChoicesFile(path)
+    assert again.get("http://a:8084") == StartChoices("small", ("d1", "d2"), "speed", {"max_steps": 9})
+    assert again.get("http://b:8084/").model == "tiny"
+    assert again.get("http://c:8084") == StartChoices()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [leftover.name for leftover in tmp_path.iterdir() if leftover.name.endswith(".tmp")] == []
+
+
+def test_a_damaged_or_foreign_file_gives_defaults_and_is_replaced_by_the_next_choice(tmp_path):
+    path = tmp_path / "start-choices.json"
+    for content in (b"\xff not json", b'{"version": 1, "backends": {"http://a:8084": {"model": 3, "datasets": "x"}}}'):
+        path.write_bytes(content)
+        assert StartChoicesFile(path).get("http://a:8084") == StartChoices()
+    StartChoicesFile(path).remember("http://a:8084", StartChoices("tiny"))
+    assert StartChoicesFile(path).get("http://a:8084").model == "tiny"
+
+
+def test_a_file_that_cannot_be_written_is_not_an_error(tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    choices = StartChoicesFile(blocked / "start-choices.json")
+    choices.remember("http://a:8084", StartChoices("tiny"))
+    assert choices.get("http://a:8084") == StartChoices()
