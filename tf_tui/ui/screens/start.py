@@ -71,7 +71,7 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen DatasetList { height: auto; max-height: 5; margin-top: 1; }
     StartScreen .params > Vertical { width: 1fr; height: auto; margin-right: 1; }
     StartScreen .params Label { width: 100%; }
-    StartScreen #start-error { color: $error; text-style: bold; height: auto; margin-top: 1; }
+    StartScreen #start-error { display: none; color: $error; text-style: bold; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
@@ -101,7 +101,7 @@ class StartScreen(ModalScreen[str | None]):
                     with Vertical():
                         yield Label(label)
                         yield Input(placeholder="default", id=field_id, validators=[validator], compact=True)
-            yield Static("", id="start-error")
+            yield Static("", id="start-error")  # shown once there is something to say
             with Horizontal(classes="row"):
                 yield Button("Start", variant="primary", id="start", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -197,4 +197,6 @@ class StartScreen(ModalScreen[str | None]):
         self.dismiss(reply["train_id"])
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#start-error", Static).update(Text(printable(message)))
+        error = self.query_one("#start-error", Static)
+        error.update(Text(printable(message)))
+        error.display = True
