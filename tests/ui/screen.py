@@ -36,5 +36,14 @@ async def until(pilot: Pilot[object], condition, what: str, timeout: float = DEA
 
 async def until_shown(pilot: Pilot[object], text: str, timeout: float = DEADLINE_S) -> str:
     """Wait until `text` is on the screen; the screen's text then."""
-    await until(pilot, lambda: text in screen_text(pilot.app), f"{text!r} on the screen", timeout)
+    try:
+        await until(pilot, lambda: text in screen_text(pilot.app), f"{text!r} on the screen", timeout)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the screen:\n{screen_text(pilot.app)}") from None
     return screen_text(pilot.app)
+
+
+async def focus(pilot: Pilot[object], widget: Widget) -> None:
+    """Focus a widget and wait until it has it: keys pressed before then would go elsewhere."""
+    widget.focus()
+    await until(pilot, lambda: widget.has_focus, f"{widget} has the focus")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input, Select, SelectionList
 
 from tests.conftest import FAST_BACKOFF, client_settings
-from tests.ui.screen import screen_text, until, until_shown
+from tests.ui.screen import focus, screen_text, until, until_shown
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
@@ -23,7 +23,8 @@ async def open_dialog(app: TfTuiApp, pilot) -> StartScreen:
     await pilot.press("s")
     await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
     dialog = app.screen
-    await until(pilot, lambda: dialog.query_one(SelectionList).option_count >= 3, "the choices load")
+    choices = dialog.query_one(SelectionList)
+    await until(pilot, lambda: choices.option_count >= 3 and choices.has_focus, "the choices load")
     return dialog
 
 
@@ -35,11 +36,10 @@ async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(app, pilot)
-        assert dialog.query_one(SelectionList).has_focus
         await pilot.press("end", "space")  # tick the last dataset too
         await pilot.click("#steps")
         await pilot.press(*"1500")
-        dialog.query_one(SelectionList).focus()
+        await focus(pilot, dialog.query_one(SelectionList))
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
         (line,) = started(app)
@@ -54,7 +54,7 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
         dialog.query_one("#model", Select).value = "small"
         dialog.query_one("#outcome", Select).value = "speed"
         await pilot.press("home", "space", "down", "space")  # untick the first, tick the second
-        dialog.query_one("#steps", Input).focus()
+        await focus(pilot, dialog.query_one("#steps", Input))
         await pilot.press(*"1500", "enter")
         await until(pilot, lambda: not isinstance(first.screen, StartScreen), "the dialog closes")
         train_id = started(first)[0].split()[1]
