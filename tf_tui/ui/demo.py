@@ -9,7 +9,7 @@ import asyncio
 import logging
 import math
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +75,15 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
     )
     session.last_message_at = NOW - 2
     store = session.store
-    runs = [  # newest first, as the list shows them
-        ("3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c", "small", "02:00", [(0, "starting", 0), (2, "preprocessing", 0)]),
-        ("51d0c6f4-8a9b-4c3d-a2e1-f0e9d8c7b6a5", "small", "01:58", [(580, "queued", 0)]),
-        ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", "01:50", [(0, "starting", 0)]),
-        ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", "01:45", [(0, "starting", 0)]),
+    runs = [  # newest first, as the list shows them; created this many seconds before NOW
+        ("3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c", "small", 600, [(0, "starting", 0), (2, "preprocessing", 0)]),
+        ("51d0c6f4-8a9b-4c3d-a2e1-f0e9d8c7b6a5", "small", 610, [(580, "queued", 0)]),
+        ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", 620, [(0, "starting", 0)]),
+        ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", 630, [(0, "starting", 0)]),
     ]
-    for train_id, model, created, history in runs:
-        store.describe(train_id, base_model=model, created_at=f"2026-11-29T{created}:00+00:00")
+    for train_id, model, age, history in runs:
+        created = datetime.fromtimestamp(NOW - age, UTC).isoformat()
+        store.describe(train_id, base_model=model, created_at=created)
         for offset, status, progress in history:
             store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
     live = runs[0][0]
