@@ -25,6 +25,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 serve: $(STAMP)
 	$(BIN)/tf-tui serve
@@ -37,4 +38,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .mypy_cache *.egg-info

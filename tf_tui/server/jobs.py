@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tf_tui.protocol import TERMINAL_STATUSES
 from tf_tui.server.catalog import TRAINING_PARAMS
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
 from tf_tui.server.paths import file_in, inside
+from tf_tui.server.wire import TERMINAL_STATUSES
 
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
 LAST_LINE_CHARS = 300
