@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path, user_state_path
@@ -39,6 +39,10 @@ class ConfigError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
+# Off, or the escape sequence a desktop notification is sent with.
+DesktopNotifications = Literal[False, "osc777", "osc9"]
+
+
 @dataclass(frozen=True)
 class Settings:
     url: str
@@ -47,7 +51,7 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     theme: str | None = None
-    desktop_notifications: str | bool = False  # False, or the escape sequence to use: "osc777" or "osc9"
+    desktop_notifications: DesktopNotifications = False
     # The state file remembers runs per backend; a backend whose URL changes each time (the
     # `--local` server on a free port) is remembered under a name of its own instead.
     backend_name: str | None = None
@@ -87,10 +91,8 @@ def load_settings(
     ).lower()
     if chosen_level not in LOG_LEVELS:
         raise ConfigError(f"log level {chosen_level!r} is not one of {', '.join(LOG_LEVELS)}")
-    notifications = config.get("desktop_notifications", False)
-    if notifications is True:
-        notifications = "osc777"
-    if notifications not in (False, "osc777", "osc9"):
+    notifications = _desktop_notifications(config.get("desktop_notifications", False))
+    if notifications is None:
         raise ConfigError(f'{path}: desktop_notifications must be true, false, "osc777" or "osc9"')
     if token and token_file:
         raise ConfigError("give --token or --token-file, not both")
@@ -247,6 +249,17 @@ class SecretFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = record.stack_info.replace(self._secret, "***")
         return True
+
+
+def _desktop_notifications(value: object) -> DesktopNotifications | None:
+    """The config file's value, or None if it is not one of true, false, "osc777" and "osc9"."""
+    if value is False:
+        return False
+    if value is True or value == "osc777":  # true: the default sequence
+        return "osc777"
+    if value == "osc9":
+        return "osc9"
+    return None
 
 
 def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:

@@ -17,7 +17,7 @@ import signal
 import sys
 import termios
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -55,7 +55,7 @@ class TerminalModes:
 class ExitSignals:
     """Tells `on_signal` of the first exit signal, on the running loop; the last resort is a timer."""
 
-    def __init__(self, on_signal: Callable[[int], None], terminal: TerminalModes | None = None) -> None:
+    def __init__(self, on_signal: Callable[[int], object], terminal: TerminalModes | None = None) -> None:
         self.received: int | None = None
         self._on_signal = on_signal
         self._terminal = terminal
@@ -93,7 +93,7 @@ class ExitSignals:
         os._exit(status)
 
 
-async def run_until_signalled(work: Coroutine[Any, Any, int]) -> int:
+async def run_until_signalled(work: Awaitable[int]) -> int:
     """Run a headless command; an exit signal cancels it, so its `finally` blocks and context managers
     run (the progress bars give the cursor back, the session closes), and it exits 128 + the signal."""
     task = asyncio.ensure_future(work)

@@ -73,7 +73,7 @@ class Backoff:
         self.initial, self.cap, self.jitter = initial, cap, jitter
 
     def delay(self, failures: int, rng: Callable[[], float] = random.random) -> float:
-        base = min(self.cap, self.initial * 2 ** max(0, failures - 1))
+        base = min(self.cap, self.initial * 2.0 ** max(0, failures - 1))
         return min(self.cap, base * (1 - self.jitter + 2 * self.jitter * rng()))
 
 

@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -113,7 +113,7 @@ async def start_run(
     params: dict[str, Any],
     *,
     as_json: bool,
-    follow_with: Callable[[str], Any] | None,
+    follow_with: Callable[[str], Awaitable[int]] | None,
     out: TextIO = sys.stdout,
 ) -> int:
     reply = await session.start(model, datasets, params=params, outcome=outcome)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
@@ -125,7 +125,8 @@ class ProgressBars(ConnectionReport):
     def show(self, run: RunState) -> None:
         label = f"{short_id(run.train_id)} {printable(run.status or 'waiting', 24):<14}"
         info = bar_info(run)
-        fields = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
+        # Rich keeps a task's own fields untyped (`**fields: Any`), beside its typed keywords.
+        fields: dict[str, Any] = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
         if run.train_id not in self._tasks:
             self._tasks[run.train_id] = self._progress.add_task("", total=100, **fields)
         self._progress.update(self._tasks[run.train_id], completed=run.progress or 0, **fields)

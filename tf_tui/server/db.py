@@ -126,7 +126,8 @@ class Database:
         return None if row is None else _run_from(row)
 
     def count_runs(self, status: str) -> int:
-        return self._connection.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0]
+        count: int = self._connection.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0]
+        return count
 
     def save_dataset(self, dataset: Dataset) -> None:
         self._upsert("datasets", {**vars(dataset), "has_pii": int(dataset.has_pii)})

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tf_tui.server.catalog import MODEL_SIZES, VOCABULARY, ModelSize
-from tf_tui.server.datasets import format_example
+from tf_tui.server.datasets import Example, format_example
 
 # A progress line whenever the percentage moves, at most ten a second, and at least one a second so
 # that a long run's loss and ETA stay fresh between percentage steps.
@@ -76,7 +76,7 @@ def encode(text: str) -> np.ndarray:
 
 def load_corpus(paths: list[Path], rng: np.random.Generator) -> str:
     """Every example of every dataset, in a seeded random order, as one training text."""
-    examples = []
+    examples: list[Example] = []
     for path in paths:
         with path.open(encoding="utf-8") as lines:
             examples.extend(json.loads(line) for line in lines if line.strip())
@@ -163,7 +163,8 @@ class Adam:
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = shifted / shifted.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def _windows(codes: np.ndarray, positions: np.ndarray, context: int) -> np.ndarray:
@@ -233,7 +234,8 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
     spec.output_path.parent.mkdir(parents=True, exist_ok=True)
     with spec.output_path.open("wb") as weights_file:
-        np.savez(weights_file, context=np.array(context), vocabulary=np.array(VOCABULARY), **model.weights)
+        # numpy's stub checks **kwds against savez's own allow_pickle keyword too; the names are the weights'.
+        np.savez(weights_file, context=np.array(context), vocabulary=np.array(VOCABULARY), **model.weights)  # type: ignore[arg-type]
     return {
         "model_path": str(spec.output_path),
         "final_loss": round(validation_loss, 4),

@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.keys import format_key
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -139,7 +141,7 @@ class TfTuiApp(App[None]):
             await self.session.open()
             self.refresh_listing()
             self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
-        self._flush()
+        self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
 
@@ -154,11 +156,11 @@ class TfTuiApp(App[None]):
         self._flush_pending = True
         delay = FLUSH_INTERVAL_S - (time.monotonic() - self._last_flush)
         if delay <= 0:
-            self.call_later(self._flush)
+            self.call_later(self._paint_changes)
         else:
-            self.set_timer(delay, self._flush)
+            self.set_timer(delay, self._paint_changes)
 
-    def _flush(self) -> None:
+    def _paint_changes(self) -> None:
         self._flush_pending = False
         if not self._runs.is_attached:
             return  # quitting
@@ -208,7 +210,9 @@ class TfTuiApp(App[None]):
             return
         self._going.discard(run.train_id)
         status = (run.status or "").strip().lower()
-        severity = "information" if status == "completed" else ("error" if status == "failed" else "warning")
+        severity: SeverityLevel = (
+            "information" if status == "completed" else ("error" if status == "failed" else "warning")
+        )
         message = f"{short_id(run.train_id)} {summary(run)}"
         self.notify(message, title=f"Run {status}", severity=severity, markup=False)
         self.bell()
@@ -263,7 +267,7 @@ class TfTuiApp(App[None]):
     def action_focus_detail(self) -> None:
         self._detail.focus()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         filter_input = self._filter
         if filter_input.has_focus:
             filter_input.value = ""
@@ -273,7 +277,7 @@ class TfTuiApp(App[None]):
     def action_start(self) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
-                self._flush()
+                self._paint_changes()
                 self._runs.select(train_id)
 
         self.push_screen(StartScreen(self.session), started)
@@ -315,7 +319,7 @@ class TfTuiApp(App[None]):
     @work(group="watch", exit_on_error=False)
     async def watch_run(self, train_id: str) -> None:
         await self.session.watch([train_id])
-        self._flush()
+        self._paint_changes()
         self._runs.select(train_id)
 
     def action_explain_dismiss(self) -> None:
@@ -355,7 +359,7 @@ class TfTuiApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
         textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)

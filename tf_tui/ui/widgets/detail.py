@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
@@ -28,7 +29,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane > .section { color: $text-muted; text-style: bold; }
     """
 
-    def compose(self):  # noqa: ANN201 - Textual's own generator type
+    def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
         yield Static(id="detail-summary")
         yield Static(Text("loss", style="bold"), classes="section", id="loss-title")

@@ -44,8 +44,8 @@ class RunsList(VerticalScroll, can_focus=True):
             super().__init__()
             self.train_id = train_id
 
-    def __init__(self, clock: Callable[[], float] = time.time, **options: str) -> None:
-        super().__init__(**options)
+    def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._clock = clock
         self._rows: dict[str, RunRow] = {}
         # When and in which order each run became known: its age when the server gives none, and ties.
