@@ -1,9 +1,26 @@
-"""Reconnect schedule, connection state in words, and when to poll."""
+"""Reconnect schedule, connection state in words, why a socket is down, and when to poll."""
 
 from __future__ import annotations
 
+import errno
+import ssl
+
+import pytest
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.frames import Close, CloseCode
+from websockets.http11 import Response
+
 from tf_tui.client.poller import DOWN_INTERVAL_S, LIVE_INTERVAL_S, due_for_poll
-from tf_tui.client.stream import Backoff, ConnectionState, Phase
+from tf_tui.client.stream import (
+    STABLE_AFTER_S,
+    Backoff,
+    ConnectionState,
+    Phase,
+    describe_failure,
+    failures_after,
+    fatal_reason,
+)
 
 
 def test_backoff_doubles_from_half_a_second_to_a_cap_with_jitter():
@@ -13,6 +30,88 @@ def test_backoff_doubles_from_half_a_second_to_a_cap_with_jitter():
     low, high = backoff.delay(3, rng=lambda: 0.0), backoff.delay(3, rng=lambda: 0.999)
     assert low == 2.0 * 0.8 and 2.39 < high < 2.4
     assert backoff.delay(30, rng=lambda: 0.999) == 15.0
+
+
+def test_the_schedule_climbs_while_connections_drop_at_once_and_restarts_only_after_a_stable_one():
+    assert failures_after(0, None) == 1  # the first attempt failed
+    assert failures_after(3, None) == 4  # never opened
+    assert failures_after(3, 0.0) == 4  # accepted, then dropped at once: no reset, so no hammering
+    assert failures_after(3, STABLE_AFTER_S - 0.01) == 4
+    assert failures_after(3, STABLE_AFTER_S) == 1
+    assert failures_after(7, STABLE_AFTER_S * 100) == 1
+
+
+def _handshake_refused(status: int) -> InvalidStatus:
+    return InvalidStatus(Response(status, "refused", Headers()))
+
+
+def _untrusted_certificate() -> ssl.SSLCertVerificationError:
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_message = "self-signed certificate"
+    return error
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_token_ends_the_stream_and_says_to_check_the_token(status):
+    assert fatal_reason(_handshake_refused(status)) == (
+        f"the server refused the WebSocket (HTTP {status}): check the token"
+    )
+
+
+def test_an_untrusted_certificate_and_a_bad_url_end_the_stream_and_say_why():
+    reason = fatal_reason(_untrusted_certificate())
+    assert reason is not None and "self-signed certificate" in reason and "--ca-cert" in reason
+    assert fatal_reason(InvalidURI("ftp://host/ws", "scheme isn't ws or wss")) == (
+        "bad WebSocket URL: ftp://host/ws isn't a valid URI: scheme isn't ws or wss"
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _handshake_refused(500),
+        _handshake_refused(404),
+        ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+        TimeoutError(),
+        ConnectionClosed(None, None),
+        ConnectionClosed(Close(CloseCode.GOING_AWAY, "restarting"), None),
+    ],
+)
+def test_everything_else_is_retried(error):
+    assert fatal_reason(error) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (ConnectionClosed(None, None), "the connection dropped (no close frame)"),
+        (ConnectionClosed(None, Close(CloseCode.MESSAGE_TOO_BIG, "")), "a frame was over the 1024 KiB limit"),
+        (
+            ConnectionClosed(None, Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")),
+            "tf-tui closed it (keepalive ping timeout)",
+        ),
+        (ConnectionClosed(None, Close(CloseCode.PROTOCOL_ERROR, "")), "tf-tui closed it (code 1002)"),
+        (
+            ConnectionClosed(Close(CloseCode.GOING_AWAY, "restarting"), Close(CloseCode.GOING_AWAY, ""), True),
+            "the server closed the connection (code 1001: restarting)",
+        ),
+        (ConnectionClosed(Close(CloseCode.NORMAL_CLOSURE, ""), None), "the server closed the connection (code 1000)"),
+        (_handshake_refused(502), "the WebSocket handshake got HTTP 502"),
+        (TimeoutError(), "the connection timed out"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connection refused"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "No route to host"),
+        (OSError(), "OSError"),
+    ],
+)
+def test_why_the_socket_is_down_in_words(error, words):
+    assert describe_failure(error) == words
+
+
+def test_a_close_reason_from_the_server_cannot_paint_the_terminal():
+    hostile = ConnectionClosed(Close(CloseCode.GOING_AWAY, "\x1b[2J[red]gone\x1b]0;owned\x07" + "x" * 500), None)
+    words = describe_failure(hostile)
+    assert "\x1b" not in words and "\x07" not in words
+    assert len(words) < 200
 
 
 def test_connection_states_in_words():

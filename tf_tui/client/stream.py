@@ -139,9 +139,7 @@ class UpdateStream:
                 reason = self._masked(f"unexpected error: {type(error).__name__}")
             finally:
                 self._socket = None
-            if opened_at is not None and time.monotonic() - opened_at >= STABLE_AFTER_S:
-                failures = 0
-            failures += 1
+            failures = failures_after(failures, None if opened_at is None else time.monotonic() - opened_at)
             delay = self._backoff.delay(failures)
             log.info("websocket down (%s); retrying in %.1f s", reason, delay)
             self._set_state(
@@ -195,6 +193,15 @@ class UpdateStream:
         self.state = state
         # A bug in whoever listens must not end the stream: it would never reconnect again.
         call_guarded(self._on_state, state, what="the connection state callback")
+
+
+def failures_after(failures: int, connected_for: float | None) -> int:
+    """The failure count that picks the next retry's delay, after a connection that lasted `connected_for`
+    seconds (None: it never opened). Only a connection that stayed up `STABLE_AFTER_S` starts the schedule
+    again: a server that accepts and drops at once keeps climbing it."""
+    if connected_for is not None and connected_for >= STABLE_AFTER_S:
+        return 1
+    return failures + 1
 
 
 def fatal_reason(error: BaseException) -> str | None:

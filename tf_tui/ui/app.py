@@ -29,6 +29,7 @@ from tf_tui.session import Session
 from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import RunState
 from tf_tui.text import printable
+from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
@@ -219,15 +220,10 @@ class TfTuiApp(App[None]):
         self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {status}", message)
 
     def _desktop_notification(self, title: str, body: str) -> None:
-        """OSC 777 (or OSC 9) through the terminal: it reaches a laptop over SSH too."""
         kind = self.session.settings.desktop_notifications
         if not kind or self.is_headless or self._driver is None:
             return
-        title, body = (printable(part, 200).replace(";", ",") for part in (title, body))
-        sequence = f"\x1b]9;{title}: {body}\x07" if kind == "osc9" else f"\x1b]777;notify;{title};{body}\x07"
-        if os.environ.get("TMUX"):  # tmux passes it on only wrapped, and with allow-passthrough on
-            sequence = "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
-        self._driver.write(sequence)
+        self._driver.write(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
