@@ -72,6 +72,10 @@ class StopOutcome:
 
 
 class Session:
+    """What one client knows of one backend, kept current: owns the API client, the update stream, the
+    poll loop, the run store, the event log and the state file. Callers say what to watch, start or
+    stop; `on_change` tells them something in the store changed. Used as `async with Session(...)`."""
+
     def __init__(
         self,
         settings: Settings,

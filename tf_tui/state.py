@@ -46,6 +46,8 @@ class StateFileUnusable(Exception):
 
 
 class StateFile:
+    """Owns the file on disk and the changes not yet written to it: the active runs per backend."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problem: str | None = None  # the last problem, in words, until a write succeeds

@@ -43,6 +43,8 @@ class TimelineEntry:
 
 @dataclass
 class RunState:
+    """Everything known of one run, merged from every source by the rules above; the views only read it."""
+
     train_id: str
     status: str | None = None
     progress: int | None = None
@@ -80,6 +82,8 @@ class RunState:
 
 
 class RunStore:
+    """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`)."""
+
     def __init__(self) -> None:
         self.runs: dict[str, RunState] = {}
         self._changed: set[str] = set()

@@ -78,6 +78,9 @@ class Backoff:
 
 
 class UpdateStream:
+    """Owns the one WebSocket and the set of watched runs: keeps them subscribed across reconnects, and
+    reports each parsed frame (`on_event`), each connection state (`on_state`) and each open (`on_open`)."""
+
     def __init__(
         self,
         ws_url: str,

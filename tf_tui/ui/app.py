@@ -45,6 +45,10 @@ LISTING_INTERVAL_S = 30.0  # runs started elsewhere appear within this
 
 
 class TfTuiApp(App[None]):
+    """The dashboard over one Session: owns the runs list, the detail pane, the header, the filter, the keys
+    and the notices of ended runs. What it shows comes from the session's store; what it asks of the
+    server goes through the session."""
+
     TITLE = "tf-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
