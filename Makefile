@@ -20,7 +20,7 @@ test: $(STAMP)
 
 # The long versions of the fault and fuzz tests, and the property tests with many more examples.
 soak: $(STAMP)
-	$(BIN)/pytest -m "soak or hypothesis" --hypothesis-profile=soak -p no:cacheprovider
+	$(BIN)/pytest -m "soak or hypothesis" --hypothesis-profile=soak --timeout=3600 -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

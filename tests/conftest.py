@@ -25,7 +25,7 @@ from tf_tui.session import Session
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
-settings.register_profile("soak", settings.get_profile("default"), max_examples=20_000)
+settings.register_profile("soak", settings.get_profile("default"), max_examples=2_000)
 settings.load_profile("default")
 
 # How long a condition may take before its test fails. Generous on purpose: it only decides how
