@@ -7,13 +7,16 @@ import time
 
 import pytest
 from rich.text import Text
-from textual.widgets import SelectionList
+from textual.widgets import Input, SelectionList
 
 from tests.ui.screen import until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.confirm import ConfirmScreen
+from tf_tui.ui.screens.event_log import EventLogScreen
+from tf_tui.ui.screens.help import HelpScreen
 from tf_tui.ui.screens.start import StartScreen
+from tf_tui.ui.screens.watch import WatchScreen
 
 TINY, SMALL, LARGE = (60, 20), (80, 24), (120, 40)
 
@@ -70,14 +73,20 @@ async def open_stop_confirmation(pilot):
 
 async def open_watch_dialog(pilot):
     await pilot.press("w")
+    await until(pilot, lambda: isinstance(pilot.app.screen, WatchScreen), "the watch dialog")
+    entry = pilot.app.screen.query_one(Input)
+    entry.cursor_blink = False  # a blinking cursor is drawn or not depending on when the picture is taken
+    await until(pilot, lambda: entry.has_focus, "its field has the focus")
 
 
 async def open_help(pilot):
     await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "the help screen")
 
 
 async def open_event_log(pilot):
     await pilot.press("l")
+    await until(pilot, lambda: isinstance(pilot.app.screen, EventLogScreen), "the event log")
 
 
 async def open_detail(pilot):
