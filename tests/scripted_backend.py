@@ -27,6 +27,9 @@ class ScriptedBackend:
     def __init__(self) -> None:
         self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
         self.status_reads: list[str] = []
+        # While this is an Event not yet set, status reads wait for it, then answer with the body as it was
+        # when they arrived: a read in flight that brings older news.
+        self.status_gate: asyncio.Event | None = None
         self.proxy_404: set[str] = set()  # ids whose status read hits a proxy's plain 404 page
         self.stop_replies: dict[str, Response] = {}
         self.received: list[str] = []  # every text frame a client sent, raw
@@ -53,12 +56,15 @@ class ScriptedBackend:
         @app.get("/train/status/{train_id}")
         async def status(train_id: str) -> Response:
             self.status_reads.append(train_id)
+            body = self.status_bodies.get(train_id)
             await self._notify()
+            if self.status_gate is not None:
+                await self.status_gate.wait()
             if train_id in self.proxy_404:
                 return PlainTextResponse("<html>404 Not Found</html>", status_code=404)
-            if train_id not in self.status_bodies:
+            if body is None:
                 return JSONResponse({"detail": "Training run not found"}, status_code=404)
-            return JSONResponse(self.status_bodies[train_id])
+            return JSONResponse(body)
 
         @app.post("/train/stop/{train_id}")
         async def stop(train_id: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -39,6 +40,23 @@ async def test_statuses_sent_before_the_subscription_are_read_back(backend, make
         await backend.push(train_id, {"progress": 30, "status": "preprocessing", "details": {"message": "Prep"}})
         await until(lambda: session.store.get(train_id).status == "preprocessing", what="the first frame")
         assert session.store.runs[train_id].last_source is Source.WS
+
+
+async def test_a_resync_asked_for_while_a_read_is_in_flight_is_made_after_it(backend, make_session):
+    # The read in flight may have been sent before the subscription the resync follows: its answer can
+    # be older news, so dropping the second resync would leave the run stale until the next frame.
+    backend.status_bodies["slow"] = {"status": "training", "progress": 40}
+    backend.status_gate = asyncio.Event()
+    async with make_session(backend.url) as session:
+        first = asyncio.create_task(session.resync(["slow"]))
+        await backend.wait_until(lambda: backend.status_reads.count("slow") == 1)
+        await session.resync(["slow"])  # returns at once: the run is being read
+        backend.status_bodies["slow"] = {"status": "evaluating", "progress": 90}
+        backend.status_gate.set()
+        await first
+        await until(lambda: session.store.get("slow").progress == 90, what="the second resync")
+        assert session.store.runs["slow"].status == "evaluating"
+        assert backend.status_reads.count("slow") == 2
 
 
 async def test_a_run_that_failed_silently_is_seen_failed_at_once(backend, make_session):
