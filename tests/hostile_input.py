@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -233,3 +235,10 @@ def status_bodies_for_http(rng: random.Random) -> Any:
         "details": {"message": _random_text(rng), "loss": _random_value(rng)},
         _random_text(rng): _random_value(rng),
     }
+
+
+def chosen_seed(variable: str) -> int:
+    """The seed in the environment variable, to replay a failure, else a new one; printed either way."""
+    seed = int(os.environ.get(variable) or time.time())
+    print(f"seed {seed}: {variable}={seed} replays this run")
+    return seed

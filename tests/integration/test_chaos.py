@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import random
 import resource
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from tests.conftest import (
     start_run,
     trainer_processes,
 )
+from tests.hostile_input import chosen_seed
 from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, follow
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
@@ -91,9 +90,7 @@ async def a_random_moment(rng: random.Random, app: TfTuiApp, short_runs: list[st
 
 
 async def chaos(restarts: int, start_server, tmp_path: Path) -> None:
-    seed = int(os.environ.get("TF_TUI_CHAOS_SEED") or time.time())
-    print(f"chaos seed {seed}: TF_TUI_CHAOS_SEED={seed} replays it")
-    rng = random.Random(seed)
+    rng = random.Random(chosen_seed("TF_TUI_CHAOS_SEED"))
     data_dir = tmp_path / "server"
     server = start_server(data_dir, max_concurrent=RUNS_PER_ROUND)
     url, port = server.url, server.port

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import DEADLINE_S, FAST_BACKOFF, client_settings
 from tests.hostile_backend import hostile_backend
-from tests.hostile_input import random_frame, status_bodies_for_http
+from tests.hostile_input import chosen_seed, random_frame, status_bodies_for_http
 from tf_tui.client.stream import Backoff
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
@@ -71,9 +71,8 @@ def hostile_http(rng: random.Random):
     return answer
 
 
-async def fuzz_the_dashboard(frames: int, tmp_path, seed: int) -> None:
-    print(f"hostile stream seed {seed}: replay with this seed to reproduce")
-    rng = random.Random(seed)
+async def fuzz_the_dashboard(frames: int, tmp_path) -> None:
+    rng = random.Random(chosen_seed("TF_TUI_FUZZ_SEED"))
     made: list[str | bytes] = []
     async with hostile_backend() as backend:
         backend.http_body = hostile_http(rng)
@@ -120,13 +119,13 @@ async def fuzz_the_dashboard(frames: int, tmp_path, seed: int) -> None:
 
 @pytest.mark.timeout(300)  # ten thousand frames through a dashboard take a while on a loaded machine
 async def test_ten_thousand_hostile_frames_leave_the_dashboard_working_and_clean(tmp_path):
-    await fuzz_the_dashboard(10_000, tmp_path, seed=int(time.time()))
+    await fuzz_the_dashboard(10_000, tmp_path)
 
 
 @pytest.mark.soak
 @pytest.mark.timeout(3600)
 async def test_a_million_hostile_frames(tmp_path):
-    await fuzz_the_dashboard(1_000_000, tmp_path, seed=int(time.time()))
+    await fuzz_the_dashboard(1_000_000, tmp_path)
 
 
 def most_attempts_in(backoff: Backoff, window: float) -> int:
