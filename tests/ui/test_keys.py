@@ -7,15 +7,14 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 
-from tests.conftest import FAST_BACKOFF, SHORT_PARAMS, client_settings
+from tests.conftest import SHORT_PARAMS
 from tests.ui.screen import screen_text, until, until_shown
+from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.format import short_id
-from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 
-SIZE = (110, 32)
 README = Path(__file__).parents[2] / "README.md"
 
 
@@ -60,7 +59,7 @@ async def test_the_palette_lists_keys_once(tmp_path):
 
 
 async def test_stop_on_an_ended_run_says_why(server, tmp_path):
-    app = TfTuiApp(Session(client_settings(server.url, tmp_path), backoff=FAST_BACKOFF))
+    app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS))["train_id"]
         await until(pilot, lambda: app.session.store.runs[train_id].ended, "the run ends")

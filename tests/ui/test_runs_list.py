@@ -3,20 +3,14 @@ and only the height its rows need."""
 
 from __future__ import annotations
 
-from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
+from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
 from tests.ui.screen import screen_text, until, until_shown
+from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.format import short_id
 from tf_tui.protocol import RunUpdate
-from tf_tui.session import Session
 from tf_tui.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app, demo_session
-
-SIZE = (110, 32)
-
-
-def dashboard(url: str, directory) -> TfTuiApp:
-    return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
 
 
 def line_of(app: TfTuiApp, text: str) -> int:

@@ -5,27 +5,11 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, SelectionList
 
-from tests.conftest import FAST_BACKOFF, client_settings
 from tests.ui.screen import focus, screen_text, until, until_shown
-from tf_tui.session import Session
+from tests.ui.test_dashboard import SIZE, dashboard, open_start_dialog
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.start import StartScreen
-
-SIZE = (110, 32)
-
-
-def dashboard(url: str, directory) -> TfTuiApp:
-    return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
-
-
-async def open_dialog(app: TfTuiApp, pilot) -> StartScreen:
-    await pilot.press("s")
-    await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
-    dialog = app.screen
-    choices = dialog.query_one(SelectionList)
-    await until(pilot, lambda: choices.option_count >= 3 and choices.has_focus, "the choices load")
-    return dialog
 
 
 def started(app: TfTuiApp) -> list[str]:
@@ -35,7 +19,7 @@ def started(app: TfTuiApp) -> list[str]:
 async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path):
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await open_dialog(app, pilot)
+        dialog = await open_start_dialog(app, pilot)
         await pilot.press("end", "space")  # tick the last dataset too
         await pilot.click("#steps")
         await pilot.press(*"1500")
@@ -50,7 +34,7 @@ async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path
 async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, tmp_path):
     first = dashboard(server.url, tmp_path)
     async with first.run_test(size=SIZE) as pilot:
-        dialog = await open_dialog(first, pilot)
+        dialog = await open_start_dialog(first, pilot)
         dialog.query_one("#model", Select).value = "small"
         dialog.query_one("#outcome", Select).value = "speed"
         await pilot.press("home", "space", "down", "space")  # untick the first, tick the second
@@ -62,19 +46,19 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
 
     relaunched = dashboard(server.url, tmp_path)
     async with relaunched.run_test(size=SIZE) as pilot:
-        await open_dialog(relaunched, pilot)
+        await open_start_dialog(relaunched, pilot)
         shown = await until_shown(pilot, "small  (")
         assert "speed" in shown and "1500" in shown
         assert " builtin-units" in shown.split("X", 1)[1].splitlines()[0]  # the one ticked
 
     elsewhere = dashboard(server.url + "/", tmp_path)  # the same backend, written another way
     async with elsewhere.run_test(size=SIZE) as pilot:
-        await open_dialog(elsewhere, pilot)
+        await open_start_dialog(elsewhere, pilot)
         await until_shown(pilot, "small  (")
 
     other_backend = demo_app(tmp_path)  # another URL, the same state directory: its own defaults
     async with other_backend.run_test(size=SIZE) as pilot:
-        await open_dialog(other_backend, pilot)
+        await open_start_dialog(other_backend, pilot)
         shown = await until_shown(pilot, "tiny  (")
         assert "1500" not in shown
 
@@ -82,7 +66,7 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
 async def test_at_60x20_the_whole_dialog_shows_and_scrolls(tmp_path):
     app = demo_app(tmp_path)
     async with app.run_test(size=(60, 20)) as pilot:
-        dialog = await open_dialog(app, pilot)
+        dialog = await open_start_dialog(app, pilot)
         shown = screen_text(app)
         assert "Start a training run" in shown and "Seed" in shown and "Start" in shown
         lines = shown.splitlines()
@@ -96,7 +80,7 @@ async def test_without_colour_ticked_and_unticked_datasets_differ(tmp_path, monk
     monkeypatch.setenv("NO_COLOR", "1")
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await open_dialog(app, pilot)
+        await open_start_dialog(app, pilot)
         shown = screen_text(app).splitlines()
         lines = {name: line for line in shown for name in ("arithmetic", "units") if name in line}
         ticked, unticked = (lines[name].split("builtin-")[0] for name in ("arithmetic", "units"))
