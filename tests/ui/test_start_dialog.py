@@ -12,6 +12,13 @@ from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.start import StartScreen
 
 
+async def tick_units(pilot, dialog: StartScreen) -> None:
+    """Move to builtin-units and tick it: on the shared server, uploaded datasets may be listed too."""
+    datasets = dialog.query_one(SelectionList)
+    values = [datasets.get_option_at_index(index).value for index in range(datasets.option_count)]
+    await pilot.press("home", *["down"] * values.index("builtin-units"), "space")
+
+
 def started(app: TfTuiApp) -> list[str]:
     return [entry.text for entry in app.session.events.entries if entry.text.startswith("started ")]
 
@@ -20,14 +27,15 @@ async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_start_dialog(app, pilot)
-        await pilot.press("end", "space")  # tick the last dataset too
+        first = dialog.query_one(SelectionList).selected  # ticked when the dialog opens
+        await tick_units(pilot, dialog)
         await pilot.click("#steps")
         await pilot.press(*"1500")
         await focus(pilot, dialog.query_one(SelectionList))
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
         (line,) = started(app)
-        assert line.endswith("(tiny on builtin-arithmetic, builtin-shell)")
+        assert line.endswith(f"(tiny on {', '.join([*first, 'builtin-units'])})")
         await app.session.stop(line.split()[1])
 
 
@@ -37,7 +45,8 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
         dialog = await open_start_dialog(first, pilot)
         dialog.query_one("#model", Select).value = "small"
         dialog.query_one("#outcome", Select).value = "speed"
-        await pilot.press("home", "space", "down", "space")  # untick the first, tick the second
+        await pilot.press("home", "space")  # untick the first (the one ticked when it opens)
+        await tick_units(pilot, dialog)
         await focus(pilot, dialog.query_one("#steps", Input))
         await pilot.press(*"1500", "enter")
         await until(pilot, lambda: not isinstance(first.screen, StartScreen), "the dialog closes")
