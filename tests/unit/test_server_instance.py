@@ -61,7 +61,9 @@ def test_a_lock_does_not_live_on_in_a_process_started_while_it_was_held(tmp_path
             [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE, close_fds=False
         )
     try:
-        with exclusive_lock(lock, wait=0):
+        # Not wait=0: any fork in this process (another thread's subprocess) holds the descriptor until its
+        # exec. The child here lives until told, so a lock it had inherited would never come free.
+        with exclusive_lock(lock, wait=30):
             assert child.poll() is None
     finally:
         child.communicate(b"")
