@@ -39,8 +39,12 @@ SHORT_PARAMS = {"max_steps": 1500, "batch_size": 32}
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One reference server for the tests that do not restart or reconfigure it."""
-    with ServerProcess(tmp_path_factory.mktemp("server"), max_concurrent=4) as process:
+    process = ServerProcess(tmp_path_factory.mktemp("server"), max_concurrent=4)
+    process.start(timeout=DEADLINE_S)  # a loaded machine can take a while to import the server
+    try:
         yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +75,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
     def start(data_dir: Path | None = None, **options: Any) -> ServerProcess:
         process = ServerProcess(data_dir or tmp_path / f"server-{len(started)}", **options)
-        process.start()
+        process.start(timeout=DEADLINE_S)
         started.append(process)
         return process
 
