@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 
 from tests.conftest import DEADLINE_S
+from tf_tui.ui.widgets.run_row import RunRow
 
 
 def screen_text(app: App[object]) -> str:
@@ -27,10 +28,22 @@ def shown_in(app: App[object], widget: Widget) -> str:
     return " ".join(" ".join(strip.crop(region.x, region.right).text for strip in strips).split())
 
 
+def row_on_screen(app: App[object], train_id: str) -> str:
+    """The run's row as painted; empty while it has none on screen."""
+    rows = [row for row in app.query(RunRow) if row.run.train_id == train_id]
+    return shown_in(app, rows[0]) if rows else ""
+
+
+def toasts_on_screen(app: App[object]) -> str:
+    """Every notification on screen (Pilot shows them only under `run_test(notifications=True)`)."""
+    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
+
+
 async def until(pilot: Pilot[object], condition, what: str, timeout: float = DEADLINE_S) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
+        # The screen at the deadline says why (a dialog that shows an error, a focus elsewhere).
+        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}; screen:\n{screen_text(pilot.app)}"
         await pilot.pause()
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Input, SelectionList
 from tests.conftest import FAST_BACKOFF, SHORT_PARAMS, client_settings, start_run
 from tests.proxy import socket_gate
 from tests.scripted_backend import running_backend
-from tests.ui.screen import screen_text, shown_in, until, until_shown
+from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -20,7 +20,6 @@ from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.header import StatusHeader
-from tf_tui.ui.widgets.run_row import RunRow
 from tf_tui.ui.widgets.runs_list import RunsList
 
 SIZE = (110, 32)
@@ -28,16 +27,6 @@ SIZE = (110, 32)
 
 def dashboard(url: str, directory) -> TfTuiApp:
     return TfTuiApp(Session(client_settings(url, directory), backoff=FAST_BACKOFF))
-
-
-def row_on_screen(app: TfTuiApp, train_id: str) -> str:
-    """The run's row as painted; empty while it has none on screen."""
-    rows = [row for row in app.query(RunRow) if row.run.train_id == train_id]
-    return shown_in(app, rows[0]) if rows else ""
-
-
-def toasts_on_screen(app: TfTuiApp) -> str:
-    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
 
 
 def step_on_screen(app: TfTuiApp, train_id: str) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.widgets import Input
+
 from tests.conftest import FAST_BACKOFF, client_settings, start_run, wait_for_status
-from tests.ui.screen import screen_text, shown_in, until, until_shown
-from tests.ui.test_dashboard import SIZE, dashboard, row_on_screen, toasts_on_screen
+from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
+from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.watch import WatchScreen
@@ -25,23 +27,33 @@ def detail(app: TfTuiApp) -> str:
     return shown_in(app, app.query_one(DetailPane))
 
 
+async def watch_by_id(app: TfTuiApp, pilot, typed: str) -> None:
+    """w, then the id once the dialog's field has the focus: keys typed before would reach the dashboard."""
+    await pilot.press("w")
+    await until(
+        pilot, lambda: isinstance(app.screen, WatchScreen) and app.screen.query_one(Input).has_focus, "the dialog"
+    )
+    await pilot.press(*typed, "enter")
+
+
 async def test_w_takes_a_short_id_and_a_not_found_row_can_be_dismissed(server, http, tmp_path):
     finished = await start_run(http)
     await wait_for_status(http, finished, {"completed"})
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: "completed" in row_on_screen(app, finished), "the listed run")
-        await pilot.press("w", *finished[:8], "enter")
+        await watch_by_id(app, pilot, finished[:8])
         await until(pilot, lambda: not isinstance(app.screen, WatchScreen), "the dialog closes")
         await until(pilot, lambda: finished in detail(app), "the known run is selected")
         assert shown_in(app, app.query_one(RunsList)).count(finished[:8]) == 1  # no second row for it
 
-        await pilot.press("w", *finished[:3], "enter")  # too short: said in the dialog, which stays
+        await watch_by_id(app, pilot, finished[:3])  # too short: said in the dialog, which stays
         await until_shown(pilot, "at least 4 characters")
         await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, WatchScreen), "the dialog closes")
 
         assert "Dismiss" not in footer(app)
-        await pilot.press("w", *"zzzz9999", "enter")
+        await watch_by_id(app, pilot, "zzzz9999")
         await until(pilot, lambda: "not found" in row_on_screen(app, "zzzz9999"), "the not found row")
         await until(pilot, lambda: "zzzz9999" in detail(app), "it is selected")
         await until(pilot, lambda: "Dismiss" in footer(app), "the footer offers to dismiss it")

@@ -41,6 +41,7 @@ async def test_the_token_is_never_on_screen(start_server, tmp_path):
                     await until(pilot, lambda screen=screen: isinstance(app.screen, screen), screen.__name__)
                     seen.append(screen_text(app))
                     await pilot.press("escape")
+                    await until(pilot, lambda screen=screen: not isinstance(app.screen, screen), "it closes")
         finally:
             await client.post(f"/train/stop/{train_id}")
     assert "live" in seen[0] and train_id[:8] in seen[0]
@@ -64,7 +65,10 @@ async def test_insecure_tls_is_flagged_in_the_header_for_as_long_as_it_runs(tmp_
         async with app.run_test(size=SIZE) as pilot:
             assert INSECURE_BADGE in screen_text(app)  # from the first frame, before anything is connected
             await until(pilot, lambda: "live" in header(app), "live over wss without verification")
-            await pilot.press("l", "escape")  # a dialog over it and gone: the header is drawn again
+            await pilot.press("l")  # a dialog over it and gone: the header is drawn again
+            await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, EventLogScreen), "the event log closes")
             assert INSECURE_BADGE in screen_text(app) and "live" in header(app)
 
         verified = dashboard(url, tmp_path / "verified", ca_cert=certificates.ca_cert)
