@@ -221,7 +221,8 @@ def websocket_url(url: str) -> str:
 def setup_logging(settings: Settings) -> None:
     """Logs go to a file, never to the screen; the token is masked in anything logged."""
     settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+    # backslashreplace: a line that cannot be encoded is still written, never a traceback on the screen.
+    handler = logging.FileHandler(settings.log_file, encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if settings.token:
         handler.addFilter(SecretFilter(settings.token))

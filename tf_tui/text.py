@@ -1,4 +1,4 @@
-"""Server text made safe for a terminal: no escape sequences, no control characters."""
+"""Server text made safe for a terminal: no escape sequences, no control characters, nothing unencodable."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import re
 # C0/C1 control character. Newlines and tabs become spaces: a run's message is one line on screen.
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A lone surrogate is valid in JSON ("\ud800") but cannot be encoded: written to the log file or the
+# terminal it raises, so it becomes the replacement character.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def printable(text: object, limit: int | None = None) -> str:
     cleaned = _CONTROL.sub(lambda match: " " if match.group() in "\t\n\r" else "", _ESCAPE_SEQUENCE.sub("", str(text)))
+    cleaned = _SURROGATE.sub("\ufffd", cleaned)
     if limit is not None and len(cleaned) > limit:
         return cleaned[: max(0, limit - 1)] + "…"
     return cleaned

@@ -14,6 +14,12 @@ def test_escape_sequences_and_control_characters_are_removed():
     assert printable(hostile) == "aredbcd e f"
 
 
+def test_a_lone_surrogate_becomes_the_replacement_character_and_can_be_written():
+    shown = printable("a\ud800b\udfffc")
+    assert shown == "a\ufffdb\ufffdc"
+    shown.encode("utf-8")  # the log file and the terminal need this
+
+
 def test_markup_is_left_as_literal_text_and_long_text_is_cut():
     assert printable("[bold]x[/bold]") == "[bold]x[/bold]"
     assert printable("abcdef", limit=4) == "abc…"
