@@ -23,8 +23,9 @@ def started(app: TfTuiApp) -> list[str]:
     return [entry.text for entry in app.session.events.entries if entry.text.startswith("started ")]
 
 
-async def test_enter_on_the_dataset_list_starts_and_space_ticks(server, tmp_path):
-    app = dashboard(server.url, tmp_path)
+async def test_enter_on_the_dataset_list_starts_and_space_ticks(start_server, tmp_path):
+    # A server of its own: on the shared one, datasets other tests uploaded come after the built-in ones.
+    app = dashboard(start_server().url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_start_dialog(app, pilot)
         first = dialog.query_one(SelectionList).selected  # ticked when the dialog opens

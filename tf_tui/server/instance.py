@@ -81,7 +81,12 @@ def exclusive_lock(path: Path, wait: float | None = None) -> Iterator[None]:
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         _acquire(descriptor, wait)
-        yield
+        try:
+            yield
+        finally:
+            # Unlocked, not only closed: a process another thread forked meanwhile shares the descriptor
+            # until it execs or exits, and would hold the lock on until then.
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
 
