@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tf-tui --local
 
+# Two workers, one a core: the suite is mostly waiting on real servers and training processes, and runs
+# in about 4 minutes this way instead of 6. Every test is independent of order and of its neighbours.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The long versions of the fault and fuzz tests, and the property tests with many more examples.
 soak: $(STAMP)
