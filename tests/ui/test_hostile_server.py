@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from itertools import pairwise
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from tests.conftest import DEADLINE_S, FAST_BACKOFF, client_settings
 from tests.hostile_backend import hostile_backend
 from tests.hostile_input import chosen_seed, random_frame, status_bodies_for_http
+from tests.ui.screen import screen_text, until
 from tf_tui.client.stream import Backoff
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
@@ -30,20 +30,8 @@ CANARY_STATUS = "[bold]CANARY[/bold] \x1b[31mred\x1b]0;title\x07"
 CANARY_MESSAGE = "[@click=app.quit]quit[/] [link=https://evil.example/]x[/link] \x1bP+q\x1b\\"
 
 
-async def until(pilot, condition, what: str, timeout: float = DEADLINE_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
-        await pilot.pause(0.05)
-
-
-def screen_lines(app: TfTuiApp) -> list[str]:
-    """What the terminal shows, cell text line by line, as the compositor renders it."""
-    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
-
-
 def assert_screen_is_clean(app: TfTuiApp) -> None:
-    for line in screen_lines(app):
+    for line in screen_text(app).splitlines():
         assert not CONTROL.search(line), f"a control character reached the screen: {line!r}"
 
 
@@ -109,8 +97,8 @@ async def fuzz_the_dashboard(frames: int, tmp_path) -> None:
             await backend.send(json.dumps({"type": "training_update", "train_id": "canary", "data": canary}))
             await until(pilot, lambda: app.session.store.get("canary").status == CANARY_STATUS, "the canary")
             app.query_one(RunsList).select("canary")
-            await until(pilot, lambda: "[bold]CANARY[/bold]" in "\n".join(screen_lines(app)), "the canary shown")
-            shown = "\n".join(screen_lines(app))
+            await until(pilot, lambda: "[bold]CANARY[/bold]" in screen_text(app), "the canary shown")
+            shown = screen_text(app)
             assert "[@click=app.quit]quit[/]" in shown and "[link=https://evil.example/]x[/link]" in shown
             assert_screen_is_clean(app)
             await a_key_still_works(app, pilot)
