@@ -235,3 +235,11 @@ async def until(condition: Callable[[], bool], timeout: float = DEADLINE_S, what
         return condition()
 
     await eventually(check, timeout, what)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = DEADLINE_S) -> None:
+    """`until` for code outside an event loop: a subprocess, a file, a process id."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
+        time.sleep(0.05)

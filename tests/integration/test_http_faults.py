@@ -14,8 +14,9 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Button, Input, SelectionList
 
-from tests.conftest import DEADLINE_S, FAST_BACKOFF, client_settings
+from tests.conftest import FAST_BACKOFF, client_settings
 from tests.faulty_http import FAULTS, Fault, FaultyHttp, faulty_http
+from tests.ui.screen import until
 from tf_tui import cli
 from tf_tui.client import api as api_module
 from tf_tui.client.api import ApiError, TalentFactoryApi
@@ -118,13 +119,6 @@ def test_headless_commands_say_what_failed_on_stderr(backend, run_cli, command, 
     else:
         assert command == "stop" or stderr.startswith(f"tf-tui {command}: "), stderr
         assert_names(stderr, fault)
-
-
-async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = DEADLINE_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
-        await pilot.pause(0.05)
 
 
 def notifications(app: TfTuiApp) -> list[str]:

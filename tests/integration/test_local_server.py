@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import httpx
 import pexpect
 import pytest
 
-from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, trainer_processes
+from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, trainer_processes, wait_until
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui.local_server import process_alive
 from tf_tui.server.instance import ServerAddress, new_instance_id, read_address, write_address
@@ -101,13 +101,6 @@ def stop_process(pid: int) -> None:
             time.sleep(0.05)
         if not process_alive(pid):
             return
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = DEADLINE_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
-        time.sleep(0.05)
 
 
 def start_endless_run(url: str) -> str:

@@ -11,12 +11,11 @@ import secrets
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEADLINE_S, trainer_processes
+from tests.conftest import DEADLINE_S, trainer_processes, wait_until
 from tf_tui.local_server import ServerProcess
 
 TOKEN = f"tok-{secrets.token_hex(12)}"
@@ -67,10 +66,7 @@ def command_lines() -> dict[int, bytes]:
 
 
 def wait_for_line(path: Path, words: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while words not in (path.read_text() if path.exists() else ""):
-        assert time.monotonic() < deadline, f"{words!r} never appeared in {path}"
-        time.sleep(0.05)
+    wait_until(lambda: words in (path.read_text() if path.exists() else ""), f"{words!r} in {path}")
 
 
 def test_no_headless_command_shows_logs_stores_or_exposes_the_token(guarded, token_file, client_env, tmp_path):
