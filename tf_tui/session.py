@@ -168,7 +168,7 @@ class Session:
             if train_id not in self.stream.watched and not self._known_ended(train_id)
         ]
         for train_id in new:
-            self.store.get(train_id)
+            self.store.ensure(train_id)
             self.state.add(self.state_key, train_id)
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
             self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
@@ -207,7 +207,7 @@ class Session:
         except HttpError as error:
             if error.status_code == 409:  # the reference server: the run had already ended
                 await self._read_status(train_id, Source.RESYNC)
-                status = self.store.get(train_id).status
+                status = self.store.ensure(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
             self.store.doubt_stop(train_id, self.clock())
             return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
@@ -361,7 +361,7 @@ class Session:
     async def _poll_loop(self) -> None:
         while True:
             now = self.clock()
-            runs = [self.store.get(train_id) for train_id in self.stream.watched]
+            runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
             for train_id in due_for_poll(now, last_heard, self._last_polled, self._reading, self.stream.live):
                 self._spawn(self._read_status(train_id, Source.POLL), "poll")

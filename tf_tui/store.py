@@ -17,6 +17,7 @@ The rules, because the sources disagree (see the backend contract's quirks):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -82,13 +83,19 @@ class RunState:
 
 
 class RunStore:
-    """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`)."""
+    """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`).
+
+    Every report goes through `apply`, which merges it by the rules of `merge`: an ended run stays ended,
+    a doubted stop and older news are ignored, `completed` is 100, progress never goes backwards, and a
+    failed run keeps the progress it reached. The views only read the runs.
+    """
 
     def __init__(self) -> None:
         self.runs: dict[str, RunState] = {}
         self._changed: set[str] = set()
 
-    def get(self, train_id: str) -> RunState:
+    def ensure(self, train_id: str) -> RunState:
+        """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
         if train_id not in self.runs:
             self.runs[train_id] = RunState(train_id)
             self._changed.add(train_id)
@@ -96,7 +103,7 @@ class RunStore:
 
     def apply(self, update: RunUpdate, source: Source, at: float) -> bool:
         """Merge one report into its run; True when the run changed."""
-        run = self.get(update.train_id)
+        run = self.ensure(update.train_id)
         run.last_heard_at = at
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
@@ -111,7 +118,7 @@ class RunStore:
 
     def describe(self, train_id: str, *, base_model: str | None = None, created_at: str | None = None) -> None:
         """Facts from listings (`/dashboard`) that no update carries."""
-        run = self.get(train_id)
+        run = self.ensure(train_id)
         if (base_model and run.base_model != base_model) or (created_at and run.created_at != created_at):
             run.base_model = base_model or run.base_model
             run.created_at = created_at or run.created_at
@@ -119,10 +126,10 @@ class RunStore:
 
     def doubt_stop(self, train_id: str, at: float) -> None:
         """The server failed a stop: its `stopped` readings for a while are not to be believed."""
-        self.get(train_id).failed_stop_at = at
+        self.ensure(train_id).failed_stop_at = at
 
     def mark_missing(self, train_id: str, at: float) -> None:
-        run = self.get(train_id)
+        run = self.ensure(train_id)
         run.last_heard_at = at
         if not run.missing:
             run.missing, run.updated_at = True, at
@@ -140,26 +147,30 @@ class RunStore:
 
 
 def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
+    """Merge one report into `run`; True when anything in it changed. The rules, each one function below:
+
+    - an ended run stays ended: a later report of the same end only fills in what it lacked (`_fill_in_end`);
+    - a `stopped` read over HTTP soon after a failed stop is not believed (`_is_doubted_stop`);
+    - a poll or resync behind the progress we have is older news, and ignored whole (`_is_older_news`);
+    - otherwise the report is taken, its progress by `_PROGRESS_RULES`: `completed` is 100, a failed run keeps
+      the progress it reached, and anything else (`stopped` too) keeps the furthest progress reported.
+    """
     if run.ended:
         return _fill_in_end(run, update)
-    if _is_doubted_stop(run, update, source, at):
+    if _is_doubted_stop(run, update, source, at) or _is_older_news(run, update, source):
         return False
-    kind = classify_status(update.status)
-    if kind is not StatusKind.TERMINAL and _is_older_news(run, update, source):
-        return False
-
     before = _merged_fields(run)
     if update.status is not None and update.status != run.status:
         run.status = update.status
         run.timeline.append(TimelineEntry(at, update.status, source))
-    if update.status is not None and update.status.strip().lower() == "completed":
-        run.progress = 100
-    elif kind is not StatusKind.TERMINAL and update.progress is not None:
-        run.progress = max(run.progress or 0, update.progress)
-    elif kind is StatusKind.TERMINAL and run.progress is None:
-        run.progress = update.progress
-    elif (update.status or "").strip().lower() == "stopped" and update.progress is not None:
-        run.progress = max(run.progress or 0, update.progress)
+    progress_rule = _PROGRESS_RULES.get(_normalised(update.status), _furthest)
+    run.progress = progress_rule(run.progress, update.progress)
+    _take_reported(run, update)
+    return before != _merged_fields(run)
+
+
+def _take_reported(run: RunState, update: RunUpdate) -> None:
+    """The newest report's details, result, error and extra fields win; what it does not mention stays."""
     if update.details:
         _record_loss(run, update.details)
         run.details = {**run.details, **update.details}
@@ -171,7 +182,34 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
         run.extra = {**run.extra, **update.extra}
         run.base_model = run.base_model or _text(update.extra.get("base_model"))
     _take_dates(run, update)
-    return before != _merged_fields(run)
+
+
+def _furthest(known: int | None, reported: int | None) -> int | None:
+    """Progress never moves backwards: the sources lag one another (a poll the stream, a stop reply the last frame
+    the run trained to), so the furthest progress anyone reported is kept, for a going run and a stopped one."""
+    if reported is None:
+        return known  # the deployed backend's status endpoint has no progress after a restart
+    return reported if known is None else max(known, reported)
+
+
+def _complete(known: int | None, reported: int | None) -> int:
+    """`completed` means 100 %, whatever is reported with it: the deployed backend's status endpoint says 95."""
+    return 100
+
+
+def _as_reached(known: int | None, reported: int | None) -> int | None:
+    """A failed run keeps the progress it had reached: the deployed backend reports 100 on failure, and 0 from its
+    status endpoint. Only a run first heard of as failed takes the reported figure, for want of a better one."""
+    return reported if known is None else known
+
+
+ProgressRule = Callable[[int | None, int | None], int | None]
+# Which progress a report leaves the run at, by the (normalised) status reported; any other status: `_furthest`.
+_PROGRESS_RULES: dict[str, ProgressRule] = {"completed": _complete, "failed": _as_reached}
+
+
+def _normalised(status: str | None) -> str:
+    return (status or "").strip().lower()
 
 
 def _merged_fields(run: RunState) -> tuple[object, ...]:
@@ -197,9 +235,11 @@ def _take_dates(run: RunState, update: RunUpdate) -> None:
 
 
 def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
-    """A poll or resync behind what we already know (the stream is in order; polls can lag it)."""
+    """A poll or resync behind the progress we have is older news, its status text too: the stream is in order,
+    polls can lag it. An end is never older news: the progress sent with it is its own, and its rule decides."""
     return (
         source is not Source.WS
+        and classify_status(update.status) is not StatusKind.TERMINAL
         and update.progress is not None
         and run.progress is not None
         and update.progress < run.progress
@@ -207,18 +247,21 @@ def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
 
 
 def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
+    """After the server answered a stop with an error, its `stopped` reads over HTTP are not believed for
+    `DOUBTED_STOP_S`: the deployed backend marks the run stopped, answers 500, and trains on. A frame is."""
     return (
         source is not Source.WS
         and run.failed_stop_at is not None
         and at - run.failed_stop_at < DOUBTED_STOP_S
-        and (update.status or "").strip().lower() == "stopped"
+        and _normalised(update.status) == "stopped"
     )
 
 
 def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
-    """A repeat of the end we already know may carry what the first report lacked: a listing says
+    """An ended run stays ended: nothing after its end changes it, not even another end (a late `stopped` after
+    `completed`). A repeat of the end we already know may carry what the first report lacked: a listing says
     only `completed`, the status read after it brings the final step, loss, parameters and dates."""
-    if update.status is None or update.status.strip().lower() != (run.status or "").strip().lower():
+    if update.status is None or _normalised(update.status) != _normalised(run.status):
         return False
     before = _merged_fields(run)
     run.result = run.result if run.result is not None else update.result

@@ -75,7 +75,7 @@ async def a_random_moment(rng: random.Random, app: TfTuiApp, short_runs: list[st
     if short_runs and rng.random() < 0.2:
 
         async def short_runs_ended() -> bool:
-            return all(session.store.get(train_id).ended for train_id in short_runs)
+            return all(session.store.ensure(train_id).ended for train_id in short_runs)
 
         await eventually(short_runs_ended, timeout=ROUND_DEADLINE_S, what="the short runs end")
         return "after the short runs ended"
@@ -127,7 +127,7 @@ async def chaos(restarts: int, start_server, tmp_path: Path) -> None:
             }
 
         async def dashboard_agrees() -> bool:
-            return all(app.session.store.get(train_id).status == body["status"] for train_id, body in truth.items())
+            return all(app.session.store.ensure(train_id).status == body["status"] for train_id, body in truth.items())
 
         await eventually(dashboard_agrees, what="the dashboard shows every run's final state")
         assert app.is_running
@@ -137,7 +137,7 @@ async def chaos(restarts: int, start_server, tmp_path: Path) -> None:
         shown = [record for record in output.shown if record["train_id"] == train_id]
         assert shown and shown[-1]["status"] == body["status"], f"watch never showed how {train_id} ended"
         if body["status"] == "completed":
-            assert shown[-1]["progress"] == 100 and app.session.store.get(train_id).progress == 100
+            assert shown[-1]["progress"] == 100 and app.session.store.ensure(train_id).progress == 100
     for runs, code in rounds:
         assert code == (
             EXIT_FAILED if any(truth[train_id]["status"] == "failed" for train_id in runs) else EXIT_COMPLETED

@@ -34,11 +34,11 @@ async def started(session, backend) -> str:
 async def test_statuses_sent_before_the_subscription_are_read_back(backend, make_session):
     async with make_session(backend.url) as session:
         train_id = await started(session, backend)
-        await until(lambda: session.store.get(train_id).status == "validating", what="the resync")
+        await until(lambda: session.store.ensure(train_id).status == "validating", what="the resync")
         assert session.store.runs[train_id].last_source is Source.RESYNC
         assert session.store.runs[train_id].progress == 20
         await backend.push(train_id, {"progress": 30, "status": "preprocessing", "details": {"message": "Prep"}})
-        await until(lambda: session.store.get(train_id).status == "preprocessing", what="the first frame")
+        await until(lambda: session.store.ensure(train_id).status == "preprocessing", what="the first frame")
         assert session.store.runs[train_id].last_source is Source.WS
 
 
@@ -54,7 +54,7 @@ async def test_a_resync_asked_for_while_a_read_is_in_flight_is_made_after_it(bac
         backend.status_bodies["slow"] = {"status": "evaluating", "progress": 90}
         backend.status_gate.set()
         await first
-        await until(lambda: session.store.get("slow").progress == 90, what="the second resync")
+        await until(lambda: session.store.ensure("slow").progress == 90, what="the second resync")
         assert session.store.runs["slow"].status == "evaluating"
         assert backend.status_reads.count("slow") == 2
 
@@ -85,7 +85,7 @@ async def test_the_database_shaped_status_after_a_restart_keeps_our_progress(bac
     async with make_session(backend.url) as session:
         train_id = await started(session, backend)
         await backend.push(train_id, {"progress": 70, "status": "training", "details": {}})
-        await until(lambda: session.store.get(train_id).progress == 70, what="progress 70")
+        await until(lambda: session.store.ensure(train_id).progress == 70, what="progress 70")
         backend.status_bodies[train_id] = {
             "status": "pending",
             "outcome": "balanced",
@@ -94,7 +94,7 @@ async def test_the_database_shaped_status_after_a_restart_keeps_our_progress(bac
         connects = backend.connects
         await backend.drop_all()
         await backend.wait_until(lambda: backend.connects > connects and backend.subscribed(train_id))
-        await until(lambda: session.store.get(train_id).status == "pending", what="the resync after reconnect")
+        await until(lambda: session.store.ensure(train_id).status == "pending", what="the resync after reconnect")
         run = session.store.runs[train_id]
         assert (run.progress, run.created_at, run.ended) == (70, "2026-11-29 00:54:54", False)
 
@@ -113,13 +113,13 @@ async def test_a_socket_the_server_closes_cleanly_is_said_so(backend, make_sessi
 async def test_a_500_on_stop_is_said_in_words_and_the_updates_that_follow_are_believed(backend, make_session):
     async with make_session(backend.url) as session:
         train_id = await started(session, backend)
-        await until(lambda: session.store.get(train_id).status == "validating", what="the first resync")
+        await until(lambda: session.store.ensure(train_id).status == "validating", what="the first resync")
         outcome = await session.stop(train_id)
         assert not outcome.stopped
         assert "HTTP 500" in outcome.message and "'stopped' at 20%" in outcome.message
         assert "goes on following" in outcome.message
         await session.resync([train_id])
-        assert not session.store.get(train_id).ended
+        assert not session.store.ensure(train_id).ended
         await backend.push(train_id, {"progress": 60, "status": "training", "details": {}})
         await backend.push(train_id, {"progress": 100, "status": "completed", "success": True, "result": {}})
         assert await follow(session, [train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
@@ -140,7 +140,7 @@ async def test_malformed_unknown_and_oversized_frames_are_survived(backend, make
         for text in ("{not json", "[1, 2]", json.dumps({"type": "mystery"}), json.dumps({"type": "training_update"})):
             await backend.push_raw(text)
         await backend.push(train_id, {"progress": 40, "status": "training", "details": {"message": "[bold]x"}})
-        await until(lambda: session.store.get(train_id).progress == 40, what="the good frame after bad ones")
+        await until(lambda: session.store.ensure(train_id).progress == 40, what="the good frame after bad ones")
         assert session.counters["frames.Ignored"] == 4
         assert session.connection.phase is Phase.LIVE
 
@@ -149,7 +149,7 @@ async def test_malformed_unknown_and_oversized_frames_are_survived(backend, make
         await backend.wait_until(lambda: backend.connects > connects and backend.subscribed(train_id))
         assert any("over the 1024 KiB limit" in entry.text for entry in session.events.entries)
         await backend.push(train_id, {"progress": 55, "status": "training", "details": {}})
-        await until(lambda: session.store.get(train_id).progress == 55, what="updates after the reconnect")
+        await until(lambda: session.store.ensure(train_id).progress == 55, what="updates after the reconnect")
         assert session.store.runs[train_id].details["message"] == "[bold]x"
 
 
@@ -179,7 +179,7 @@ async def test_non_finite_numbers_in_a_frame_are_survived(backend, make_session)
         # json.dumps writes these as Infinity and NaN, which Python's JSON parser accepts back.
         await backend.push_raw(json.dumps({"type": "training_update", "train_id": train_id, "data": odd}))
         await backend.push(train_id, {"progress": 45, "status": "training", "details": {"step": 8}})
-        await until(lambda: session.store.get(train_id).progress == 45, what="the frame after the odd one")
+        await until(lambda: session.store.ensure(train_id).progress == 45, what="the frame after the odd one")
         assert session.connection.phase is Phase.LIVE
         assert summary(session.store.runs[train_id]).startswith("training 45%")
 
@@ -190,7 +190,7 @@ async def test_only_the_backends_own_404_forgets_a_run(backend, make_session):
         session.state.add(backend.url, "behind-a-proxy")
         await session.resync(["behind-a-proxy"])
         assert session.state.active(backend.url) == ["behind-a-proxy"]
-        assert not session.store.get("behind-a-proxy").missing
+        assert not session.store.ensure("behind-a-proxy").missing
 
 
 async def test_status_shows_server_text_literally(backend, make_session):

@@ -182,7 +182,7 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
 
         # A stop that fails is said in a toast; a listing that fails, in the event log.
         await app.session.watch(["run-1"])
-        await until(pilot, lambda: app.session.store.get("run-1").status == "training", "the run is read")
+        await until(pilot, lambda: app.session.store.ensure("run-1").status == "training", "the run is read")
         app.query_one(RunsList).select("run-1")
         for fault in KINDS:
             backend.fail("/train/stop/", fault)

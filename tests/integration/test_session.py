@@ -54,7 +54,7 @@ async def test_a_socket_outage_loses_nothing(server, http, make_session, monkeyp
         train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS))["train_id"]
         following = asyncio.create_task(follow(session, [train_id], output, timeout=None))
         try:
-            await until(lambda: session.store.get(train_id).status == "training", what="training")
+            await until(lambda: session.store.ensure(train_id).status == "training", what="training")
             gate.refuse_websockets = True
             gate.cut_websockets()
             await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices")
@@ -106,7 +106,7 @@ async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp
         async with api_client(server.url) as client:
             train_id = await start_run(client, **ENDLESS_PARAMS)
         await session.watch([train_id])
-        await until(lambda: session.store.get(train_id).status == "training", what="training")
+        await until(lambda: session.store.ensure(train_id).status == "training", what="training")
         server.kill()
         await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices the death")
         start_server(data_dir, port=port)

@@ -51,7 +51,7 @@ async def test_a_view_whose_change_callback_raises_still_gets_every_update(serve
         session.on_change = raising
         await session.watch([train_id])
         await until(lambda: session.counters["frames.RunUpdate"] >= 3, what="updates keep coming")
-        await until(lambda: session.store.get(train_id).status == "training", what="the store follows")
+        await until(lambda: session.store.ensure(train_id).status == "training", what="the store follows")
         assert session.connection.phase is Phase.LIVE
 
 

@@ -72,7 +72,7 @@ async def follow_an_endless_run_and_stop_it(session) -> None:
     await until(lambda: session.connection.phase is Phase.LIVE, what="the socket is live")
     reply = await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)
     train_id = reply["train_id"]
-    run = session.store.get(train_id)
+    run = session.store.ensure(train_id)
     await until(lambda: run.status == "training" and run.last_source is Source.WS, what="a training frame")
     assert (await session.stop(train_id)).stopped
 

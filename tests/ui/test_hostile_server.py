@@ -95,7 +95,7 @@ async def fuzz_the_dashboard(frames: int, tmp_path) -> None:
             await backend.wait_for_connection(DEADLINE_S)
             canary = {"status": CANARY_STATUS, "progress": 50, "details": {"message": CANARY_MESSAGE}}
             await backend.send(json.dumps({"type": "training_update", "train_id": "canary", "data": canary}))
-            await until(pilot, lambda: app.session.store.get("canary").status == CANARY_STATUS, "the canary")
+            await until(pilot, lambda: app.session.store.ensure("canary").status == CANARY_STATUS, "the canary")
             app.query_one(RunsList).select("canary")
             await until(pilot, lambda: "[bold]CANARY[/bold]" in screen_text(app), "the canary shown")
             shown = screen_text(app)

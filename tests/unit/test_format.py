@@ -19,7 +19,7 @@ def test_values_and_their_labelled_forms():
     assert (step_value(run), loss_value(run), eta_value(run)) == ("370/1000", "1.2346", "12s")
     assert (step_text(run), loss_text(run), eta_text(run)) == ("step 370/1000", "loss 1.2346", "eta 12s")
     assert summary(run) == "training 37% step 370/1000 loss 1.2346 eta 12s"
-    empty = store.get("r2")
+    empty = store.ensure("r2")
     assert (step_value(empty), loss_value(empty), eta_value(empty), loss_text(empty)) == ("", "", "", "")
 
 

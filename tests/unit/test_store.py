@@ -156,3 +156,71 @@ def test_a_change_is_seen_live_only_when_it_happens_in_view():
     assert store.runs["going"].seen_change_at == 3.0
     store.apply(RunUpdate("framed", "completed", 100), Source.WS, 4.0)  # a frame is sent as it happens
     assert store.runs["framed"].seen_change_at == 4.0
+
+
+def test_an_ended_run_stays_ended_even_when_told_of_another_end():
+    store = RunStore()
+    store.apply(update("completed", 100), Source.WS, 1.0)
+    assert not store.apply(update("stopped", 100), Source.POLL, 2.0)
+    assert not store.apply(update("failed", 40, error="late"), Source.WS, 3.0)
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.error) == ("completed", 100, None)
+
+
+def test_a_stopped_run_keeps_the_furthest_progress():
+    store = RunStore()
+    store.apply(update("training", 70), Source.WS, 1.0)
+    store.apply(update("stopped", 65), Source.POLL, 2.0)  # a stop reply behind the last frame
+    assert (store.runs["r1"].status, store.runs["r1"].progress) == ("stopped", 70)
+    ahead = RunStore()
+    ahead.apply(update("training", 70), Source.WS, 1.0)
+    ahead.apply(update("stopped", 80), Source.POLL, 2.0)  # trained on after the last frame we saw
+    assert ahead.runs["r1"].progress == 80
+
+
+def test_a_run_first_heard_of_as_stopped_takes_the_reported_progress():
+    store = RunStore()
+    store.apply(update("stopped", 35), Source.RESYNC, 1.0)
+    assert (store.runs["r1"].progress, store.runs["r1"].ended) == (35, True)
+
+
+def test_progress_never_goes_backwards_and_a_frame_behind_still_brings_its_status():
+    store = RunStore()
+    store.apply(update("training", 70), Source.WS, 1.0)
+    assert store.apply(update("validating", 60), Source.WS, 2.0)
+    assert (store.runs["r1"].status, store.runs["r1"].progress) == ("validating", 70)
+
+
+def test_an_end_read_by_a_poll_is_never_older_news():
+    store = RunStore()
+    store.apply(update("training", 70), Source.WS, 1.0)
+    assert store.apply(update("failed", 0, error="Dataset not found"), Source.POLL, 2.0)
+    run = store.runs["r1"]
+    assert (run.status, run.progress, run.ended) == ("failed", 70, True)
+
+
+def test_older_news_is_ignored_whole_but_still_counts_as_heard():
+    store = RunStore()
+    store.apply(update("training", 70, details={"step": 7}), Source.WS, 1.0)
+    store.take_changed()
+    assert not store.apply(update("preprocessing", 10, details={"step": 1}, error="old"), Source.RESYNC, 2.0)
+    run = store.runs["r1"]
+    assert (run.status, run.details["step"], run.error, run.last_heard_at) == ("training", 7, None, 2.0)
+    assert store.take_changed() == set()
+
+
+def test_a_doubted_stop_is_believed_from_the_stream():
+    store = RunStore()
+    store.apply(update("training", 50), Source.WS, 1.0)
+    store.doubt_stop("r1", 2.0)
+    assert store.apply(update("stopped", 55), Source.WS, 3.0)
+    assert (store.runs["r1"].ended, store.runs["r1"].progress) == (True, 55)
+
+
+def test_ensure_makes_an_unknown_run_once_and_marks_it_changed():
+    store = RunStore()
+    run = store.ensure("r1")
+    assert store.ensure("r1") is run and (run.status, run.progress) == (None, None)
+    assert store.take_changed() == {"r1"}
+    store.ensure("r1")
+    assert store.take_changed() == set()

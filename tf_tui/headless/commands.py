@@ -55,7 +55,7 @@ async def follow(session: Session, train_ids: list[str], output: WatchOutput, ti
                 run = session.store.runs[train_id]
                 if run.status is not None or run.missing:  # nothing heard yet is nothing to show
                     output.show(run)
-            runs = [session.store.get(train_id) for train_id in train_ids]
+            runs = [session.store.ensure(train_id) for train_id in train_ids]
             if all(run.ended or run.missing for run in runs):
                 return exit_code(runs)
             if session.connection.phase is Phase.FAILED:
@@ -79,8 +79,8 @@ async def show_status(session: Session, as_json: bool, out: TextIO = sys.stdout)
     remembered = session.state.active(session.state_key)
     ids = list(dict.fromkeys([*listed, *remembered]))
     # Listings carry no progress; read the ones that may still be going.
-    await session.resync([train_id for train_id in ids if not session.store.get(train_id).ended])
-    runs = [session.store.get(train_id) for train_id in ids]
+    await session.resync([train_id for train_id in ids if not session.store.ensure(train_id).ended])
+    runs = [session.store.ensure(train_id) for train_id in ids]
     if as_json:
         print(json.dumps([_status_record(run, run.train_id in remembered) for run in runs], indent=2), file=out)
         return 0
@@ -131,7 +131,7 @@ async def stop_run(
     [train_id] = await session.resolve([typed_id])
     if confirm is not None:
         await session.resync([train_id])
-        run = session.store.get(train_id)
+        run = session.store.ensure(train_id)
         if run.missing:
             print(f"tf-tui stop: the server does not know run {printable(typed_id)}", file=sys.stderr)
             return 1
@@ -143,7 +143,7 @@ async def stop_run(
             return 1
     outcome = await session.stop(train_id)
     print(printable(outcome.message), file=out if outcome.stopped else sys.stderr)
-    run = session.store.get(train_id)
+    run = session.store.ensure(train_id)
     if run.status is not None and not outcome.stopped:
         print(f"{short_id(train_id)} {summary(run)}", file=sys.stderr)
     return 0 if outcome.stopped else 1
