@@ -34,7 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     # parser from overwriting a value given before it with its own default.
     client = argparse.ArgumentParser(add_help=False)
     client.add_argument(
-        "--url", default=argparse.SUPPRESS, help=f"backend URL (else TF_TUI_URL, the config file, {DEFAULT_URL})"
+        "--url",
+        action="append",
+        default=argparse.SUPPRESS,
+        help=f"backend URL; repeat for several (else TF_TUI_URL, the config file, {DEFAULT_URL})",
+    )
+    client.add_argument(
+        "--backend",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="a backend named in the config file's [[backends]]; repeat for several (default: all of them)",
     )
     client.add_argument(
         "--token",
@@ -141,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(
             url=getattr(args, "url", None),
+            backend=getattr(args, "backend", ()),
             token=getattr(args, "token", None),
             state_file=getattr(args, "state_file", None),
             log_level=getattr(args, "log_level", None),

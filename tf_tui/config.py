@@ -8,6 +8,16 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     ca_cert = "/etc/tf/ca.pem"      # or TF_TUI_CA_CERT / --ca-cert: the CA that signed an https backend
     theme = "textual-dark"
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
+
+Several backends are named in `[[backends]]` tables, each with its own token (or none):
+
+    [[backends]]
+    name = "gpu1"
+    url = "http://gpu1:8084"
+    token_file = "~/.tf-tui/gpu1.token"   # or token = "..." or token_env = "GPU1_TOKEN"
+
+With no `--url` and no `--backend`, every configured backend is followed (and the top-level `url`, if
+given, as one more); `--backend NAME` picks named ones and `--url` gives others.
 """
 
 from __future__ import annotations
@@ -18,8 +28,8 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +42,8 @@ DEFAULT_URL = "http://localhost:8084"
 APP_NAME = "tf-tui"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
-CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level")
+CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
+BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
 
 
 class ConfigError(ValueError):
@@ -41,6 +52,21 @@ class ConfigError(ValueError):
 
 # Off, or the escape sequence a desktop notification is sent with.
 DesktopNotifications = Literal[False, "osc777", "osc9"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One backend followed: the name it is shown by, its URL and its own token."""
+
+    name: str
+    url: str
+    token: str | None = field(default=None, repr=False)
+    # The state file's key for it: the URL, unless its URL changes each time (`--local`).
+    state_name: str | None = None
+
+    @property
+    def state_key(self) -> str:
+        return self.state_name or self.url
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,8 @@ class Settings:
     backend_name: str | None = None
     ca_cert: Path | None = None  # trust this CA instead of the usual ones (a private CA)
     insecure: bool = False  # no TLS certificate verification: only when asked on the command line
+    # Every backend followed; empty means the one of `url` and `token` above.
+    backends: tuple[Backend, ...] = ()
 
     @property
     def ws_url(self) -> str:
@@ -66,6 +94,15 @@ class Settings:
     def state_key(self) -> str:
         return self.backend_name or self.url
 
+    @property
+    def fleet(self) -> tuple[Backend, ...]:
+        """The backends followed, at least one."""
+        return self.backends or (Backend(url_name(self.url), self.url, self.token, self.backend_name),)
+
+    def for_backend(self, backend: Backend) -> Settings:
+        """These settings for one backend of the fleet: what its Session is made with."""
+        return replace(self, url=backend.url, token=backend.token, backend_name=backend.state_name, backends=(backend,))
+
 
 def default_config_path() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
@@ -73,7 +110,8 @@ def default_config_path() -> Path:
 
 def load_settings(
     *,
-    url: str | None = None,
+    url: str | Sequence[str] | None = None,
+    backend: Sequence[str] = (),
     token: str | None = None,
     state_file: Path | None = None,
     log_level: str | None = None,
@@ -85,7 +123,9 @@ def load_settings(
 ) -> Settings:
     path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
     config = read_config(path)
-    chosen_url = url or environ.get("TF_TUI_URL") or _string(config, "url", path) or DEFAULT_URL
+    urls = [url] if isinstance(url, str) else list(url or ())
+    if not urls and not backend and environ.get("TF_TUI_URL"):
+        urls = [environ["TF_TUI_URL"]]
     chosen_level = (
         log_level or environ.get("TF_TUI_LOG_LEVEL") or _string(config, "log_level", path) or "info"
     ).lower()
@@ -105,11 +145,9 @@ def load_settings(
         or _token_from_file(_path(_string(config, "token_file", path), relative_to=path.parent))
         or None
     )
-    if chosen_token is not None:
-        chosen_token = chosen_token.strip()
-        # Checked here, so the token never reaches an HTTP library that would quote it in an error.
-        if not chosen_token or any(not "!" <= char <= "~" for char in chosen_token):
-            raise ConfigError("the token must be printable ASCII with no spaces (it goes in an HTTP header)")
+    chosen_token = _header_safe(chosen_token, "the token")
+    configured = _configured_backends(config, path, environ)
+    fleet = _choose_backends(urls, backend, configured, _string(config, "url", path), chosen_token, path)
     chosen_ca = (
         ca_cert
         or _path(environ.get("TF_TUI_CA_CERT"))
@@ -121,8 +159,9 @@ def load_settings(
         raise ConfigError(str(error)) from None
     state_dir = user_state_path(APP_NAME)
     return Settings(
-        url=normalise_url(chosen_url),
-        token=chosen_token,
+        url=fleet[0].url,
+        token=fleet[0].token,
+        backends=fleet,
         state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
@@ -131,6 +170,108 @@ def load_settings(
         ca_cert=chosen_ca,
         insecure=insecure,
     )
+
+
+def _header_safe(token: str | None, what: str) -> str | None:
+    if token is None:
+        return None
+    token = token.strip()
+    # Checked here, so the token never reaches an HTTP library that would quote it in an error.
+    if not token or any(not "!" <= char <= "~" for char in token):
+        raise ConfigError(f"{what} must be printable ASCII with no spaces (it goes in an HTTP header)")
+    return token
+
+
+def _configured_backends(config: Mapping[str, Any], path: Path, environ: Mapping[str, str]) -> list[Backend]:
+    """The config file's `[[backends]]`; a bad entry is an error naming the file and the entry."""
+    entries = config.get("backends", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"{path}: backends must be [[backends]] tables, each with a name and a url")
+    backends: list[Backend] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}, backend {number}" + (f" ({entry['name']!r})" if isinstance(entry.get("name"), str) else "")
+        backend = _backend_entry(entry, where, path, environ)
+        for earlier in backends:
+            if earlier.name == backend.name:
+                raise ConfigError(f"{where}: the name {backend.name!r} is taken by an earlier backend")
+            if earlier.url == backend.url:
+                raise ConfigError(f"{where}: {backend.url} is already the backend {earlier.name!r}")
+        backends.append(backend)
+    return backends
+
+
+def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Mapping[str, str]) -> Backend:
+    for key in entry:
+        if key not in BACKEND_KEYS:
+            close = difflib.get_close_matches(key, BACKEND_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}; a backend has {', '.join(BACKEND_KEYS)}")
+    for key in entry:
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise ConfigError(f"{where}: {key} must be a string that is not empty")
+    if "name" not in entry or "url" not in entry:
+        raise ConfigError(f"{where}: a backend needs a {'name' if 'name' not in entry else 'url'}")
+    name = entry["name"].strip()
+    if any(not char.isprintable() for char in name):
+        raise ConfigError(f"{where}: the name must be printable text")
+    given = [key for key in ("token", "token_env", "token_file") if key in entry]
+    if len(given) > 1:
+        raise ConfigError(f"{where}: give one of {' or '.join(given)}, not several")
+    try:
+        url = normalise_url(entry["url"])
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    token: str | None = entry.get("token")
+    if "token_env" in entry:
+        variable = entry["token_env"]
+        if not environ.get(variable):
+            raise ConfigError(f"{where}: the environment variable {variable} named by token_env is not set")
+        token = environ[variable]
+    elif "token_file" in entry:
+        try:
+            token = _token_from_file(_path(entry["token_file"], relative_to=path.parent))
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    return Backend(name, url, _header_safe(token, f"{where}: the token"))
+
+
+def _choose_backends(
+    urls: Sequence[str],
+    names: Sequence[str],
+    configured: list[Backend],
+    fallback_url: str | None,
+    token: str | None,
+    path: Path,
+) -> tuple[Backend, ...]:
+    """The backends followed: the named ones and the `--url` ones; else every configured one, or the default.
+
+    A configured backend keeps its own token, even when picked by its URL; the token of the flags, the
+    environment or the top-level config goes only to the backends that are not configured.
+    """
+    by_name = {backend.name: backend for backend in configured}
+    by_url = {backend.url: backend for backend in configured}
+    chosen: dict[str, Backend] = {}
+    for name in names:
+        if name not in by_name:
+            known = ", ".join(by_name) or "none is configured"
+            raise ConfigError(f"no backend named {name!r} in {path} (the names there: {known})")
+        chosen[by_name[name].url] = by_name[name]
+    for url in urls:
+        normal = normalise_url(url)
+        chosen.setdefault(normal, by_url.get(normal) or Backend(url_name(normal), normal, token))
+    if not chosen:
+        if fallback_url is not None or not configured:
+            normal = normalise_url(fallback_url or DEFAULT_URL)
+            chosen[normal] = by_url.get(normal) or Backend(url_name(normal), normal, token)
+        for backend in configured:
+            chosen.setdefault(backend.url, backend)
+    return tuple(chosen.values())
+
+
+def url_name(url: str) -> str:
+    """The name of a backend given by its URL alone: its host, port and path."""
+    parts = urlsplit(url)
+    return parts.netloc + parts.path
 
 
 def _token_from_file(path: Path | None) -> str | None:
@@ -224,8 +365,8 @@ def setup_logging(settings: Settings) -> None:
     # backslashreplace: a line that cannot be encoded is still written, never a traceback on the screen.
     handler = logging.FileHandler(settings.log_file, encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    if settings.token:
-        handler.addFilter(SecretFilter(settings.token))
+    for token in {backend.token for backend in settings.fleet if backend.token}:
+        handler.addFilter(SecretFilter(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())

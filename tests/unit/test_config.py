@@ -116,7 +116,10 @@ def test_an_unknown_key_is_named_with_its_line_and_the_known_keys(tmp_path):
         settings(tmp_path, config)
     message = str(refused.value)
     assert f"{tmp_path / 'config.toml'}, line 4: unknown key 'urll' (did you mean 'url'?)" in message
-    assert "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level" in message
+    assert (
+        "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level, backends"
+        in message
+    )
     with pytest.raises(ConfigError, match=r"line 2: unknown key 'server'"):
         settings(tmp_path, 'url = "http://box:1"\n[server]\nport = 1\n')
 
@@ -128,3 +131,93 @@ def test_a_config_file_that_is_not_utf8_or_not_toml_is_named_with_its_line(tmp_p
         load_settings(environ={}, config_path=path)
     with pytest.raises(ConfigError, match=rf"{path}: not valid TOML: .*line 2"):
         settings(tmp_path, 'url = "http://box:8084"\ntheme = dark\n')
+
+
+FLEET = """
+[[backends]]
+name = "gpu1"
+url = "http://gpu1:8084/"
+token = "t0ken-one"
+
+[[backends]]
+name = "gpu2"
+url = "http://gpu2:8084"
+token_env = "GPU2_TOKEN"
+
+[[backends]]
+name = "cloud"
+url = "https://cloud.example.org"
+token_file = "cloud.token"
+"""
+
+
+def fleet_settings(tmp_path, environ=None, **flags):
+    token = tmp_path / "cloud.token"
+    token.write_text("t0ken-three\n")
+    token.chmod(0o600)
+    return settings(tmp_path, FLEET, environ if environ is not None else {"GPU2_TOKEN": "two"}, **flags)
+
+
+def test_every_configured_backend_is_followed_with_its_own_token(tmp_path):
+    chosen = fleet_settings(tmp_path)
+    assert [(b.name, b.url, b.token) for b in chosen.fleet] == [
+        ("gpu1", "http://gpu1:8084", "t0ken-one"),
+        ("gpu2", "http://gpu2:8084", "two"),
+        ("cloud", "https://cloud.example.org", "t0ken-three"),
+    ]
+    assert (chosen.url, chosen.token) == ("http://gpu1:8084", "t0ken-one")
+    assert [s.state_key for s in map(chosen.for_backend, chosen.fleet)] == [b.url for b in chosen.fleet]
+    assert "t0ken" not in repr(chosen)
+
+
+def test_backend_and_url_flags_pick_some(tmp_path):
+    assert [b.name for b in fleet_settings(tmp_path, backend=["cloud", "gpu1"]).fleet] == ["cloud", "gpu1"]
+    picked = fleet_settings(tmp_path, url=["http://gpu2:8084", "http://other:1"], token="flag")
+    # A configured backend keeps its token when named by its URL; the flag's goes to the others only.
+    assert [(b.name, b.token) for b in picked.fleet] == [("gpu2", "two"), ("other:1", "flag")]
+    assert [b.url for b in fleet_settings(tmp_path, {"GPU2_TOKEN": "two", "TF_TUI_URL": "http://e:2"}).fleet] == [
+        "http://e:2"
+    ]
+    with pytest.raises(ConfigError, match=r"no backend named 'gpu3' in .*config.toml \(the names there: gpu1, gpu2"):
+        fleet_settings(tmp_path, backend=["gpu3"])
+
+
+def test_without_configured_backends_the_default_url_is_followed(tmp_path):
+    assert [(b.name, b.url) for b in settings(tmp_path).fleet] == [("localhost:8084", "http://localhost:8084")]
+    both = settings(tmp_path, 'url = "http://top:1"\n[[backends]]\nname = "b"\nurl = "http://b:2"\n')
+    assert [b.name for b in both.fleet] == ["top:1", "b"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "words"),
+    [
+        ('[[backends]]\nname = "a"\nurl = "http://a:1"\ntokn = "x"\n', r"backend 1 \('a'\): unknown key 'tokn' \(did"),
+        ('[[backends]]\nname = "a"\n', r"backend 1 \('a'\): a backend needs a url"),
+        ('[[backends]]\nurl = "http://a:1"\n', r"backend 1: a backend needs a name"),
+        (
+            '[[backends]]\nname = "a"\nurl = "http://a:1"\n[[backends]]\nname = "a"\nurl = "http://b:1"\n',
+            r"backend 2 \('a'\): the name 'a' is taken",
+        ),
+        (
+            '[[backends]]\nname = "a"\nurl = "http://a:1"\n[[backends]]\nname = "b"\nurl = "http://a:1/"\n',
+            r"backend 2 \('b'\): http://a:1 is already the backend 'a'",
+        ),
+        ('[[backends]]\nname = "a"\nurl = "a:1"\n', r"backend 1 \('a'\): backend URL 'a:1' must look like"),
+        ('[[backends]]\nname = "a"\nurl = "http://a:1"\ntoken = "x"\ntoken_env = "Y"\n', "not several"),
+        ('[[backends]]\nname = "a"\nurl = "http://a:1"\ntoken_env = "UNSET"\n', "UNSET named by token_env is not set"),
+        ('[[backends]]\nname = "a"\nurl = 5\n', "url must be a string"),
+        ("backends = 3", "must be \\[\\[backends\\]\\] tables"),
+    ],
+)
+def test_a_bad_backend_entry_is_an_error_naming_the_file_and_the_entry(tmp_path, entries, words):
+    with pytest.raises(ConfigError, match=rf"{tmp_path / 'config.toml'}.*{words}"):
+        settings(tmp_path, entries)
+
+
+def test_a_backend_token_file_others_can_read_is_refused_with_the_fix(tmp_path):
+    token = tmp_path / "t"
+    token.write_text("secret")
+    token.chmod(0o644)
+    refusal = rf"backend 1 \(.a.\): the token file .*can be read or changed by other users.*chmod 600 {token}"
+    with pytest.raises(ConfigError, match=refusal):
+        settings(tmp_path, '[[backends]]\nname = "a"\nurl = "http://a:1"\ntoken_file = "t"\n')
