@@ -38,10 +38,15 @@ class StatusKind(Enum):
     UNKNOWN = "unknown"  # free text such as "Loading model and tokenizer": kept, and taken as not ended
 
 
+def normalise_status(status: str | None) -> str:
+    """A status as the rules compare it: the server's casing and padding vary (`Completed `)."""
+    return (status or "").strip().lower()
+
+
 def classify_status(status: str | None) -> StatusKind:
     if status is None:
         return StatusKind.UNKNOWN
-    normalised = status.strip().lower()
+    normalised = normalise_status(status)
     if normalised in TERMINAL_STATUSES:
         return StatusKind.TERMINAL
     if normalised in ACTIVE_STATUSES:

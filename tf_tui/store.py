@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tf_tui.protocol import RunUpdate, StatusKind, classify_status, finite_number
+from tf_tui.protocol import RunUpdate, StatusKind, classify_status, finite_number, normalise_status
 
 LOSS_HISTORY = 300
 DOUBTED_STOP_S = 30.0
@@ -33,6 +33,25 @@ class Source(Enum):
     WS = "ws"
     POLL = "poll"
     RESYNC = "resync"
+
+
+class Outcome(Enum):
+    """How a run stands, in the one place that decides it: exit codes, toasts and colours follow from it."""
+
+    GOING = "going"  # also a free-text status, and a run nothing has been heard of yet
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    MISSING = "missing"  # the server answered 404 for it
+
+
+def status_outcome(status: str | None) -> Outcome:
+    """What a status says of a run's end; the server's casing and padding do not matter."""
+    normalised = normalise_status(status)
+    for outcome in (Outcome.COMPLETED, Outcome.FAILED, Outcome.STOPPED):
+        if normalised == outcome.value:
+            return outcome
+    return Outcome.GOING
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,11 @@ class RunState:
     @property
     def ended(self) -> bool:
         return self.kind is StatusKind.TERMINAL
+
+    @property
+    def outcome(self) -> Outcome:
+        """A run the server no longer knows is `MISSING` whatever was last heard: that is what it shows."""
+        return Outcome.MISSING if self.missing else status_outcome(self.status)
 
     @property
     def step(self) -> int | None:
@@ -163,7 +187,7 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     if update.status is not None and update.status != run.status:
         run.status = update.status
         run.timeline.append(TimelineEntry(at, update.status, source))
-    progress_rule = _PROGRESS_RULES.get(_normalised(update.status), _furthest)
+    progress_rule = _PROGRESS_RULES.get(status_outcome(update.status), _furthest)
     run.progress = progress_rule(run.progress, update.progress)
     _take_reported(run, update)
     return before != _merged_fields(run)
@@ -204,12 +228,8 @@ def _as_reached(known: int | None, reported: int | None) -> int | None:
 
 
 ProgressRule = Callable[[int | None, int | None], int | None]
-# Which progress a report leaves the run at, by the (normalised) status reported; any other status: `_furthest`.
-_PROGRESS_RULES: dict[str, ProgressRule] = {"completed": _complete, "failed": _as_reached}
-
-
-def _normalised(status: str | None) -> str:
-    return (status or "").strip().lower()
+# Which progress a report leaves the run at, by the outcome its status says; any other: `_furthest`.
+_PROGRESS_RULES: dict[Outcome, ProgressRule] = {Outcome.COMPLETED: _complete, Outcome.FAILED: _as_reached}
 
 
 def _merged_fields(run: RunState) -> tuple[object, ...]:
@@ -253,7 +273,7 @@ def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float
         source is not Source.WS
         and run.failed_stop_at is not None
         and at - run.failed_stop_at < DOUBTED_STOP_S
-        and _normalised(update.status) == "stopped"
+        and status_outcome(update.status) is Outcome.STOPPED
     )
 
 
@@ -261,7 +281,7 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
     """An ended run stays ended: nothing after its end changes it, not even another end (a late `stopped` after
     `completed`). A repeat of the end we already know may carry what the first report lacked: a listing says
     only `completed`, the status read after it brings the final step, loss, parameters and dates."""
-    if update.status is None or _normalised(update.status) != _normalised(run.status):
+    if update.status is None or normalise_status(update.status) != normalise_status(run.status):
         return False
     before = _merged_fields(run)
     run.result = run.result if run.result is not None else update.result

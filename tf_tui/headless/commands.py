@@ -18,7 +18,7 @@ from tf_tui.client.stream import Phase
 from tf_tui.format import progress_text, short_id, summary
 from tf_tui.headless.output import WatchOutput
 from tf_tui.session import Session
-from tf_tui.store import RunState
+from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 
 EXIT_COMPLETED = 0
@@ -30,16 +30,21 @@ EXIT_TIMEOUT = 5
 IDLE_WAKE_S = 1.0  # wake at least this often to report connection changes and check the timeout
 
 
+# The most urgent news first: it decides the exit status of several runs. A run still going (`follow`
+# gives up on those with EXIT_TIMEOUT before asking) is news that nothing ended well yet.
+WATCH_EXIT_CODES = {
+    Outcome.FAILED: EXIT_FAILED,
+    Outcome.MISSING: EXIT_UNKNOWN_RUN,
+    Outcome.GOING: EXIT_TIMEOUT,
+    Outcome.STOPPED: EXIT_STOPPED,
+    Outcome.COMPLETED: EXIT_COMPLETED,
+}
+
+
 def exit_code(runs: list[RunState]) -> int:
-    """failed beats unknown beats stopped: the most urgent news decides the exit status."""
-    statuses = {(run.status or "").strip().lower() for run in runs}
-    if "failed" in statuses:
-        return EXIT_FAILED
-    if any(run.missing for run in runs):
-        return EXIT_UNKNOWN_RUN
-    if "stopped" in statuses:
-        return EXIT_STOPPED
-    return EXIT_COMPLETED
+    """failed beats unknown beats stopped beats completed: the most urgent news decides the exit status."""
+    outcomes = {run.outcome for run in runs}
+    return next((code for outcome, code in WATCH_EXIT_CODES.items() if outcome in outcomes), EXIT_COMPLETED)
 
 
 async def follow(session: Session, train_ids: list[str], output: WatchOutput, timeout: float | None) -> int:

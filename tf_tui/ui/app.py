@@ -27,7 +27,7 @@ from tf_tui.config import Settings
 from tf_tui.format import short_id, summary
 from tf_tui.session import Session
 from tf_tui.signals import ExitSignals, TerminalModes
-from tf_tui.store import RunState
+from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -42,6 +42,14 @@ from tf_tui.ui.widgets.runs_list import RunsList
 FLUSH_INTERVAL_S = 0.1
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs started elsewhere appear within this
+# How loudly a run's end is announced; a going run is never announced.
+TOAST_SEVERITY: dict[Outcome, SeverityLevel] = {
+    Outcome.GOING: "information",
+    Outcome.COMPLETED: "information",
+    Outcome.FAILED: "error",
+    Outcome.STOPPED: "warning",
+    Outcome.MISSING: "error",
+}
 
 
 class TfTuiApp(App[None]):
@@ -214,14 +222,11 @@ class TfTuiApp(App[None]):
         if run.train_id not in self._going:
             return
         self._going.discard(run.train_id)
-        status = (run.status or "").strip().lower()
-        severity: SeverityLevel = (
-            "information" if status == "completed" else ("error" if status == "failed" else "warning")
-        )
+        outcome = run.outcome
         message = f"{short_id(run.train_id)} {summary(run)}"
-        self.notify(message, title=f"Run {status}", severity=severity, markup=False)
+        self.notify(message, title=f"Run {outcome.value}", severity=TOAST_SEVERITY[outcome], markup=False)
         self.bell()
-        self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {status}", message)
+        self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {outcome.value}", message)
 
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications

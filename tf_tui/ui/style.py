@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tf_tui.store import RunState
+from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 
 STALE_AFTER_S = 75.0  # a live run with no word for longer than two poll intervals and a bit is stale
@@ -12,23 +12,26 @@ STALE_AFTER_S = 75.0  # a live run with no word for longer than two poll interva
 
 # With NO_COLOR, Textual turns each colour into its grey, and red and magenta are the darkest greys:
 # the ends that need attention would be the hardest text on screen to read. Without colour they are
-# bold and reversed instead, the easiest.
-STATUS_STYLES = {"failed": "bold red", "stopped": "magenta", "completed": "green", "going": "cyan"}
-NO_COLOR_STATUS_STYLES = {"failed": "bold reverse", "stopped": "bold reverse", "completed": "bold", "going": ""}
+# bold and reversed instead, the easiest. A run the server does not know needs attention as a failed one.
+STATUS_STYLES = {
+    Outcome.GOING: "cyan",
+    Outcome.COMPLETED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.STOPPED: "magenta",
+    Outcome.MISSING: "bold red",
+}
+NO_COLOR_STATUS_STYLES = {
+    Outcome.GOING: "",
+    Outcome.COMPLETED: "bold",
+    Outcome.FAILED: "bold reverse",
+    Outcome.STOPPED: "bold reverse",
+    Outcome.MISSING: "bold reverse",
+}
 ALERT_STYLE, NO_COLOR_ALERT_STYLE = "bold red", "bold"  # an error message, a run the server does not know
 
 
-def _state(run: RunState) -> str:
-    status = (run.status or "").strip().lower()
-    if run.missing or status == "failed":
-        return "failed"
-    if status in ("completed", "stopped"):
-        return status
-    return "going"  # still going, or a free-text status
-
-
 def status_style(run: RunState, *, no_color: bool = False) -> str:
-    return (NO_COLOR_STATUS_STYLES if no_color else STATUS_STYLES)[_state(run)]
+    return (NO_COLOR_STATUS_STYLES if no_color else STATUS_STYLES)[run.outcome]
 
 
 def bar_style(run: RunState, *, no_color: bool = False) -> str:
