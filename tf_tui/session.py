@@ -27,20 +27,12 @@ from tf_tui.client.poller import TICK_S, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import client_context
 from tf_tui.config import Settings
+from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.ids import resolve_id
-from tf_tui.protocol import (
-    Event,
-    Ignored,
-    Pong,
-    RunUpdate,
-    ServerError,
-    SubscriptionConfirmed,
-    SystemUpdate,
-    TalentEvent,
-    parse_status,
-)
+from tf_tui.protocol import Event, Ignored, RunUpdate, parse_status
 from tf_tui.state import StateFile
+from tf_tui.status_reader import StatusReader
 from tf_tui.store import RunStore, Source
 from tf_tui.supervise import call_guarded, keep_running
 from tf_tui.text import printable
@@ -113,8 +105,7 @@ class Session:
             tls=tls,
         )
         self.last_message_at: float | None = None  # when the socket last brought anything
-        self._reading: set[str] = set()  # runs whose status read is in flight
-        self._read_again: set[str] = set()  # runs to resync once their read in flight is done
+        self._reader = StatusReader(self._fetch_status, self._spawn)
         self._last_polled: dict[str, float] = {}
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -206,7 +197,7 @@ class Session:
             return StopOutcome(train_id, False, f"the server does not know run {train_id} or it is not active")
         except HttpError as error:
             if error.status_code == 409:  # the reference server: the run had already ended
-                await self._read_status(train_id, Source.RESYNC)
+                await self._reader.read(train_id, Source.RESYNC)
                 status = self.store.ensure(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
             self.store.doubt_stop(train_id, self.clock())
@@ -221,7 +212,7 @@ class Session:
     async def resync(self, train_ids: Iterable[str] | None = None) -> None:
         """Read the status of runs (default: every watched one) to learn what the stream missed."""
         ids = list(self.stream.watched if train_ids is None else train_ids)
-        await asyncio.gather(*(self._read_status(train_id, Source.RESYNC) for train_id in ids))
+        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in ids))
 
     async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
         """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
@@ -242,7 +233,7 @@ class Session:
             if train_id not in self.stream.watched:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
-        await asyncio.gather(*(self._read_status(train_id, Source.RESYNC) for train_id in unread))
+        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in unread))
         return list(known)
 
     async def resolve(self, typed: list[str]) -> list[str]:
@@ -281,19 +272,13 @@ class Session:
             "failed stop, so tf-tui goes on following the run's updates."
         )
 
-    async def _read_status(self, train_id: str, source: Source) -> None:
-        if train_id in self._reading:
-            # Never two reads of one run at once. A resync must still happen after the one in flight,
-            # which may have been sent before the subscription it follows.
-            if source is Source.RESYNC:
-                self._read_again.add(train_id)
-            return
-        self._reading.add(train_id)
+    async def _fetch_status(self, train_id: str, source: Source) -> None:
+        """One status read, made by `self._reader` (never two of one run at once), and its answer taken."""
+        self.counters[f"status_reads.{source.value}"] += 1
+        if source is Source.POLL:
+            self._last_polled[train_id] = self.clock()
+            self.events.add(f"polling the status of {train_id}", kind=Kind.POLL)
         try:
-            self.counters[f"status_reads.{source.value}"] += 1
-            if source is Source.POLL:
-                self._last_polled[train_id] = self.clock()
-                self.events.add(f"polling the status of {train_id}", kind=Kind.POLL)
             body = await self.api.status(train_id)
         except NotFound:
             self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
@@ -305,11 +290,6 @@ class Session:
         else:
             self._read.add(train_id)
             self._apply(parse_status(train_id, body), source)
-        finally:
-            self._reading.discard(train_id)
-            if train_id in self._read_again:
-                self._read_again.discard(train_id)
-                self._spawn(self._read_status(train_id, Source.RESYNC), "resync")
 
     def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
         if isinstance(update, Ignored):
@@ -327,21 +307,11 @@ class Session:
     def _on_event(self, event: Event) -> None:
         self.counters[f"frames.{type(event).__name__}"] += 1
         self.last_message_at = self.clock()
+        line = describe_event(event)
+        if line is not None:
+            self.events.add(line.text, line.level, line.kind)
         if isinstance(event, RunUpdate):
-            progress = "" if event.progress is None else f" {event.progress}%"
-            self.events.add(f"update for {event.train_id}: {event.status}{progress}", logging.DEBUG, Kind.UPDATE)
             self._apply(event, Source.WS)
-        elif isinstance(event, SubscriptionConfirmed):
-            self.events.add(f"subscription confirmed for {event.train_id}: {event.status}", kind=Kind.SUBSCRIPTION)
-        elif isinstance(event, ServerError):
-            self.events.add(f"the server reported an error: {event.message}", logging.WARNING)
-        elif isinstance(event, SystemUpdate | TalentEvent):
-            what = event.event if isinstance(event, TalentEvent) else event.data.get("event", "system update")
-            self.events.add(f"server event: {what}")
-        elif isinstance(event, Ignored):
-            self.events.add(f"ignored a frame: {event.reason}", logging.WARNING)
-        elif not isinstance(event, Pong):
-            self.events.add(f"unhandled event {event!r}", logging.WARNING)
 
     def _on_connection(self, state: ConnectionState) -> None:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
@@ -363,8 +333,8 @@ class Session:
             now = self.clock()
             runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
-            for train_id in due_for_poll(now, last_heard, self._last_polled, self._reading, self.stream.live):
-                self._spawn(self._read_status(train_id, Source.POLL), "poll")
+            for train_id in due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.stream.live):
+                self._spawn(self._reader.read(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)
 
     def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:

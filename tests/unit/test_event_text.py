@@ -1,0 +1,56 @@
+"""The event log's words for each stream event."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tf_tui.event_text import EventLine, describe_event
+from tf_tui.eventlog import EventLog, Kind
+from tf_tui.protocol import (
+    Event,
+    Ignored,
+    Pong,
+    RunUpdate,
+    ServerError,
+    SubscriptionConfirmed,
+    SystemUpdate,
+    TalentEvent,
+)
+
+
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        (RunUpdate("r1", "training", 40), EventLine("update for r1: training 40%", logging.DEBUG, Kind.UPDATE)),
+        (RunUpdate("r1", "pending", None), EventLine("update for r1: pending", logging.DEBUG, Kind.UPDATE)),
+        (
+            SubscriptionConfirmed("r1", "subscribed"),
+            EventLine("subscription confirmed for r1: subscribed", kind=Kind.SUBSCRIPTION),
+        ),
+        (ServerError("bad frame"), EventLine("the server reported an error: bad frame", logging.WARNING)),
+        (TalentEvent("talent_created", {}), EventLine("server event: talent_created")),
+        (SystemUpdate({"event": "maintenance"}), EventLine("server event: maintenance")),
+        (SystemUpdate({}), EventLine("server event: system update")),
+        (Ignored("not JSON"), EventLine("ignored a frame: not JSON", logging.WARNING)),
+        (Pong("2026-11-29T00:54:54"), None),
+    ],
+)
+def test_each_event_has_its_line(event: Event, line: EventLine | None):
+    assert describe_event(event) == line
+
+
+def test_a_run_update_is_kept_apart_from_the_lines_that_explain_an_outage():
+    log = EventLog()
+    line = describe_event(RunUpdate("r1", "training", 40))
+    assert line is not None
+    log.add(line.text, line.level, line.kind)
+    assert log.shown(updates=False) == [] and [entry.text for entry in log.entries] == ["update for r1: training 40%"]
+
+
+def test_server_text_in_a_line_is_made_printable_by_the_log():
+    line = describe_event(ServerError("\x1b[2Jgone"))
+    assert line is not None and line.level == logging.WARNING
+    entry = EventLog().add(line.text, line.level, line.kind)
+    assert "\x1b" not in entry.text and entry.kind is Kind.ERROR

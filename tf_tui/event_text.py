@@ -1,0 +1,54 @@
+"""What a stream event says in the event log: `describe_event`, one line for each event. Pure.
+
+The lines are written as the server's words came: the event log makes them printable when it keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tf_tui.eventlog import Kind
+from tf_tui.protocol import (
+    Event,
+    Ignored,
+    Pong,
+    RunUpdate,
+    ServerError,
+    SubscriptionConfirmed,
+    SystemUpdate,
+    TalentEvent,
+)
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """One line for the event log: `EventLog.add(line.text, line.level, line.kind)`."""
+
+    text: str
+    level: int = logging.INFO
+    kind: Kind | None = None  # None: the log files it by its level
+
+
+def describe_event(event: Event) -> EventLine | None:
+    """The event log's line for one stream event; None for a keepalive's answer, which says nothing.
+
+    Every kind of event has its case: a new one in `protocol.Event` is a type error here until it has its words.
+    """
+    match event:
+        case RunUpdate(train_id=train_id, status=status, progress=progress):
+            percent = "" if progress is None else f" {progress}%"
+            # One a frame, several a second: kept out of sight unless asked for.
+            return EventLine(f"update for {train_id}: {status}{percent}", logging.DEBUG, Kind.UPDATE)
+        case SubscriptionConfirmed(train_id=train_id, status=status):
+            return EventLine(f"subscription confirmed for {train_id}: {status}", kind=Kind.SUBSCRIPTION)
+        case ServerError(message=message):
+            return EventLine(f"the server reported an error: {message}", logging.WARNING)
+        case TalentEvent(event=name):
+            return EventLine(f"server event: {name}")
+        case SystemUpdate(data=data):
+            return EventLine(f"server event: {data.get('event', 'system update')}")
+        case Ignored(reason=reason):
+            return EventLine(f"ignored a frame: {reason}", logging.WARNING)
+        case Pong():
+            return None
