@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from websockets.asyncio.client import ClientConnection, connect
 
+from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Backoff
 from tf_tui.config import Settings
 from tf_tui.local_server import ServerProcess
@@ -196,10 +197,14 @@ def client_settings(url: str, directory: Path, token: str | None = None, **optio
 
 @pytest.fixture
 def make_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
-    """Sessions with a state file under the test's tmp dir and a quick reconnect schedule."""
+    """Sessions with a state file under the test's tmp dir and a quick reconnect schedule. `options` are
+    further Settings fields."""
 
-    def make(url: str, token: str | None = None, **options: Any) -> Session:
-        return Session(client_settings(url, tmp_path, token, **options), backoff=FAST_BACKOFF)
+    def make(
+        url: str, token: str | None = None, *, poll_intervals: PollIntervals | None = None, **options: Any
+    ) -> Session:
+        settings = client_settings(url, tmp_path, token, **options)
+        return Session(settings, backoff=FAST_BACKOFF, poll_intervals=poll_intervals)
 
     yield make
 

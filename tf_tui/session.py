@@ -19,17 +19,19 @@ import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
-from tf_tui.client.poller import TICK_S, due_for_poll
+from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import client_context
 from tf_tui.config import Settings
 from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.ids import resolve_id
+from tf_tui.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.protocol import Event, Ignored, RunUpdate, parse_status
 from tf_tui.state import StateFile
 from tf_tui.status_reader import StatusReader
@@ -72,14 +74,20 @@ class Session:
         self,
         settings: Settings,
         *,
-        clock: Callable[[], float] = time.time,
+        api: BackendApi | None = None,
+        stream: StreamFactory | None = None,
+        clock: Clock = time.time,
         backoff: Backoff | None = None,
+        poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
     ) -> None:
-        """`on_state_problem` is told, once each, what goes wrong with the state file: the headless
-        commands say it on stderr. The event log has it too, and `state.problem` while it lasts."""
+        """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
+        `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
+        what goes wrong with the state file: the headless commands say it on stderr. The event log has
+        it too, and `state.problem` while it lasts."""
         self.settings = settings
         self.clock = clock
+        self.poll_intervals = poll_intervals or PollIntervals()
         self.store = RunStore()
         self.events = EventLog(clock=clock)
         self.counters: Counter[str] = Counter()
@@ -89,21 +97,23 @@ class Session:
         self.state.on_problem = self._state_problem
         if self.state.problem:  # found while reading it, just now
             self._state_problem(self.state.problem)
-        # Proxies from the environment never apply to a backend on this machine.
-        local = is_loopback(urlsplit(settings.url).hostname or "")
-        tls = client_context(settings.ca_cert, insecure=settings.insecure, trust_env=not local)
-        self.api = TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
         self._backoff = backoff or Backoff()
-        self.stream = UpdateStream(
-            settings.ws_url,
-            settings.token,
-            on_event=self._on_event,
-            on_state=self._on_connection,
-            on_open=self._on_open,
-            use_proxy=not local,
-            backoff=self._backoff,
-            tls=tls,
-        )
+        if api is None or stream is None:
+            # Proxies from the environment never apply to a backend on this machine.
+            local = is_loopback(urlsplit(settings.url).hostname or "")
+            tls = client_context(settings.ca_cert, insecure=settings.insecure, trust_env=not local)
+            api = api or TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
+            stream = stream or partial(
+                UpdateStream,
+                settings.ws_url,
+                settings.token,
+                use_proxy=not local,
+                backoff=self._backoff,
+                tls=tls,
+                clock=clock,
+            )
+        self.api: BackendApi = api
+        self.stream: Stream = stream(on_event=self._on_event, on_state=self._on_connection, on_open=self._on_open)
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reader = StatusReader(self._fetch_status, self._spawn)
         self._last_polled: dict[str, float] = {}
@@ -128,6 +138,12 @@ class Session:
     @property
     def watched(self) -> list[str]:
         return list(self.stream.watched)
+
+    @property
+    def poll_interval(self) -> float:
+        """How long a watched run may go unheard, now, before its status is read: short while the
+        socket is down (every run is read that often), long while it is live."""
+        return self.poll_intervals.current(self.stream.live)
 
     async def __aenter__(self) -> Session:
         await self.open()
@@ -333,7 +349,8 @@ class Session:
             now = self.clock()
             runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
-            for train_id in due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.stream.live):
+            due = due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.poll_interval)
+            for train_id in due:
                 self._spawn(self._reader.read(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)
 

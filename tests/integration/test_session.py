@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, RecordingOutput, api_client, client_settings, start_run, until
 from tests.proxy import socket_gate
-from tf_tui.client import poller, stream
+from tf_tui.client import stream
+from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Phase
 from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_STOPPED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
 from tf_tui.session import Session
@@ -46,10 +47,10 @@ async def test_a_run_streams_live_in_order_without_polling(server, make_session)
         assert f"unsubscribing from {train_id}" in texts
 
 
-async def test_a_socket_outage_loses_nothing(server, http, make_session, monkeypatch):
-    monkeypatch.setattr(poller, "DOWN_INTERVAL_S", 0.3)
+async def test_a_socket_outage_loses_nothing(server, http, make_session):
     output = RecordingOutput()
-    async with socket_gate(server.port) as gate, make_session(gate.url) as session:
+    quick = PollIntervals(down=0.3)
+    async with socket_gate(server.port) as gate, make_session(gate.url, poll_intervals=quick) as session:
         # Endless, so that it is still training when the socket comes back, however slow the machine.
         train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS))["train_id"]
         following = asyncio.create_task(follow(session, [train_id], output, timeout=None))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
-from tests.conftest import FAST_BACKOFF, until, ws_url
+from tests.conftest import FAST_BACKOFF, client_settings, until, ws_url
 from tests.proxy import socket_gate
 from tf_tui import session as session_module
 from tf_tui.client.stream import Phase, UpdateStream
 from tf_tui.protocol import RunUpdate
+from tf_tui.session import Session
 from tf_tui.supervise import MAX_CRASHES
 
 
@@ -61,7 +63,7 @@ async def test_a_poll_loop_whose_body_raises_is_restarted_and_keeps_polling(
     train_id = await endless_run()
     calls = 0
 
-    def fails_twice(now: float, last_heard: dict[str, Any], last_polled: Any, in_flight: set[str], live: bool):
+    def fails_twice(now: float, last_heard: dict[str, Any], last_polled: Any, in_flight: set[str], interval: float):
         nonlocal calls
         calls += 1
         if calls <= 2:
@@ -99,21 +101,20 @@ async def test_a_task_that_keeps_dying_is_shown_as_failed_internal_error(server,
         assert session.stream.state.phase is not Phase.FAILED  # the socket itself was fine
 
 
-async def test_a_stream_that_crashes_is_restarted_and_delivers(server, endless_run, make_session):
+async def test_a_stream_that_crashes_is_restarted_and_delivers(server, endless_run, tmp_path):
     train_id = await endless_run()
-    session = make_session(server.url)
-    real_run = session.stream.run
     runs = 0
 
-    async def crashes_once() -> None:
-        nonlocal runs
-        runs += 1
-        if runs == 1:
-            raise RuntimeError("a bug in the stream")
-        await real_run()
+    class CrashesOnce(UpdateStream):
+        async def run(self) -> None:
+            nonlocal runs
+            runs += 1
+            if runs == 1:
+                raise RuntimeError("a bug in the stream")
+            await super().run()
 
-    session.stream.run = crashes_once  # type: ignore[method-assign]
-    async with session:
+    stream = partial(CrashesOnce, ws_url(server.url), None, use_proxy=False, backoff=FAST_BACKOFF)
+    async with Session(client_settings(server.url, tmp_path), backoff=FAST_BACKOFF, stream=stream) as session:
         await session.watch([train_id])
         await until(lambda: session.counters["frames.RunUpdate"] >= 2, what="updates after the restart")
         assert runs == 2 and session.connection.phase is Phase.LIVE

@@ -13,6 +13,7 @@ from tests.conftest import FAST_BACKOFF, SHORT_PARAMS, client_settings, start_ru
 from tests.proxy import socket_gate
 from tests.scripted_backend import running_backend
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
+from tf_tui.client.poller import PollIntervals
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -138,14 +139,18 @@ async def test_the_header_follows_an_outage_while_the_run_keeps_updating(server,
     # Endless, so that it is still going after the outage, however slow the machine.
     train_id = await endless_run()
     async with socket_gate(server.port) as gate:
-        app = dashboard(gate.url, tmp_path)
+        # Not the default interval: the header must say the session's own.
+        session = Session(
+            client_settings(gate.url, tmp_path), backoff=FAST_BACKOFF, poll_intervals=PollIntervals(down=7)
+        )
+        app = TfTuiApp(session)
         async with app.run_test(size=SIZE) as pilot:
             await watch_until_training(app, pilot, train_id)
             await until(pilot, lambda: "live" in header(app), "live")
             gate.refuse_websockets = True
             gate.cut_websockets()
             await until(pilot, lambda: "reconnecting" in header(app), "the header says reconnecting")
-            assert "polling every 5 s (socket down)" in header(app)
+            assert "polling every 7 s (socket down)" in header(app)
             gate.refuse_websockets = False
             await until(pilot, lambda: "live" in header(app), "live again")
             step = step_on_screen(app, train_id)

@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from websockets.frames import Close, CloseCode
 from websockets.http11 import Response
 
-from tf_tui.client.poller import DOWN_INTERVAL_S, LIVE_INTERVAL_S, due_for_poll
+from tf_tui.client.poller import PollIntervals, due_for_poll
 from tf_tui.client.stream import (
     STABLE_AFTER_S,
     Backoff,
@@ -124,17 +124,20 @@ def test_connection_states_in_words():
 
 def test_streaming_runs_are_not_polled_while_the_socket_is_live():
     now = 1000.0
-    heard = {"fresh": now - 1, "silent": now - LIVE_INTERVAL_S, "never": None}
-    assert due_for_poll(now, heard, {}, set(), stream_live=True) == ["silent", "never"]
+    live = PollIntervals().current(stream_live=True)
+    heard = {"fresh": now - 1, "silent": now - live, "never": None}
+    assert due_for_poll(now, heard, {}, set(), live) == ["silent", "never"]
 
 
 def test_every_run_is_polled_every_few_seconds_while_the_socket_is_down():
     now = 1000.0
-    heard = {"fresh": now - 1, "older": now - DOWN_INTERVAL_S}
-    assert due_for_poll(now, heard, {}, set(), stream_live=False) == ["older"]
+    down = PollIntervals().current(stream_live=False)
+    assert down < PollIntervals().live
+    heard = {"fresh": now - 1, "older": now - down}
+    assert due_for_poll(now, heard, {}, set(), down) == ["older"]
 
 
 def test_a_run_is_not_polled_twice_at_once_nor_right_after_a_poll():
     now = 1000.0
     heard = {"reading": None, "just_polled": None, "due": None}
-    assert due_for_poll(now, heard, {"just_polled": now - 1}, {"reading"}, stream_live=True) == ["due"]
+    assert due_for_poll(now, heard, {"just_polled": now - 1}, {"reading"}, PollIntervals().live) == ["due"]

@@ -8,10 +8,22 @@ is still in flight is never read a second time.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 LIVE_INTERVAL_S = 30.0
 DOWN_INTERVAL_S = 5.0
 TICK_S = 1.0
+
+
+@dataclass(frozen=True)
+class PollIntervals:
+    """How long a watched run may go unheard before its status is read, with the stream live or down."""
+
+    live: float = LIVE_INTERVAL_S
+    down: float = DOWN_INTERVAL_S
+
+    def current(self, stream_live: bool) -> float:
+        return self.live if stream_live else self.down
 
 
 def due_for_poll(
@@ -19,9 +31,8 @@ def due_for_poll(
     last_heard: Mapping[str, float | None],  # every watched run still going, and when it last said anything
     last_polled: Mapping[str, float],
     in_flight: set[str],
-    stream_live: bool,
+    interval: float,  # PollIntervals.current()
 ) -> list[str]:
-    interval = LIVE_INTERVAL_S if stream_live else DOWN_INTERVAL_S
     due = []
     for train_id, heard in last_heard.items():
         if train_id in in_flight:

@@ -14,12 +14,13 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect as open_websocket
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import CloseCode
 
@@ -77,6 +78,26 @@ class Backoff:
         return min(self.cap, base * (1 - self.jitter + 2 * self.jitter * rng()))
 
 
+class _Closing(Protocol):
+    @property
+    def close_exc(self) -> ConnectionClosed: ...
+
+
+class Socket(Protocol):
+    """What the stream uses of an open WebSocket (a websockets `ClientConnection`)."""
+
+    async def send(self, message: str) -> None: ...
+
+    def __aiter__(self) -> AsyncIterator[str | bytes]: ...
+
+    @property
+    def protocol(self) -> _Closing: ...  # why it closed, once iterating it has ended
+
+
+# Opens a WebSocket, as websockets' `connect(url, **options)` does; the tests hand in a fake one.
+Connect = Callable[..., AbstractAsyncContextManager[Socket]]
+
+
 class UpdateStream:
     """Owns the one WebSocket and the set of watched runs: keeps them subscribed across reconnects, and
     reports each parsed frame (`on_event`), each connection state (`on_state`) and each open (`on_open`)."""
@@ -92,7 +113,10 @@ class UpdateStream:
         use_proxy: bool = True,
         backoff: Backoff | None = None,
         tls: ssl.SSLContext | None = None,
+        clock: Callable[[], float] = time.time,
+        connect: Connect = open_websocket,
     ) -> None:
+        """`clock` dates the next attempt and times how long a connection stayed up."""
         self._url = ws_url
         # websockets refuses an ssl context for a ws:// URL, and makes its own default one for wss://.
         self._tls = tls if ws_url.startswith("wss://") else None
@@ -103,7 +127,9 @@ class UpdateStream:
         self._on_open = on_open
         self._use_proxy = use_proxy
         self._backoff = backoff or Backoff()
-        self._socket: ClientConnection | None = None
+        self._clock = clock
+        self._connect = connect
+        self._socket: Socket | None = None
         self.watched: dict[str, None] = {}  # ordered set: subscriptions go out in watch order
         self.state = ConnectionState(Phase.CONNECTING, attempt=1)
 
@@ -127,8 +153,8 @@ class UpdateStream:
             self._set_state(ConnectionState(Phase.CONNECTING, attempt=failures + 1))
             opened_at: float | None = None
             try:
-                async with self._connect() as socket:
-                    opened_at = time.monotonic()
+                async with self._open() as socket:
+                    opened_at = self._clock()
                     reason = await self._serve(socket)
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as error:
                 fatal = fatal_reason(error)
@@ -142,16 +168,16 @@ class UpdateStream:
                 reason = self._masked(f"unexpected error: {type(error).__name__}")
             finally:
                 self._socket = None
-            failures = failures_after(failures, None if opened_at is None else time.monotonic() - opened_at)
+            failures = failures_after(failures, None if opened_at is None else self._clock() - opened_at)
             delay = self._backoff.delay(failures)
             log.info("websocket down (%s); retrying in %.1f s", reason, delay)
             self._set_state(
-                ConnectionState(Phase.RETRYING, attempt=failures, reason=reason, retry_at=time.time() + delay)
+                ConnectionState(Phase.RETRYING, attempt=failures, reason=reason, retry_at=self._clock() + delay)
             )
             await asyncio.sleep(delay)
 
-    def _connect(self) -> connect:
-        return connect(
+    def _open(self) -> AbstractAsyncContextManager[Socket]:
+        return self._connect(
             self._url,
             additional_headers=self._headers,
             open_timeout=OPEN_TIMEOUT_S,
@@ -163,7 +189,7 @@ class UpdateStream:
             ssl=self._tls,
         )
 
-    async def _serve(self, socket: ClientConnection) -> str:
+    async def _serve(self, socket: Socket) -> str:
         """Subscribe everything watched, then read frames until the connection ends; returns why it ended."""
         self._socket = socket
         subscribed = list(self.watched)

@@ -209,6 +209,7 @@ class TfTuiApp(App[None]):
             age,
             now,
             session.state.problem,
+            poll_interval=session.poll_interval,
             insecure=session.settings.insecure,
         )
         self._header.update(text)

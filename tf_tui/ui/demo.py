@@ -1,5 +1,8 @@
 """Fixed data for screenshots and snapshot tests: runs in several states, no server, a frozen clock.
 
+The session is a real `Session` over a stand-in API and stream (`DemoApi`, `DemoStream`), handed in
+through its constructor: nothing is connected, and nothing of the session is swapped afterwards.
+
 `python -m tf_tui.ui.demo DIR` writes the README's SVG screenshots into DIR (`make screenshots`).
 """
 
@@ -15,6 +18,7 @@ from typing import Any
 
 from rich.text import Text
 
+from tf_tui.client.api import ApiError
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.config import Settings
 from tf_tui.eventlog import Kind
@@ -40,7 +44,8 @@ DATASETS = [
 
 
 class DemoApi:
-    """Stands in for the HTTP API where the screens read lists; nothing leaves the process."""
+    """Stands in for the HTTP API: the lists the start dialog reads; anything else is refused in words.
+    Nothing leaves the process."""
 
     async def models(self) -> list[dict[str, Any]]:
         return MODELS
@@ -48,8 +53,51 @@ class DemoApi:
     async def datasets(self) -> list[dict[str, Any]]:
         return DATASETS
 
+    async def start(
+        self, base_model: str, dataset_ids: list[str], params: dict[str, Any], outcome: str
+    ) -> dict[str, Any]:
+        raise self._no_backend()
+
+    async def status(self, train_id: str) -> dict[str, Any]:
+        raise self._no_backend()
+
+    async def stop(self, train_id: str) -> dict[str, Any]:
+        raise self._no_backend()
+
+    async def active(self) -> list[str]:
+        raise self._no_backend()
+
+    async def dashboard(self) -> dict[str, Any]:
+        raise self._no_backend()
+
     async def aclose(self) -> None:
         pass
+
+    @staticmethod
+    def _no_backend() -> ApiError:
+        return ApiError("the demo has no backend: it shows fixed data")
+
+
+class DemoStream:
+    """Stands in for the update stream: a fixed connection state and the watched runs. It never
+    connects, so it never reports anything."""
+
+    def __init__(self, state: ConnectionState) -> None:
+        self.state = state
+        self.watched: dict[str, None] = {}
+
+    @property
+    def live(self) -> bool:
+        return self.state.phase is Phase.LIVE
+
+    async def subscribe(self, train_id: str) -> None:
+        self.watched[train_id] = None
+
+    async def unsubscribe(self, train_id: str) -> None:
+        self.watched.pop(train_id, None)
+
+    async def run(self) -> None:
+        await asyncio.Event().wait()  # until cancelled, as a stream that stays as it is
 
 
 def _training(step: int, total: int, loss: float) -> dict[str, Any]:
@@ -66,13 +114,12 @@ def _training(step: int, total: int, loss: float) -> dict[str, Any]:
 
 def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
     settings = Settings(url=URL, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
-    session = Session(settings, clock=lambda: NOW)
-    session.api = DemoApi()  # type: ignore[assignment]  # the demo needs only the lists
-    session.stream.state = (
+    stream = DemoStream(
         ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2)
         if phase is Phase.RETRYING
         else ConnectionState(phase)
     )
+    session = Session(settings, api=DemoApi(), stream=lambda **_: stream, clock=lambda: NOW)
     session.last_message_at = NOW - 2
     store = session.store
     runs = [  # newest first, as the list shows them; created this many seconds before NOW
@@ -106,7 +153,7 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
         Source.RESYNC,
         NOW - 120,
     )
-    session.stream.watched.update({live: None, runs[1][0]: None})
+    stream.watched.update({live: None, runs[1][0]: None})
     for text, level, kind in (
         ("socket live", logging.INFO, Kind.CONNECTION),
         (f"subscribing to {live}", logging.INFO, Kind.SUBSCRIPTION),

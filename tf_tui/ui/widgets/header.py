@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tf_tui.client.poller import DOWN_INTERVAL_S
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.format import duration
 from tf_tui.text import printable
@@ -27,9 +26,11 @@ def header_text(
     now: float,
     warning: str | None = None,
     *,
+    poll_interval: float,
     insecure: bool = False,
 ) -> Text:
-    """`warning`: a lasting local problem (the state file cannot be written), shown until it is over."""
+    """`warning`: a lasting local problem (the state file cannot be written), shown until it is over.
+    `poll_interval`: how often the watched runs are read while the socket is down (`Session.poll_interval`)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
     if insecure:  # first, so that a long URL or state can never push it out of sight
@@ -38,7 +39,7 @@ def header_text(
     text.append("● ", style=PHASE_STYLES[state.phase])
     text.append(state.describe(now), style=PHASE_STYLES[state.phase])
     if state.phase in (Phase.RETRYING, Phase.FAILED) and watching:
-        text.append(f"  polling every {DOWN_INTERVAL_S:.0f} s (socket down)", style="yellow")
+        text.append(f"  polling every {poll_interval:.0f} s (socket down)", style="yellow")
     if warning:
         text.append(f"  ⚠ {printable(warning)}", style="bold yellow")
     if last_message_age is not None:
