@@ -215,10 +215,12 @@ class RecordingOutput:
     def __init__(self) -> None:
         self.shown: list[dict[str, Any]] = []
         self.phases: list[str] = []
+        self._last_phase: dict[str | None, str] = {}
 
-    def show(self, run: Any) -> None:
+    def show(self, run: Any, backend: str | None = None) -> None:
         self.shown.append(
             {
+                "backend": backend,
                 "train_id": run.train_id,
                 "status": run.status,
                 "progress": run.progress,
@@ -227,9 +229,11 @@ class RecordingOutput:
             }
         )
 
-    def connection(self, state: Any) -> None:
-        if not self.phases or self.phases[-1] != state.phase.value:
-            self.phases.append(state.phase.value)
+    def connection(self, state: Any, backend: str | None = None) -> None:
+        """`phases`: each change of phase, after its backend's name when several are followed."""
+        if self._last_phase.get(backend) != state.phase.value:
+            self._last_phase[backend] = state.phase.value
+            self.phases.append(state.phase.value if backend is None else f"{backend} {state.phase.value}")
 
     def close(self) -> None:
         pass

@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_path
 
@@ -20,6 +20,9 @@ from tf_tui.client.tls import INSECURE_WARNING
 from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
 from tf_tui.ids import RunIdError
 from tf_tui.signals import run_until_signalled
+
+if TYPE_CHECKING:
+    from tf_tui.fleet import Fleet
 
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 EXIT_USAGE = 2
@@ -191,29 +194,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-async def _watch(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.headless.commands import follow
-    from tf_tui.headless.output import choose_output
+def _fleet(settings: Settings, command: str) -> Fleet:
+    from functools import partial
+
+    from tf_tui.fleet import Fleet
     from tf_tui.session import Session
 
-    async with Session(settings, on_state_problem=_say_on_stderr("watch")) as session:
-        train_ids = await session.resolve(args.train_ids) or session.state.active(settings.state_key)
-        if not train_ids:
-            where = f"for {settings.url} in {settings.state_file}"
+    return Fleet.from_settings(settings, partial(Session, on_state_problem=_say_on_stderr(command)))
+
+
+async def _watch(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.fleet import RunKey, UnknownRun
+    from tf_tui.headless.commands import EXIT_UNKNOWN_RUN, follow
+    from tf_tui.headless.output import choose_output
+
+    async with _fleet(settings, "watch") as fleet:
+        try:
+            keys: list[RunKey] = [await fleet.locate(typed) for typed in args.train_ids] or fleet.remembered()
+        except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
+            print(f"tf-tui watch: {unknown}", file=sys.stderr)
+            return EXIT_UNKNOWN_RUN
+        if not keys:
+            where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return EXIT_USAGE
-        return await follow(session, train_ids, choose_output(args.json), args.timeout)
+        return await follow(fleet, keys, choose_output(args.json), args.timeout)
 
 
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import show_status
-    from tf_tui.session import Session
 
-    session = Session(settings, on_state_problem=_say_on_stderr("status"))
+    fleet = _fleet(settings, "status")
     try:
-        return await show_status(session, args.json)
+        return await show_status(fleet, args.json)
     finally:
-        await session.close()
+        await fleet.close()
 
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
@@ -226,8 +241,13 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if len(settings.fleet) > 1:
+        names = ", ".join(backend.name for backend in settings.fleet)
+        print(f"tf-tui start: a run starts on one backend: say which with --backend NAME ({names})", file=sys.stderr)
+        return EXIT_USAGE
+    [backend] = settings.fleet
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment.
-    async with Session(settings, on_state_problem=_say_on_stderr("start")) as session:
+    async with Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start")) as session:
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
@@ -245,14 +265,17 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.fleet import UnknownRun
     from tf_tui.headless.commands import stop_run
-    from tf_tui.session import Session
 
-    session = Session(settings, on_state_problem=_say_on_stderr("stop"))
+    fleet = _fleet(settings, "stop")
     try:
-        return await stop_run(session, args.train_id, confirm=None if args.yes or not sys.stdin.isatty() else _ask)
+        return await stop_run(fleet, args.train_id, confirm=None if args.yes or not sys.stdin.isatty() else _ask)
+    except UnknownRun as unknown:  # as for one backend: said, exit 1
+        print(f"tf-tui stop: {unknown}", file=sys.stderr)
+        return 1
     finally:
-        await session.close()
+        await fleet.close()
 
 
 def _drop_stdout() -> None:

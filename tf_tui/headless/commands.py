@@ -7,14 +7,16 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
+from tf_tui.fleet import Fleet, RunKey, as_fleet
 from tf_tui.format import progress_text, short_id, summary
 from tf_tui.headless.output import WatchOutput
 from tf_tui.session import Session
@@ -47,25 +49,46 @@ def exit_code(runs: list[RunState]) -> int:
     return next((code for outcome, code in WATCH_EXIT_CODES.items() if outcome in outcomes), EXIT_COMPLETED)
 
 
-async def follow(session: Session, train_ids: list[str], output: WatchOutput, timeout: float | None) -> int:
-    """Show every change of the given runs until all have ended; the exit status says how they ended."""
+def _keys(fleet: Fleet, runs: Sequence[str | RunKey]) -> list[RunKey]:
+    """Runs as keys: a bare id is a run of the first backend (the one a single-backend caller follows)."""
+    first = fleet.names[0]
+    return [run if isinstance(run, RunKey) else RunKey(first, run) for run in runs]
+
+
+async def follow(
+    source: Session | Fleet, runs: Sequence[str | RunKey], output: WatchOutput, timeout: float | None
+) -> int:
+    """Show every change of the given runs until all have ended; the exit status says how they ended.
+
+    Across a fleet the exit status is decided over every run by the same precedence. A backend that
+    failed for good (a refused token) is said at once; the others' runs are followed to their end.
+    """
+    fleet = as_fleet(source)
+    keys = _keys(fleet, runs)
+    wanted = set(keys)
+    named = not fleet.single
     changed = asyncio.Event()
-    session.on_change = changed.set
+    fleet.on_change = changed.set
     deadline = None if timeout is None else time.monotonic() + timeout
-    await session.watch(train_ids)
+    await fleet.watch(keys)
+    failed: dict[str, str] = {}
     try:
         while True:
-            output.connection(session.connection)
-            for train_id in sorted(session.store.take_changed() & set(train_ids)):
-                run = session.store.runs[train_id]
+            for name, state in fleet.connections().items():
+                output.connection(state, name if named else None)
+                if state.phase is Phase.FAILED and name not in failed:
+                    failed[name] = state.describe()
+                    where = f"{name}: " if named else ""
+                    print(f"tf-tui watch: {where}{failed[name]}", file=sys.stderr)
+            for key in sorted(fleet.take_changed() & wanted):
+                run = fleet.get(key)
                 if run.status is not None or run.missing:  # nothing heard yet is nothing to show
-                    output.show(run)
-            runs = [session.store.ensure(train_id) for train_id in train_ids]
-            if all(run.ended or run.missing for run in runs):
-                return exit_code(runs)
-            if session.connection.phase is Phase.FAILED:
-                print(f"tf-tui watch: {session.connection.describe()}", file=sys.stderr)
-                return EXIT_USAGE
+                    output.show(run, key.backend if named else None)
+            going = [key for key in keys if not (fleet.get(key).ended or fleet.get(key).missing)]
+            if all(key.backend in failed for key in going):
+                if going:
+                    return EXIT_USAGE
+                return exit_code([fleet.get(key) for key in keys])
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 print(f"tf-tui watch: gave up after {timeout:g} s with runs still going", file=sys.stderr)
@@ -78,26 +101,59 @@ async def follow(session: Session, train_ids: list[str], output: WatchOutput, ti
         output.close()
 
 
-async def show_status(session: Session, as_json: bool, out: TextIO = sys.stdout) -> int:
-    """Every run the server lists and every remembered one, with status and progress."""
-    listed = await session.refresh_listing()
-    remembered = session.state.active(session.state_key)
-    ids = list(dict.fromkeys([*listed, *remembered]))
-    # Listings carry no progress; read the ones that may still be going.
-    await session.resync([train_id for train_id in ids if not session.store.ensure(train_id).ended])
-    runs = [session.store.ensure(train_id) for train_id in ids]
+async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """Every run each backend lists and every remembered one, with status and progress.
+
+    A backend that cannot be asked is said on stderr, the others' runs are still shown, and the exit
+    status is then 1.
+    """
+    fleet = as_fleet(source)
+    listings = await fleet.refresh_listings()
+    for name, listing in listings.items():
+        if isinstance(listing, ApiError):
+            if fleet.single:
+                raise listing
+            print(f"tf-tui status: {name}: {listing}", file=sys.stderr)
+    remembered = set(fleet.remembered())
+    keys = list(
+        dict.fromkeys(
+            [
+                *(
+                    RunKey(name, train_id)
+                    for name, listing in listings.items()
+                    if isinstance(listing, list)
+                    for train_id in listing
+                ),
+                *fleet.remembered(),
+            ]
+        )
+    )
+    # Listings carry no progress; read the ones that may still be going, every backend at once.
+    await asyncio.gather(
+        *(
+            fleet.session(name).resync(
+                [key.train_id for key in keys if key.backend == name and not fleet.get(key).ended]
+            )
+            for name in fleet.names
+        )
+    )
+    code = 1 if any(isinstance(listing, ApiError) for listing in listings.values()) else 0
     if as_json:
-        print(json.dumps([_status_record(run, run.train_id in remembered) for run in runs], indent=2), file=out)
-        return 0
-    if not runs:
-        print(f"No runs on {session.url}.", file=out)
-        return 0
+        records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
+        print(json.dumps(records, indent=2), file=out)
+        return code
+    if not keys:
+        where = ", ".join(session.url for session in fleet.sessions.values())
+        print(f"No runs on {where}.", file=out)
+        return code
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("ID", "MODEL", "STATUS", "PROGRESS", "CREATED", "NOTE"):
+    for column in (() if fleet.single else ("BACKEND",)) + ("ID", "MODEL", "STATUS", "PROGRESS", "CREATED", "NOTE"):
         table.add_column(column)
-    for run in runs:
-        note = "not found" if run.missing else ("active (remembered)" if run.train_id in remembered else "")
+    for key in keys:
+        run = fleet.get(key)
+        note = "not found" if run.missing else ("active (remembered)" if key in remembered else "")
         cells = (
+            *(() if fleet.single else (printable(key.backend, 20),)),
             short_id(run.train_id),
             printable(run.base_model or "", 20),
             printable(run.status or "unknown", 30),
@@ -107,7 +163,7 @@ async def show_status(session: Session, as_json: bool, out: TextIO = sys.stdout)
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: server text is never read as markup
     Console(file=out, highlight=False).print(table)
-    return 0
+    return code
 
 
 async def start_run(
@@ -130,10 +186,14 @@ async def start_run(
 
 
 async def stop_run(
-    session: Session, typed_id: str, *, confirm: Callable[[str], bool] | None, out: TextIO = sys.stdout
+    source: Session | Fleet, typed_id: str, *, confirm: Callable[[str], bool] | None, out: TextIO = sys.stdout
 ) -> int:
-    """Stop a run named by its id or a unique prefix; with `confirm`, the user says yes to what it is first."""
-    [train_id] = await session.resolve([typed_id])
+    """Stop a run named by its id or a unique prefix, on whichever backend knows it (refused if several
+    do); with `confirm`, the user says yes to what it is first."""
+    fleet = as_fleet(source)
+    key = await fleet.locate(typed_id)
+    session, train_id = fleet.session(key.backend), key.train_id
+    where = "" if fleet.single else f" on {key.backend}"
     if confirm is not None:
         await session.resync([train_id])
         run = session.store.ensure(train_id)
@@ -143,19 +203,20 @@ async def stop_run(
         if run.ended:
             print(f"tf-tui stop: run {printable(train_id)} had already ended ({summary(run)})", file=sys.stderr)
             return 1
-        if not confirm(f"Stop run {short_id(train_id)} ({summary(run)})?"):
+        if not confirm(f"Stop run {short_id(train_id)}{printable(where)} ({summary(run)})?"):
             print("Not stopped.", file=out)
             return 1
     outcome = await session.stop(train_id)
-    print(printable(outcome.message), file=out if outcome.stopped else sys.stderr)
+    print(printable(outcome.message) + printable(where), file=out if outcome.stopped else sys.stderr)
     run = session.store.ensure(train_id)
     if run.status is not None and not outcome.stopped:
         print(f"{short_id(train_id)} {summary(run)}", file=sys.stderr)
     return 0 if outcome.stopped else 1
 
 
-def _status_record(run: RunState, remembered: bool) -> dict[str, Any]:
+def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, Any]:
     return {
+        "backend": backend,
         "train_id": run.train_id,
         "base_model": run.base_model,
         "status": run.status,

@@ -18,8 +18,10 @@ from tf_tui.text import printable
 
 
 class WatchOutput(Protocol):
-    def show(self, run: RunState) -> None: ...
-    def connection(self, state: ConnectionState) -> None: ...
+    """`backend` names the run's or the connection's backend when several are followed, else it is None."""
+
+    def show(self, run: RunState, backend: str | None = None) -> None: ...
+    def connection(self, state: ConnectionState, backend: str | None = None) -> None: ...
     def close(self) -> None: ...
 
 
@@ -33,28 +35,31 @@ def choose_output(as_json: bool, stream: TextIO | None = None) -> WatchOutput:
 
 
 class ConnectionReport:
-    """Connection trouble goes to stderr, once per change, never as an exit; "live" only after trouble."""
+    """Connection trouble goes to stderr, once per change of each backend, never as an exit; "live" only
+    after trouble."""
 
     def __init__(self) -> None:
-        self._last: Phase | None = None
-        self._troubled = False
+        self._last: dict[str | None, Phase] = {}
+        self._troubled: set[str | None] = set()
 
-    def connection(self, state: ConnectionState) -> None:
-        previous, self._last = self._last, state.phase
+    def connection(self, state: ConnectionState, backend: str | None = None) -> None:
+        previous, self._last[backend] = self._last.get(backend), state.phase
         if state.phase is previous:
             return
         if state.phase in (Phase.RETRYING, Phase.FAILED):
-            self._troubled = True
-        elif state.phase is Phase.LIVE and self._troubled:
-            self._troubled = False
+            self._troubled.add(backend)
+        elif state.phase is Phase.LIVE and backend in self._troubled:
+            self._troubled.discard(backend)
         else:
             return
         detail = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
-        print(f"tf-tui: websocket {state.describe()}{detail}", file=sys.stderr, flush=True)
+        where = "" if backend is None else f"{printable(backend)} "
+        print(f"tf-tui: {where}websocket {state.describe()}{detail}", file=sys.stderr, flush=True)
 
 
-def _record(run: RunState) -> dict[str, object]:
-    record: dict[str, object] = {
+def _record(run: RunState, backend: str | None) -> dict[str, object]:
+    record: dict[str, object] = {} if backend is None else {"backend": backend}
+    record |= {
         "train_id": run.train_id,
         "status": run.status,
         "progress": run.progress,
@@ -84,17 +89,22 @@ class _LineOutput(ConnectionReport):
 
 
 class JsonLines(_LineOutput):
-    def show(self, run: RunState) -> None:
+    def show(self, run: RunState, backend: str | None = None) -> None:
         # json.dumps escapes every control character, so server text cannot reach the terminal raw.
-        print(json.dumps(_record(run)), file=self._out, flush=True)
+        print(json.dumps(_record(run, backend)), file=self._out, flush=True)
 
 
 class PlainLines(_LineOutput):
-    def show(self, run: RunState) -> None:
+    def show(self, run: RunState, backend: str | None = None) -> None:
         when = datetime.fromtimestamp(run.updated_at or 0).strftime("%H:%M:%S")
         state = "not found on the server" if run.missing else summary(run)
         source = f" [{run.last_source.value}]" if run.last_source else ""
-        print(f"{when} {short_id(run.train_id)} {state}{source}", file=self._out, flush=True)
+        print(f"{when} {_label(run, backend)} {state}{source}", file=self._out, flush=True)
+
+
+def _label(run: RunState, backend: str | None) -> str:
+    """A run as a line names it: its short id, after its backend's name when several are followed."""
+    return short_id(run.train_id) if backend is None else f"{printable(backend, 20)} {short_id(run.train_id)}"
 
 
 def bar_info(run: RunState) -> str:
@@ -119,19 +129,20 @@ class ProgressBars(ConnectionReport):
             auto_refresh=True,
             refresh_per_second=4,
         )
-        self._tasks: dict[str, TaskID] = {}
+        self._tasks: dict[tuple[str | None, str], TaskID] = {}
         self._progress.start()
 
-    def show(self, run: RunState) -> None:
-        label = f"{short_id(run.train_id)} {printable(run.status or 'waiting', 24):<14}"
+    def show(self, run: RunState, backend: str | None = None) -> None:
+        label = f"{_label(run, backend)} {printable(run.status or 'waiting', 24):<14}"
         info = bar_info(run)
         # Rich keeps a task's own fields untyped (`**fields: Any`), beside its typed keywords.
         fields: dict[str, Any] = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
-        if run.train_id not in self._tasks:
-            self._tasks[run.train_id] = self._progress.add_task("", total=100, **fields)
-        self._progress.update(self._tasks[run.train_id], completed=run.progress or 0, **fields)
+        task = (backend, run.train_id)
+        if task not in self._tasks:
+            self._tasks[task] = self._progress.add_task("", total=100, **fields)
+        self._progress.update(self._tasks[task], completed=run.progress or 0, **fields)
         if run.ended or run.missing:
-            self._progress.console.print(Text(f"{short_id(run.train_id)} {summary(run)}"))
+            self._progress.console.print(Text(f"{_label(run, backend)} {summary(run)}"))
 
     def close(self) -> None:
         self._progress.stop()
