@@ -156,7 +156,7 @@ class UpdateStream:
                 async with self._open() as socket:
                     opened_at = self._clock()
                     reason = await self._serve(socket)
-            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as error:
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as error:
                 fatal = fatal_reason(error)
                 if fatal is not None:
                     log.warning("websocket failed for good: %s", fatal)
