@@ -224,11 +224,8 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import show_status
 
-    fleet = _fleet(settings, "status")
-    try:
+    async with _fleet(settings, "status").without_stream() as fleet:
         return await show_status(fleet, args.json)
-    finally:
-        await fleet.close()
 
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
@@ -268,14 +265,13 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.fleet import UnknownRun
     from tf_tui.headless.commands import stop_run
 
-    fleet = _fleet(settings, "stop")
-    try:
-        return await stop_run(fleet, args.train_id, confirm=None if args.yes or not sys.stdin.isatty() else _ask)
-    except UnknownRun as unknown:  # as for one backend: said, exit 1
-        print(f"tf-tui stop: {unknown}", file=sys.stderr)
-        return 1
-    finally:
-        await fleet.close()
+    confirm = None if args.yes or not sys.stdin.isatty() else _ask
+    async with _fleet(settings, "stop").without_stream() as fleet:
+        try:
+            return await stop_run(fleet, args.train_id, confirm=confirm)
+        except UnknownRun as unknown:  # as for one backend: said, exit 1
+            print(f"tf-tui stop: {unknown}", file=sys.stderr)
+            return 1
 
 
 def _drop_stdout() -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from tf_tui.client.api import ApiError
@@ -90,6 +91,15 @@ class Fleet:
 
     async def close(self) -> None:
         await asyncio.gather(*(session.close() for session in self.sessions.values()), return_exceptions=True)
+
+    @asynccontextmanager
+    async def without_stream(self) -> AsyncIterator[Fleet]:
+        """Each backend's session without its stream (`Session.without_stream`): for one question and its
+        answer over HTTP (`tf-tui status`, `tf-tui stop`); closed on leaving."""
+        async with AsyncExitStack() as sessions:
+            for session in self.sessions.values():
+                await sessions.enter_async_context(session.without_stream())
+            yield self
 
     async def __aenter__(self) -> Fleet:
         await self.open()

@@ -17,7 +17,8 @@ import ipaddress
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -56,6 +57,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run the server accepted: its id, and the server's reply as it came (`tf-tui start --json` prints it)."""
+
+    train_id: str
+    reply: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,16 @@ class Session:
     async def __aexit__(self, *_: object) -> None:
         await self.close()
 
+    @asynccontextmanager
+    async def without_stream(self) -> AsyncIterator[Session]:
+        """The session for one question and its answer over HTTP (`tf-tui status`, `tf-tui stop`): no update
+        stream, no poll loop, no remembered runs watched; closed on leaving. Used as
+        `async with Session(...).without_stream() as session`."""
+        try:
+            yield self
+        finally:
+            await self.close()
+
     async def open(self, *, restore: bool = True) -> None:
         """Connect, and (by default) watch the runs the state file remembers for this backend."""
         self._supervise("stream", self.stream.run)
@@ -196,14 +215,14 @@ class Session:
 
     async def start(
         self, base_model: str, dataset_ids: list[str], *, params: dict[str, Any], outcome: str = "balanced"
-    ) -> dict[str, Any]:
+    ) -> StartedRun:
         """Start a run and watch it at once; its first statuses are read back by the resync."""
         reply = await self.api.start(base_model, dataset_ids, params, outcome)
-        train_id = reply["train_id"]
-        self.events.add(f"started {train_id} ({base_model} on {', '.join(dataset_ids)})")
-        self.store.describe(train_id, base_model=base_model)
-        await self.watch([train_id])
-        return reply
+        started = StartedRun(reply["train_id"], reply)  # the API client checked that it is a string
+        self.events.add(f"started {started.train_id} ({base_model} on {', '.join(dataset_ids)})")
+        self.store.describe(started.train_id, base_model=base_model)
+        await self.watch([started.train_id])
+        return started
 
     async def stop(self, train_id: str) -> StopOutcome:
         self.events.add(f"asking the server to stop {train_id}")

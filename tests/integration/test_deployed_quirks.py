@@ -26,7 +26,7 @@ async def backend():
 
 
 async def started(session, backend) -> str:
-    train_id = (await session.start("tiny", ["d1"], params={}))["train_id"]
+    train_id = (await session.start("tiny", ["d1"], params={})).train_id
     await backend.wait_until(lambda: backend.subscribed(train_id))
     return train_id
 

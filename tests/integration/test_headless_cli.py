@@ -208,16 +208,13 @@ async def test_stop_resolves_the_id_and_shows_the_run_before_asking(server, http
     going = await endless_run()
     await wait_for_status(http, going, {"training"})
     asked: list[str] = []
-    session = make_session(server.url)
-    try:
+    async with make_session(server.url).without_stream() as session:
         declined = await stop_run(session, going[:8], confirm=lambda question: asked.append(question) or False)
         assert declined == 1 and (await http.get(f"/train/status/{going}")).json()["status"] == "training"
         assert asked[0].startswith(f"Stop run {going[:8]} (training ")
         unknown = await stop_run(session, "zzzz9999", confirm=lambda question: asked.append(question) or True)
         assert unknown == 1 and len(asked) == 1  # nothing to confirm: the server does not know it
         assert await stop_run(session, going[:8], confirm=lambda question: True) == 0
-    finally:
-        await session.close()
 
 
 async def test_a_reader_that_leaves_ends_watch_quietly(server, http, endless_run, tmp_path):

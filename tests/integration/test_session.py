@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import ssl
 import subprocess
 
@@ -13,7 +15,15 @@ from tests.proxy import socket_gate
 from tf_tui.client import stream
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Phase
-from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, EXIT_STOPPED, EXIT_UNKNOWN_RUN, EXIT_USAGE, follow
+from tf_tui.headless.commands import (
+    EXIT_COMPLETED,
+    EXIT_FAILED,
+    EXIT_STOPPED,
+    EXIT_UNKNOWN_RUN,
+    EXIT_USAGE,
+    follow,
+    show_status,
+)
 from tf_tui.session import Session
 from tf_tui.state import StateFile
 from tf_tui.store import Source
@@ -26,8 +36,7 @@ SHORT_RUN = {"max_steps": 2500, "batch_size": 32}
 async def test_a_run_streams_live_in_order_without_polling(server, make_session):
     output = RecordingOutput()
     async with make_session(server.url) as session:
-        reply = await session.start("tiny", ["builtin-arithmetic"], params=SHORT_RUN)
-        train_id = reply["train_id"]
+        train_id = (await session.start("tiny", ["builtin-arithmetic"], params=SHORT_RUN)).train_id
         assert StateFile(session.settings.state_file).active(server.url) == [train_id]
         assert await follow(session, [train_id], output, timeout=DEADLINE_S) == EXIT_COMPLETED
 
@@ -52,7 +61,7 @@ async def test_a_socket_outage_loses_nothing(server, http, make_session):
     quick = PollIntervals(down=0.3)
     async with socket_gate(server.port) as gate, make_session(gate.url, poll_intervals=quick) as session:
         # Endless, so that it is still training when the socket comes back, however slow the machine.
-        train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS))["train_id"]
+        train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)).train_id
         following = asyncio.create_task(follow(session, [train_id], output, timeout=None))
         try:
             await until(lambda: session.store.ensure(train_id).status == "training", what="training")
@@ -86,8 +95,7 @@ async def test_a_run_started_while_the_socket_is_down_is_subscribed_when_it_open
         gate.refuse_websockets = True
         async with make_session(gate.url) as session:
             await until(lambda: session.connection.phase is Phase.RETRYING, what="the socket is down")
-            reply = await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)
-            train_id = reply["train_id"]
+            train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)).train_id
             try:
                 assert train_id in session.watched
                 gate.refuse_websockets = False
@@ -121,14 +129,29 @@ async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp
 async def test_active_runs_survive_a_client_restart(server, tmp_path):
     settings = client_settings(server.url, tmp_path)
     async with Session(settings) as first:
-        reply = await first.start("tiny", ["builtin-units"], params=SHORT_RUN)
-    train_id = reply["train_id"]
+        train_id = (await first.start("tiny", ["builtin-units"], params=SHORT_RUN)).train_id
     assert StateFile(settings.state_file).active(server.url) == [train_id]
 
     async with Session(settings) as second:
         assert second.watched == [train_id]
         assert await follow(second, [train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
     assert StateFile(settings.state_file).active(server.url) == []
+
+
+async def test_a_session_without_a_stream_answers_over_http_alone(server, tmp_path):
+    """`tf-tui status` and `stop`: a question and its answer; no socket, and the remembered runs only read."""
+    async with socket_gate(server.port) as gate:
+        settings = client_settings(gate.url, tmp_path)
+        StateFile(settings.state_file).add(settings.state_key, "remembered-but-gone")
+        out = io.StringIO()
+        async with Session(settings).without_stream() as session:
+            assert session.watched == []  # nothing restored to follow
+            assert await show_status(session, as_json=True, out=out) == 0
+            outcome = await session.stop("remembered-but-gone")
+        assert gate.websocket_attempts == 0
+    [gone] = [record for record in json.loads(out.getvalue()) if record["train_id"] == "remembered-but-gone"]
+    assert gone["missing"] and not outcome.stopped
+    assert StateFile(settings.state_file).active(settings.state_key) == []  # its 404 forgot it
 
 
 async def test_an_unknown_run_is_forgotten_and_exits_4(server, make_session):
@@ -163,8 +186,8 @@ async def test_a_refused_token_fails_the_stream_in_words(start_server, make_sess
 async def test_the_right_token_goes_on_http_and_websocket(start_server, make_session):
     server = start_server(token="right")
     async with make_session(server.url, token="right") as session:
-        reply = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
-        assert await follow(session, [reply["train_id"]], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
+        started = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
+        assert await follow(session, [started.train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
         assert session.counters["frames.RunUpdate"] > 0
 
 

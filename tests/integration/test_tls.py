@@ -70,8 +70,7 @@ async def test_without_the_ca_both_transports_fail_in_words(secure_server, make_
 async def follow_an_endless_run_and_stop_it(session) -> None:
     """The run starts over HTTPS, trains in frames over WSS, and stops over HTTPS."""
     await until(lambda: session.connection.phase is Phase.LIVE, what="the socket is live")
-    reply = await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)
-    train_id = reply["train_id"]
+    train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)).train_id
     run = session.store.ensure(train_id)
     await until(lambda: run.status == "training" and run.last_source is Source.WS, what="a training frame")
     assert (await session.stop(train_id)).stopped

@@ -175,7 +175,7 @@ async def test_server_text_is_shown_literally(tmp_path):
     async with running_backend() as backend:
         app = dashboard(backend.url, tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:  # the end toast is on screen
-            train_id = (await app.session.start("tiny", ["d"], params={}))["train_id"]
+            train_id = (await app.session.start("tiny", ["d"], params={})).train_id
             await backend.wait_until(lambda: backend.subscribed(train_id))
             await backend.push(train_id, {"progress": 40, "status": hostile, "details": {"message": hostile}})
             await until(pilot, lambda: "[bold red]pw" in row_on_screen(app, train_id), "the hostile update")
@@ -209,7 +209,7 @@ async def test_the_header_follows_a_server_restart(start_server, tmp_path):
 async def test_the_event_log_hides_run_updates_until_asked(server, tmp_path):
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS))["train_id"]
+        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS)).train_id
         await until(pilot, lambda: app.session.counters["frames.RunUpdate"] >= 2, "updates arrive")
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")

@@ -61,7 +61,7 @@ async def test_the_palette_lists_keys_once(tmp_path):
 async def test_stop_on_an_ended_run_says_why(server, tmp_path):
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS))["train_id"]
+        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS)).train_id
         await until(pilot, lambda: app.session.store.runs[train_id].ended, "the run ends")
         await until_shown(pilot, short_id(train_id))  # its row: a run with none cannot be selected
         app.query_one("#runs").select(train_id)

@@ -177,12 +177,11 @@ async def start_run(
     follow_with: Callable[[str], Awaitable[int]] | None,
     out: TextIO = sys.stdout,
 ) -> int:
-    reply = await session.start(model, datasets, params=params, outcome=outcome)
-    train_id = reply["train_id"]
-    print(json.dumps(reply) if as_json else printable(train_id), file=out, flush=True)
+    started = await session.start(model, datasets, params=params, outcome=outcome)
+    print(json.dumps(started.reply) if as_json else printable(started.train_id), file=out, flush=True)
     if follow_with is None:
         return 0
-    return await follow_with(train_id)
+    return await follow_with(started.train_id)
 
 
 async def stop_run(

@@ -186,7 +186,7 @@ class StartScreen(ModalScreen[str | None]):
         button.disabled = True
         self._show_error("Starting…")
         try:
-            reply = await self._session.start(
+            started = await self._session.start(
                 choices.model, list(choices.datasets), params=choices.params, outcome=choices.outcome
             )
         except ApiError as error:
@@ -194,7 +194,7 @@ class StartScreen(ModalScreen[str | None]):
             button.disabled = False
             return
         self._last.remember(self._session.state_key, choices)
-        self.dismiss(reply["train_id"])
+        self.dismiss(started.train_id)
 
     def _show_error(self, message: str) -> None:
         error = self.query_one("#start-error", Static)
