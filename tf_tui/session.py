@@ -4,7 +4,8 @@ The dashboard and the headless commands both drive a Session. It owns the HTTP A
 update stream, the fallback poll loop, the run store and the state file:
 
     stream frame ─▶ protocol.parse_frame ─▶ RunStore.apply ─▶ on_change() ─▶ the view redraws
-    status read  ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
+                                          └▶ event_text.describe_event ─▶ EventLog
+    status read  ─▶ StatusReader ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
 
 Runs are watched (subscribed, resynced, polled when silent, persisted) until they end or the
 server answers 404 for them.
