@@ -12,11 +12,14 @@ import asyncio
 import logging
 import math
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Footer
 
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import ConnectionState, Phase
@@ -29,6 +32,7 @@ from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.start import StartScreen
 
+SETTLE_TIMEOUT_S = 60.0  # how long a screenshot may wait for its screen to settle, on a loaded machine
 NOW = 1_795_900_000.0  # a fixed "now", so ages and times never change between runs
 URL = "http://training-box:8084"
 MODELS = [
@@ -178,8 +182,23 @@ async def _save(
             await app.push_screen(screen)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause(0.2)
+        await _settled(pilot)
         app.save_screenshot(str(path))
+
+
+async def _settled(pilot: Pilot[None]) -> None:
+    """Until the screen is in its final state: the dialog's lists loaded, the footer's keys in (they come
+    after its first refresh; a screenshot taken before then has no footer)."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    footer = app.screen_stack[0].query_one(Footer)
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while not footer.children:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the footer had no keys after {SETTLE_TIMEOUT_S:.0f} s")
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 async def write_screenshots(target: Path) -> None:
