@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, SelectionList
 
 from tests.conftest import FAST_BACKOFF, client_settings
 from tests.faulty_http import FAULTS, Fault, FaultyHttp, faulty_http
-from tests.ui.screen import until
+from tests.ui.screen import shown_in, toasts_on_screen, until
 from tf_tui import cli
 from tf_tui.client import api as api_module
 from tf_tui.client.api import ApiError, TalentFactoryApi
@@ -121,12 +121,8 @@ def test_headless_commands_say_what_failed_on_stderr(backend, run_cli, command, 
         assert_names(stderr, fault)
 
 
-def notifications(app: TfTuiApp) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
-
-
 def dialog_error(app: TfTuiApp) -> str:
-    return str(app.screen.query_one("#start-error").render())
+    return shown_in(app, app.screen.query_one("#start-error"))
 
 
 def listing_errors(app: TfTuiApp, since: float) -> list[str]:
@@ -137,16 +133,14 @@ def listing_errors(app: TfTuiApp, since: float) -> list[str]:
 async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, tmp_path, monkeypatch):
     monkeypatch.setattr(api_module, "TIMEOUT", DASHBOARD_TIMEOUT)
     app = TfTuiApp(Session(client_settings(backend.url, tmp_path), backoff=FAST_BACKOFF))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         # The start dialog's choices cannot be loaded: it says why, and closes with escape.
         for fault in KINDS:
             backend.fail("/models/list", fault)
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
-            await until(
-                pilot, lambda: "Could not load" in str(app.screen.query_one("#start-error").render()), fault.name
-            )
-            assert_names(str(app.screen.query_one("#start-error").render()), fault)
+            await until(pilot, lambda: "Could not load" in dialog_error(app), fault.name)
+            assert_names(dialog_error(app), fault)
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
         backend.fail("/models/list", None)
@@ -168,12 +162,12 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
                 # The request arrived, so "Starting…" replaced the last refusal; now the new one is shown.
                 return (
                     "POST /train/start" in backend.requests
-                    and "did not start it" in str(error.render())
+                    and "did not start it" in shown_in(app, error)
                     and not dialog.query_one("#start", Button).disabled
                 )
 
             await until(pilot, refused, f"the refusal for {fault.name}")
-            assert_names(str(error.render()), fault)
+            assert_names(shown_in(app, error), fault)
             assert app.screen is dialog
             assert {field: dialog.query_one(f"#{field}", Input).value for field in typed} == typed
             assert list(dialog.query_one(SelectionList).selected) == ["builtin-arithmetic"]
@@ -188,9 +182,10 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
             backend.fail("/train/stop/", fault)
             backend.fail("/train/active", fault)
             app.clear_notifications()
+            await until(pilot, lambda: not toasts_on_screen(app), "the last fault's toasts gone")
             await pilot.press("x", "y")
-            await until(pilot, lambda: len(notifications(app)) > 0, f"the stop toast for {fault.name}")
-            toast = notifications(app)[-1]
+            await until(pilot, lambda: toasts_on_screen(app), f"the stop toast for {fault.name}")
+            toast = toasts_on_screen(app)
             if fault.name in STOP_WORDS:
                 assert all(words in toast for words in STOP_WORDS[fault.name]), toast
             else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from textual.app import App
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 
@@ -23,7 +24,10 @@ def screen_text(app: App[object]) -> str:
 def shown_in(app: App[object], widget: Widget) -> str:
     """The part of the screen a widget covers, as one line: runs of whitespace made single, so that text
     the widget wrapped reads as it was written. Empty while the widget is not laid out on the screen."""
-    region = widget.region
+    return _shown_in_region(app, widget.region)
+
+
+def _shown_in_region(app: App[object], region: Region) -> str:
     strips = app.screen._compositor.render_strips()[region.y : region.bottom]
     return " ".join(" ".join(strip.crop(region.x, region.right).text for strip in strips).split())
 
@@ -36,7 +40,8 @@ def row_on_screen(app: App[object], train_id: str) -> str:
 
 def toasts_on_screen(app: App[object]) -> str:
     """Every notification on screen (Pilot shows them only under `run_test(notifications=True)`)."""
-    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
+    # Inside each toast's border, whose edge would otherwise start every line of its text.
+    return " ".join(_shown_in_region(app, toast.content_region) for toast in app.screen.query("Toast"))
 
 
 async def until(pilot: Pilot[object], condition, what: str, timeout: float = DEADLINE_S) -> None:

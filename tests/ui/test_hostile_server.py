@@ -12,11 +12,13 @@ import pytest
 from tests.conftest import DEADLINE_S, FAST_BACKOFF, client_settings
 from tests.hostile_backend import hostile_backend
 from tests.hostile_input import chosen_seed, random_frame, status_bodies_for_http
-from tests.ui.screen import screen_text, until
+from tests.ui.screen import screen_text, shown_in, until
 from tf_tui.client.stream import Backoff
 from tf_tui.session import Session
+from tf_tui.text import printable
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.event_log import EventLogScreen
+from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.header import StatusHeader
 from tf_tui.ui.widgets.runs_list import RunsList
 
@@ -40,6 +42,10 @@ async def a_key_still_works(app: TfTuiApp, pilot) -> None:
     await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log opens")
     await pilot.press("escape")
     await until(pilot, lambda: not isinstance(app.screen, EventLogScreen), "the event log closes")
+
+
+def detail(app: TfTuiApp) -> str:
+    return shown_in(app, app.query_one(DetailPane))
 
 
 def frames_counted(app: TfTuiApp) -> int:
@@ -85,8 +91,9 @@ async def fuzz_the_dashboard(frames: int, tmp_path) -> None:
                 await a_key_still_works(app, pilot)  # while the client still works through the batch
                 await until(pilot, lambda sent=sent: frames_counted(app) >= sent, f"the client reads {sent} frames")
                 # The detail pane shows every field of a run: the hostile ones too.
-                app.query_one(RunsList).select(RUN_IDS[sent // batch % len(RUN_IDS)])
-                await pilot.pause()
+                chosen = RUN_IDS[sent // batch % len(RUN_IDS)]
+                app.query_one(RunsList).select(chosen)
+                await until(pilot, lambda chosen=chosen: printable(chosen) in detail(app), "the run's details shown")
                 assert_screen_is_clean(app)
             print(f"{sent} hostile frames and {faults} connection faults; the client counted {app.session.counters}")
             assert frames_counted(app) == sent
@@ -137,7 +144,7 @@ async def test_a_server_that_drops_every_socket_at_once_is_not_hammered(tmp_path
         async with app.run_test(size=SIZE) as pilot:
 
             def header() -> str:
-                return str(app.query_one(StatusHeader).render())
+                return shown_in(app, app.query_one(StatusHeader))
 
             def attempt_shown() -> int:
                 shown = re.search(r"reconnecting in \d+ s \(attempt (\d+)\)", header())
