@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from rich.text import Text
 
+from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.store import RunState
 from tf_tui.ui.style import status_style, status_text
+from tf_tui.ui.widgets.header import header_text
 
 
 @pytest.mark.parametrize("status", ["failed", "stopped", "Failed "])
@@ -25,3 +28,21 @@ def test_the_padding_of_a_status_is_not_reversed():
     text = status_text(RunState("a", status="failed"), 13, no_color=True)
     assert text.plain == "failed".ljust(13)
     assert [(span.start, span.end) for span in text.spans] == [(0, 6)]
+
+
+def styles_of(words: str, text: Text) -> set[str]:
+    return {str(span.style) for span in text.spans if text.plain[span.start : span.end] == words}
+
+
+def test_without_colour_a_failed_connection_in_the_header_is_bold_and_reversed():
+    failed = ConnectionState(Phase.FAILED, reason="the server refused the WebSocket (HTTP 401)")
+    assert styles_of(failed.describe(), header_text("http://h", failed, 1, None, 0.0, no_color=True)) == {
+        "bold reverse"
+    }
+    live = header_text("http://h", ConnectionState(Phase.LIVE), 1, None, 0.0, no_color=True)
+    assert "reverse" not in str(styles_of("live", live))
+
+
+def test_with_colour_a_failed_connection_stays_red():
+    failed = ConnectionState(Phase.FAILED, reason="internal error")
+    assert styles_of(failed.describe(), header_text("http://h", failed, 0, None, 0.0)) == {"bold red"}

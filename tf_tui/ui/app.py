@@ -211,6 +211,7 @@ class TfTuiApp(App[None]):
             session.state.problem,
             poll_interval=session.poll_interval,
             insecure=session.settings.insecure,
+            no_color=self.no_color,
         )
         self._header.update(text)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tf_tui.client.stream import Phase
 from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 
@@ -27,6 +28,15 @@ NO_COLOR_STATUS_STYLES = {
     Outcome.STOPPED: "bold reverse",
     Outcome.MISSING: "bold reverse",
 }
+# The header's connection state. Without colour, Textual's greys of yellow and green read well enough
+# beside the words; a connection that failed for good needs attention as a failed run does.
+CONNECTION_STYLES = {
+    Phase.LIVE: "bold green",
+    Phase.CONNECTING: "bold yellow",
+    Phase.RETRYING: "bold yellow",
+    Phase.FAILED: "bold red",
+}
+NO_COLOR_CONNECTION_STYLES = {**CONNECTION_STYLES, Phase.FAILED: "bold reverse"}
 ALERT_STYLE, NO_COLOR_ALERT_STYLE = "bold red", "bold"  # an error message, a run the server does not know
 
 
@@ -37,6 +47,10 @@ def status_style(run: RunState, *, no_color: bool = False) -> str:
 def bar_style(run: RunState, *, no_color: bool = False) -> str:
     """A bar reads by its length: without colour it is drawn plain, not reversed."""
     return "" if no_color else status_style(run)
+
+
+def connection_style(phase: Phase, *, no_color: bool = False) -> str:
+    return (NO_COLOR_CONNECTION_STYLES if no_color else CONNECTION_STYLES)[phase]
 
 
 def alert_style(*, no_color: bool = False) -> str:

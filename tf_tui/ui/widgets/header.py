@@ -8,14 +8,9 @@ from textual.widgets import Static
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.format import duration
 from tf_tui.text import printable
+from tf_tui.ui.style import connection_style
 
 INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"
-PHASE_STYLES = {
-    Phase.LIVE: "bold green",
-    Phase.CONNECTING: "bold yellow",
-    Phase.RETRYING: "bold yellow",
-    Phase.FAILED: "bold red",
-}
 
 
 def header_text(
@@ -28,6 +23,7 @@ def header_text(
     *,
     poll_interval: float,
     insecure: bool = False,
+    no_color: bool = False,
 ) -> Text:
     """`warning`: a lasting local problem (the state file cannot be written), shown until it is over.
     `poll_interval`: how often the watched runs are read while the socket is down (`Session.poll_interval`)."""
@@ -36,8 +32,9 @@ def header_text(
     if insecure:  # first, so that a long URL or state can never push it out of sight
         text.append(f" {INSECURE_BADGE} ", style="bold white on red")
     text.append(f" {printable(url)}  ")
-    text.append("● ", style=PHASE_STYLES[state.phase])
-    text.append(state.describe(now), style=PHASE_STYLES[state.phase])
+    phase_style = connection_style(state.phase, no_color=no_color)
+    text.append("● ", style=phase_style)
+    text.append(state.describe(now), style=phase_style)
     if state.phase in (Phase.RETRYING, Phase.FAILED) and watching:
         text.append(f"  polling every {poll_interval:.0f} s (socket down)", style="yellow")
     if warning:
