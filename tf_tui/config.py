@@ -362,6 +362,7 @@ def websocket_url(url: str) -> str:
 def setup_logging(settings: Settings) -> None:
     """Logs go to a file, never to the screen; the token is masked in anything logged."""
     settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+    _make_private(settings.log_file)
     # backslashreplace: a line that cannot be encoded is still written, never a traceback on the screen.
     handler = logging.FileHandler(settings.log_file, encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -372,6 +373,18 @@ def setup_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     # The websockets library logs handshake headers, the Authorization header among them, at DEBUG.
     logging.getLogger("websockets").setLevel(logging.INFO)
+
+
+def _make_private(log_file: Path) -> None:
+    """The log quotes server text and run ids: made readable by its owner only, and one written by an
+    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is."""
+    descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 class SecretFilter(logging.Filter):

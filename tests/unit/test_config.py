@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 
-from tf_tui.config import ConfigError, SecretFilter, load_settings, websocket_url
+from tf_tui.config import ConfigError, SecretFilter, load_settings, setup_logging, websocket_url
 
 
 def settings(tmp_path, config: str = "", environ=None, **flags):
@@ -221,3 +224,39 @@ def test_a_backend_token_file_others_can_read_is_refused_with_the_fix(tmp_path):
     refusal = rf"backend 1 \(.a.\): the token file .*can be read or changed by other users.*chmod 600 {token}"
     with pytest.raises(ConfigError, match=refusal):
         settings(tmp_path, '[[backends]]\nname = "a"\nurl = "http://a:1"\ntoken_file = "t"\n')
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """`setup_logging` takes over the root logger: given back to pytest after the test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers:
+        handler.close()
+    root.handlers[:], root.level = handlers, level
+
+
+def log_to(tmp_path: Path, log_file: Path) -> None:
+    old_umask = os.umask(0o022)  # the usual umask, which leaves a new file readable by everyone
+    try:
+        setup_logging(settings(tmp_path, environ={"TF_TUI_LOG_FILE": str(log_file)}))
+    finally:
+        os.umask(old_umask)
+    logging.getLogger("tf_tui").warning("server text: %s", "something private")
+
+
+def test_a_new_log_file_is_readable_by_its_owner_only(tmp_path, restored_logging):
+    log_file = tmp_path / "logs" / "tf-tui.log"
+    log_to(tmp_path, log_file)
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+    assert "something private" in log_file.read_text()
+
+
+def test_a_log_file_others_can_read_is_tightened_and_kept(tmp_path, restored_logging):
+    log_file = tmp_path / "tf-tui.log"
+    log_file.write_text("an earlier line\n")
+    log_file.chmod(0o644)
+    log_to(tmp_path, log_file)
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+    assert log_file.read_text().startswith("an earlier line\n")
