@@ -42,6 +42,10 @@ def describe_event(event: Event) -> EventLine | None:
             return EventLine(f"update for {train_id}: {status}{percent}", logging.DEBUG, Kind.UPDATE)
         case SubscriptionConfirmed(train_id=train_id, status=status):
             return EventLine(f"subscription confirmed for {train_id}: {status}", kind=Kind.SUBSCRIPTION)
+        case ServerError(message=None):
+            return EventLine(
+                "the server reported an error without saying what (its error frame had no message)", logging.WARNING
+            )
         case ServerError(message=message):
             return EventLine(f"the server reported an error: {message}", logging.WARNING)
         case TalentEvent(event=name):

@@ -85,7 +85,7 @@ class Pong:
 
 @dataclass(frozen=True)
 class ServerError:
-    message: str
+    message: str | None  # None: the frame did not say what went wrong
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def parse_frame(raw: str | bytes) -> Event:
     if kind == "pong":
         return Pong(_text_or_none(message.get("timestamp")))
     if kind == "error":
-        return ServerError(str(message.get("message", "")))
+        return ServerError((_text_or_none(message.get("message")) or "").strip() or None)
     if kind == "system_update":
         return SystemUpdate(_object(message.get("data")))
     if kind == "talent_event":

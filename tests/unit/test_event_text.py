@@ -30,6 +30,12 @@ from tf_tui.protocol import (
             EventLine("subscription confirmed for r1: subscribed", kind=Kind.SUBSCRIPTION),
         ),
         (ServerError("bad frame"), EventLine("the server reported an error: bad frame", logging.WARNING)),
+        (
+            ServerError(None),
+            EventLine(
+                "the server reported an error without saying what (its error frame had no message)", logging.WARNING
+            ),
+        ),
         (TalentEvent("talent_created", {}), EventLine("server event: talent_created")),
         (SystemUpdate({"event": "maintenance"}), EventLine("server event: maintenance")),
         (SystemUpdate({}), EventLine("server event: system update")),

@@ -66,6 +66,8 @@ def test_the_other_frame_types():
     ) == SubscriptionConfirmed("r1", "subscribed")
     assert parse_frame(frame(type="pong", timestamp="t")) == Pong("t")
     assert parse_frame(frame(type="error", message="Unknown message type: X")) == ServerError("Unknown message type: X")
+    for silent in ({}, {"message": None}, {"message": ""}, {"message": "  "}):
+        assert parse_frame(frame(type="error", **silent)) == ServerError(None)
     assert parse_frame(frame(type="system_update", data={"event": "model_download_progress"})) == SystemUpdate(
         {"event": "model_download_progress"}
     )
