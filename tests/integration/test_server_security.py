@@ -45,18 +45,34 @@ async def test_every_route_but_health_needs_the_token(start_server, tmp_path):
     table = route_table(tmp_path)
     assert ("POST", "/dataset/ingest-single") in table and ("WS", "/ws") in table and ("GET", "/docs") in table
     server = start_server(token=TOKEN)
-    async with api_client(server.url) as anonymous, api_client(server.url, token=TOKEN + "x") as wrong:
+    async with (
+        api_client(server.url) as anonymous,
+        api_client(server.url, token=TOKEN + "x") as wrong,
+        api_client(server.url, token=TOKEN) as right,
+    ):
         for method, path in table:
-            for client in (anonymous, wrong):
-                if method == "WS":
+            if method == "WS":
+                for token in (None, TOKEN + "x"):
                     with pytest.raises(InvalidStatus) as refused:
-                        async with open_socket(server.url, token=None if client is anonymous else TOKEN + "x"):
+                        async with open_socket(server.url, token=token):
                             pass
                     assert refused.value.response.status_code == 403
-                    continue
+                async with open_socket(server.url, token=TOKEN) as socket:
+                    await send_json(socket, {"type": "ping"})
+                    assert (await receive_json(socket))["type"] == "pong"
+                continue
+            for client in (anonymous, wrong):
                 reply = await client.request(method, path)
                 expected = 200 if path == "/health" else 401
                 assert reply.status_code == expected, (method, path, reply.status_code)
+                if expected == 401:
+                    assert reply.headers["www-authenticate"] == "Bearer"
+            # The right token is let through: whatever the route answers, it is not a refusal.
+            assert (await right.request(method, path)).status_code not in (401, 403), (method, path)
+        # Refused before the body is read: malformed JSON gets 401, not 422.
+        reply = await anonymous.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})
+        assert reply.status_code == 401
+    assert TOKEN not in server.log_path.read_text()
 
 
 async def test_a_chunked_upload_past_the_limit_is_refused_while_it_streams(server):
