@@ -2,6 +2,7 @@
 
 A small JSON file beside the state file, written like it (atomically, under a lock). Losing it costs
 only convenience: a problem reading or writing it is logged, never raised, and never blocks a start.
+A file written by a newer tf-tui (a higher format version) is left as it is: that tf-tui still reads it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tf_tui.config import Settings
 
 VERSION = 1
 log = logging.getLogger(__name__)
+_said_newer: set[Path] = set()  # files already said to be a newer tf-tui's: said once a process, not per dialog
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class StartChoicesFile:
         self.path = path
 
     def get(self, url: str) -> StartChoices:
-        entry = self._read().get(_key(url))
+        entry = (self._read() or {}).get(_key(url))
         if not isinstance(entry, dict):
             return StartChoices()
         datasets = entry.get("datasets")
@@ -61,12 +63,15 @@ class StartChoicesFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
                 backends = self._read()
+                if backends is None:
+                    return
                 backends[_key(url)] = entry
                 write_json_atomically(self.path, {"version": VERSION, "backends": backends})
         except OSError as error:
             log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> dict[str, Any] | None:
+        """The choices per backend; None for a file a newer tf-tui wrote, which must not be replaced."""
         try:
             document = json.loads(self.path.read_bytes())
         except FileNotFoundError:
@@ -74,10 +79,26 @@ class StartChoicesFile:
         except (OSError, ValueError, RecursionError) as error:
             log.warning("cannot read the start dialog's choices from %s: %s", self.path, error)
             return {}
-        if not isinstance(document, dict) or document.get("version") != VERSION:
+        version = document.get("version") if isinstance(document, dict) else None
+        if _is_newer(version):
+            if self.path not in _said_newer:
+                _said_newer.add(self.path)
+                log.warning(
+                    "%s was written by a newer tf-tui (format %s, this one writes %s): the start dialog's choices "
+                    "are neither read from it nor saved to it, and it is left as it is",
+                    self.path,
+                    version,
+                    VERSION,
+                )
+            return None
+        if not isinstance(document, dict) or version != VERSION:
             return {}
         backends = document.get("backends")
         return dict(backends) if isinstance(backends, dict) else {}
+
+
+def _is_newer(version: object) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
 
 
 def _text(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 
 from tf_tui.start_choices import StartChoices, StartChoicesFile
@@ -34,3 +35,17 @@ def test_a_file_that_cannot_be_written_is_not_an_error(tmp_path):
     choices = StartChoicesFile(blocked / "start-choices.json")
     choices.remember("http://a:8084", StartChoices("tiny"))
     assert choices.get("http://a:8084") == StartChoices()
+
+
+def test_a_file_from_a_newer_tf_tui_is_left_as_it_is_and_said_once(tmp_path, caplog):
+    path = tmp_path / "start-choices.json"
+    newer = b'{"version": 2, "backends": {"http://a:8084": {"model": {"name": "tiny", "revision": 3}}}}'
+    path.write_bytes(newer)
+    with caplog.at_level(logging.WARNING, logger="tf_tui.start_choices"):
+        for _ in range(2):  # two start dialogs, one after the other
+            choices = StartChoicesFile(path)
+            assert choices.get("http://a:8084") == StartChoices()
+            choices.remember("http://a:8084", StartChoices("small", ("d1",)))
+    assert path.read_bytes() == newer
+    said = [record.getMessage() for record in caplog.records if "newer tf-tui" in record.getMessage()]
+    assert len(said) == 1 and "left as it is" in said[0]
