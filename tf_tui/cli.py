@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from platformdirs import user_data_path
 
@@ -23,6 +24,9 @@ from tf_tui.signals import run_until_signalled
 
 if TYPE_CHECKING:
     from tf_tui.fleet import Fleet
+    from tf_tui.session import Session
+
+Followed = TypeVar("Followed", "Fleet", "Session")
 
 SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 EXIT_USAGE = 2
@@ -208,7 +212,8 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import EXIT_UNKNOWN_RUN, follow
     from tf_tui.headless.output import choose_output
 
-    async with _fleet(settings, "watch") as fleet:
+    # Only the runs asked for, or else the remembered ones: never others besides the ones named.
+    async with _opened(_fleet(settings, "watch"), restore=False) as fleet:
         try:
             keys: list[RunKey] = [await fleet.locate(typed) for typed in args.train_ids] or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
@@ -243,8 +248,10 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         print(f"tf-tui start: a run starts on one backend: say which with --backend NAME ({names})", file=sys.stderr)
         return EXIT_USAGE
     [backend] = settings.fleet
-    # The session (and its socket) opens first, so a watched run is subscribed from its first moment.
-    async with Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start")) as session:
+    # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
+    # follows that run only, not the remembered others.
+    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"))
+    async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
@@ -272,6 +279,16 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
         except UnknownRun as unknown:  # as for one backend: said, exit 1
             print(f"tf-tui stop: {unknown}", file=sys.stderr)
             return 1
+
+
+@contextlib.asynccontextmanager
+async def _opened(followed: Followed, *, restore: bool) -> AsyncIterator[Followed]:
+    """A session or fleet open (with the remembered runs watched, or not), and closed after."""
+    try:
+        await followed.open(restore=restore)
+        yield followed
+    finally:
+        await followed.close()
 
 
 def _drop_stdout() -> None:

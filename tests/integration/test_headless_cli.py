@@ -187,6 +187,24 @@ async def test_the_short_ids_tf_tui_prints_are_taken_back(server, cli, http, end
     assert stopped.returncode == 0 and f"stopped {going}" in stopped.stdout, stopped.stderr
 
 
+async def test_watch_with_ids_follows_those_and_leaves_the_remembered_others_alone(server, cli, http, tmp_path):
+    finished = await start_run(http)
+    await wait_for_status(http, finished, {"completed"})
+    # Remembered, and unknown to the server: a command that followed it would hear 404 and forget it.
+    other = "0ther000-0000-4000-8000-000000000000"
+    (tmp_path / "state.json").write_text(json.dumps({"version": 1, "backends": {server.url: {"active": [other]}}}))
+    for arguments in (
+        ["watch", finished],
+        ["start", "--model", "tiny", "--dataset", "builtin-arithmetic", "--param", "max_steps=1500"],
+    ):
+        result = cli(*arguments, "--log-level", "debug", url=server.url)
+        assert result.returncode == 0, result.stderr
+        assert other in json.loads((tmp_path / "state.json").read_text())["backends"][server.url]["active"]
+        assert other not in (tmp_path / "tf-tui.log").read_text()
+    started = result.stdout.strip()
+    await wait_for_status(http, started, {"completed"})
+
+
 async def test_an_ambiguous_prefix_is_refused_with_the_candidates(server, cli, http, tmp_path):
     finished = await start_run(http)
     await wait_for_status(http, finished, {"completed"})
