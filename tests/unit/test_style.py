@@ -36,13 +36,13 @@ def styles_of(words: str, text: Text) -> set[str]:
 
 def test_without_colour_a_failed_connection_in_the_header_is_bold_and_reversed():
     failed = ConnectionState(Phase.FAILED, reason="the server refused the WebSocket (HTTP 401)")
-    assert styles_of(failed.describe(), header_text("http://h", failed, 1, None, 0.0, no_color=True)) == {
-        "bold reverse"
-    }
-    live = header_text("http://h", ConnectionState(Phase.LIVE), 1, None, 0.0, no_color=True)
+    assert styles_of(
+        failed.describe(), header_text("http://h", failed, 1, None, 0.0, poll_interval=30, no_color=True)
+    ) == {"bold reverse"}
+    live = header_text("http://h", ConnectionState(Phase.LIVE), 1, None, 0.0, poll_interval=30, no_color=True)
     assert "reverse" not in str(styles_of("live", live))
 
 
 def test_with_colour_a_failed_connection_stays_red():
     failed = ConnectionState(Phase.FAILED, reason="internal error")
-    assert styles_of(failed.describe(), header_text("http://h", failed, 0, None, 0.0)) == {"bold red"}
+    assert styles_of(failed.describe(), header_text("http://h", failed, 0, None, 0.0, poll_interval=30)) == {"bold red"}
