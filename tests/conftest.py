@@ -7,6 +7,7 @@ import json
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from hypothesis import HealthCheck, settings
 from websockets.asyncio.client import ClientConnection, connect
 
 from tf_tui.client.poller import PollIntervals
-from tf_tui.client.stream import Backoff
+from tf_tui.client.stream import Backoff, UpdateStream
 from tf_tui.config import Settings
 from tf_tui.local_server import ServerProcess
+from tf_tui.ports import StreamFactory
 from tf_tui.session import Session
 
 # Property tests: a small budget for `make test`, many more examples under `make soak`
@@ -188,6 +190,12 @@ def trainer_processes(train_id: str) -> list[int]:
 FAST_BACKOFF = Backoff(initial=0.05, cap=0.3)
 
 
+def local_stream(url: str, kind: type[UpdateStream] = UpdateStream, **options: Any) -> StreamFactory:
+    """A session's update stream to a backend on this machine, on the quick reconnect schedule; `options`
+    are further UpdateStream parameters (`timeouts`, ...)."""
+    return partial(kind, ws_url(url), None, use_proxy=False, backoff=FAST_BACKOFF, **options)
+
+
 def client_settings(url: str, directory: Path, token: str | None = None, **options: Any) -> Settings:
     """`options` are further Settings fields: ca_cert, insecure, ..."""
     return Settings(
@@ -198,13 +206,18 @@ def client_settings(url: str, directory: Path, token: str | None = None, **optio
 @pytest.fixture
 def make_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
     """Sessions with a state file under the test's tmp dir and a quick reconnect schedule. `options` are
-    further Settings fields."""
+    further Settings fields; `poll_intervals` and `stream` are handed to the Session."""
 
     def make(
-        url: str, token: str | None = None, *, poll_intervals: PollIntervals | None = None, **options: Any
+        url: str,
+        token: str | None = None,
+        *,
+        poll_intervals: PollIntervals | None = None,
+        stream: StreamFactory | None = None,
+        **options: Any,
     ) -> Session:
         settings = client_settings(url, tmp_path, token, **options)
-        return Session(settings, backoff=FAST_BACKOFF, poll_intervals=poll_intervals)
+        return Session(settings, backoff=FAST_BACKOFF, poll_intervals=poll_intervals, stream=stream)
 
     yield make
 

@@ -10,11 +10,19 @@ import subprocess
 
 import pytest
 
-from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, RecordingOutput, api_client, client_settings, start_run, until
+from tests.conftest import (
+    DEADLINE_S,
+    ENDLESS_PARAMS,
+    RecordingOutput,
+    api_client,
+    client_settings,
+    local_stream,
+    start_run,
+    until,
+)
 from tests.proxy import socket_gate
-from tf_tui.client import stream
 from tf_tui.client.poller import PollIntervals
-from tf_tui.client.stream import Phase
+from tf_tui.client.stream import Phase, Timeouts
 from tf_tui.headless.commands import (
     EXIT_COMPLETED,
     EXIT_FAILED,
@@ -191,12 +199,13 @@ async def test_the_right_token_goes_on_http_and_websocket(start_server, make_ses
         assert session.counters["frames.RunUpdate"] > 0
 
 
-async def test_a_silent_connection_is_noticed_by_the_heartbeat(server, make_session, monkeypatch):
-    monkeypatch.setattr(stream, "PING_INTERVAL_S", 0.2)
-    monkeypatch.setattr(stream, "PING_TIMEOUT_S", 0.3)
-    monkeypatch.setattr(stream, "CLOSE_TIMEOUT_S", 0.3)
-    monkeypatch.setattr(stream, "OPEN_TIMEOUT_S", 0.5)  # reconnects tried during the silence time out fast
-    async with socket_gate(server.port) as gate, make_session(gate.url) as session:
+async def test_a_silent_connection_is_noticed_by_the_heartbeat(server, make_session):
+    # A quick heartbeat; reconnects tried during the silence time out fast.
+    quick = Timeouts(open=0.5, ping_interval=0.2, ping=0.3, close=0.3)
+    async with (
+        socket_gate(server.port) as gate,
+        make_session(gate.url, stream=local_stream(gate.url, timeouts=quick)) as session,
+    ):
         await until(lambda: session.connection.phase is Phase.LIVE, what="live")
         gate.silent = True
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
+from itertools import count
 from typing import Any
 
-from tests.conftest import FAST_BACKOFF, client_settings, until, ws_url
+from tests.conftest import FAST_BACKOFF, local_stream, until, ws_url
 from tests.proxy import socket_gate
-from tf_tui import session as session_module
+from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Phase, UpdateStream
 from tf_tui.protocol import RunUpdate
-from tf_tui.session import Session
 from tf_tui.supervise import MAX_CRASHES
 
 
@@ -57,21 +56,23 @@ async def test_a_view_whose_change_callback_raises_still_gets_every_update(serve
         assert session.connection.phase is Phase.LIVE
 
 
-async def test_a_poll_loop_whose_body_raises_is_restarted_and_keeps_polling(
-    server, endless_run, make_session, monkeypatch
-):
+def broken_schedule(failures: int | None) -> PollIntervals:
+    """Poll intervals that raise (a bug in the poll schedule) the first `failures` times they are read, or
+    every time; then every run is due at every tick."""
+    reads = count(1)
+
+    class Broken(PollIntervals):
+        def current(self, stream_live: bool) -> float:
+            if failures is None or next(reads) <= failures:
+                raise RuntimeError("a bug in the poll schedule")
+            return 0.0
+
+    return Broken()
+
+
+async def test_a_poll_loop_whose_body_raises_is_restarted_and_keeps_polling(server, endless_run, make_session):
     train_id = await endless_run()
-    calls = 0
-
-    def fails_twice(now: float, last_heard: dict[str, Any], last_polled: Any, in_flight: set[str], interval: float):
-        nonlocal calls
-        calls += 1
-        if calls <= 2:
-            raise RuntimeError("a bug in the poll schedule")
-        return [train_id for train_id in last_heard if train_id not in in_flight]  # every tick
-
-    monkeypatch.setattr(session_module, "due_for_poll", fails_twice)
-    async with make_session(server.url) as session:
+    async with make_session(server.url, poll_intervals=broken_schedule(2)) as session:
         await session.watch([train_id])
         await until(lambda: session.counters["status_reads.poll"] >= 1, what="a poll after the crashes")
         crashes = [entry for entry in session.events.entries if "internal error in the poll loop" in entry.text]
@@ -80,18 +81,14 @@ async def test_a_poll_loop_whose_body_raises_is_restarted_and_keeps_polling(
         assert session.connection.phase is not Phase.FAILED
 
 
-async def test_a_task_that_keeps_dying_is_shown_as_failed_internal_error(server, make_session, monkeypatch):
-    def always_fails(*_: Any) -> list[str]:
-        raise RuntimeError("a bug in the poll schedule")
-
-    monkeypatch.setattr(session_module, "due_for_poll", always_fails)
+async def test_a_task_that_keeps_dying_is_shown_as_failed_internal_error(server, make_session):
     changes = 0
 
     def changed() -> None:
         nonlocal changes
         changes += 1
 
-    async with make_session(server.url) as session:
+    async with make_session(server.url, poll_intervals=broken_schedule(None)) as session:
         session.on_change = changed
         await until(lambda: session.connection.describe() == "failed: internal error", what="given up")
         crashes = [entry.text for entry in session.events.entries if "internal error in the poll loop" in entry.text]
@@ -101,7 +98,7 @@ async def test_a_task_that_keeps_dying_is_shown_as_failed_internal_error(server,
         assert session.stream.state.phase is not Phase.FAILED  # the socket itself was fine
 
 
-async def test_a_stream_that_crashes_is_restarted_and_delivers(server, endless_run, tmp_path):
+async def test_a_stream_that_crashes_is_restarted_and_delivers(server, endless_run, make_session):
     train_id = await endless_run()
     runs = 0
 
@@ -113,8 +110,7 @@ async def test_a_stream_that_crashes_is_restarted_and_delivers(server, endless_r
                 raise RuntimeError("a bug in the stream")
             await super().run()
 
-    stream = partial(CrashesOnce, ws_url(server.url), None, use_proxy=False, backoff=FAST_BACKOFF)
-    async with Session(client_settings(server.url, tmp_path), backoff=FAST_BACKOFF, stream=stream) as session:
+    async with make_session(server.url, stream=local_stream(server.url, CrashesOnce)) as session:
         await session.watch([train_id])
         await until(lambda: session.counters["frames.RunUpdate"] >= 2, what="updates after the restart")
         assert runs == 2 and session.connection.phase is Phase.LIVE

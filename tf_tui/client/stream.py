@@ -29,16 +29,25 @@ from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_fra
 from tf_tui.supervise import call_guarded
 from tf_tui.text import printable
 
-OPEN_TIMEOUT_S = 10.0
-# A dead peer (a silent SSH tunnel) is noticed within PING_INTERVAL_S + PING_TIMEOUT_S + CLOSE_TIMEOUT_S,
-# under 30 s: after an unanswered ping the library still waits the close timeout for the TCP close.
-PING_INTERVAL_S = 12.0
-PING_TIMEOUT_S = 12.0
-CLOSE_TIMEOUT_S = 3.0
 MAX_FRAME_BYTES = 1024 * 1024
 STABLE_AFTER_S = 10.0
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long opening a connection may take, and the heartbeat. A dead peer (a silent SSH tunnel) is
+    noticed within ping_interval + ping + close, under 30 s by default: after an unanswered ping the
+    library still waits the close timeout for the TCP close."""
+
+    open: float = 10.0
+    ping_interval: float = 12.0
+    ping: float = 12.0
+    close: float = 3.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 class Phase(Enum):
@@ -115,6 +124,7 @@ class UpdateStream:
         tls: ssl.SSLContext | None = None,
         clock: Callable[[], float] = time.time,
         connect: Connect = open_websocket,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
     ) -> None:
         """`clock` dates the next attempt and times how long a connection stayed up."""
         self._url = ws_url
@@ -129,6 +139,7 @@ class UpdateStream:
         self._backoff = backoff or Backoff()
         self._clock = clock
         self._connect = connect
+        self._timeouts = timeouts
         self._socket: Socket | None = None
         self.watched: dict[str, None] = {}  # ordered set: subscriptions go out in watch order
         self.state = ConnectionState(Phase.CONNECTING, attempt=1)
@@ -180,10 +191,10 @@ class UpdateStream:
         return self._connect(
             self._url,
             additional_headers=self._headers,
-            open_timeout=OPEN_TIMEOUT_S,
-            ping_interval=PING_INTERVAL_S,
-            ping_timeout=PING_TIMEOUT_S,
-            close_timeout=CLOSE_TIMEOUT_S,
+            open_timeout=self._timeouts.open,
+            ping_interval=self._timeouts.ping_interval,
+            ping_timeout=self._timeouts.ping,
+            close_timeout=self._timeouts.close,
             max_size=MAX_FRAME_BYTES,
             proxy=True if self._use_proxy else None,
             ssl=self._tls,
