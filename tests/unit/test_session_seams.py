@@ -1,0 +1,86 @@
+"""A Session over a stand-in API and stream, handed in through its constructor (tf_tui/ports.py): what it
+says follows its own clock and its own poll intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import client_settings
+from tf_tui.client.poller import PollIntervals
+from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.protocol import Event
+from tf_tui.session import Session
+
+NOW = 5_000.0
+
+
+class StillApi:
+    """Never called in these tests: any call is a failure of the test."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the API was called: {name}")
+
+
+class HeldStream:
+    """A stream whose state the test sets, reported to the session as a real stream would."""
+
+    def __init__(
+        self,
+        *,
+        on_event: Callable[[Event], None],
+        on_state: Callable[[ConnectionState], None],
+        on_open: Callable[[list[str]], None],
+    ) -> None:
+        self.state = ConnectionState(Phase.CONNECTING, attempt=1)
+        self.watched: dict[str, None] = {}
+        self._on_state = on_state
+
+    @property
+    def live(self) -> bool:
+        return self.state.phase is Phase.LIVE
+
+    def report(self, state: ConnectionState) -> None:
+        self.state = state
+        self._on_state(state)
+
+    async def subscribe(self, train_id: str) -> None:
+        self.watched[train_id] = None
+
+    async def unsubscribe(self, train_id: str) -> None:
+        self.watched.pop(train_id, None)
+
+    async def run(self) -> None:
+        raise AssertionError("the stream was started")
+
+
+def held_session(tmp_path: Path, **options: Any) -> tuple[Session, HeldStream]:
+    streams: list[HeldStream] = []
+
+    def make_stream(**handlers: Any) -> HeldStream:
+        streams.append(HeldStream(**handlers))
+        return streams[-1]
+
+    session = Session(
+        client_settings("http://127.0.0.1:9", tmp_path),
+        api=StillApi(),
+        stream=make_stream,
+        clock=lambda: NOW,
+        **options,
+    )
+    return session, streams[0]
+
+
+def test_the_event_log_dates_a_retry_by_the_sessions_clock(tmp_path):
+    session, stream = held_session(tmp_path)
+    stream.report(ConnectionState(Phase.RETRYING, attempt=2, reason="connection refused", retry_at=NOW + 4))
+    assert session.events.entries[-1].text == "socket reconnecting in 4 s (attempt 3) (connection refused)"
+
+
+def test_the_poll_interval_is_the_sessions_own_and_follows_the_stream(tmp_path):
+    session, stream = held_session(tmp_path, poll_intervals=PollIntervals(live=40.0, down=7.0))
+    stream.report(ConnectionState(Phase.LIVE))
+    assert session.poll_interval == 40.0
+    stream.report(ConnectionState(Phase.RETRYING, attempt=1, reason="connection refused", retry_at=NOW + 1))
+    assert session.poll_interval == 7.0
