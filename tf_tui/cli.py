@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -18,8 +17,20 @@ from platformdirs import user_data_path
 
 from tf_tui.client.api import ApiError
 from tf_tui.client.tls import INSECURE_WARNING
-from tf_tui.config import DEFAULT_URL, LOG_LEVELS, ConfigError, Settings, load_settings, setup_logging
+from tf_tui.config import (
+    DEFAULT_URL,
+    LOG_LEVELS,
+    SERVER_TOKEN_VARIABLE,
+    TOKEN_FILE_VARIABLE,
+    TOKEN_VARIABLE,
+    ConfigError,
+    Settings,
+    load_settings,
+    setup_logging,
+)
+from tf_tui.exit_codes import ExitCode
 from tf_tui.ids import RunIdError
+from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.signals import run_until_signalled
 
 if TYPE_CHECKING:
@@ -27,13 +38,6 @@ if TYPE_CHECKING:
     from tf_tui.session import Session
 
 Followed = TypeVar("Followed", "Fleet", "Session")
-
-SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-# What a shell reports for a tool that SIGPIPE ended (`yes | head -1`): the reader left, nothing failed.
-# Not 0, which `watch` promises only for runs that completed; scripts with `pipefail` see it as other tools'.
-EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,13 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument(
         "--token",
         default=argparse.SUPPRESS,
-        help="bearer token; other users can read it in `ps`, so prefer --token-file or TF_TUI_TOKEN",
+        help=f"bearer token; other users can read it in `ps`, so prefer --token-file or {TOKEN_VARIABLE}",
     )
     client.add_argument(
         "--token-file",
         type=Path,
         default=argparse.SUPPRESS,
-        help="read the token from this file, which only you may read (else TF_TUI_TOKEN_FILE)",
+        help=f"read the token from this file, which only you may read (else {TOKEN_FILE_VARIABLE})",
     )
     client.add_argument(
         "--ca-cert",
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     start = commands.add_parser("start", parents=[client], help="start a training run")
     start.add_argument("--model", required=True, help="base model id (see /models/list)")
     start.add_argument("--dataset", action="append", required=True, help="dataset id; repeat for several")
-    start.add_argument("--outcome", choices=["speed", "balanced", "quality"], default="balanced")
+    start.add_argument("--outcome", choices=OUTCOME_PREFERENCES, default=DEFAULT_OUTCOME_PREFERENCE)
     start.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="training parameter; repeat for several"
     )
@@ -169,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if settings.insecure and args.command is not None:  # the dashboard says it in its header instead
         print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
@@ -179,15 +183,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_until_signalled(command(settings, args)))
     except ApiError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     except RunIdError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except BrokenPipeError:  # `tf-tui watch --json | head -1`: the reader has all it wanted
         _drop_stdout()
-        return EXIT_CLOSED_PIPE
+        return ExitCode.CLOSED_PIPE
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except Exception as error:  # a bug of ours: the details go to the log, a sentence to the user
         logging.getLogger(__name__).exception("tf-tui %s failed", args.command)
         # The type only: an exception's text can quote anything, a request header among it.
@@ -195,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"tf-tui {args.command}: internal error ({type(error).__name__}); details in {settings.log_file}",
             file=sys.stderr,
         )
-        return 1
+        return ExitCode.FAILED
 
 
 def _fleet(settings: Settings, command: str) -> Fleet:
@@ -209,7 +213,7 @@ def _fleet(settings: Settings, command: str) -> Fleet:
 
 async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.fleet import RunKey, UnknownRun
-    from tf_tui.headless.commands import EXIT_UNKNOWN_RUN, follow
+    from tf_tui.headless.commands import follow
     from tf_tui.headless.output import choose_output
 
     # Only the runs asked for, or else the remembered ones: never others besides the ones named.
@@ -218,11 +222,11 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
             keys: list[RunKey] = [await fleet.locate(typed) for typed in args.train_ids] or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
             print(f"tf-tui watch: {unknown}", file=sys.stderr)
-            return EXIT_UNKNOWN_RUN
+            return ExitCode.UNKNOWN_RUN
         if not keys:
             where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         return await follow(fleet, keys, choose_output(args.json), args.timeout)
 
 
@@ -242,11 +246,11 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         params = parse_params(args.param)
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if len(settings.fleet) > 1:
         names = ", ".join(backend.name for backend in settings.fleet)
         print(f"tf-tui start: a run starts on one backend: say which with --backend NAME ({names})", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     [backend] = settings.fleet
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
@@ -278,7 +282,7 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
             return await stop_run(fleet, args.train_id, confirm=confirm)
         except UnknownRun as unknown:  # as for one backend: said, exit 1
             print(f"tf-tui stop: {unknown}", file=sys.stderr)
-            return 1
+            return ExitCode.FAILED
 
 
 @contextlib.asynccontextmanager
@@ -341,12 +345,12 @@ def _serve(args: argparse.Namespace) -> int:
         from tf_tui.server.serve import TlsFilesError, serve
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     if (args.tls_cert is None) != (args.tls_key is None):
         print("tf-tui serve: --tls-cert and --tls-key go together", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     # Read once, then gone from the environment, so the training processes never inherit a token.
-    for variable in (SERVER_TOKEN_VARIABLE, "TF_TUI_TOKEN"):
+    for variable in (SERVER_TOKEN_VARIABLE, TOKEN_VARIABLE):
         os.environ.pop(variable, None)
     data_dir = args.data_dir or user_data_path("tf-tui") / "server"
     settings = ServerSettings(
@@ -357,18 +361,18 @@ def _serve(args: argparse.Namespace) -> int:
         serve(settings, args.host, args.port, ready_fd=args.ready_fd, log_level=args.log_level, tls=tls)
     except TlsFilesError as error:
         print(f"tf-tui serve: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except LockTimeout:
         print(
             f"tf-tui serve: another server is using {data_dir}; `tf-tui serve --status --data-dir {data_dir}`"
             " says which",
             file=sys.stderr,
         )
-        return 1
+        return ExitCode.FAILED
     except OSError as error:
         print(f"tf-tui serve: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 def _run_local(settings: Settings) -> int:
@@ -381,7 +385,7 @@ def _run_local(settings: Settings) -> int:
         address = attach_or_start(data_dir)
     except ServerStartError as error:
         print(f"tf-tui --local: {error}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     # The server is left running on quit: it trains on, and stops itself once idle.
     return _run_app(replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}"), quit_note)
 

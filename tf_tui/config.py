@@ -44,6 +44,9 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
 CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
+TOKEN_VARIABLE, TOKEN_FILE_VARIABLE = "TF_TUI_TOKEN", "TF_TUI_TOKEN_FILE"
+# The reference server's token, as `serve` reads it and the launcher hands it over: argv is visible to `ps`.
+SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 
 
 class ConfigError(ValueError):
@@ -139,8 +142,8 @@ def load_settings(
     chosen_token = (
         token
         or _token_from_file(token_file)
-        or environ.get("TF_TUI_TOKEN")
-        or _token_from_file(_path(environ.get("TF_TUI_TOKEN_FILE")))
+        or environ.get(TOKEN_VARIABLE)
+        or _token_from_file(_path(environ.get(TOKEN_FILE_VARIABLE)))
         or _string(config, "token", path)
         or _token_from_file(_path(_string(config, "token_file", path), relative_to=path.parent))
         or None

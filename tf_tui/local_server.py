@@ -21,12 +21,13 @@ from types import TracebackType
 import httpx
 from platformdirs import user_data_path
 
+from tf_tui.config import SERVER_TOKEN_VARIABLE
+from tf_tui.exit_codes import ExitCode
 from tf_tui.format import duration, plural
 from tf_tui.server.instance import ServerAddress, exclusive_lock, read_address, remove_address
 
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"  # the token goes by environment: argv is visible to `ps`
 # A quit and relaunch, or an SSH link dropped and taken up again, finds the same server (and its runs'
 # history) within this; a server nobody came back to stops holding memory and a port soon after.
 LOCAL_IDLE_EXIT_S = 600.0
@@ -72,9 +73,9 @@ class ServerProcess:
         """Start the server and return its URL once it serves requests."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         ready_read, ready_write = os.pipe()
-        environment = {key: value for key, value in os.environ.items() if key != TOKEN_VARIABLE}
+        environment = {key: value for key, value in os.environ.items() if key != SERVER_TOKEN_VARIABLE}
         if self._token is not None:
-            environment[TOKEN_VARIABLE] = self._token
+            environment[SERVER_TOKEN_VARIABLE] = self._token
         command = [
             sys.executable, "-m", "tf_tui", "serve",
             "--host", "127.0.0.1", "--port", str(self._requested_port),
@@ -297,13 +298,13 @@ def manage(data_dir: Path, *, stop: bool, token: str | None) -> int:
     found = stop_server(data_dir, token) if stop else server_status(data_dir, token)
     if found is None:
         print(f"No server is running on {data_dir}.")
-        return 0 if stop else 1
+        return ExitCode.OK if stop else ExitCode.FAILED
     address = found.address
     if stop:
         print(f"Stopped the server at {address.url} (pid {address.pid}); {_runs_ended(found.going)}.")
     else:
         print(f"A server is running on {data_dir} at {address.url} (pid {address.pid}): {_runs_going(found.going)}.")
-    return 0
+    return ExitCode.OK
 
 
 def _runs_ended(going: int | None) -> str:

@@ -32,6 +32,11 @@ ACTIVE_STATUSES = frozenset(
 )
 
 
+# What a start asks the backend to favour (`outcome_preference`); the first is the default.
+OUTCOME_PREFERENCES = ("balanced", "speed", "quality")
+DEFAULT_OUTCOME_PREFERENCE = OUTCOME_PREFERENCES[0]
+
+
 class StatusKind(Enum):
     ACTIVE = "active"
     TERMINAL = "terminal"

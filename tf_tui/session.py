@@ -34,7 +34,7 @@ from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.ids import resolve_id
 from tf_tui.ports import BackendApi, Clock, Stream, StreamFactory
-from tf_tui.protocol import Event, Ignored, RunUpdate, parse_status
+from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, Event, Ignored, RunUpdate, parse_status
 from tf_tui.state import StateFile
 from tf_tui.status_reader import StatusReader
 from tf_tui.store import RunStore, Source
@@ -215,7 +215,12 @@ class Session:
         self.state.remove(self.state_key, train_id)
 
     async def start(
-        self, base_model: str, dataset_ids: list[str], *, params: dict[str, Any], outcome: str = "balanced"
+        self,
+        base_model: str,
+        dataset_ids: list[str],
+        *,
+        params: dict[str, Any],
+        outcome: str = DEFAULT_OUTCOME_PREFERENCE,
     ) -> StartedRun:
         """Start a run and watch it at once; its first statuses are read back by the resync."""
         reply = await self.api.start(base_model, dataset_ids, params, outcome)

@@ -30,7 +30,8 @@ from tests.conftest import (
     trainer_processes,
 )
 from tests.hostile_input import chosen_seed
-from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, follow
+from tf_tui.exit_codes import ExitCode
+from tf_tui.headless.commands import follow
 from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 
@@ -140,7 +141,7 @@ async def chaos(restarts: int, start_server, tmp_path: Path) -> None:
             assert shown[-1]["progress"] == 100 and app.session.store.ensure(train_id).progress == 100
     for runs, code in rounds:
         assert code == (
-            EXIT_FAILED if any(truth[train_id]["status"] == "failed" for train_id in runs) else EXIT_COMPLETED
+            ExitCode.FAILED if any(truth[train_id]["status"] == "failed" for train_id in runs) else ExitCode.OK
         )
     measured_rounds = max(1, len(heap) - 1 - WARM_UP_ROUNDS)
     growth = (heap[-1] - heap[min(WARM_UP_ROUNDS, len(heap) - 1)]) / measured_rounds

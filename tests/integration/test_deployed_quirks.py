@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 from tests.conftest import DEADLINE_S, RecordingOutput, until
 from tests.scripted_backend import running_backend
 from tf_tui.client.stream import Phase
+from tf_tui.exit_codes import ExitCode
 from tf_tui.format import summary
-from tf_tui.headless.commands import EXIT_COMPLETED, EXIT_FAILED, follow, show_status
+from tf_tui.headless.commands import follow, show_status
 from tf_tui.store import Source
 
 
@@ -62,7 +63,7 @@ async def test_a_resync_asked_for_while_a_read_is_in_flight_is_made_after_it(bac
 async def test_a_run_that_failed_silently_is_seen_failed_at_once(backend, make_session):
     backend.status_bodies["silent"] = {"status": "failed", "progress": 0, "error": "Dataset d1 not found"}
     async with make_session(backend.url) as session:
-        assert await follow(session, ["silent"], RecordingOutput(), timeout=DEADLINE_S) == EXIT_FAILED
+        assert await follow(session, ["silent"], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.FAILED
         assert session.store.runs["silent"].error == "Dataset d1 not found"
 
 
@@ -74,7 +75,7 @@ async def test_95_after_completion_and_a_double_completion_change_nothing(backen
         await backend.push(train_id, done)
         await backend.push(train_id, done)
         backend.status_bodies[train_id] = {"status": "completed", "progress": 95, "result": {"other": True}}
-        assert await follow(session, [train_id], output, timeout=DEADLINE_S) == EXIT_COMPLETED
+        assert await follow(session, [train_id], output, timeout=DEADLINE_S) == ExitCode.OK
         await session.resync([train_id])
         run = session.store.runs[train_id]
         assert (run.progress, run.result) == (100, {"model_path": "/m"})
@@ -122,7 +123,7 @@ async def test_a_500_on_stop_is_said_in_words_and_the_updates_that_follow_are_be
         assert not session.store.ensure(train_id).ended
         await backend.push(train_id, {"progress": 60, "status": "training", "details": {}})
         await backend.push(train_id, {"progress": 100, "status": "completed", "success": True, "result": {}})
-        assert await follow(session, [train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
+        assert await follow(session, [train_id], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.OK
 
 
 async def test_a_stop_the_server_confirms(backend, make_session):

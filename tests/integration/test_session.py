@@ -23,15 +23,8 @@ from tests.conftest import (
 from tests.proxy import socket_gate
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Phase, Timeouts
-from tf_tui.headless.commands import (
-    EXIT_COMPLETED,
-    EXIT_FAILED,
-    EXIT_STOPPED,
-    EXIT_UNKNOWN_RUN,
-    EXIT_USAGE,
-    follow,
-    show_status,
-)
+from tf_tui.exit_codes import ExitCode
+from tf_tui.headless.commands import follow, show_status
 from tf_tui.session import Session
 from tf_tui.state import StateFile
 from tf_tui.store import Source
@@ -46,7 +39,7 @@ async def test_a_run_streams_live_in_order_without_polling(server, make_session)
     async with make_session(server.url) as session:
         train_id = (await session.start("tiny", ["builtin-arithmetic"], params=SHORT_RUN)).train_id
         assert StateFile(session.settings.state_file).active(server.url) == [train_id]
-        assert await follow(session, [train_id], output, timeout=DEADLINE_S) == EXIT_COMPLETED
+        assert await follow(session, [train_id], output, timeout=DEADLINE_S) == ExitCode.OK
 
         statuses = [shown["status"] for shown in output.shown]
         assert [PHASE_ORDER.index(status) for status in statuses] == sorted(PHASE_ORDER.index(s) for s in statuses)
@@ -90,7 +83,7 @@ async def test_a_socket_outage_loses_nothing(server, http, make_session):
             await http.post(f"/train/stop/{train_id}")
             code = await asyncio.wait_for(following, DEADLINE_S)
 
-    assert code == EXIT_STOPPED and output.shown[-1]["status"] == "stopped"
+    assert code == ExitCode.STOPPED and output.shown[-1]["status"] == "stopped"
     steps = [shown["step"] for shown in output.shown if shown["step"] is not None]
     assert steps == sorted(steps)
     sources = [shown["source"] for shown in output.shown]
@@ -128,7 +121,7 @@ async def test_a_server_restart_mid_run_is_followed_to_the_end(start_server, tmp
         await until(lambda: session.connection.phase is Phase.RETRYING, what="the client notices the death")
         start_server(data_dir, port=port)
         code = await follow(session, [train_id], output, timeout=DEADLINE_S)
-    assert code == EXIT_FAILED
+    assert code == ExitCode.FAILED
     run = session.store.runs[train_id]
     assert "server stopped while this run was training" in (run.error or "")
     assert output.phases[-1] in ("live", "retrying")
@@ -142,7 +135,7 @@ async def test_active_runs_survive_a_client_restart(server, tmp_path):
 
     async with Session(settings) as second:
         assert second.watched == [train_id]
-        assert await follow(second, [train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
+        assert await follow(second, [train_id], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.OK
     assert StateFile(settings.state_file).active(server.url) == []
 
 
@@ -165,7 +158,7 @@ async def test_a_session_without_a_stream_answers_over_http_alone(server, tmp_pa
 async def test_an_unknown_run_is_forgotten_and_exits_4(server, make_session):
     async with make_session(server.url) as session:
         session.state.add(server.url, "no-such-run")
-        assert await follow(session, ["no-such-run"], RecordingOutput(), timeout=DEADLINE_S) == EXIT_UNKNOWN_RUN
+        assert await follow(session, ["no-such-run"], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.UNKNOWN_RUN
         assert session.store.runs["no-such-run"].missing
     assert session.state.active(server.url) == []
 
@@ -188,14 +181,14 @@ async def test_a_refused_token_fails_the_stream_in_words(start_server, make_sess
         await until(lambda: session.connection.phase is Phase.FAILED, what="the stream gives up")
         assert "check the token" in session.connection.describe()
         session.state.add(server.url, "x")
-        assert await follow(session, ["x"], RecordingOutput(), timeout=DEADLINE_S) == EXIT_USAGE
+        assert await follow(session, ["x"], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.USAGE
 
 
 async def test_the_right_token_goes_on_http_and_websocket(start_server, make_session):
     server = start_server(token="right")
     async with make_session(server.url, token="right") as session:
         started = await session.start("tiny", ["builtin-shell"], params=SHORT_RUN)
-        assert await follow(session, [started.train_id], RecordingOutput(), timeout=DEADLINE_S) == EXIT_COMPLETED
+        assert await follow(session, [started.train_id], RecordingOutput(), timeout=DEADLINE_S) == ExitCode.OK
         assert session.counters["frames.RunUpdate"] > 0
 
 

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
+from tf_tui.exit_codes import ExitCode
 from tf_tui.fleet import Fleet, RunKey, as_fleet
 from tf_tui.format import progress_text, short_id, summary
 from tf_tui.headless.output import WatchOutput
@@ -23,30 +24,24 @@ from tf_tui.session import Session
 from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 
-EXIT_COMPLETED = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STOPPED = 3
-EXIT_UNKNOWN_RUN = 4
-EXIT_TIMEOUT = 5
 IDLE_WAKE_S = 1.0  # wake at least this often to report connection changes and check the timeout
 
 
 # The most urgent news first: it decides the exit status of several runs. A run still going (`follow`
-# gives up on those with EXIT_TIMEOUT before asking) is news that nothing ended well yet.
+# gives up on those with TIMEOUT before asking) is news that nothing ended well yet.
 WATCH_EXIT_CODES = {
-    Outcome.FAILED: EXIT_FAILED,
-    Outcome.MISSING: EXIT_UNKNOWN_RUN,
-    Outcome.GOING: EXIT_TIMEOUT,
-    Outcome.STOPPED: EXIT_STOPPED,
-    Outcome.COMPLETED: EXIT_COMPLETED,
+    Outcome.FAILED: ExitCode.FAILED,
+    Outcome.MISSING: ExitCode.UNKNOWN_RUN,
+    Outcome.GOING: ExitCode.TIMEOUT,
+    Outcome.STOPPED: ExitCode.STOPPED,
+    Outcome.COMPLETED: ExitCode.OK,
 }
 
 
 def exit_code(runs: list[RunState]) -> int:
     """failed beats unknown beats stopped beats completed: the most urgent news decides the exit status."""
     outcomes = {run.outcome for run in runs}
-    return next((code for outcome, code in WATCH_EXIT_CODES.items() if outcome in outcomes), EXIT_COMPLETED)
+    return next((code for outcome, code in WATCH_EXIT_CODES.items() if outcome in outcomes), ExitCode.OK)
 
 
 def _keys(fleet: Fleet, runs: Sequence[str | RunKey]) -> list[RunKey]:
@@ -87,12 +82,12 @@ async def follow(
             going = [key for key in keys if not (fleet.get(key).ended or fleet.get(key).missing)]
             if all(key.backend in failed for key in going):
                 if going:
-                    return EXIT_USAGE
+                    return ExitCode.USAGE
                 return exit_code([fleet.get(key) for key in keys])
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 print(f"tf-tui watch: gave up after {timeout:g} s with runs still going", file=sys.stderr)
-                return EXIT_TIMEOUT
+                return ExitCode.TIMEOUT
             wait = IDLE_WAKE_S if remaining is None else min(IDLE_WAKE_S, remaining)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), wait)
@@ -137,7 +132,7 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             for name in fleet.names
         )
     )
-    code = 1 if any(isinstance(listing, ApiError) for listing in listings.values()) else 0
+    code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
         print(json.dumps(records, indent=2), file=out)
@@ -180,7 +175,7 @@ async def start_run(
     started = await session.start(model, datasets, params=params, outcome=outcome)
     print(json.dumps(started.reply) if as_json else printable(started.train_id), file=out, flush=True)
     if follow_with is None:
-        return 0
+        return ExitCode.OK
     return await follow_with(started.train_id)
 
 
@@ -198,19 +193,19 @@ async def stop_run(
         run = session.store.ensure(train_id)
         if run.missing:
             print(f"tf-tui stop: the server does not know run {printable(typed_id)}", file=sys.stderr)
-            return 1
+            return ExitCode.FAILED
         if run.ended:
             print(f"tf-tui stop: run {printable(train_id)} had already ended ({summary(run)})", file=sys.stderr)
-            return 1
+            return ExitCode.FAILED
         if not confirm(f"Stop run {short_id(train_id)}{printable(where)} ({summary(run)})?"):
             print("Not stopped.", file=out)
-            return 1
+            return ExitCode.FAILED
     outcome = await session.stop(train_id)
     print(printable(outcome.message) + printable(where), file=out if outcome.stopped else sys.stderr)
     run = session.store.ensure(train_id)
     if run.status is not None and not outcome.stopped:
         print(f"{short_id(train_id)} {summary(run)}", file=sys.stderr)
-    return 0 if outcome.stopped else 1
+    return ExitCode.OK if outcome.stopped else ExitCode.FAILED
 
 
 def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, Any]:

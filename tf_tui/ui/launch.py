@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from tf_tui.config import Settings
+from tf_tui.exit_codes import ExitCode
 from tf_tui.signals import exit_status
 from tf_tui.store import RunStore
 from tf_tui.ui.app import make_app
 
-EXIT_CRASHED = 1
 CRASH_REPORT_WIDTH = 120
 
 
 @dataclass(frozen=True)
 class DashboardExit:
-    code: int  # 0 after a quit, EXIT_CRASHED after an exception, 128 + the signal's number after one
+    code: int  # ExitCode.OK after a quit, ExitCode.FAILED after an exception, 128 + the signal's number after one
     going: int  # runs the dashboard last saw going: they go on without it
 
 
@@ -35,9 +35,9 @@ def run_dashboard(settings: Settings) -> DashboardExit:
         return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.session.store))
     if app.return_code:
         print(f"tf-tui: the dashboard crashed; details in {settings.log_file}", file=sys.stderr)
-        return DashboardExit(EXIT_CRASHED, going_runs(app.session.store))
+        return DashboardExit(ExitCode.FAILED, going_runs(app.session.store))
     sys.stderr.write(report.getvalue())  # a deliberate exit message, if any, still reaches the user
-    return DashboardExit(0, going_runs(app.session.store))
+    return DashboardExit(ExitCode.OK, going_runs(app.session.store))
 
 
 def going_runs(store: RunStore) -> int:

@@ -20,11 +20,11 @@ from textual.validation import Integer, Number
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from tf_tui.client.api import ApiError
+from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.session import Session
 from tf_tui.start_choices import StartChoices, StartChoicesFile, start_choices_path
 from tf_tui.text import printable
 
-OUTCOMES = ("balanced", "speed", "quality")
 # (input id, params key, label, validator, parser)
 PARAM_FIELDS = (
     ("steps", "max_steps", "Steps", Integer(minimum=1, maximum=10_000_000), int),
@@ -94,8 +94,10 @@ class StartScreen(ModalScreen[str | None]):
             yield DatasetList(id="datasets", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Outcome", classes="field")
-                outcomes = [(outcome, outcome) for outcome in OUTCOMES]
-                yield Select[str](outcomes, value="balanced", allow_blank=False, id="outcome", compact=True)
+                outcomes = [(outcome, outcome) for outcome in OUTCOME_PREFERENCES]
+                yield Select[str](
+                    outcomes, value=DEFAULT_OUTCOME_PREFERENCE, allow_blank=False, id="outcome", compact=True
+                )
             with Horizontal(classes="row params"):
                 for field_id, _, label, validator, _ in PARAM_FIELDS:
                     with Vertical():
@@ -133,7 +135,7 @@ class StartScreen(ModalScreen[str | None]):
                 for entry, dataset in zip(datasets, dataset_ids, strict=True)
             ]
         )
-        if last.outcome in OUTCOMES:
+        if last.outcome in OUTCOME_PREFERENCES:
             self.query_one("#outcome", Select).value = last.outcome
         for field_id, key, *_ in PARAM_FIELDS:
             if key in last.params:

@@ -1,0 +1,19 @@
+"""What `tf-tui` exits with: one list, so the CLI, `watch`'s outcomes and the dashboard cannot disagree."""
+
+from __future__ import annotations
+
+import signal
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # for `watch`: every run completed
+    FAILED = 1  # for `watch`: a run failed; else the command could not do what was asked, or crashed
+    USAGE = 2  # bad arguments or configuration, or nothing to do
+    STOPPED = 3  # `watch`: a run was stopped
+    UNKNOWN_RUN = 4  # `watch`: the server does not know a run
+    TIMEOUT = 5  # `watch --timeout`: gave up with runs still going
+    INTERRUPTED = 128 + signal.SIGINT
+    # What a shell reports for a tool that SIGPIPE ended (`yes | head -1`): the reader left, nothing failed.
+    # Not 0, which `watch` promises only for runs that completed; scripts with `pipefail` see it as other tools'.
+    CLOSED_PIPE = 128 + signal.SIGPIPE
