@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak lint serve screenshots bench clean
+.PHONY: run test soak lint serve screenshots bench clean fleet-demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/tf-tui --local
+
+# Three local reference servers and a dashboard over them; quitting the dashboard stops the three.
+fleet-demo: $(STAMP)
+	$(BIN)/python tools/fleet_demo.py
 
 # Two workers, one a core: the suite is mostly waiting on real servers and training processes, and runs
 # in about 4 minutes this way instead of 6. Every test is independent of order and of its neighbours.

@@ -387,7 +387,8 @@ def _run_local(settings: Settings) -> int:
         print(f"tf-tui --local: {error}", file=sys.stderr)
         return ExitCode.FAILED
     # The server is left running on quit: it trains on, and stops itself once idle.
-    return _run_app(replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}"), quit_note)
+    local = replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}", backends=())
+    return _run_app(local, quit_note)
 
 
 def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) -> int:
@@ -395,7 +396,7 @@ def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) ->
     from tf_tui.ui.launch import run_dashboard
 
     ended = run_dashboard(settings)
-    note = quit_note(ended.going, settings.url)
+    note = quit_note(ended.going, ", ".join(backend.url for backend in settings.fleet))
     if note:
         print(f"tf-tui: {note}", file=sys.stderr)
     return ended.code

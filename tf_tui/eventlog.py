@@ -60,13 +60,15 @@ class EventLog:
         kinds = [kind for kind in Kind if updates or kind is not Kind.UPDATE]
         return list(heapq.merge(*(self._buffers[kind] for kind in kinds), key=lambda entry: entry.sequence))
 
-    def add(self, text: str, level: int = logging.INFO, kind: Kind | None = None) -> LogEntry:
-        """Keep a line. Without a kind, a warning or worse is an error line."""
+    def add(self, text: str, level: int = logging.INFO, kind: Kind | None = None, *, to_file: bool = True) -> LogEntry:
+        """Keep a line. Without a kind, a warning or worse is an error line. `to_file=False`: a line already
+        written to the log file (a fleet's copy of one backend's line)."""
         if kind is None:
             kind = Kind.ERROR if level >= logging.WARNING else Kind.OTHER
         entry = LogEntry(self._clock(), printable(text), level, kind, next(self._sequence))
         self._buffers[kind].append(entry)
-        log.log(level, "%s", entry.text)
+        if to_file:
+            log.log(level, "%s", entry.text)
         for listener in list(self.listeners):
             try:
                 listener(entry)

@@ -17,10 +17,12 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.config import Settings
+from tf_tui.eventlog import EventLog, LogEntry
 from tf_tui.ids import RunIdError
 from tf_tui.session import Session
 from tf_tui.store import RunState
@@ -64,8 +66,11 @@ class Fleet:
         self.sessions = dict(sessions)
         self.on_change: Callable[[], None] = lambda: None
         self._order: dict[RunKey, None] = {}  # every run, in the order the fleet learned of it
-        for session in self.sessions.values():
+        # Every backend's event lines in one log, each after its backend's name.
+        self.events = EventLog()
+        for name, session in self.sessions.items():
             session.on_change = self._changed
+            session.events.listeners.append(partial(self._copy_event, name))
 
     @classmethod
     def from_settings(cls, settings: Settings, make_session: Callable[[Settings], Session] = Session) -> Fleet:
@@ -200,6 +205,9 @@ class Fleet:
         for key in keys:
             by_backend.setdefault(key.backend, []).append(key.train_id)
         await asyncio.gather(*(self.session(name).watch(ids) for name, ids in by_backend.items()))
+
+    def _copy_event(self, backend: str, entry: LogEntry) -> None:
+        self.events.add(f"{backend}: {entry.text}", entry.level, entry.kind, to_file=False)
 
     def _changed(self) -> None:
         call_guarded(self.on_change, what="the fleet's change callback")

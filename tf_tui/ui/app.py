@@ -22,21 +22,23 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tf_tui.client.api import ApiError
 from tf_tui.config import Settings
+from tf_tui.eventlog import EventLog
+from tf_tui.fleet import Fleet, RunKey, as_fleet
 from tf_tui.format import short_id, summary
 from tf_tui.session import Session
 from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 from tf_tui.ui.desktop_notification import notification_sequence
+from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets.detail import DetailPane
-from tf_tui.ui.widgets.header import StatusHeader, header_text
+from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
 FLUSH_INTERVAL_S = 0.1
@@ -90,6 +92,8 @@ class TfTuiApp(App[None]):
         Binding("d", "explain_dismiss", show=False),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        # Only when several backends are followed.
+        Binding("b", "cycle_backend", "Backends", tooltip="show every backend's runs, or one backend's in turn"),
         Binding(
             "l",
             "event_log",
@@ -108,20 +112,24 @@ class TfTuiApp(App[None]):
         Binding("q", "quit", "Quit", tooltip="quit"),
     ]
 
-    def __init__(self, session: Session, *, connect: bool = True, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, source: Session | Fleet, *, connect: bool = True, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__()
-        self.session = session
+        self.fleet = as_fleet(source)
+        self._backend_shown: str | None = None  # `b`: one backend's runs only, or (None) every backend's
         self._connect = connect
         self._clock = clock
         self._flush_pending = False
         self._last_flush = 0.0
-        self._going: set[str] = set()  # runs seen going: their end is announced
+        self._going: set[RunKey] = set()  # runs seen going: their end is announced
         # The terminal's modes are read now, before Textual changes them, for the last resort.
         self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
         self._header = StatusHeader(id="header")
         self._runs = RunsList(clock=clock, id="runs")
         self._detail = DetailPane(id="detail")
+        self._header_folded = False
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
@@ -139,19 +147,35 @@ class TfTuiApp(App[None]):
         yield self._filter
         yield Footer()
 
+    @property
+    def session(self) -> Session:
+        """The session of the selected run's backend (the only one when one backend is followed)."""
+        selected = self._runs.selected
+        backend = self.fleet.names[0] if selected is None or selected[0] is None else selected[0]
+        return self.fleet.sessions[backend]
+
+    @property
+    def events(self) -> EventLog:
+        """The event log shown: every backend's lines, each after its name, when several are followed."""
+        return self.session.events if self.fleet.single else self.fleet.events
+
+    def _row_backend(self, backend: str) -> str | None:
+        """The backend as the runs list keys its rows: None (no column) when one backend is followed."""
+        return None if self.fleet.single else backend
+
     async def on_mount(self) -> None:
         settings = self.session.settings
         if settings.theme:
             if settings.theme in self.available_themes:
                 self.theme = settings.theme
             else:
-                self.session.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
+                self.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
         self._filter.display = False
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
-        self.session.on_change = self._schedule_flush
+        self.fleet.on_change = self._schedule_flush
         if self._connect:
-            await self.session.open()
+            await self.fleet.open()
             self.refresh_listing()
             self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
         self._paint_changes()
@@ -159,7 +183,7 @@ class TfTuiApp(App[None]):
         self.set_interval(TICK_S, self._tick)
 
     async def on_unmount(self) -> None:
-        await self.session.close()
+        await self.fleet.close()
 
     # --- what the session says --------------------------------------------------------------
 
@@ -179,15 +203,16 @@ class TfTuiApp(App[None]):
             return  # quitting
         self._last_flush = time.monotonic()
         runs = self._runs
-        changed = self.session.store.take_changed()
+        changed = self.fleet.take_changed()
         with self.batch_update():
             # In the order runs became known: of the runs the server gives no time for, the last on top.
-            for run in [run for train_id, run in self.session.store.runs.items() if train_id in changed]:
-                runs.show(run)
-                self._note_progress(run)
+            for entry in [entry for entry in self.fleet.runs() if entry.key in changed]:
+                runs.show(entry.run, self._row_backend(entry.backend))
+                self._note_progress(entry.key, entry.run)
             runs.select_default()
-            if runs.selected_id in changed:
-                self._detail.show(self.session.store.runs[runs.selected_id])
+            selected = self._selected_key()
+            if selected in changed:
+                self._detail.show(self.fleet.get(selected))
             self._update_header()
         self.refresh_bindings()
 
@@ -199,6 +224,9 @@ class TfTuiApp(App[None]):
             self._runs.refresh_ages()
 
     def _update_header(self) -> None:
+        if not self.fleet.single:
+            self._update_fleet_header()
+            return
         now, last = self._clock(), self.session.last_message_at
         age = None if last is None else max(0.0, now - last)
         session = self.session
@@ -215,17 +243,34 @@ class TfTuiApp(App[None]):
         )
         self._header.update(text)
 
-    def _note_progress(self, run: RunState) -> None:
+    def _update_fleet_header(self) -> None:
+        problems = [session.state.problem for session in self.fleet.sessions.values() if session.state.problem]
+        text, folded = fleet_header_text(
+            self.fleet.connections(),
+            self._clock(),
+            self._header.size.width or 80,
+            problems[0] if problems else None,
+            insecure=self.session.settings.insecure,
+            no_color=self.no_color,
+        )
+        if folded and not self._header_folded:  # what the header no longer shows is said in the event log
+            for name, state in self.fleet.connections().items():
+                self.fleet.events.add(f"{name}: socket {state.describe(self._clock())}", to_file=False)
+        self._header_folded = folded
+        self._header.update(text)
+
+    def _note_progress(self, key: RunKey, run: RunState) -> None:
         """Announce the end of a run that was seen going (or was being watched before its end was known)."""
         if not run.ended:
-            if run.status is not None or run.train_id in self.session.watched:
-                self._going.add(run.train_id)
+            if run.status is not None or run.train_id in self.fleet.session(key.backend).watched:
+                self._going.add(key)
             return
-        if run.train_id not in self._going:
+        if key not in self._going:
             return
-        self._going.discard(run.train_id)
+        self._going.discard(key)
         outcome = run.outcome
-        message = f"{short_id(run.train_id)} {summary(run)}"
+        where = "" if self.fleet.single else f" on {printable(key.backend, 20)}"
+        message = f"{short_id(run.train_id)}{where} {summary(run)}"
         self.notify(message, title=f"Run {outcome.value}", severity=TOAST_SEVERITY[outcome], markup=False)
         self.bell()
         self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {outcome.value}", message)
@@ -238,10 +283,7 @@ class TfTuiApp(App[None]):
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
-        try:
-            await self.session.refresh_listing(watch_active=True)
-        except ApiError as error:
-            self.session.events.add(f"could not list the server's runs: {error}")
+        await self.fleet.refresh_listings(watch_active=True)  # each backend's failure goes to its event log
         self._schedule_flush()
 
     # --- keys ---------------------------------------------------------------------------------
@@ -250,7 +292,8 @@ class TfTuiApp(App[None]):
     def _selected(self, event: RunsList.Selected) -> None:
         if not self._runs.is_attached:
             return  # quitting: the screen may be gone already
-        run = None if event.train_id is None else self.session.store.runs.get(event.train_id)
+        session = self.fleet.sessions[event.backend or self.fleet.names[0]]
+        run = None if event.train_id is None else session.store.runs.get(event.train_id)
         try:
             self._detail.show(run)
         except NoMatches:
@@ -262,6 +305,8 @@ class TfTuiApp(App[None]):
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
             return stop_refusal(self._selected_run()) is not None
+        if action == "cycle_backend":
+            return not self.fleet.single
         if action in ("dismiss_missing", "explain_dismiss"):
             run = self._selected_run()
             dismissible = run is not None and run.missing
@@ -282,12 +327,28 @@ class TfTuiApp(App[None]):
         self._runs.focus()
 
     def action_start(self) -> None:
+        if self.fleet.single:
+            self._start_on(self.fleet.names[0])
+            return
+
+        def chosen(backend: str | None) -> None:
+            if backend:
+                self._start_on(backend)
+
+        default = self._backend_shown or self.session_name()
+        self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
+
+    def _start_on(self, backend: str) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
                 self._paint_changes()
-                self._runs.select(train_id)
+                self._runs.select(train_id, self._row_backend(backend))
 
-        self.push_screen(StartScreen(self.session), started)
+        self.push_screen(StartScreen(self.fleet.session(backend)), started)
+
+    def session_name(self) -> str:
+        """The name of the selected run's backend (the first backend when none is selected)."""
+        return next(name for name, session in self.fleet.sessions.items() if session is self.session)
 
     def action_explain_stop(self) -> None:
         self.action_stop()
@@ -305,29 +366,37 @@ class TfTuiApp(App[None]):
         question.append(short_id(run.train_id), style="bold")
         question.append(f" ({summary(run)})?")
 
+        session = self.session
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self.stop_run(run.train_id)
+                self.stop_run(session, run.train_id)
 
         self.push_screen(ConfirmScreen(question), answered)
 
     @work(group="stop", exit_on_error=False)
-    async def stop_run(self, train_id: str) -> None:
-        outcome = await self.session.stop(train_id)
-        self.notify(outcome.message, severity="information" if outcome.stopped else "warning", markup=False)
+    async def stop_run(self, session: Session, train_id: str) -> None:
+        outcome = await session.stop(train_id)
+        message = outcome.message if self.fleet.single else f"{self.session_name_of(session)}: {outcome.message}"
+        self.notify(message, severity="information" if outcome.stopped else "warning", markup=False)
+
+    def session_name_of(self, session: Session) -> str:
+        return next(name for name, each in self.fleet.sessions.items() if each is session)
 
     def action_watch(self) -> None:
+        session = self.session
+
         def chosen(train_id: str | None) -> None:
             if train_id:
-                self.watch_run(train_id)
+                self.watch_run(session, train_id)
 
-        self.push_screen(WatchScreen(self.session.resolve), chosen)
+        self.push_screen(WatchScreen(session.resolve), chosen)
 
     @work(group="watch", exit_on_error=False)
-    async def watch_run(self, train_id: str) -> None:
-        await self.session.watch([train_id])
+    async def watch_run(self, session: Session, train_id: str) -> None:
+        await session.watch([train_id])
         self._paint_changes()
-        self._runs.select(train_id)
+        self._runs.select(train_id, self._row_backend(self.session_name_of(session)))
 
     def action_explain_dismiss(self) -> None:
         self.action_dismiss_missing()
@@ -338,14 +407,24 @@ class TfTuiApp(App[None]):
         if run is None or not run.missing:
             self.notify('Only a run the server does not know (a "not found" row) can be dismissed.', timeout=3)
             return
-        self._runs.remove_run(run.train_id)
-        self.session.store.forget(run.train_id)
+        session = self.session
+        self._runs.remove_run(run.train_id, self._runs.selected[0] if self._runs.selected else None)
+        session.store.forget(run.train_id)
 
     @work(exclusive=True, group="resync", exit_on_error=False)
     async def action_resync(self) -> None:
-        self.notify("Resyncing every watched run", timeout=2)
-        await self.session.resync()
+        session = self.session
+        where = "" if self.fleet.single else f" on {self.session_name_of(session)}"
+        self.notify(f"Resyncing every watched run{where}", timeout=2)
+        await session.resync()
         self.refresh_listing()
+
+    def action_cycle_backend(self) -> None:
+        """Every backend's runs, then each backend's alone in turn, then every backend's again."""
+        names: list[str | None] = [None, *self.fleet.names]
+        self._backend_shown = names[(names.index(self._backend_shown) + 1) % len(names)]
+        self._runs.show_backend(self._backend_shown)
+        self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
     def action_filter(self) -> None:
         filter_input = self._filter
@@ -361,10 +440,16 @@ class TfTuiApp(App[None]):
         self._runs.focus()
 
     def action_event_log(self) -> None:
-        self.push_screen(EventLogScreen(self.session.events))
+        self.push_screen(EventLogScreen(self.events))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
+        # The fleet's own keys only when several backends are followed.
+        bindings = [
+            binding
+            for binding in declared_bindings(type(self))
+            if binding.action != "cycle_backend" or not self.fleet.single
+        ]
+        self.push_screen(HelpScreen(key_rows(bindings)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
@@ -377,9 +462,13 @@ class TfTuiApp(App[None]):
                 action = getattr(self, f"action_{binding.action}")
                 yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
 
+    def _selected_key(self) -> RunKey | None:
+        selected = self._runs.selected
+        return None if selected is None else RunKey(selected[0] or self.fleet.names[0], selected[1])
+
     def _selected_run(self) -> RunState | None:
-        selected = self._runs.selected_id
-        return None if selected is None else self.session.store.runs.get(selected)
+        key = self._selected_key()
+        return None if key is None else self.fleet.sessions[key.backend].store.runs.get(key.train_id)
 
 
 def stop_refusal(run: RunState | None) -> str | None:
@@ -395,4 +484,4 @@ def stop_refusal(run: RunState | None) -> str | None:
 
 def make_app(settings: Settings, *, connect: bool = True) -> TfTuiApp:
     """The one way the CLI and the screenshots build the app."""
-    return TfTuiApp(Session(settings), connect=connect)
+    return TfTuiApp(Fleet.from_settings(settings), connect=connect)

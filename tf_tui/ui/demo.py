@@ -25,6 +25,7 @@ from tf_tui.client.api import ApiError
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.config import Settings
 from tf_tui.eventlog import Kind
+from tf_tui.fleet import Fleet
 from tf_tui.protocol import RunUpdate
 from tf_tui.session import Session
 from tf_tui.store import Source
@@ -116,13 +117,14 @@ def _training(step: int, total: int, loss: float) -> dict[str, Any]:
     }
 
 
-def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
+def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "") -> Session:
+    """`id_prefix` makes the runs' ids differ from another demo session's (a fleet's other backends)."""
     settings = Settings(url=URL, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
-    stream = DemoStream(
-        ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2)
-        if phase is Phase.RETRYING
-        else ConnectionState(phase)
-    )
+    states = {
+        Phase.RETRYING: ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2),
+        Phase.FAILED: ConnectionState(Phase.FAILED, reason="the server refused the WebSocket (HTTP 401)"),
+    }
+    stream = DemoStream(states.get(phase, ConnectionState(phase)))
     session = Session(settings, api=DemoApi(), stream=lambda **_: stream, clock=lambda: NOW)
     session.last_message_at = NOW - 2
     store = session.store
@@ -132,6 +134,7 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
         ("8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e", "base", 620, [(0, "starting", 0)]),
         ("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f", "tiny", 630, [(0, "starting", 0)]),
     ]
+    runs = [(id_prefix + train_id[len(id_prefix) :], model, age, steps) for train_id, model, age, steps in runs]
     for train_id, model, age, history in runs:
         created = datetime.fromtimestamp(NOW - age, UTC).isoformat()
         store.describe(train_id, base_model=model, created_at=created)
@@ -168,6 +171,18 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE) -> Session:
     ):
         session.events.add(text, level, kind)
     return session
+
+
+def demo_fleet(directory: Path) -> Fleet:
+    """Three backends: one live, one reconnecting, one refusing the token; each with runs of its own."""
+    backends = {"gpu1": ("", Phase.LIVE, 4), "gpu2": ("e", Phase.RETRYING, 2), "cloud": ("0c", Phase.FAILED, 1)}
+    sessions = {}
+    for name, (prefix, phase, kept) in backends.items():
+        session = demo_session(directory, phase, id_prefix=prefix)
+        for train_id in list(session.store.runs)[kept:]:
+            session.store.forget(train_id)
+        sessions[name] = session
+    return Fleet(sessions)
 
 
 def demo_app(directory: Path, phase: Phase = Phase.LIVE) -> TfTuiApp:
@@ -214,6 +229,8 @@ async def write_screenshots(target: Path) -> None:
     question.append(" (training 37% step 4200/12000 loss 0.3012)?")
     await _save(demo_app(scratch), (100, 30), target / "stop-confirm.svg", screen=ConfirmScreen(question))
     await _save(demo_app(scratch, Phase.RETRYING), (120, 32), target / "disconnected.svg")
+    fleet_app = TfTuiApp(demo_fleet(scratch), connect=False, clock=lambda: NOW)
+    await _save(fleet_app, (130, 32), target / "fleet.svg")
     for leftover in scratch.iterdir():
         leftover.unlink()
     scratch.rmdir()

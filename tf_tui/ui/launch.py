@@ -10,8 +10,8 @@ from rich.console import Console
 
 from tf_tui.config import Settings
 from tf_tui.exit_codes import ExitCode
+from tf_tui.fleet import Fleet
 from tf_tui.signals import exit_status
-from tf_tui.store import RunStore
 from tf_tui.ui.app import make_app
 
 CRASH_REPORT_WIDTH = 120
@@ -32,13 +32,15 @@ def run_dashboard(settings: Settings) -> DashboardExit:
     app.run()
     app.exit_signals.finished()
     if app.exit_signals.received is not None:
-        return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.session.store))
+        return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.fleet))
     if app.return_code:
         print(f"tf-tui: the dashboard crashed; details in {settings.log_file}", file=sys.stderr)
-        return DashboardExit(ExitCode.FAILED, going_runs(app.session.store))
+        return DashboardExit(ExitCode.FAILED, going_runs(app.fleet))
     sys.stderr.write(report.getvalue())  # a deliberate exit message, if any, still reaches the user
-    return DashboardExit(ExitCode.OK, going_runs(app.session.store))
+    return DashboardExit(ExitCode.OK, going_runs(app.fleet))
 
 
-def going_runs(store: RunStore) -> int:
-    return sum(1 for run in store.runs.values() if run.status is not None and not run.ended and not run.missing)
+def going_runs(fleet: Fleet) -> int:
+    """The runs last seen going, on every backend."""
+    runs = (entry.run for entry in fleet.runs())
+    return sum(1 for run in runs if run.status is not None and not run.ended and not run.missing)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -11,6 +13,8 @@ from tf_tui.text import printable
 from tf_tui.ui.style import connection_style
 
 INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"
+# The worst phase of a folded fleet header decides its colour.
+PHASE_RANK = {Phase.LIVE: 0, Phase.CONNECTING: 1, Phase.RETRYING: 2, Phase.FAILED: 3}
 
 
 def header_text(
@@ -42,6 +46,44 @@ def header_text(
     if last_message_age is not None:
         text.append(f"   last message {duration(last_message_age)} ago", style="dim")
     return text
+
+
+def fleet_header_text(
+    states: Mapping[str, ConnectionState],
+    now: float,
+    width: int,
+    warning: str | None = None,
+    *,
+    insecure: bool = False,
+    no_color: bool = False,
+) -> tuple[Text, bool]:
+    """Each backend's connection, `gpu1 ● live  gpu2 ● reconnecting in 4 s  cloud ✕ failed: ...`; folded
+    to `3/4 live` when that does not fit in `width`. Says whether it folded (the event log then has the rest)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" tf-tui ", style="bold reverse")
+    if insecure:
+        text.append(f" {INSECURE_BADGE} ", style="bold white on red")
+    head = text.copy()
+    for name, state in states.items():
+        text.append(f" {printable(name, 20)} ")
+        _append_state(text, state, now, no_color)
+        text.append(" ")
+    folded = text.cell_len > width
+    if folded:
+        text = head
+        live = sum(1 for state in states.values() if state.phase is Phase.LIVE)
+        worst = max(states.values(), key=lambda state: PHASE_RANK[state.phase])
+        text.append(f" {live}/{len(states)} live ", style=connection_style(worst.phase, no_color=no_color))
+        text.append(" (l: the others in the event log)", style="dim")
+    if warning:
+        text.append(f"  ⚠ {printable(warning)}", style="bold yellow")
+    return text, folded
+
+
+def _append_state(text: Text, state: ConnectionState, now: float, no_color: bool) -> None:
+    style = connection_style(state.phase, no_color=no_color)
+    text.append("✕ " if state.phase is Phase.FAILED else "● ", style=style)
+    text.append(state.describe(now), style=style)
 
 
 class StatusHeader(Static):

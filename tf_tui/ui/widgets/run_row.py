@@ -18,18 +18,25 @@ STATUS_WIDTH = 14
 MIN_BAR_WIDTH = 10
 # Optional columns, in the order they are dropped from the right when the terminal is narrow.
 OPTIONAL_WIDTHS = {"step": 12, "loss": 8, "eta": 7, "age": 10}
+# With several backends followed, the backend's name: the first column dropped when narrow.
+BACKEND_WIDTH = 9
 
 
-def row_text(run: RunState, width: int, now: float, *, no_color: bool = False) -> Text:
-    """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`."""
+def row_text(run: RunState, width: int, now: float, *, no_color: bool = False, backend: str | None = None) -> Text:
+    """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`, with `gpu1` after
+    the id when `backend` is given."""
     fixed = len(short_id(run.train_id)) + 1 + MODEL_WIDTH + STATUS_WIDTH + 5
     optional = dict(OPTIONAL_WIDTHS)
+    if backend is not None:
+        optional["backend"] = BACKEND_WIDTH
     while optional and width - fixed - sum(optional.values()) < MIN_BAR_WIDTH:
         optional.popitem()
     bar_width = max(MIN_BAR_WIDTH, width - fixed - sum(optional.values()) - 1)
 
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{short_id(run.train_id)} ", style="bold")
+    if backend is not None and "backend" in optional:
+        text.append(printable(backend, BACKEND_WIDTH - 1).ljust(BACKEND_WIDTH), style="cyan")
     text.append(printable(run.base_model or "", MODEL_WIDTH - 1).ljust(MODEL_WIDTH), style="dim")
     text.append_text(status_text(run, STATUS_WIDTH - 1, no_color=no_color))
     text.append(" ")
@@ -55,10 +62,12 @@ class RunRow(Widget):
     RunRow.-selected { background: $accent 40%; }
     """
 
-    def __init__(self, run: RunState, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, run: RunState, clock: Callable[[], float] = time.time, backend: str | None = None) -> None:
         super().__init__()
         self.run = run  # the store's own object: the row always shows its latest state
+        self.backend = backend  # None when one backend is followed: no column for it
         self._clock = clock
 
     def render(self) -> Text:
-        return row_text(self.run, self.content_size.width or 80, self._clock(), no_color=self.app.no_color)
+        width = self.content_size.width or 80
+        return row_text(self.run, width, self._clock(), no_color=self.app.no_color, backend=self.backend)

@@ -32,38 +32,53 @@ def _parse_time(text: str) -> float | None:
         return None
 
 
+# A row's key: the run's backend (None when one backend is followed) and its id.
+RowKey = tuple[str | None, str]
+
+
 class RunsList(VerticalScroll, can_focus=True):
-    """The rows, their order, the selection and the filter; the app says which runs changed."""
+    """The rows, their order, the selection and the filter; the app says which runs changed.
+
+    With several backends, a row is a run of one backend (the same id on two is two rows), and the list
+    can be narrowed to one backend (`show_backend`).
+    """
 
     DEFAULT_CSS = """
     RunsList { height: auto; }
     """
 
     class Selected(Message):
-        def __init__(self, train_id: str | None) -> None:
+        def __init__(self, train_id: str | None, backend: str | None = None) -> None:
             super().__init__()
             self.train_id = train_id
+            self.backend = backend
 
     def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._clock = clock
-        self._rows: dict[str, RunRow] = {}
+        self._rows: dict[RowKey, RunRow] = {}
         # When and in which order each run became known: its age when the server gives none, and ties.
-        self._known: dict[str, tuple[float, int]] = {}
+        self._known: dict[RowKey, tuple[float, int]] = {}
         self._counter = itertools.count()
         self._filter = ""
+        self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
-        self.selected_id: str | None = None
+        self.selected: RowKey | None = None
 
-    def show(self, run: RunState) -> None:
+    @property
+    def selected_id(self) -> str | None:
+        return None if self.selected is None else self.selected[1]
+
+    def show(self, run: RunState, backend: str | None = None) -> None:
         """Add a row for a new run, or repaint the run's row; either way in its place, newest on top."""
-        row = self._rows.get(run.train_id)
+        key = (backend, run.train_id)
+        row = self._rows.get(key)
         if row is None:
-            self._known[run.train_id] = (self._clock(), next(self._counter))
-            row = RunRow(run, self._clock)
-            self._rows[run.train_id] = row
-            row.display = self._matches(run)
-            self.mount(row, before=self._first_older(run))
+            self._known[key] = (self._clock(), next(self._counter))
+            row = RunRow(run, self._clock, backend)
+            self._rows[key] = row
+            row.display = self._matches(row)
+            self.mount(row, before=self._first_older(row))
             return
         self._keep_in_place(row)
         row.refresh()
@@ -72,24 +87,26 @@ class RunsList(VerticalScroll, can_focus=True):
         """Until the user moves the cursor: the newest run going, else the newest run."""
         if self._settled:
             return
-        visible = [self._rows[train_id].run for train_id in self._visible()]
-        going = [run for run in visible if run.status is not None and not run.ended and not run.missing]
+        visible = self._visible()
+        going = [key for key in visible if _going(self._rows[key].run)]
         target = going[0] if going else (visible[0] if visible else None)
         self._settled = bool(going)
-        if target is not None and target.train_id != self.selected_id:
-            self._select(target.train_id)
+        if target is not None and target != self.selected:
+            self._select(target)
 
-    def remove_run(self, train_id: str) -> None:
+    def remove_run(self, train_id: str, backend: str | None = None) -> None:
         """Take a run's row away; the selection moves to the row below it (else above)."""
-        row = self._rows.pop(train_id, None)
+        key = (backend, train_id)
+        row = self._rows.pop(key, None)
         if row is None:
             return
-        if self.selected_id == train_id:
+        if self.selected == key:
             visible = self._visible()
-            index = visible.index(train_id) if train_id in visible else 0
-            rest = [other for other in visible if other != train_id]
-            self.selected_id = None
-            self.select(rest[min(index, len(rest) - 1)] if rest else None)
+            index = visible.index(key) if key in visible else 0
+            rest = [other for other in visible if other != key]
+            self.selected = None
+            self._settled = True
+            self._select(rest[min(index, len(rest) - 1)] if rest else None)
         row.remove()
 
     def refresh_ages(self) -> None:
@@ -99,9 +116,17 @@ class RunsList(VerticalScroll, can_focus=True):
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
+        self._refilter()
+
+    def show_backend(self, backend: str | None) -> None:
+        """Only this backend's runs, or (None) every backend's."""
+        self._backend_shown = backend
+        self._refilter()
+
+    def _refilter(self) -> None:
         for row in self._rows.values():
-            row.display = self._matches(row.run)
-        if self.selected_id is not None and not self._rows[self.selected_id].display:
+            row.display = self._matches(row)
+        if self.selected is not None and not self._rows[self.selected].display:
             visible = self._visible()
             self._select(visible[0] if visible else None)
 
@@ -109,38 +134,46 @@ class RunsList(VerticalScroll, can_focus=True):
         visible = self._visible()
         if not visible:
             return
-        index = visible.index(self.selected_id) if self.selected_id in visible else -delta
-        self.select(visible[max(0, min(len(visible) - 1, index + delta))])
-
-    def select(self, train_id: str | None) -> None:
-        """The user's choice (or their action's): from now on the list does not choose for them."""
+        index = visible.index(self.selected) if self.selected in visible else -delta
         self._settled = True
-        self._select(train_id)
+        self._select(visible[max(0, min(len(visible) - 1, index + delta))])
 
-    def _select(self, train_id: str | None) -> None:
-        if self.selected_id in self._rows:
-            self._rows[self.selected_id].remove_class("-selected")
-        self.selected_id = train_id if train_id in self._rows else None
-        if self.selected_id is not None:
-            row = self._rows[self.selected_id]
+    def select(self, train_id: str | None, backend: str | None = None) -> None:
+        """The user's choice (or their action's): from now on the list does not choose for them.
+        Without a backend, the first row of that run id on any backend."""
+        self._settled = True
+        key: RowKey | None = None
+        if train_id is not None:
+            key = (backend, train_id)
+            if backend is None and key not in self._rows:
+                key = next((row for row in self._rows if row[1] == train_id), key)
+        self._select(key)
+
+    def _select(self, key: RowKey | None) -> None:
+        if self.selected in self._rows:
+            self._rows[self.selected].remove_class("-selected")
+        self.selected = key if key in self._rows else None
+        if self.selected is not None:
+            row = self._rows[self.selected]
             row.add_class("-selected")
             self.scroll_to_widget(row, animate=False)
-        self.post_message(self.Selected(self.selected_id))
+        backend, train_id = self.selected or (None, None)
+        self.post_message(self.Selected(train_id, backend))
 
-    def _order(self, run: RunState) -> tuple[float, int]:
-        known_at, sequence = self._known[run.train_id]
-        created = server_time(run.created_at or run.extra.get("started_at"))
+    def _order(self, row: RunRow) -> tuple[float, int]:
+        known_at, sequence = self._known[(row.backend, row.run.train_id)]
+        created = server_time(row.run.created_at or row.run.extra.get("started_at"))
         return (known_at if created is None else created), sequence
 
-    def _first_older(self, run: RunState) -> RunRow | None:
+    def _first_older(self, row: RunRow) -> RunRow | None:
         """The first row, from the top, of a run older than this one: this one's place is before it."""
-        order = self._order(run)
-        rows = (child for child in self.children if isinstance(child, RunRow) and child.run is not run)
-        return next((row for row in rows if self._order(row.run) < order), None)
+        order = self._order(row)
+        rows = (child for child in self.children if isinstance(child, RunRow) and child is not row)
+        return next((other for other in rows if self._order(other) < order), None)
 
     def _keep_in_place(self, row: RunRow) -> None:
         """A run's time can become known late (a listing after a restore): move its row if it must."""
-        older = self._first_older(row.run)
+        older = self._first_older(row)
         rows = [child for child in self.children if isinstance(child, RunRow)]
         following = rows[rows.index(row) + 1] if rows.index(row) + 1 < len(rows) else None
         if older is following:
@@ -150,11 +183,18 @@ class RunsList(VerticalScroll, can_focus=True):
         else:
             self.move_child(row, after=rows[-1])
 
-    def _visible(self) -> list[str]:
-        return [row.run.train_id for row in self.children if isinstance(row, RunRow) and row.display]
+    def _visible(self) -> list[RowKey]:
+        return [(row.backend, row.run.train_id) for row in self.children if isinstance(row, RunRow) and row.display]
 
-    def _matches(self, run: RunState) -> bool:
+    def _matches(self, row: RunRow) -> bool:
+        if self._backend_shown is not None and row.backend != self._backend_shown:
+            return False
         if not self._filter:
             return True
-        haystack = " ".join(filter(None, (run.train_id, run.base_model, run.status))).lower()
+        run = row.run
+        haystack = " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
         return self._filter in haystack
+
+
+def _going(run: RunState) -> bool:
+    return run.status is not None and not run.ended and not run.missing
