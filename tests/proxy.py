@@ -14,6 +14,10 @@ class SocketGate:
         self.refuse_websockets = False
         self.silent = False  # proxied bytes vanish, as over a dead SSH tunnel; nothing is closed
         self.websocket_attempts = 0
+        # While this is an Event not yet set, HTTP requests wait at the gate (a backend whose answers
+        # take ages); WebSockets go through.
+        self.hold_http: asyncio.Event | None = None
+        self.held_http = 0  # HTTP requests waiting at the gate now
         self._websockets: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._server: asyncio.Server | None = None
         self.port = 0
@@ -46,6 +50,12 @@ class SocketGate:
             if self.refuse_websockets:
                 writer.transport.abort()
                 return
+        elif self.hold_http is not None:
+            self.held_http += 1
+            try:
+                await self.hold_http.wait()
+            finally:
+                self.held_http -= 1
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         upstream_writer.write(request)
         pair = (writer, upstream_writer)
