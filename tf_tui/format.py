@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tf_tui.protocol import finite_number, parse_server_time
@@ -108,6 +109,36 @@ def summary(run: RunState) -> str:
     text = " ".join(part for part in parts if part)
     message = message_text(run)
     return f"{text} - {message}" if message and message != status else text
+
+
+def run_record(run: RunState, backend: str | None = None) -> dict[str, object]:
+    """A run as JSON: `watch --json` writes one per change, `status --json` one per run (with `remembered`).
+
+    Server text goes in as it came: `json.dumps` escapes every control character. `backend` names the
+    run's backend when the caller says it."""
+    record: dict[str, object] = {} if backend is None else {"backend": backend}
+    record |= {
+        "train_id": run.train_id,
+        "base_model": run.base_model,
+        "status": run.status,
+        "kind": run.kind.value,
+        "outcome": run.outcome.value,
+        "progress": run.progress,
+        "details": run.details,
+        "created_at": run.created_at,
+        "source": run.last_source.value if run.last_source else None,
+        "received_at": None if run.updated_at is None else _iso_utc(run.updated_at),
+        "missing": run.missing,
+    }
+    if run.result is not None:
+        record["result"] = run.result
+    if run.error is not None:
+        record["error"] = run.error
+    return record
+
+
+def _iso_utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
 
 
 def plural(count: int, noun: str) -> str:

@@ -356,8 +356,7 @@ class Session:
 
     def _on_connection(self, state: ConnectionState) -> None:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
-        reason = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
-        self.events.add(f"socket {state.describe(self.clock())}{reason}", level, Kind.CONNECTION)
+        self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
 
     def _state_problem(self, problem: str) -> None:

@@ -80,9 +80,10 @@ def test_json_start_then_watch_the_remembered_run(server, cli):
     records = [json.loads(line) for line in watched.stdout.splitlines()]
     assert {record["train_id"] for record in records} == {reply["train_id"]}
     for record in records:
-        assert {"train_id", "status", "progress", "source", "details", "received_at"} <= set(record)
+        assert {"train_id", "status", "outcome", "progress", "source", "details", "received_at"} <= set(record)
         assert record["source"] in ("ws", "poll", "resync")
     assert records[-1]["status"] == "completed" and records[-1]["progress"] == 100
+    assert records[-1]["outcome"] == "completed"
     assert cli("watch", url=server.url).returncode == 2  # nothing is remembered any more
 
 

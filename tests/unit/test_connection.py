@@ -122,6 +122,15 @@ def test_connection_states_in_words():
     assert ConnectionState(Phase.FAILED, reason="HTTP 403").describe() == "failed: HTTP 403"
 
 
+def test_a_state_explained_says_why_only_while_retrying():
+    retrying = ConnectionState(Phase.RETRYING, attempt=2, reason="connection refused", retry_at=104.2)
+    assert retrying.explain(now=100.0) == "reconnecting in 4 s (attempt 3) (connection refused)"
+    failed = ConnectionState(Phase.FAILED, reason="HTTP 403")
+    assert failed.explain() == failed.describe() == "failed: HTTP 403"  # the reason is said once
+    assert ConnectionState(Phase.LIVE, reason="stale").explain() == "live"
+    assert ConnectionState(Phase.RETRYING, attempt=1, retry_at=101.0).explain(now=100.0).endswith("(attempt 2)")
+
+
 def test_streaming_runs_are_not_polled_while_the_socket_is_live():
     now = 1000.0
     live = PollIntervals().current(stream_live=True)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from tf_tui.format import age_value, eta_text, eta_value, loss_text, loss_value, step_text, step_value, summary
+from tf_tui.format import (
+    age_value,
+    eta_text,
+    eta_value,
+    loss_text,
+    loss_value,
+    progress_text,
+    run_record,
+    step_text,
+    step_value,
+    summary,
+)
 from tf_tui.protocol import RunUpdate
-from tf_tui.store import RunStore, Source
+from tf_tui.store import RunState, RunStore, Source
 
 NOW = 1_795_900_000.0
 
@@ -35,3 +46,42 @@ def test_an_age_is_when_the_run_changed_by_what_was_seen_else_by_the_servers_dat
     assert age_value(store.runs["listed"], NOW) == "2m05s ago"
     store.apply(RunUpdate("undated", "completed", 100), Source.POLL, NOW - 1)
     assert age_value(store.runs["undated"], NOW) == "—"
+
+
+def test_a_run_record_holds_what_watch_and_status_print():
+    store = RunStore()
+    details = {"step": 370, "total_steps": 1000}
+    store.apply(RunUpdate("r1", "Training", 37, details, extra={"base_model": "tiny"}), Source.POLL, NOW)
+    record = run_record(store.runs["r1"])
+    assert record == {
+        "train_id": "r1",
+        "base_model": "tiny",
+        "status": "Training",
+        "kind": "active",
+        "outcome": "going",
+        "progress": 37,
+        "details": details,
+        "created_at": None,
+        "source": "poll",
+        "received_at": datetime.fromtimestamp(NOW, UTC).isoformat(timespec="milliseconds"),
+        "missing": False,
+    }
+    assert run_record(store.runs["r1"], "gpu1")["backend"] == "gpu1"
+
+
+def test_a_run_record_ends_with_the_result_or_error_and_says_the_outcome():
+    store = RunStore()
+    store.apply(RunUpdate("done", " Completed", 100, result={"final_loss": 0.3}), Source.WS, NOW)
+    store.apply(RunUpdate("bad", "failed", 40, error="out of memory"), Source.WS, NOW)
+    store.mark_missing("gone", NOW)
+    done, bad, gone = (run_record(store.runs[i]) for i in ("done", "bad", "gone"))
+    assert (done["outcome"], list(done)[-1], done["result"]) == ("completed", "result", {"final_loss": 0.3})
+    assert (bad["outcome"], list(bad)[-1], bad["error"]) == ("failed", "error", "out of memory")
+    assert (gone["outcome"], gone["missing"], gone["status"]) == ("missing", True, None)
+    assert "result" not in gone and "error" not in gone
+    assert run_record(RunState("heard-of"))["received_at"] is None  # never 1970
+
+
+def test_progress_reads_as_a_percentage_or_a_question_mark():
+    assert progress_text(RunState("r", progress=37)) == "37%"
+    assert progress_text(RunState("r")) == "?%"

@@ -75,6 +75,11 @@ class ConnectionState:
         remaining = max(0.0, (self.retry_at or 0.0) - (time.time() if now is None else now))
         return f"reconnecting in {remaining:.0f} s (attempt {self.attempt + 1})"
 
+    def explain(self, now: float | None = None) -> str:
+        """`describe()`, and while retrying what went wrong: what the event log and `watch`'s stderr say."""
+        why = f" ({self.reason})" if self.reason and self.phase is Phase.RETRYING else ""
+        return self.describe(now) + why
+
 
 class Backoff:
     """About 0.5 s doubling to a 15 s cap, each delay jittered by ±20 % so clients do not align."""

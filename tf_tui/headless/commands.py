@@ -18,7 +18,7 @@ from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
 from tf_tui.exit_codes import ExitCode
 from tf_tui.fleet import Fleet, RunKey, as_fleet
-from tf_tui.format import progress_text, short_id, summary
+from tf_tui.format import progress_text, run_record, short_id, summary
 from tf_tui.headless.output import WatchOutput
 from tf_tui.session import Session
 from tf_tui.store import Outcome, RunState
@@ -208,16 +208,5 @@ async def stop_run(
     return ExitCode.OK if outcome.stopped else ExitCode.FAILED
 
 
-def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, Any]:
-    return {
-        "backend": backend,
-        "train_id": run.train_id,
-        "base_model": run.base_model,
-        "status": run.status,
-        "kind": run.kind.value,
-        "progress": run.progress,
-        "details": run.details,
-        "created_at": run.created_at,
-        "remembered": remembered,
-        "missing": run.missing,
-    }
+def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, object]:
+    return {**run_record(run, backend), "remembered": remembered}

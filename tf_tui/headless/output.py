@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.format import eta_text, loss_text, message_text, short_id, step_text, summary
+from tf_tui.format import eta_text, loss_text, message_text, progress_text, run_record, short_id, step_text, summary
 from tf_tui.store import RunState
 from tf_tui.text import printable
 
@@ -52,29 +52,8 @@ class ConnectionReport:
             self._troubled.discard(backend)
         else:
             return
-        detail = f" ({state.reason})" if state.reason and state.phase is Phase.RETRYING else ""
         where = "" if backend is None else f"{printable(backend)} "
-        print(f"tf-tui: {where}websocket {state.describe()}{detail}", file=sys.stderr, flush=True)
-
-
-def _record(run: RunState, backend: str | None) -> dict[str, object]:
-    record: dict[str, object] = {} if backend is None else {"backend": backend}
-    record |= {
-        "train_id": run.train_id,
-        "status": run.status,
-        "progress": run.progress,
-        "source": run.last_source.value if run.last_source else None,
-        "details": run.details,
-        "received_at": datetime.fromtimestamp(run.updated_at or 0, UTC).isoformat(timespec="milliseconds"),
-        "kind": run.kind.value,
-    }
-    if run.result is not None:
-        record["result"] = run.result
-    if run.error is not None:
-        record["error"] = run.error
-    if run.missing:
-        record["missing"] = True
-    return record
+        print(f"tf-tui: {where}websocket {state.explain()}", file=sys.stderr, flush=True)
 
 
 class _LineOutput(ConnectionReport):
@@ -91,7 +70,7 @@ class _LineOutput(ConnectionReport):
 class JsonLines(_LineOutput):
     def show(self, run: RunState, backend: str | None = None) -> None:
         # json.dumps escapes every control character, so server text cannot reach the terminal raw.
-        print(json.dumps(_record(run, backend)), file=self._out, flush=True)
+        print(json.dumps(run_record(run, backend)), file=self._out, flush=True)
 
 
 class PlainLines(_LineOutput):
@@ -136,7 +115,7 @@ class ProgressBars(ConnectionReport):
         label = f"{_label(run, backend)} {printable(run.status or 'waiting', 24):<14}"
         info = bar_info(run)
         # Rich keeps a task's own fields untyped (`**fields: Any`), beside its typed keywords.
-        fields: dict[str, Any] = {"label": label, "percent": f"{run.progress or 0:>3}%", "info": info}
+        fields: dict[str, Any] = {"label": label, "percent": f"{progress_text(run):>4}", "info": info}
         task = (backend, run.train_id)
         if task not in self._tasks:
             self._tasks[task] = self._progress.add_task("", total=100, **fields)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.format import age_value, eta_value, loss_value, short_id, step_value
+from tf_tui.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
@@ -41,7 +41,7 @@ def row_text(run: RunState, width: int, now: float, *, no_color: bool = False, b
     text.append_text(status_text(run, STATUS_WIDTH - 1, no_color=no_color))
     text.append(" ")
     text.append_text(bar(run.progress, bar_width, bar_style(run, no_color=no_color)))
-    text.append(f"{'?' if run.progress is None else run.progress:>4}%")
+    text.append(f"{progress_text(run):>5}")
     if "step" in optional:
         text.append(f" {step_value(run):>{optional['step'] - 1}}", style="dim")
     if "loss" in optional:
