@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from textual.command import CommandPalette
+from textual.keys import format_key
 
 from tests.conftest import SHORT_PARAMS
 from tests.ui.screen import screen_text, until, until_shown
@@ -16,6 +17,7 @@ from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 
 README = Path(__file__).parents[2] / "README.md"
+FLEET_KEY_MEANING = next(b.tooltip for b in TfTuiApp.BINDINGS if b.action == "cycle_backend")
 
 
 def readme_key_table() -> list[tuple[str, str]]:
@@ -38,14 +40,33 @@ async def test_the_help_screen_shows_every_bound_key(tmp_path):
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         shown = await until_shown(pilot, "select the run below")
-        for binding in TfTuiApp.BINDINGS:
-            if binding.tooltip and binding.action != "cycle_backend":
-                assert binding.tooltip in shown
-        assert "one backend's in turn" not in shown  # the fleet's key: only when several backends are followed
+        lines = shown.splitlines()
+        for keys, meaning in key_rows(declared_bindings(TfTuiApp)):
+            if meaning == FLEET_KEY_MEANING:
+                assert meaning not in shown  # the fleet's key: only when several backends are followed
+                continue
+            # The keys and the start of their meaning, side by side on one line of the table.
+            row = re.compile(rf"(^|\s){re.escape(keys)}\s{{2,}}{re.escape(meaning[:30])}")
+            assert any(row.search(line) for line in lines), f"{keys!r} {meaning!r} not on the help screen:\n{shown}"
         for keys in ("j  ↓", "k  ↑", "q  ctrl+q", "ctrl+p", "?", "/"):
             assert keys in shown
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closes")
+
+
+def test_every_key_the_app_binds_is_on_the_help_screen():
+    """A binding without a meaning of its own (`x` when stop is dimmed says why) must share its key with
+    one that has one: no key does something the help does not list."""
+    bindings = declared_bindings(TfTuiApp)
+    listed = " ".join(keys for keys, _ in key_rows(bindings)).split()
+    for binding in bindings:
+        if binding.system:
+            continue
+        names = (
+            [binding.key_display] if binding.key_display else [format_key(k.strip()) for k in binding.key.split(",")]
+        )
+        for name in names:
+            assert name in listed, f"{binding.key} ({binding.action}) is bound but not on the help screen"
 
 
 async def test_the_palette_lists_keys_once(tmp_path):
