@@ -101,6 +101,11 @@ class RunState:
         return Outcome.MISSING if self.missing else status_outcome(self.status)
 
     @property
+    def going(self) -> bool:
+        """Heard of, and neither ended nor unknown to the server: a run that goes on without tf-tui."""
+        return self.status is not None and self.outcome is Outcome.GOING
+
+    @property
     def step(self) -> int | None:
         step = self.details.get("step")
         return step if isinstance(step, int) else None

@@ -86,3 +86,10 @@ def test_odd_casing_is_coloured_as_the_status_it_spells():
     assert status_style(RunState("r", status=" Completed")) == status_style(RunState("r", status="completed"))
     assert status_style(RunState("r", status="FAILED")) == "bold red"
     assert status_style(RunState("r", status="Stopped"), no_color=True) == "bold reverse"
+
+
+def test_a_run_is_going_once_heard_of_until_it_ends_or_the_server_forgets_it():
+    assert not RunState("r").going  # nothing heard yet: not counted as left running
+    assert RunState("r", status="Loading model and tokenizer").going
+    assert not RunState("r", status=" Completed").going
+    assert not RunState("r", status="training", missing=True).going

@@ -79,7 +79,7 @@ async def follow(
                 run = fleet.get(key)
                 if run.status is not None or run.missing:  # nothing heard yet is nothing to show
                     output.show(run, key.backend if named else None)
-            going = [key for key in keys if not (fleet.get(key).ended or fleet.get(key).missing)]
+            going = [key for key in keys if fleet.get(key).outcome is Outcome.GOING]
             if all(key.backend in failed for key in going):
                 if going:
                     return ExitCode.USAGE

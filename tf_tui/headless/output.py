@@ -13,7 +13,7 @@ from rich.text import Text
 
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.format import eta_text, loss_text, message_text, progress_text, run_record, short_id, step_text, summary
-from tf_tui.store import RunState
+from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 
 
@@ -120,7 +120,7 @@ class ProgressBars(ConnectionReport):
         if task not in self._tasks:
             self._tasks[task] = self._progress.add_task("", total=100, **fields)
         self._progress.update(self._tasks[task], completed=run.progress or 0, **fields)
-        if run.ended or run.missing:
+        if run.outcome is not Outcome.GOING:
             self._progress.console.print(Text(f"{_label(run, backend)} {summary(run)}"))
 
     def close(self) -> None:

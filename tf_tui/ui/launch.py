@@ -43,4 +43,4 @@ def run_dashboard(settings: Settings) -> DashboardExit:
 def going_runs(fleet: Fleet) -> int:
     """The runs last seen going, on every backend."""
     runs = (entry.run for entry in fleet.runs())
-    return sum(1 for run in runs if run.status is not None and not run.ended and not run.missing)
+    return sum(1 for run in runs if run.going)

@@ -88,7 +88,7 @@ class RunsList(VerticalScroll, can_focus=True):
         if self._settled:
             return
         visible = self._visible()
-        going = [key for key in visible if _going(self._rows[key].run)]
+        going = [key for key in visible if self._rows[key].run.going]
         target = going[0] if going else (visible[0] if visible else None)
         self._settled = bool(going)
         if target is not None and target != self.selected:
@@ -194,7 +194,3 @@ class RunsList(VerticalScroll, can_focus=True):
         run = row.run
         haystack = " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
         return self._filter in haystack
-
-
-def _going(run: RunState) -> bool:
-    return run.status is not None and not run.ended and not run.missing
