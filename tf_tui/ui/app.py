@@ -20,7 +20,7 @@ from textual.css.query import NoMatches
 from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog
@@ -38,6 +38,7 @@ from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets.detail import DetailPane
+from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
@@ -145,7 +146,7 @@ class TfTuiApp(App[None]):
         yield self._runs
         yield self._detail
         yield self._filter
-        yield Footer()
+        yield LeakFreeFooter()
 
     @property
     def session(self) -> Session:

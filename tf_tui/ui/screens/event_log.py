@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from tf_tui.eventlog import EventLog, Kind, LogEntry
+from tf_tui.ui.widgets.footer import LeakFreeFooter
 
 
 def log_line(entry: LogEntry) -> str:
@@ -41,7 +42,7 @@ class EventLogScreen(ModalScreen[None]):
         yield Static(id="event-log-title")
         # Every kind's buffer, in full, fits: nothing the log still keeps is cut here.
         yield Log(max_lines=self._events.length * len(Kind), auto_scroll=True)
-        yield Footer()
+        yield LeakFreeFooter()
 
     def on_mount(self) -> None:
         self._show_all()
