@@ -43,6 +43,7 @@ from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_tex
 from tf_tui.ui.widgets.runs_list import RunsList
 
 FLUSH_INTERVAL_S = 0.1
+SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss")  # see check_action
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs started elsewhere appear within this
 # How loudly a run's end is announced; a going run is never announced.
@@ -123,6 +124,7 @@ class TfTuiApp(App[None]):
         self._clock = clock
         self._flush_pending = False
         self._last_flush = 0.0
+        self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._going: set[RunKey] = set()  # runs seen going: their end is announced
         # The terminal's modes are read now, before Textual changes them, for the last resort.
         self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
@@ -215,7 +217,7 @@ class TfTuiApp(App[None]):
             if selected in changed:
                 self._detail.show(self.fleet.get(selected))
             self._update_header()
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def _tick(self) -> None:
         if not self._runs.is_attached:
@@ -299,7 +301,15 @@ class TfTuiApp(App[None]):
             self._detail.show(run)
         except NoMatches:
             return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
-        self.refresh_bindings()
+        self._refresh_footer()
+
+    def _refresh_footer(self) -> None:
+        """Textual's footer rebuilds every key at each `refresh_bindings()`, a cost at every repaint: it is
+        asked to only when the keys that depend on the selected run change."""
+        shown = tuple(self.check_action(action, ()) for action in SELECTION_ACTIONS)
+        if shown != self._footer_shows:
+            self._footer_shows = shown
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
