@@ -1,0 +1,269 @@
+"""The benchmark: every scenario of issue 10 for tf-tui and the two reference clients, one table.
+
+    python -m bench.run [--quick] [--write docs/PERFORMANCE.md]
+
+`make bench` (under 10 minutes) and `make bench-quick` (under 2) run it. The clients are measured one
+after the other, interleaved in each repeat, so that none competes with another for the CPU and a drift
+of the machine's load touches all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import platform
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import psutil
+
+from bench.processes import CLIENTS
+from bench.report import Figure, Part, table, write_section
+from bench.scenarios import Headless, Live, bare_first_frame, first_frame, help_time, live, watch_json
+
+SCENARIO_TIMEOUT_S = 120.0
+WATCH_TIMEOUT_S = 600.0  # `watch` writes its state file once per run it starts or stops watching
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Config:
+    repeats: int
+    everyday_s: float  # measured window of each live scenario
+    busy_s: float
+    flood_s: float
+    idle_s: float
+    first_frames: int
+    watch_steps: int  # frames per run for `watch --json` on 200 runs
+    memory_steps: int  # frames per run for 1,000 runs
+
+
+FULL = Config(
+    repeats=3, everyday_s=8, busy_s=5, flood_s=4, idle_s=4, first_frames=5, watch_steps=250, memory_steps=1000
+)
+QUICK = Config(repeats=1, everyday_s=4, busy_s=3, flood_s=3, idle_s=3, first_frames=2, watch_steps=100, memory_steps=50)
+
+Values = dict[str, list[float]]  # client name -> one value per repeat
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def _timed(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TIMEOUT_S) -> T:
+    began = time.monotonic()
+    result = await asyncio.wait_for(work, timeout_s)
+    print(f"  {what}: {time.monotonic() - began:.1f}s", flush=True)
+    return result
+
+
+async def _live_all(config: Config, name: str, runs: int, rate: float, window_s: float) -> dict[str, list[Live]]:
+    results: dict[str, list[Live]] = defaultdict(list)
+    for repeat in range(config.repeats):
+        for client in CLIENTS:
+            result = await _timed(f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s))
+            p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
+            print(
+                f"    p50 {p50:.0f} ms, p99 {p99:.0f} ms, CPU {result.cpu_percent:.1f} %, "
+                f"{result.bytes_per_s:,.0f} B/s, {result.bytes_per_update:,.0f} B/update, "
+                f"{result.status_reads_per_min:.0f} reads/min, unseen {result.unseen}, "
+                f"server CPU {result.server_cpu_percent:.0f} %",
+                flush=True,
+            )
+            results[client.name].append(result)
+    return results
+
+
+def _pick(results: dict[str, list[Live]], measure: Callable[[Live], float]) -> Values:
+    return {client: [measure(result) for result in runs] for client, runs in results.items()}
+
+
+def _p(share: float) -> Callable[[Live], float]:
+    return lambda result: percentile(result.latencies_ms, share)
+
+
+def _at_most(*limits: float) -> Callable[[list[float]], bool | None]:
+    def judge(medians: list[float]) -> bool | None:
+        if any(math.isnan(value) for value in medians):
+            return None
+        return all(value <= limit for value, limit in zip(medians, limits, strict=True))
+
+    return judge
+
+
+async def measure(config: Config) -> list[Figure]:
+    print("everyday: 5 runs, 5 updates/s", flush=True)
+    everyday = await _live_all(config, "everyday", 5, 5, config.everyday_s)
+    print("busy: 100 runs, 100 updates/s", flush=True)
+    busy = await _live_all(config, "busy", 100, 100, config.busy_s)
+    print("flood: 200 runs, 2,000 updates/s", flush=True)
+    flood = await _live_all(config, "flood", 200, 2000, config.flood_s)
+    print("idle: 100 runs, nothing changing", flush=True)
+    idle = await _live_all(config, "idle", 100, 0, config.idle_s)
+
+    print("first frame with 5 runs, and a bare Textual app", flush=True)
+    firsts: Values = defaultdict(list)
+    ratios: Values = defaultdict(list)
+    for repeat in range(config.first_frames):
+        bare = await _timed(f"first frame #{repeat + 1} bare", bare_first_frame())
+        for client in CLIENTS:
+            took = await _timed(f"first frame #{repeat + 1} {client.name}", first_frame(client))
+            firsts[client.name].append(took)
+            ratios[client.name].append(took / bare)
+
+    print("tf-tui --help", flush=True)
+    helps = [help_time() for _ in range(config.first_frames)]
+    textual = any(imported for _, imported in helps)
+
+    print("watch --json: 200 runs, unthrottled", flush=True)
+    watches = [await _timed("watch --json", watch_json(200, config.watch_steps, WATCH_TIMEOUT_S), WATCH_TIMEOUT_S)]
+    print(f"    {_headless_line(watches[0])}", flush=True)
+    print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
+    memory = await _timed("memory", watch_json(1000, config.memory_steps, WATCH_TIMEOUT_S), WATCH_TIMEOUT_S)
+    print(f"    {_headless_line(memory)}", flush=True)
+
+    live_reads = {
+        client: [
+            max(a.status_reads_per_min, b.status_reads_per_min)
+            for a, b in zip(everyday[client], busy[client], strict=True)
+        ]
+        for client in everyday
+    }
+    return [
+        Figure(
+            "everyday, 5 runs at 5 updates/s: latency p50 / p99",
+            [Part(_pick(everyday, _p(0.5))), Part(_pick(everyday, _p(0.99)), " ms")],
+            "≤ 10 / ≤ 25 ms",
+            _at_most(10, 25),
+        ),
+        Figure(
+            "everyday: CPU / bytes per second to the terminal",
+            [
+                Part(_pick(everyday, lambda r: r.cpu_percent), " %", 1),
+                Part(_pick(everyday, lambda r: r.bytes_per_s / 1000), " KB/s", 2),
+            ],
+            "≤ 3 % / ≤ 1.5 KB/s",
+            _at_most(3, 1.5),
+        ),
+        Figure(
+            "100 runs, 100 updates/s: send-to-screen latency p50 / p99",
+            [Part(_pick(busy, _p(0.5))), Part(_pick(busy, _p(0.99)), " ms")],
+            "≤ 20 / ≤ 50 ms",
+            _at_most(20, 50),
+        ),
+        Figure(
+            "CPU at 100 updates/s (user+sys, % of one core)",
+            [Part(_pick(busy, lambda r: r.cpu_percent), " %", 1)],
+            "≤ 10 %",
+            _at_most(10),
+        ),
+        Figure(
+            "bytes written to the terminal per visible row update",
+            [Part(_pick(busy, lambda r: r.bytes_per_update))],
+            "≤ 250",
+            _at_most(250),
+        ),
+        Figure(
+            "200 runs, 2,000 updates/s: screen behind by (p99) at CPU",
+            [Part(_pick(flood, _p(0.99)), " ms"), Part(_pick(flood, lambda r: r.cpu_percent), " %")],
+            "≤ 100 ms at ≤ 40 %",
+            _at_most(100, 40),
+            joiner=" at ",
+        ),
+        Figure(
+            "idle, 100 runs on screen, nothing changing: CPU / bytes per second",
+            [Part(_pick(idle, lambda r: r.cpu_percent), " %", 1), Part(_pick(idle, lambda r: r.bytes_per_s), " B/s")],
+            "≤ 1 % / ≤ 100 B/s",
+            _at_most(1, 100),
+        ),
+        Figure(
+            "first frame with 5 runs visible (s), and ÷ a bare Textual app",
+            [Part(dict(firsts), " s", 2), Part(dict(ratios), "x", 1)],
+            "≤ 1.5x",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1.5,
+        ),
+        Figure(
+            "status reads per minute while the stream is live and fresh",
+            [Part(live_reads)],
+            "0",
+            _at_most(0),
+        ),
+        Figure(
+            f"`tf-tui --help` (s); Textual imported: {'**yes**' if textual else 'no'}",
+            [Part({"tf-tui": [took for took, _ in helps]}, " s", 2)],
+            "≤ 0.15 s, no Textual import",
+            lambda medians: medians[0] <= 0.15 and not textual,
+        ),
+        Figure(
+            "`watch --json` on 200 runs: updates processed per second",
+            [Part({"tf-tui": [result.updates_per_s for result in watches]})],
+            "≥ 20,000",
+            lambda medians: medians[0] >= 20_000,
+        ),
+        Figure(
+            f"1,000 runs fed {1000 * config.memory_steps:,} updates (`watch --json`): RSS max / growth",
+            [Part({"tf-tui": [max(memory.rss_mb)]}, " MB"), Part({"tf-tui": [_growth(memory.rss_mb)]}, " MB", 1)],
+            "≤ 150 MB and flat",
+            lambda medians: medians[0] <= 150 and medians[1] <= 5,
+        ),
+    ]
+
+
+def _growth(samples: list[float]) -> float:
+    """RSS at the end less RSS a quarter of the way in: a bounded history stops growing early."""
+    if len(samples) < 4:
+        return math.nan
+    return samples[-1] - samples[len(samples) // 4]
+
+
+def _headless_line(result: Headless) -> str:
+    peak = max(result.rss_mb) if result.rss_mb else math.nan
+    return (
+        f"start {result.start_s:.1f}s, {result.frames:,} frames, {result.updates_per_s:,.0f} updates/s, "
+        f"CPU {result.cpu_percent:.0f} %, "
+        f"RSS max {peak:.0f} MB, growth {_growth(result.rss_mb):.1f} MB"
+    )
+
+
+def machine() -> str:
+    memory = psutil.virtual_memory().total / 2**30
+    load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
+    return (
+        f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, {memory:.0f} GiB, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; load average {load}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repeat, short windows (under 2 minutes)")
+    parser.add_argument("--write", type=Path, help="write the table into the marked section of this file")
+    arguments = parser.parse_args()
+    config = QUICK if arguments.quick else FULL
+    began = time.monotonic()
+    figures = asyncio.run(measure(config))
+    took = time.monotonic() - began
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    kind = "bench-quick" if arguments.quick else "bench"
+    section = (
+        f"`make {kind}` on {when}, {took / 60:.1f} minutes; {machine()}. Medians over {config.repeats} repeat(s) "
+        f"(min-max in brackets).\n\n{table(figures)}"
+    )
+    print()
+    print(section)
+    if arguments.write:
+        write_section(arguments.write, section)
+        print(f"\nwritten to {arguments.write}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""One measurement each: a client on a pseudo-terminal fed by the load server, measured from outside.
+
+Latency is from a frame's send (the load server's clock) to the first read of the terminal after which
+the run's row shows that percentage or a later one: a frame that a repaint skipped counts until the
+newer value it was folded into is readable. Only runs whose row is on screen count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import psutil
+
+from bench.bare_app import READY
+from bench.loadserver import train_id
+from bench.processes import REPO, START_TIMEOUT_S, TF_TUI, Backend, Client, load_server, scratch_home
+from bench.terminal import Screen, Terminal, isolated_environment
+
+SETTLE_S = 1.0  # after the first rows, before measuring: the start's own work is not the steady state
+WARMUP_S = 1.0  # after the stream starts
+DRAIN_S = 0.5  # after the window, for the frames sent at its end to reach the screen
+FIRST_ROWS = 5
+RSS_EVERY_S = 0.25
+
+
+@dataclass(frozen=True)
+class Live:
+    """A client watching a stream, over a window: what the table reads of it."""
+
+    latencies_ms: list[float]
+    cpu_percent: float  # user + system, % of one core
+    bytes_per_s: float
+    bytes_per_update: float  # bytes to the terminal per frame for a run on screen
+    status_reads_per_min: float
+    unseen: int  # frames of runs on screen whose value was still not readable after the drain
+    server_cpu_percent: float  # whether the load server kept up
+
+
+def _first_shown(shown: list[tuple[float, int]], percent: int) -> float | None:
+    """When the row first read `percent` or more (the percentages seen only grow)."""
+    index = bisect.bisect_left([value for _, value in shown], percent)
+    return shown[index][0] if index < len(shown) else None
+
+
+def latencies(
+    screen: Screen, sends: dict[str, list[float]], visible: set[str], window: tuple[float, float]
+) -> tuple[list[float], int]:
+    """Send-to-screen latency (ms) of every frame sent in the window to a run on screen; and how many frames
+    never showed (counted with the time up to `end`)."""
+    began, ended = window
+    found, unseen = [], 0
+    for key, times in sends.items():
+        if key[:8] not in visible:
+            continue
+        shown = screen.shown.get(key[:8], [])
+        for step, sent in enumerate(times, start=1):
+            if not began <= sent <= ended:
+                continue
+            at = _first_shown(shown, step)
+            if at is None:
+                unseen += 1
+                at = time.monotonic()
+            found.append((at - sent) * 1000)
+    return found, unseen
+
+
+async def _every_status_read(backend: Backend, runs: int) -> None:
+    """Until the client has read every run's status once: its start (listing, subscribing) is over."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while sum(len(instance["status_reads"]) for instance in await backend.stats()) < runs:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the client did not read the status of all {runs} runs in {START_TIMEOUT_S:.0f}s")
+        await asyncio.sleep(0.2)
+
+
+def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
+    return len(terminal.screen.visible()) >= min(runs, FIRST_ROWS)
+
+
+async def live(client: Client, runs: int, rate: float, window_s: float) -> Live:
+    """The client watches `runs` runs while `rate` frames a second go out over them (none when 0: idle)."""
+    async with load_server(runs, rate) as backend:
+        with scratch_home() as home:
+            argv = client.argv(backend.url, home)
+            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+                await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
+                await _every_status_read(backend, runs)
+                await asyncio.sleep(SETTLE_S)
+                if rate:
+                    await backend.go()
+                    await asyncio.sleep(WARMUP_S)
+                began, cpu, server_cpu, read = (
+                    time.monotonic(),
+                    terminal.cpu_seconds(),
+                    backend.cpu_seconds(),
+                    terminal.screen.bytes_read,
+                )
+                visible = terminal.screen.visible()
+                await asyncio.sleep(window_s)
+                ended = time.monotonic()
+                elapsed = ended - began
+                cpu = terminal.cpu_seconds() - cpu
+                server_cpu = backend.cpu_seconds() - server_cpu
+                read = terminal.screen.bytes_read - read
+                visible &= terminal.screen.visible()
+                await asyncio.sleep(DRAIN_S if rate else 0)
+                sends = await backend.sends()
+                stats = await backend.stats()
+                found, unseen = latencies(terminal.screen, sends, visible, (began, ended))
+    updates = sum(1 for key, times in sends.items() if key[:8] in visible for sent in times if began <= sent <= ended)
+    reads = sum(1 for instance in stats for at in instance["status_reads"] if began <= at <= ended)
+    return Live(
+        latencies_ms=found,
+        cpu_percent=100 * cpu / elapsed,
+        bytes_per_s=read / elapsed,
+        bytes_per_update=read / updates if updates else float("nan"),
+        status_reads_per_min=60 * reads / elapsed,
+        unseen=unseen,
+        server_cpu_percent=100 * server_cpu / elapsed,
+    )
+
+
+async def first_frame(client: Client) -> float:
+    """Seconds from starting the client to the first screen with 5 runs' rows and percentages on it."""
+    async with load_server(FIRST_ROWS, 0) as backend:
+        with scratch_home() as home:
+            argv = client.argv(backend.url, home)
+            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+                at = await terminal.wait(lambda: _rows_on_screen(terminal, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
+                return at - terminal.started_at
+
+
+async def bare_first_frame() -> float:
+    """The same for a bare Textual app showing one line: the floor on this machine."""
+    with scratch_home() as home:
+        argv = [sys.executable, "-m", "bench.bare_app"]
+        async with Terminal(argv, isolated_environment(home), cwd=REPO, wait_text=READY) as terminal:
+            at = await terminal.wait(lambda: terminal.screen.text_seen_at is not None, START_TIMEOUT_S, READY)
+            return at - terminal.started_at
+
+
+IMPORT_LINE = re.compile(r"\|\s+textual(\.|\s*$)", re.MULTILINE)
+
+
+def help_time() -> tuple[float, bool]:
+    """Seconds `tf-tui --help` takes, and whether it imported Textual (read from `-X importtime`)."""
+    with scratch_home() as home:
+        environment = isolated_environment(home)
+        began = time.monotonic()
+        subprocess.run([TF_TUI, "--help"], env=environment, check=True, capture_output=True, timeout=START_TIMEOUT_S)
+        took = time.monotonic() - began
+        traced = subprocess.run(
+            [TF_TUI, "--help"],
+            env={**environment, "PYTHONPROFILEIMPORTTIME": "1"},
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+        )
+    return took, IMPORT_LINE.search(traced.stderr) is not None
+
+
+@dataclass(frozen=True)
+class Headless:
+    """`tf-tui watch --json` fed as fast as it reads."""
+
+    start_s: float  # from starting `watch` to a line for every run (its first status read)
+    updates_per_s: float  # frames processed per second, up to the line of the first completion
+    cpu_percent: float
+    rss_mb: list[float]  # sampled from the stream's start until `watch` exits
+    frames: int
+
+
+async def watch_json(runs: int, steps: int, timeout_s: float) -> Headless:
+    """`tf-tui watch --json` on `runs` runs of `steps` frames each, sent unthrottled, round robin, each run then
+    completing. Every step frame has been processed when the first completion is printed (the stream is in
+    order); `watch` exits when every run has ended."""
+    async with load_server(runs, float("inf"), steps=steps, complete=True) as backend:
+        with scratch_home() as home:
+            ids = [train_id(0, index) for index in range(runs)]
+            began = time.monotonic()
+            process = await asyncio.create_subprocess_exec(
+                TF_TUI,
+                "watch",
+                "--json",
+                "--url",
+                backend.url,
+                "--state-file",
+                str(home / "state.json"),
+                *ids,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+                env=isolated_environment(home),
+            )
+            try:
+                return await asyncio.wait_for(_follow_watch(process, backend, runs, steps, began), timeout_s)
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                await process.wait()
+
+
+async def _follow_watch(
+    process: asyncio.subprocess.Process, backend: Backend, runs: int, steps: int, began: float
+) -> Headless:
+    assert process.stdout is not None
+    watched = psutil.Process(process.pid)
+    lines = 0
+    while lines < runs:  # the first status read of every run prints a line: then every subscription is in place
+        lines += (await process.stdout.readuntil(b"\n")).count(b"\n")
+    start_s = time.monotonic() - began
+    await backend.go()
+    streaming = sampled = time.monotonic()
+    processed_at: float | None = None
+    cpu_began = cpu = _cpu_seconds(watched)
+    rss = [watched.memory_info().rss / 2**20]
+    while chunk := await process.stdout.read(1 << 16):
+        now = time.monotonic()
+        if processed_at is None and b'"completed"' in chunk:
+            processed_at = now
+        with contextlib.suppress(psutil.Error):  # it exits once every run has ended
+            if processed_at is None:
+                cpu = _cpu_seconds(watched)
+            if now - sampled >= RSS_EVERY_S:
+                sampled = now
+                rss.append(watched.memory_info().rss / 2**20)
+    if processed_at is None:
+        raise RuntimeError("watch --json ended before any run completed")
+    elapsed = processed_at - streaming
+    return Headless(
+        start_s=start_s,
+        updates_per_s=runs * steps / elapsed,
+        cpu_percent=100 * (cpu - cpu_began) / elapsed,
+        rss_mb=rss,
+        frames=runs * steps,
+    )
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)

@@ -1,0 +1,165 @@
+"""A program on a real pseudo-terminal of fixed size, its output read as it comes and fed to a terminal
+emulator (pyte), so the harness sees what a person would see and when: which run rows are on screen,
+and when each row's percentage first reads a value."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pyte
+from ptyprocess import PtyProcess
+
+COLUMNS, LINES = 120, 40
+# A run's row on any of the clients: its 8-character id, then (anywhere after it) its percentage.
+ROW = re.compile(r"(?<![0-9a-f-])([0-9a-f]{8}) .*?(\d{1,3})%")
+
+
+def isolated_environment(home: Path, **extra: str) -> dict[str, str]:
+    """The environment with every directory a client reads or writes under `home`, and a usual terminal."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("TF_TUI_")}
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        environment[variable] = str(home / variable.lower())
+    environment.pop("NO_COLOR", None)
+    environment.pop("TEXTUAL", None)
+    environment.update(
+        TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8", TF_TUI_CONFIG=str(home / "none.toml")
+    )
+    environment.update(extra)
+    return environment
+
+
+@dataclass
+class Screen:
+    """What has been seen so far: bytes read, and for each run (by its short id) when each new highest
+    percentage first became readable."""
+
+    bytes_read: int = 0
+    shown: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # short id -> [(at, percent)]
+    lines: dict[int, str] = field(default_factory=dict)  # screen line -> the short id of the row on it now
+    text_seen_at: float | None = None  # when `wait_text` was first on screen
+
+    def visible(self) -> set[str]:
+        return set(self.lines.values())
+
+    def highest(self, short: str) -> int:
+        seen = self.shown.get(short)
+        return seen[-1][1] if seen else -1
+
+
+class Terminal:
+    """One client process on a pseudo-terminal; `async with` starts it and always kills it (and its group)."""
+
+    def __init__(
+        self, argv: list[str], environment: dict[str, str], *, cwd: Path, wait_text: str | None = None
+    ) -> None:
+        self.argv = argv
+        self.environment = environment
+        self.cwd = cwd
+        self.wait_text = wait_text
+        self.screen = Screen()
+        self.started_at = 0.0
+        self._emulator = pyte.Screen(COLUMNS, LINES)
+        self._stream = pyte.ByteStream(self._emulator)
+        self._process: PtyProcess | None = None
+        self._closed = asyncio.Event()
+        self._read = asyncio.Event()
+        self.last_read_at = 0.0
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return int(self._process.pid)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process (and of its children that have ended), in seconds."""
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
+
+    def rss(self) -> int:
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    async def __aenter__(self) -> Terminal:
+        self.started_at = time.monotonic()
+        self._process = PtyProcess.spawn(
+            self.argv, env=self.environment, cwd=str(self.cwd), dimensions=(LINES, COLUMNS)
+        )
+        os.set_blocking(self._process.fd, False)
+        asyncio.get_running_loop().add_reader(self._process.fd, self._readable)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.kill()
+
+    def kill(self) -> None:
+        if self._process is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self._process.fd)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signal.SIGKILL)  # spawned as a session leader: its group is its own
+        with contextlib.suppress(Exception):
+            self._process.close(force=True)
+        self._process = None
+        self._closed.set()
+
+    async def wait(self, condition: Callable[[], bool], timeout: float, what: str) -> float:
+        """When the read that made `condition` hold came (it is checked after each read); TimeoutError
+        naming `what` if it does not hold within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self._closed.is_set():
+                raise RuntimeError(f"{self.argv[0]} ended while waiting for {what}:\n{self.text()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what} not seen in {timeout:.0f}s; the screen:\n{self.text()}")
+            self._read.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._read.wait(), 0.1)
+        return self.last_read_at
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self._emulator.display)
+
+    def _readable(self) -> None:
+        assert self._process is not None
+        try:
+            data = os.read(self._process.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: the process is gone and the pty closed
+            data = b""
+        at = time.monotonic()
+        if not data:
+            asyncio.get_running_loop().remove_reader(self._process.fd)
+            self._closed.set()
+            return
+        self.screen.bytes_read += len(data)
+        self._stream.feed(data)
+        self._scan(at)
+        self.last_read_at = at
+        self._read.set()
+
+    def _scan(self, at: float) -> None:
+        emulator, screen = self._emulator, self.screen
+        for y in sorted(emulator.dirty):
+            row = emulator.buffer[y]
+            line = "".join(row[x].data for x in range(COLUMNS))
+            if self.wait_text is not None and screen.text_seen_at is None and self.wait_text in line:
+                screen.text_seen_at = at
+            match = ROW.search(line)
+            if match is None:
+                screen.lines.pop(y, None)
+                continue
+            short, percent = match.group(1), int(match.group(2))
+            screen.lines[y] = short
+            if percent > screen.highest(short):
+                screen.shown.setdefault(short, []).append((at, percent))
+        emulator.dirty.clear()
