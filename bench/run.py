@@ -25,10 +25,10 @@ import psutil
 
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
-from bench.scenarios import Headless, Live, bare_first_frame, first_frame, help_time, live, watch_json
+from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
 
 SCENARIO_TIMEOUT_S = 120.0
-WATCH_TIMEOUT_S = 600.0  # `watch` writes its state file once per run it starts or stops watching
+FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
 
@@ -42,12 +42,31 @@ class Config:
     first_frames: int
     watch_steps: int  # frames per run for `watch --json` on 200 runs
     memory_steps: int  # frames per run for 1,000 runs
+    watch_timeout_s: float  # for each `watch --json` scenario, its start included
 
 
 FULL = Config(
-    repeats=3, everyday_s=8, busy_s=5, flood_s=4, idle_s=4, first_frames=5, watch_steps=250, memory_steps=1000
+    repeats=3,
+    everyday_s=8,
+    busy_s=5,
+    flood_s=4,
+    idle_s=4,
+    first_frames=5,
+    watch_steps=250,
+    memory_steps=1000,
+    watch_timeout_s=240,
 )
-QUICK = Config(repeats=1, everyday_s=4, busy_s=3, flood_s=3, idle_s=3, first_frames=2, watch_steps=100, memory_steps=50)
+QUICK = Config(
+    repeats=1,
+    everyday_s=3,
+    busy_s=2,
+    flood_s=2,
+    idle_s=2,
+    first_frames=2,
+    watch_steps=100,
+    memory_steps=20,
+    watch_timeout_s=45,
+)
 
 Values = dict[str, list[float]]  # client name -> one value per repeat
 
@@ -59,9 +78,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def _timed(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TIMEOUT_S) -> T:
+FAILURES: list[str] = []  # what did not complete, said under the table
+
+
+async def _attempt(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TIMEOUT_S) -> T | None:
+    """The measurement, or None when it failed or timed out: one stuck client never costs the others' figures."""
     began = time.monotonic()
-    result = await asyncio.wait_for(work, timeout_s)
+    try:
+        result = await asyncio.wait_for(work, timeout_s)
+    except (TimeoutError, RuntimeError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else f"no result in {timeout_s:.0f}s"
+        FAILURES.append(f"{what}: {type(error).__name__}: {reason}")
+        print(f"  {what}: FAILED after {time.monotonic() - began:.1f}s ({reason})", flush=True)
+        return None
     print(f"  {what}: {time.monotonic() - began:.1f}s", flush=True)
     return result
 
@@ -70,13 +99,15 @@ async def _live_all(config: Config, name: str, runs: int, rate: float, window_s:
     results: dict[str, list[Live]] = defaultdict(list)
     for repeat in range(config.repeats):
         for client in CLIENTS:
-            result = await _timed(f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s))
+            result = await _attempt(f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s))
+            if result is None:
+                continue
             p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
             print(
                 f"    p50 {p50:.0f} ms, p99 {p99:.0f} ms, CPU {result.cpu_percent:.1f} %, "
                 f"{result.bytes_per_s:,.0f} B/s, {result.bytes_per_update:,.0f} B/update, "
                 f"{result.status_reads_per_min:.0f} reads/min, unseen {result.unseen}, "
-                f"server CPU {result.server_cpu_percent:.0f} %",
+                f"server CPU {result.server_cpu_percent:.0f} %, harness CPU {result.harness_cpu_percent:.0f} %",
                 flush=True,
             )
             results[client.name].append(result)
@@ -114,29 +145,25 @@ async def measure(config: Config) -> list[Figure]:
     firsts: Values = defaultdict(list)
     ratios: Values = defaultdict(list)
     for repeat in range(config.first_frames):
-        bare = await _timed(f"first frame #{repeat + 1} bare", bare_first_frame())
+        bare = await _attempt(f"first frame #{repeat + 1} bare", bare_first_frame())
         for client in CLIENTS:
-            took = await _timed(f"first frame #{repeat + 1} {client.name}", first_frame(client))
-            firsts[client.name].append(took)
-            ratios[client.name].append(took / bare)
+            took = await _attempt(f"first frame #{repeat + 1} {client.name}", first_frame(client))
+            if took is not None:
+                firsts[client.name].append(took)
+                ratios[client.name].append(math.nan if bare is None else took / bare)
 
     print("tf-tui --help", flush=True)
     helps = [help_time() for _ in range(config.first_frames)]
     textual = any(imported for _, imported in helps)
 
     print("watch --json: 200 runs, unthrottled", flush=True)
-    watches = [await _timed("watch --json", watch_json(200, config.watch_steps, WATCH_TIMEOUT_S), WATCH_TIMEOUT_S)]
-    print(f"    {_headless_line(watches[0])}", flush=True)
+    watch = await _attempt("watch --json", watch_json(200, config.watch_steps), config.watch_timeout_s)
     print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
-    memory = await _timed("memory", watch_json(1000, config.memory_steps, WATCH_TIMEOUT_S), WATCH_TIMEOUT_S)
-    print(f"    {_headless_line(memory)}", flush=True)
+    memory = await _attempt("memory", watch_json(1000, config.memory_steps), config.watch_timeout_s)
+    rss = memory.rss_mb if memory else []
 
     live_reads = {
-        client: [
-            max(a.status_reads_per_min, b.status_reads_per_min)
-            for a, b in zip(everyday[client], busy[client], strict=True)
-        ]
-        for client in everyday
+        client: [result.status_reads_per_min for result in [*everyday[client], *busy[client]]] for client in everyday
     }
     return [
         Figure(
@@ -205,15 +232,18 @@ async def measure(config: Config) -> list[Figure]:
         ),
         Figure(
             "`watch --json` on 200 runs: updates processed per second",
-            [Part({"tf-tui": [result.updates_per_s for result in watches]})],
+            [Part({"tf-tui": [watch.updates_per_s] if watch else []})],
             "≥ 20,000",
-            lambda medians: medians[0] >= 20_000,
+            lambda medians: None if math.isnan(medians[0]) else medians[0] >= 20_000,
         ),
         Figure(
             f"1,000 runs fed {1000 * config.memory_steps:,} updates (`watch --json`): RSS max / growth",
-            [Part({"tf-tui": [max(memory.rss_mb)]}, " MB"), Part({"tf-tui": [_growth(memory.rss_mb)]}, " MB", 1)],
+            [
+                Part({"tf-tui": [max(rss)] if rss else []}, " MB"),
+                Part({"tf-tui": [_growth(rss)] if rss else []}, " MB", 1),
+            ],
             "≤ 150 MB and flat",
-            lambda medians: medians[0] <= 150 and medians[1] <= 5,
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 150 and medians[1] <= FLAT_MB,
         ),
     ]
 
@@ -223,15 +253,6 @@ def _growth(samples: list[float]) -> float:
     if len(samples) < 4:
         return math.nan
     return samples[-1] - samples[len(samples) // 4]
-
-
-def _headless_line(result: Headless) -> str:
-    peak = max(result.rss_mb) if result.rss_mb else math.nan
-    return (
-        f"start {result.start_s:.1f}s, {result.frames:,} frames, {result.updates_per_s:,.0f} updates/s, "
-        f"CPU {result.cpu_percent:.0f} %, "
-        f"RSS max {peak:.0f} MB, growth {_growth(result.rss_mb):.1f} MB"
-    )
 
 
 def machine() -> str:
@@ -254,9 +275,10 @@ def main() -> None:
     took = time.monotonic() - began
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     kind = "bench-quick" if arguments.quick else "bench"
+    failures = "".join(f"\n- failed: {failure}" for failure in FAILURES)
     section = (
         f"`make {kind}` on {when}, {took / 60:.1f} minutes; {machine()}. Medians over {config.repeats} repeat(s) "
-        f"(min-max in brackets).\n\n{table(figures)}"
+        f"(min-max in brackets).\n\n{table(figures)}\n{failures}"
     )
     print()
     print(section)

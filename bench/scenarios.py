@@ -28,6 +28,7 @@ WARMUP_S = 1.0  # after the stream starts
 DRAIN_S = 0.5  # after the window, for the frames sent at its end to reach the screen
 FIRST_ROWS = 5
 RSS_EVERY_S = 0.25
+HARNESS = psutil.Process()
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Live:
     status_reads_per_min: float
     unseen: int  # frames of runs on screen whose value was still not readable after the drain
     server_cpu_percent: float  # whether the load server kept up
+    harness_cpu_percent: float  # whether the harness (reading the terminal) kept up
 
 
 def _first_shown(shown: list[tuple[float, int]], percent: int) -> float | None:
@@ -96,10 +98,11 @@ async def live(client: Client, runs: int, rate: float, window_s: float) -> Live:
                 if rate:
                     await backend.go()
                     await asyncio.sleep(WARMUP_S)
-                began, cpu, server_cpu, read = (
+                began, cpu, server_cpu, harness_cpu, read = (
                     time.monotonic(),
                     terminal.cpu_seconds(),
                     backend.cpu_seconds(),
+                    _cpu_seconds(HARNESS),
                     terminal.screen.bytes_read,
                 )
                 visible = terminal.screen.visible()
@@ -108,6 +111,7 @@ async def live(client: Client, runs: int, rate: float, window_s: float) -> Live:
                 elapsed = ended - began
                 cpu = terminal.cpu_seconds() - cpu
                 server_cpu = backend.cpu_seconds() - server_cpu
+                harness_cpu = _cpu_seconds(HARNESS) - harness_cpu
                 read = terminal.screen.bytes_read - read
                 visible &= terminal.screen.visible()
                 await asyncio.sleep(DRAIN_S if rate else 0)
@@ -124,6 +128,7 @@ async def live(client: Client, runs: int, rate: float, window_s: float) -> Live:
         status_reads_per_min=60 * reads / elapsed,
         unseen=unseen,
         server_cpu_percent=100 * server_cpu / elapsed,
+        harness_cpu_percent=100 * harness_cpu / elapsed,
     )
 
 
@@ -178,7 +183,7 @@ class Headless:
     frames: int
 
 
-async def watch_json(runs: int, steps: int, timeout_s: float) -> Headless:
+async def watch_json(runs: int, steps: int) -> Headless:
     """`tf-tui watch --json` on `runs` runs of `steps` frames each, sent unthrottled, round robin, each run then
     completing. Every step frame has been processed when the first completion is printed (the stream is in
     order); `watch` exits when every run has ended."""
@@ -200,11 +205,17 @@ async def watch_json(runs: int, steps: int, timeout_s: float) -> Headless:
                 env=isolated_environment(home),
             )
             try:
-                return await asyncio.wait_for(_follow_watch(process, backend, runs, steps, began), timeout_s)
+                result = await _follow_watch(process, backend, runs, steps, began)
             finally:
                 if process.returncode is None:
                     process.kill()
                 await process.wait()
+    print(
+        f"    start {result.start_s:.1f}s, {result.frames:,} frames, {result.updates_per_s:,.0f} updates/s, "
+        f"CPU {result.cpu_percent:.0f} %, RSS max {max(result.rss_mb):.0f} MB",
+        flush=True,
+    )
+    return result
 
 
 async def _follow_watch(
