@@ -1,7 +1,7 @@
 """The minimal coalescing client: one Static per run, the changed rows repainted every 50 ms. No detail
 pane, no ages, no footer. What tf-tui's render path is measured against.
 
-    python -m bench.minimal_client http://127.0.0.1:8084
+    python -m bench.minimal_client http://127.0.0.1:8084 [more backend URLs]
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ FLUSH_S = 0.05
 class MinimalClient(App[None]):
     CSS = "Static { height: 1; }"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, urls: list[str]) -> None:
         super().__init__()
-        self.url = url
+        self.urls = urls
         self.runs: dict[str, dict[str, Any]] = {}
         self.rows: dict[str, Static] = {}
         self.changed: set[str] = set()
@@ -33,11 +33,13 @@ class MinimalClient(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_S, self.flush)
-        self.run_worker(follow(self.url, self.listed, self.update_run))
+        for url in self.urls:
+            self.run_worker(follow(url, self.listed, self.update_run))
 
     def listed(self, train_ids: list[str]) -> None:
-        self.rows = {train_id: Static(train_id[:8]) for train_id in train_ids}
-        self.query_one("#runs").mount_all(self.rows.values())
+        rows = {train_id: Static(train_id[:8]) for train_id in train_ids}
+        self.rows.update(rows)
+        self.query_one("#runs").mount_all(rows.values())
 
     def update_run(self, train_id: str, data: dict[str, Any]) -> None:
         self.runs[train_id] = {**self.runs.get(train_id, {}), **data}
@@ -51,4 +53,4 @@ class MinimalClient(App[None]):
 
 
 if __name__ == "__main__":
-    MinimalClient(sys.argv[1]).run()
+    MinimalClient(sys.argv[1:]).run()

@@ -1,6 +1,6 @@
 """The naive client: a DataTable whose cells are updated on every frame, as a person would write first.
 
-python -m bench.naive_client http://127.0.0.1:8084
+python -m bench.naive_client http://127.0.0.1:8084 [more backend URLs]
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ def cells(train_id: str, data: dict[str, Any]) -> tuple[str, ...]:
 
 
 class NaiveClient(App[None]):
-    def __init__(self, url: str) -> None:
+    def __init__(self, urls: list[str]) -> None:
         super().__init__()
-        self.url = url
+        self.urls = urls
         self.runs: dict[str, dict[str, Any]] = {}
 
     def compose(self) -> ComposeResult:
@@ -41,7 +41,8 @@ class NaiveClient(App[None]):
         table = self.query_one(DataTable)
         for column in COLUMNS:
             table.add_column(column, key=column)
-        self.run_worker(follow(self.url, self.listed, self.update_run))
+        for url in self.urls:
+            self.run_worker(follow(url, self.listed, self.update_run))
 
     def listed(self, train_ids: list[str]) -> None:
         table = self.query_one(DataTable)
@@ -56,4 +57,4 @@ class NaiveClient(App[None]):
 
 
 if __name__ == "__main__":
-    NaiveClient(sys.argv[1]).run()
+    NaiveClient(sys.argv[1:]).run()

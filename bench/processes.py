@@ -24,17 +24,21 @@ START_TIMEOUT_S = 60.0  # a client's start, on a loaded machine
 
 @dataclass(frozen=True)
 class Client:
-    """A dashboard measured: its name in the table, and its command line for a backend and a home dir."""
+    """A dashboard measured: its name in the table, and its command line for backends and a home dir."""
 
     name: str
-    argv: Callable[[str, Path], list[str]]
+    argv: Callable[[list[str], Path], list[str]]
 
 
-def _module(name: str) -> Callable[[str, Path], list[str]]:
-    return lambda url, home: [sys.executable, "-m", name, url]
+def _module(name: str) -> Callable[[list[str], Path], list[str]]:
+    return lambda urls, home: [sys.executable, "-m", name, *urls]
 
 
-TF_TUI_CLIENT = Client("tf-tui", lambda url, home: [TF_TUI, "--url", url, "--state-file", str(home / "state.json")])
+def _tf_tui(urls: list[str], home: Path) -> list[str]:
+    return [TF_TUI, *(option for url in urls for option in ("--url", url)), "--state-file", str(home / "state.json")]
+
+
+TF_TUI_CLIENT = Client("tf-tui", _tf_tui)
 MINIMAL = Client("minimal", _module("bench.minimal_client"))
 NAIVE = Client("naive", _module("bench.naive_client"))
 CLIENTS = (TF_TUI_CLIENT, MINIMAL, NAIVE)

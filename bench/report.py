@@ -48,11 +48,16 @@ class Figure:
 
     def row(self) -> list[str]:
         cells = [self.joiner.join(part.cell(client) for part in self.parts) for client in CLIENT_NAMES]
-        ratios = [part.median("tf-tui") / part.median("minimal") for part in self.parts]
-        ratio = " / ".join(f"{value:.2f}x" for value in ratios if math.isfinite(value) and value > 0) or "—"
+        ratio = " / ".join(_ratio(part.median("tf-tui"), part.median("minimal")) for part in self.parts)
         verdict = self.met([part.median("tf-tui") for part in self.parts])
         met = "—" if verdict is None else ("met" if verdict else "**missed**")
         return [self.name, *cells, ratio, self.target, met]
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    if not (math.isfinite(ours) and math.isfinite(theirs)) or theirs == 0:
+        return "—"
+    return f"{ours / theirs:.2f}x"
 
 
 def _number(value: float, digits: int) -> str:

@@ -23,7 +23,7 @@ from bench.loadserver import train_id
 from bench.processes import REPO, START_TIMEOUT_S, TF_TUI, Backend, Client, load_server, scratch_home
 from bench.terminal import Screen, Terminal, isolated_environment
 
-SETTLE_S = 1.0  # after the first rows, before measuring: the start's own work is not the steady state
+SETTLE_S = 0.5  # after every status was read, before measuring: the start's own work is not the steady state
 WARMUP_S = 1.0  # after the stream starts
 DRAIN_S = 0.5  # after the window, for the frames sent at its end to reach the screen
 FIRST_ROWS = 5
@@ -86,14 +86,15 @@ def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
     return len(terminal.screen.visible()) >= min(runs, FIRST_ROWS)
 
 
-async def live(client: Client, runs: int, rate: float, window_s: float) -> Live:
-    """The client watches `runs` runs while `rate` frames a second go out over them (none when 0: idle)."""
-    async with load_server(runs, rate) as backend:
+async def live(client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1) -> Live:
+    """The client watches `runs` runs on each of `backends` backends while `rate` frames a second go out over
+    each backend's runs (none when 0: idle)."""
+    async with load_server(runs, rate, instances=backends) as backend:
         with scratch_home() as home:
-            argv = client.argv(backend.url, home)
+            argv = client.argv(backend.urls, home)
             async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
                 await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
-                await _every_status_read(backend, runs)
+                await _every_status_read(backend, runs * backends)
                 await asyncio.sleep(SETTLE_S)
                 if rate:
                     await backend.go()
@@ -136,7 +137,7 @@ async def first_frame(client: Client) -> float:
     """Seconds from starting the client to the first screen with 5 runs' rows and percentages on it."""
     async with load_server(FIRST_ROWS, 0) as backend:
         with scratch_home() as home:
-            argv = client.argv(backend.url, home)
+            argv = client.argv(backend.urls, home)
             async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
                 at = await terminal.wait(lambda: _rows_on_screen(terminal, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
                 return at - terminal.started_at
