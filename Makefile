@@ -41,7 +41,8 @@ serve: $(STAMP)
 screenshots: $(STAMP)
 	TZ=UTC $(BIN)/python -m tf_tui.ui.demo screenshots
 
-# The dashboard measured from outside (bench/README.md); the table goes into docs/PERFORMANCE.md.
+# The dashboard measured from outside, beside two reference clients (docs/PERFORMANCE.md says how); the
+# table of results goes into docs/PERFORMANCE.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --write docs/PERFORMANCE.md
 
