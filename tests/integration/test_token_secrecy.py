@@ -121,7 +121,8 @@ def test_a_crash_in_a_headless_command_keeps_the_token_out_of_stderr_and_the_log
         import tf_tui.headless.commands
         from tf_tui.cli import main
 
-        async def show_status(session, as_json, out=None):
+        async def show_status(fleet, as_json, out=None):
+            (session,) = fleet.sessions.values()
             header = {"Authorization": f"Bearer {session.settings.token}"}  # a local, as in a library frame
             raise RuntimeError(f"could not send {header}")
 
