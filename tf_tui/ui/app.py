@@ -346,7 +346,7 @@ class TfTuiApp(App[None]):
             if backend:
                 self._start_on(backend)
 
-        default = self._backend_shown or self.session_name()
+        default = self._backend_shown or self.session_name_of(self.session)
         self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
 
     def _start_on(self, backend: str) -> None:
@@ -356,10 +356,6 @@ class TfTuiApp(App[None]):
                 self._runs.select(train_id, self._row_backend(backend))
 
         self.push_screen(StartScreen(self.fleet.session(backend)), started)
-
-    def session_name(self) -> str:
-        """The name of the selected run's backend (the first backend when none is selected)."""
-        return next(name for name, session in self.fleet.sessions.items() if session is self.session)
 
     def action_explain_stop(self) -> None:
         self.action_stop()
@@ -373,11 +369,12 @@ class TfTuiApp(App[None]):
             self._confirm_stop(run)
 
     def _confirm_stop(self, run: RunState) -> None:
+        session = self.session
         question = Text("Stop run ")
         question.append(short_id(run.train_id), style="bold")
+        if not self.fleet.single:
+            question.append(f" on {self.session_name_of(session)}")
         question.append(f" ({summary(run)})?")
-
-        session = self.session
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -392,6 +389,7 @@ class TfTuiApp(App[None]):
         self.notify(message, severity="information" if outcome.stopped else "warning", markup=False)
 
     def session_name_of(self, session: Session) -> str:
+        """The name the fleet knows a backend's session by."""
         return next(name for name, each in self.fleet.sessions.items() if each is session)
 
     def action_watch(self) -> None:
