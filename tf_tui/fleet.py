@@ -66,11 +66,13 @@ class Fleet:
         self.sessions = dict(sessions)
         self.on_change: Callable[[], None] = lambda: None
         self._order: dict[RunKey, None] = {}  # every run, in the order the fleet learned of it
-        # Every backend's event lines in one log, each after its backend's name.
+        # With several backends, every backend's event lines in one log, each after its backend's name (one
+        # backend's own log is its session's: a fleet made around one session leaves it as it was).
         self.events = EventLog()
         for name, session in self.sessions.items():
             session.on_change = self._changed
-            session.events.listeners.append(partial(self._copy_event, name))
+            if len(self.sessions) > 1:
+                session.events.listeners.append(partial(self._copy_event, name))
 
     @classmethod
     def from_settings(cls, settings: Settings, make_session: Callable[[Settings], Session] = Session) -> Fleet:
