@@ -51,9 +51,15 @@ def eta_value(run: RunState) -> str:
 
 
 def age_value(run: RunState, now: float) -> str:
-    """How long ago the run last changed: `2m05s ago`, or `—` when nothing says when."""
+    """How long ago the run last changed, to the minute: `<1m ago`, `12m ago`, `2h10m ago`; `—` when nothing
+    says when. To the minute, so that a row left alone is repainted once a minute, not every second."""
     changed = last_change_at(run)
-    return "—" if changed is None else f"{duration(max(0.0, now - changed))} ago"
+    if changed is None:
+        return "—"
+    seconds = max(0.0, now - changed)
+    if seconds < 60:
+        return "<1m ago"
+    return f"{int(seconds // 60)}m ago" if seconds < 3600 else f"{duration(seconds)} ago"
 
 
 def last_change_at(run: RunState) -> float | None:

@@ -1,7 +1,10 @@
 """The dashboard: a keyboard-driven Textual app over one Session.
 
-The app never repaints per WebSocket frame: the session says something changed, and the changed rows
-are redrawn at most every FLUSH_INTERVAL_S inside one batch update (at once when updates are rare).
+The app never repaints per WebSocket frame: the session says something changed, and the changes are
+painted at the next turn of the event loop, so that frames read together are painted together. When
+updates are rare that is at once; under load, paints are spaced by what they cost (`FlushPacer`), never
+closer than the terminal's frame rate. Only what changed on screen is then sent to the terminal
+(`ScreenCopy`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -31,18 +36,19 @@ from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import Outcome, RunState
 from tf_tui.text import printable
 from tf_tui.ui.desktop_notification import notification_sequence
+from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
+from tf_tui.ui.terminal_diff import ScreenCopy
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
-FLUSH_INTERVAL_S = 0.1
 SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss")  # see check_action
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs started elsewhere appear within this
@@ -123,7 +129,9 @@ class TfTuiApp(App[None]):
         self._connect = connect
         self._clock = clock
         self._flush_pending = False
-        self._last_flush = 0.0
+        self._pacer = FlushPacer()
+        self._screen_copy = ScreenCopy()
+        self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._going: set[RunKey] = set()  # runs seen going: their end is announced
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -177,13 +185,17 @@ class TfTuiApp(App[None]):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
-        if self._connect:
-            await self.fleet.open()
-            self.refresh_listing()
-            self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
+        self.app_resume_signal.subscribe(self, lambda app: self._screen_copy.forget())
         self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
+        if self._connect:  # after the first frame: the screen is up before any network work
+            self.call_after_refresh(self._connect_session)
+
+    async def _connect_session(self) -> None:
+        await self.fleet.open()
+        self.refresh_listing()
+        self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
 
     async def on_unmount(self) -> None:
         await self.fleet.close()
@@ -194,8 +206,8 @@ class TfTuiApp(App[None]):
         if self._flush_pending:
             return
         self._flush_pending = True
-        delay = FLUSH_INTERVAL_S - (time.monotonic() - self._last_flush)
-        if delay <= 0:
+        delay = self._pacer.delay()
+        if delay <= 0:  # at the loop's next turn: the frames read meanwhile are painted with this one
             self.call_later(self._paint_changes)
         else:
             self.set_timer(delay, self._paint_changes)
@@ -204,7 +216,7 @@ class TfTuiApp(App[None]):
         self._flush_pending = False
         if not self._runs.is_attached:
             return  # quitting
-        self._last_flush = time.monotonic()
+        painted = self._pacer.painting()
         runs = self._runs
         changed = self.fleet.take_changed()
         with self.batch_update():
@@ -218,6 +230,7 @@ class TfTuiApp(App[None]):
                 self._detail.show(self.fleet.get(selected))
             self._update_header()
         self._refresh_footer()
+        painted()
 
     def _tick(self) -> None:
         if not self._runs.is_attached:
@@ -244,7 +257,18 @@ class TfTuiApp(App[None]):
             insecure=session.settings.insecure,
             no_color=self.no_color,
         )
-        self._header.update(text)
+        self._show_header(text)
+
+    def _show_header(self, text: Text) -> None:
+        if text != self._header_text:  # one line whatever it says: no layout
+            self._header_text = text
+            self._header.update(text, layout=False)
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual's updates go to the terminal as the cells that changed (see terminal_diff)."""
+        if isinstance(renderable, CompositorUpdate) and not self.is_headless and not self.is_inline:
+            renderable = self._screen_copy.narrow(renderable, self.size)
+        super()._display(screen, renderable)
 
     def _update_fleet_header(self) -> None:
         problems = [session.state.problem for session in self.fleet.sessions.values() if session.state.problem]
@@ -260,7 +284,7 @@ class TfTuiApp(App[None]):
             for name, state in self.fleet.connections().items():
                 self.fleet.events.add(f"{name}: socket {state.describe(self._clock())}", to_file=False)
         self._header_folded = folded
-        self._header.update(text)
+        self._show_header(text)
 
     def _note_progress(self, key: RunKey, run: RunState) -> None:
         """Announce the end of a run that was seen going (or was being watched before its end was known)."""

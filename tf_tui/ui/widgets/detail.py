@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,13 +23,23 @@ VALUE_LIMIT = 200
 
 
 class DetailPane(VerticalScroll, can_focus=True):
+    """Each part is updated only when what it shows changed: an update of the selected run that moves
+    its step repaints the summary and the fields, not the title, the timeline or the layout."""
+
     DEFAULT_CSS = """
     DetailPane { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
     DetailPane:focus { border-top: solid $accent; }
     DetailPane > #detail-title { text-style: bold; }
     DetailPane > Sparkline { height: 3; margin: 0 0 1 0; }
+    /* One colour: a gradient gives every cell its own colour escape, and a new point shifts them all. */
+    DetailPane > Sparkline > .sparkline--max-color { color: $accent; }
+    DetailPane > Sparkline > .sparkline--min-color { color: $accent; }
     DetailPane > .section { color: $text-muted; text-style: bold; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, object] = {}  # each part's content (or what it was made from), as last shown
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
@@ -41,29 +53,35 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.show(None)
 
     def show(self, run: RunState | None) -> None:
-        title = self.query_one("#detail-title", Static)
-        summary_line = self.query_one("#detail-summary", Static)
-        fields = self.query_one("#detail-fields", Static)
-        timeline = self.query_one("#detail-timeline", Static)
         loss_title, sparkline = self.query_one("#loss-title", Static), self.query_one("#loss", Sparkline)
         if run is None:
-            title.update(Text("No run selected. Press s to start one or w to watch one by id."))
-            for widget in (summary_line, fields, timeline):
-                widget.update("")
+            self._update("detail-title", Text("No run selected. Press s to start one or w to watch one by id."))
+            for part in ("detail-summary", "detail-fields", "detail-timeline"):
+                self._update(part, Text())
             loss_title.display = sparkline.display = False
             return
+        alert = alert_style(no_color=self.app.no_color)
         headline = Text(f"{printable(run.train_id)}  ", style="bold")
         headline.append_text(status_text(run, no_color=self.app.no_color))
-        title.update(headline)
-        summary_line.update(Text(summary(run)))
-        fields.update(_fields(run, alert_style(no_color=self.app.no_color)))
+        self._update("detail-title", headline)
+        self._update("detail-summary", Text(summary(run)))
+        fields = (_field_rows(run), run.error, _result_rows(run))
+        self._update("detail-fields", fields, lambda: _fields(*fields, alert))
         has_loss = len(run.losses) > 1
         loss_title.display = sparkline.display = has_loss
         if has_loss:
             losses = list(run.losses)
-            loss_title.update(Text(f"loss  {losses[0]:.4f} → {losses[-1]:.4f}", style="bold"))
-            sparkline.data = losses
-        timeline.update(_timeline(run, alert_style(no_color=self.app.no_color)))
+            self._update("loss-title", Text(f"loss  {losses[0]:.4f} → {losses[-1]:.4f}", style="bold"))
+            sparkline.data = losses  # a reactive: repainted only when the values differ
+        self._update("detail-timeline", _timeline(run, alert))
+
+    def _update(self, part: str, shown: object, content: Callable[[], RenderableType] | None = None) -> None:
+        """Update a part when `shown` differs from last time; `content` makes the renderable if it is not
+        `shown` itself (a table is compared by the rows it is made from)."""
+        if self._shown.get(part) == shown:
+            return
+        self._shown[part] = shown
+        self.query_one(f"#{part}", Static).update(content() if content else cast(RenderableType, shown))
 
 
 # Shown as the rows above them, or not worth a row: the rest of a status body is shown as it came.
@@ -72,31 +90,36 @@ SHOWN_APART = frozenset(
 )
 
 
-def _fields(run: RunState, alert: str) -> Group:
+def _field_rows(run: RunState) -> list[tuple[str, str]]:
+    """The fields as (label, value) text: what the table shows, and what tells whether it changed."""
+    dates = (("created", run.created_at), ("started", run.started_at), ("ended", run.ended_at))
+    rows = [(label, printable(value)) for label, value in (("model", run.base_model), *dates) if value]
+    rows += [(printable(key, 30), _value(value)) for key, value in run.details.items()]
+    rows += [(printable(key, 30), _value(value)) for key, value in run.extra.items() if key not in SHOWN_APART]
+    return rows
+
+
+def _result_rows(run: RunState) -> list[tuple[str, str]]:
+    return [(printable(key, 30), _value(value)) for key, value in (run.result or {}).items()]
+
+
+def _fields(rows: list[tuple[str, str]], error: str | None, result: list[tuple[str, str]], alert: str) -> Group:
+    parts: list[Table | Text] = [_grid(rows)]
+    if error:
+        parts.append(Text(f"error: {printable(error)}", style=alert))
+    elif result:
+        parts.append(Text("result", style="bold green"))
+        parts.append(_grid(result))
+    return Group(*parts)
+
+
+def _grid(rows: list[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    dates = (("created", run.created_at), ("started", run.started_at), ("ended", run.ended_at))
-    for label, value in (("model", run.base_model), *dates):
-        if value:
-            table.add_row(label, Text(printable(value)))
-    for key, value in run.details.items():
-        table.add_row(Text(printable(key, 30)), Text(_value(value)))
-    for key, value in run.extra.items():
-        if key not in SHOWN_APART:
-            table.add_row(Text(printable(key, 30)), Text(_value(value)))
-    parts: list[Table | Text] = [table]
-    if run.error:
-        parts.append(Text(f"error: {printable(run.error)}", style=alert))
-    elif run.result:
-        parts.append(Text("result", style="bold green"))
-        result = Table.grid(padding=(0, 2))
-        result.add_column(style="dim", no_wrap=True)
-        result.add_column()
-        for key, value in run.result.items():
-            result.add_row(Text(printable(key, 30)), Text(_value(value)))
-        parts.append(result)
-    return Group(*parts)
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    return table
 
 
 def _timeline(run: RunState, alert: str) -> Text:

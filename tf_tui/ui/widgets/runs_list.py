@@ -59,6 +59,7 @@ class RunsList(VerticalScroll, can_focus=True):
         self._rows: dict[RowKey, RunRow] = {}
         # When and in which order each run became known: its age when the server gives none, and ties.
         self._known: dict[RowKey, tuple[float, int]] = {}
+        self._placed: dict[RowKey, tuple[float, int]] = {}  # each row's order when last put in place
         self._counter = itertools.count()
         self._filter = ""
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
@@ -77,11 +78,12 @@ class RunsList(VerticalScroll, can_focus=True):
             self._known[key] = (self._clock(), next(self._counter))
             row = RunRow(run, self._clock, backend)
             self._rows[key] = row
+            self._placed[key] = self._order(row)
             row.display = self._matches(row)
             self.mount(row, before=self._first_older(row))
             return
         self._keep_in_place(row)
-        row.refresh()
+        row.show_latest()
 
     def select_default(self) -> None:
         """Until the user moves the cursor: the newest run going, else the newest run."""
@@ -98,6 +100,7 @@ class RunsList(VerticalScroll, can_focus=True):
         """Take a run's row away; the selection moves to the row below it (else above)."""
         key = (backend, train_id)
         row = self._rows.pop(key, None)
+        self._placed.pop(key, None)
         if row is None:
             return
         if self.selected == key:
@@ -112,7 +115,7 @@ class RunsList(VerticalScroll, can_focus=True):
     def refresh_ages(self) -> None:
         for row in self._rows.values():
             if row.display:
-                row.refresh()
+                row.show_latest()
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
@@ -173,6 +176,10 @@ class RunsList(VerticalScroll, can_focus=True):
 
     def _keep_in_place(self, row: RunRow) -> None:
         """A run's time can become known late (a listing after a restore): move its row if it must."""
+        key, order = (row.backend, row.run.train_id), self._order(row)
+        if self._placed.get(key) == order:
+            return  # the usual case, a run's progress: its place is where it was
+        self._placed[key] = order
         older = self._first_older(row)
         rows = [child for child in self.children if isinstance(child, RunRow)]
         following = rows[rows.index(row) + 1] if rows.index(row) + 1 < len(rows) else None

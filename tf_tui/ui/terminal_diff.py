@@ -1,0 +1,136 @@
+"""Only the cells that changed go to the terminal.
+
+Textual repaints a widget's whole line when anything in the widget changes: a row whose step went from
+370 to 371 is written again in full, some 600 bytes of text and colour escapes for a 3-cell change, and
+a recomposed footer is written again as it was. Over SSH, for days, those bytes are the cost the user
+pays. `ScreenCopy` keeps what the terminal shows, cell by cell, and turns each of Textual's updates into
+writes of the cells that differ from it, in runs; unchanged cells are not sent at all.
+
+The copy is only as good as its knowledge of the terminal: it is forgotten when the terminal's size
+changes and when the app comes back from a suspend, after which Textual repaints everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.cells import get_character_cell_size
+from rich.console import Console
+from rich.control import Control
+from rich.segment import Segment
+from rich.style import Style
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual.geometry import Size
+from textual.strip import Strip
+
+# Unchanged cells between two changed runs are sent again rather than moving the cursor over them when
+# the gap is this short: a move costs about as much as a few cells.
+JOIN_GAP = 4
+
+Cell = tuple[str, Style | None]
+WIDE_TAIL = ""  # the second cell of a double-width character
+
+
+def cells(strip: Strip) -> list[Cell]:
+    """A strip as one (text, style) per terminal cell."""
+    row: list[Cell] = []
+    for text, style, control in strip:
+        if control:
+            continue
+        if text.isascii():
+            row.extend((character, style) for character in text)
+            continue
+        for character in text:
+            width = get_character_cell_size(character)
+            if width == 0 and row:  # a combining mark belongs to the cell before it
+                row[-1] = (row[-1][0] + character, row[-1][1])
+            elif width:
+                row.append((character, style))
+                if width == 2:
+                    row.append((WIDE_TAIL, style))
+    return row
+
+
+def changed_runs(old: list[Cell | None], new: list[Cell], offset: int) -> Iterator[tuple[int, int]]:
+    """The [start, end) column ranges, relative to `new`, where `new` (at column `offset`) differs from `old`."""
+    start = last = -1
+    for index, cell in enumerate(new):
+        column = offset + index
+        if column < len(old) and old[column] == cell:
+            continue
+        if start >= 0 and index - last - 1 > JOIN_GAP:
+            yield _whole_characters(new, start, last + 1)
+            start = -1
+        if start < 0:
+            start = index
+        last = index
+    if start >= 0:
+        yield _whole_characters(new, start, last + 1)
+
+
+def _whole_characters(row: list[Cell], start: int, end: int) -> tuple[int, int]:
+    """Never half a double-width character at either end."""
+    if row[start][0] == WIDE_TAIL and start > 0:
+        start -= 1
+    if end < len(row) and row[end][0] == WIDE_TAIL:
+        end += 1
+    return start, end
+
+
+class ScreenCopy:
+    """What the terminal shows, by line and column; None where it is not known."""
+
+    def __init__(self) -> None:
+        self._lines: dict[int, list[Cell | None]] = {}
+        self._size: Size | None = None
+
+    def forget(self) -> None:
+        self._lines.clear()
+
+    def narrow(self, update: CompositorUpdate, size: Size) -> CompositorUpdate:
+        """The update as writes of changed cells only; other kinds of update go out as they are."""
+        if size != self._size:  # after a resize the terminal may have moved or dropped anything
+            self.forget()
+            self._size = size
+        if isinstance(update, ChopsUpdate):
+            return ChangedCells(self, list(_chops_pieces(update)))
+        if isinstance(update, LayoutUpdate):
+            x, y = update.region.x, update.region.y
+            return ChangedCells(self, [(y + index, x, Strip.join(line)) for index, line in enumerate(update.strips)])
+        self.forget()
+        return update
+
+    def write(self, y: int, x: int, strip: Strip) -> Iterator[tuple[int, Strip]]:
+        """Record that `strip` is now at (x, y); yield the (column, strip) pieces that change the terminal."""
+        new = cells(strip)
+        line = self._lines.setdefault(y, [])
+        for start, end in changed_runs(line, new, x):
+            yield x + start, Strip(Segment.simplify(strip.crop(start, end)))
+        if len(line) < x + len(new):
+            line.extend([None] * (x + len(new) - len(line)))
+        line[x : x + len(new)] = new
+
+
+def _chops_pieces(update: ChopsUpdate) -> Iterator[tuple[int, int, Strip]]:
+    """What `ChopsUpdate.render_segments` would write, as (y, x, strip): the same crop of the same chops."""
+    for y, x1, x2 in update.spans:
+        for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+            if strip is None or x > x2 or end <= x1:
+                continue
+            yield y, x, strip if (x2 > x >= x1 and end <= x2) else strip.crop(0, min(end, x2) - x)
+
+
+class ChangedCells(CompositorUpdate):
+    """An update that writes only what differs from the screen copy, worked out when it is written."""
+
+    def __init__(self, screen: ScreenCopy, pieces: list[tuple[int, int, Strip]]) -> None:
+        self._screen = screen
+        self._pieces = pieces
+
+    def render_segments(self, console: Console) -> str:
+        sequences: list[str] = []
+        for y, x, strip in self._pieces:
+            for column, changed in self._screen.write(y, x, strip):
+                sequences.append(Control.move_to(column, y).segment.text)
+                sequences.append(changed.render(console))
+        return "".join(sequences)
