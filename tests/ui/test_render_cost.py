@@ -1,21 +1,32 @@
-"""What painting costs: a burst of frames is painted a handful of times, not once a frame.
+"""What painting costs: a burst of frames is painted a handful of times, not once a frame, and an idle
+dashboard writes nothing to its terminal. No timing is asserted: counts of paints and of bytes.
 
 The scripted backend pushes the burst: the reference server cannot send thousands of frames at once.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections import Counter
 
+import pexpect
+import pyte
 import pytest
 
+from tests.conftest import DEADLINE_S, SHORT_PARAMS, start_run, wait_for_status
 from tests.scripted_backend import running_backend
+from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
 from tests.ui.screen import until
 from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
 from tf_tui.ui.widgets.run_row import RunRow
 
 RUNS = [f"{index:08x}-burst" for index in range(5)]
 FRAMES = 5_000
+IDLE_WINDOW_S = 3.0
+TERMINAL_LINES_COLUMNS = (40, 120)
+CURSOR_MOVE = re.compile(rb"\x1b\[(\d+);\d+H")
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")  # CSI, and OSC
 HANDFUL = 6  # repaints of each row (asked for, and rendered) for the whole burst
 
 
@@ -61,3 +72,46 @@ async def test_a_burst_of_5000_frames_repaints_each_row_a_handful_of_times(tmp_p
                 "the last step on every row",
             )
             assert max(row_paints.values()) <= HANDFUL, row_paints
+
+
+async def test_an_idle_dashboard_writes_nothing_but_its_header_clock(server, http, tmp_path):
+    """On a real terminal: once the runs are shown and nothing changes, 3 s pass with no cell written
+    anywhere but the header's line (its "last message 4s ago" is the one clock kept to the second)."""
+    ended = await start_run(http, **SHORT_PARAMS)
+    body = await wait_for_status(http, ended, {"completed"})
+    last_step = f"{body['details']['step']}/{body['details']['total_steps']}"
+    dashboard = spawn(module_command("--url", server.url), isolated_environment(tmp_path))
+    dashboard.setwinsize(*TERMINAL_LINES_COLUMNS)
+    screen = pyte.Screen(*reversed(TERMINAL_LINES_COLUMNS))
+    stream = pyte.ByteStream(screen)
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while not any(ended[:8] in line and last_step in line for line in screen.display):
+            assert time.monotonic() < deadline, "\n".join(screen.display)
+            stream.feed(read_some(dashboard, deadline - time.monotonic()))
+
+        # The observation window: a bounded one, as the claim is that nothing comes in it.
+        written = bytearray()
+        window_end = time.monotonic() + IDLE_WINDOW_S
+        while (left := window_end - time.monotonic()) > 0:
+            written += read_some(dashboard, left)
+        assert cells_written_below_the_header(bytes(written)) == []
+    finally:
+        quit_dashboard(dashboard)
+
+
+def read_some(terminal: pexpect.spawn, timeout: float) -> bytes:
+    """What the terminal has to read within timeout; nothing if it has nothing."""
+    try:
+        return terminal.read_nonblocking(65536, timeout=max(0.0, timeout))
+    except pexpect.TIMEOUT:
+        return b""
+
+
+def cells_written_below_the_header(output: bytes) -> list[tuple[int, bytes]]:
+    """(screen line, text) of every run of cells written to a line other than the first (the header).
+    Textual writes each run of cells after a cursor move to its line and column."""
+    parts = CURSOR_MOVE.split(output)
+    written = [(0, ESCAPES.sub(b"", parts[0]))]
+    written += [(int(line), ESCAPES.sub(b"", text)) for line, text in zip(parts[1::2], parts[2::2], strict=True)]
+    return [(line, text) for line, text in written if text and line != 1]

@@ -1,0 +1,100 @@
+"""The screen copy writes only changed cells, and what it writes leaves the terminal showing what Textual
+painted: checked by replaying its output through a terminal emulator (pyte)."""
+
+from __future__ import annotations
+
+import pyte
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual._compositor import ChopsUpdate, LayoutUpdate
+from textual.geometry import Region, Size
+from textual.strip import Strip
+
+from tf_tui.ui.terminal_diff import ScreenCopy
+
+WIDTH, HEIGHT = 30, 3
+SIZE = Size(WIDTH, HEIGHT)
+CONSOLE = Console(color_system="truecolor", force_terminal=True, width=WIDTH)
+DIM, BOLD = Style(dim=True), Style(bold=True)
+
+
+def strip(*parts: tuple[str, Style]) -> Strip:
+    return Strip([Segment(text, style) for text, style in parts])
+
+
+def whole_screen(lines: list[Strip]) -> LayoutUpdate:
+    return LayoutUpdate([[line] for line in lines], Region(0, 0, WIDTH, len(lines)))
+
+
+def one_line(y: int, line: Strip) -> ChopsUpdate:
+    """What Textual sends when one full-width widget on line y is repainted."""
+    chops = [{0: line if row == y else None} for row in range(HEIGHT)]
+    return ChopsUpdate(chops, [(y, 0, WIDTH)], [[WIDTH] for _ in range(HEIGHT)])
+
+
+class Terminal:
+    def __init__(self) -> None:
+        self.screen = pyte.Screen(WIDTH, HEIGHT)
+        self.stream = pyte.Stream(self.screen)
+        self.copy = ScreenCopy()
+
+    def show(self, update: LayoutUpdate | ChopsUpdate, size: Size = SIZE) -> str:
+        """Send the update through the copy; what was written."""
+        written = self.copy.narrow(update, size).render_segments(CONSOLE)
+        self.stream.feed(written)
+        return written
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+
+ROW = strip(("3f2a9c1e ", BOLD), ("training ", Style()), ("370/1000", DIM))
+
+
+def test_a_changed_value_writes_only_its_cells_and_the_screen_reads_right():
+    terminal = Terminal()
+    terminal.show(whole_screen([ROW, strip(("footer", Style()))]))
+    assert terminal.lines()[:2] == ["3f2a9c1e training 370/1000", "footer"]
+
+    written = terminal.show(one_line(0, strip(("3f2a9c1e ", BOLD), ("training ", Style()), ("371/1000", DIM))))
+    assert terminal.lines()[:2] == ["3f2a9c1e training 371/1000", "footer"]
+    assert "training" not in written and "1000" not in written  # only the changed digit went out
+    assert len(written) < 40
+
+
+def test_a_repaint_of_the_same_cells_writes_nothing():
+    terminal = Terminal()
+    terminal.show(whole_screen([ROW]))
+    assert terminal.show(one_line(0, ROW)) == ""
+    assert terminal.show(whole_screen([ROW])) == ""
+
+
+def test_a_changed_style_is_a_changed_cell():
+    terminal = Terminal()
+    terminal.show(whole_screen([ROW]))
+    written = terminal.show(one_line(0, strip(("3f2a9c1e ", Style()), ("training ", Style()), ("370/1000", DIM))))
+    assert "3f2a9c1e" in written and "training" not in written
+
+
+def test_double_width_characters_are_never_cut_in_half():
+    terminal = Terminal()
+    terminal.show(whole_screen([strip(("模型 training", Style()))]))
+    terminal.show(one_line(0, strip(("模式 training", Style()))))
+    assert terminal.lines()[0] == "模式 training"
+    terminal.show(one_line(0, strip(("a模式training", Style()))))
+    assert terminal.lines()[0] == "a模式training"
+
+
+def test_after_a_resize_everything_is_written_again():
+    terminal = Terminal()
+    terminal.show(whole_screen([ROW]))
+    written = terminal.show(whole_screen([ROW]), size=Size(WIDTH, HEIGHT + 1))
+    assert "3f2a9c1e" in written and "370/1000" in written
+
+
+def test_after_forgetting_everything_is_written_again():
+    terminal = Terminal()
+    terminal.show(whole_screen([ROW]))
+    terminal.copy.forget()
+    assert "training" in terminal.show(one_line(0, ROW))
