@@ -32,8 +32,8 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane > #detail-title { text-style: bold; }
     DetailPane > Sparkline { height: 3; margin: 0 0 1 0; }
     /* One colour: a gradient gives every cell its own colour escape, and a new point shifts them all. */
-    DetailPane > Sparkline > .sparkline--max-color { color: $accent; }
-    DetailPane > Sparkline > .sparkline--min-color { color: $accent; }
+    DetailPane > Sparkline > .sparkline--max-color { color: $primary; }
+    DetailPane > Sparkline > .sparkline--min-color { color: $primary; }
     DetailPane > .section { color: $text-muted; text-style: bold; }
     """
 
