@@ -7,7 +7,10 @@ Starts a small load server (RUNS runs, RATE `training_update` frames a second sp
 dashboard's CPU (user + system, % of one core), the bytes it wrote to the terminal, and optionally a
 py-spy profile of those seconds (`--spy`, collapsed stacks; summarised by function) and the bytes per
 screen line (`--lines`, from the cursor moves Textual writes before each run of cells).
-This attributes costs; the figures of record come from `make bench`.
+    .venv/bin/python bench/render_profile.py first-frame [REPEATS]
+
+times the first screen showing all 5 runs of a load server, against a bare Textual app (one `Static`)
+started alternately in the same loop. This attributes costs; the figures of record come from `make bench`.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ import re
 import select
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
 import tempfile
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+import pyte
 import uvicorn
 from fastapi import FastAPI, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -151,11 +157,9 @@ def summarise_profile(path: str, top: int = 40) -> list[tuple[float, str]]:
     return [(100 * count / max(1, total), frame) for frame, count in inclusive.most_common(top)]
 
 
-def measure(args: argparse.Namespace) -> None:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "serve", str(args.runs), str(args.rate), str(port)])
-    scratch = tempfile.mkdtemp()
-    environment = {
+def dashboard_environment(scratch: str) -> dict[str, str]:
+    """A terminal that speaks colour, and tf-tui's files in a scratch directory."""
+    return {
         **os.environ,
         "TERM": "xterm-256color",
         "COLORTERM": "truecolor",
@@ -163,6 +167,12 @@ def measure(args: argparse.Namespace) -> None:
         "TF_TUI_LOG_FILE": f"{scratch}/tf-tui.log",
         "TF_TUI_CONFIG": f"{scratch}/none.toml",
     }
+
+
+def measure(args: argparse.Namespace) -> None:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "serve", str(args.runs), str(args.rate), str(port)])
+    environment = dashboard_environment(tempfile.mkdtemp())
     try:
         wait_for_port(port)
         command = [sys.executable, "-m", "tf_tui", "--url", f"http://127.0.0.1:{port}"]
@@ -199,9 +209,79 @@ def measure(args: argparse.Namespace) -> None:
         server.wait()
 
 
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("bare app ready")
+
+Bare().run()
+"""
+
+
+def seconds_to_screen(command: list[str], environment: dict[str, str], ready: Callable[[str], bool]) -> float:
+    """From the exec to the first screen (as a terminal emulator reads it) on which `ready` holds."""
+    began = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvpe(command[0], command, environment)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    screen = pyte.Screen(*SIZE)
+    stream = pyte.ByteStream(screen)
+    took = float("nan")
+    while time.perf_counter() - began < 60:
+        if not select.select([fd], [], [], 0.5)[0]:
+            continue
+        try:
+            stream.feed(os.read(fd, 65536))
+        except OSError:
+            break
+        if ready("\n".join(screen.display)):
+            took = time.perf_counter() - began
+            break
+    os.kill(pid, signal.SIGTERM)
+    read_for(fd, 2)
+    os.waitpid(pid, 0)
+    return took
+
+
+def first_frame(repeats: int) -> None:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "serve", "5", "0", str(port)])
+    scratch = tempfile.mkdtemp()
+    environment = dashboard_environment(scratch)
+    bare = Path(scratch) / "bare.py"
+    bare.write_text(BARE_APP)
+    short_ids = [f"{index:08x}" for index in range(5)]
+    dashboard = [sys.executable, "-m", "tf_tui", "--url", f"http://127.0.0.1:{port}"]
+    try:
+        wait_for_port(port)
+        bare_times, dashboard_times = [], []
+        for _ in range(repeats):
+            bare_times.append(seconds_to_screen([sys.executable, str(bare)], environment, lambda s: "ready" in s))
+            shown = seconds_to_screen(dashboard, environment, lambda s: all(short in s for short in short_ids))
+            dashboard_times.append(shown)
+    finally:
+        server.terminate()
+        server.wait()
+
+    def spread(times: list[float]) -> str:
+        return f"median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f})"
+
+    print(f"bare Textual app: {spread(bare_times)}")
+    print(f"tf-tui, 5 runs:   {spread(dashboard_times)}")
+    print(f"ratio of medians: {statistics.median(dashboard_times) / statistics.median(bare_times):.2f}x")
+
+
 def main() -> None:
     if sys.argv[1:2] == ["serve"]:
         serve(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+        return
+    if sys.argv[1:2] == ["first-frame"]:
+        first_frame(int(sys.argv[2]) if len(sys.argv) > 2 else 5)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=int)

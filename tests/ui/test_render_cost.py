@@ -14,7 +14,7 @@ import pexpect
 import pyte
 import pytest
 
-from tests.conftest import DEADLINE_S, SHORT_PARAMS, start_run, wait_for_status
+from tests.conftest import DEADLINE_S, SHORT_PARAMS, api_client, start_run, wait_for_status
 from tests.scripted_backend import running_backend
 from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
 from tests.ui.screen import until
@@ -24,6 +24,7 @@ from tf_tui.ui.widgets.run_row import RunRow
 RUNS = [f"{index:08x}-burst" for index in range(5)]
 FRAMES = 5_000
 IDLE_WINDOW_S = 3.0
+FRAME_PAUSE_S = 0.5
 TERMINAL_LINES_COLUMNS = (40, 120)
 CURSOR_MOVE = re.compile(rb"\x1b\[(\d+);\d+H")
 ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")  # CSI, and OSC
@@ -74,11 +75,14 @@ async def test_a_burst_of_5000_frames_repaints_each_row_a_handful_of_times(tmp_p
             assert max(row_paints.values()) <= HANDFUL, row_paints
 
 
-async def test_an_idle_dashboard_writes_nothing_but_its_header_clock(server, http, tmp_path):
+async def test_an_idle_dashboard_writes_nothing_but_its_header_clock(start_server, tmp_path):
     """On a real terminal: once the runs are shown and nothing changes, 3 s pass with no cell written
-    anywhere but the header's line (its "last message 4s ago" is the one clock kept to the second)."""
-    ended = await start_run(http, **SHORT_PARAMS)
-    body = await wait_for_status(http, ended, {"completed"})
+    anywhere but the header's line (its "last message 4s ago" is the one clock kept to the second).
+    A server of its own: other tests' runs on the shared one would turn a minute older meanwhile."""
+    server = start_server()
+    async with api_client(server.url) as http:
+        ended = await start_run(http, **SHORT_PARAMS)
+        body = await wait_for_status(http, ended, {"completed"})
     last_step = f"{body['details']['step']}/{body['details']['total_steps']}"
     dashboard = spawn(module_command("--url", server.url), isolated_environment(tmp_path))
     dashboard.setwinsize(*TERMINAL_LINES_COLUMNS)
@@ -86,9 +90,18 @@ async def test_an_idle_dashboard_writes_nothing_but_its_header_clock(server, htt
     stream = pyte.ByteStream(screen)
     try:
         deadline = time.monotonic() + DEADLINE_S
-        while not any(ended[:8] in line and last_step in line for line in screen.display):
+        # Settled: the row's last step (from the listing), and the result in the detail pane (its status read).
+        while not (
+            any(ended[:8] in line and last_step in line for line in screen.display)
+            and any("final loss" in line for line in screen.display)
+        ):
             assert time.monotonic() < deadline, "\n".join(screen.display)
             stream.feed(read_some(dashboard, deadline - time.monotonic()))
+        # ...and the frame that showed it written to its end: a frame is written at once, so a pause
+        # in the output is the end of one.
+        while chunk := read_some(dashboard, FRAME_PAUSE_S):
+            assert time.monotonic() < deadline, "the dashboard never stops writing"
+            stream.feed(chunk)
 
         # The observation window: a bounded one, as the claim is that nothing comes in it.
         written = bytearray()

@@ -57,7 +57,8 @@ def row_text(run: RunState, width: int, now: float, *, no_color: bool = False, b
 
 
 class RunRow(Widget):
-    """Keeps the text it shows: repainted only when that text changes (the run, or its age to the minute)."""
+    """Knows the text it last painted: repainted only when that text changes (the run, or its age to the
+    minute)."""
 
     DEFAULT_CSS = """
     RunRow { height: 1; padding: 0 1; }
@@ -74,17 +75,14 @@ class RunRow(Widget):
 
     def render(self) -> Text:
         width = self.content_size.width or 80
-        if self._shown is None or width != self._shown_width:
-            self._shown, self._shown_width = self._text(width), width
+        self._shown, self._shown_width = self._text(width), width
         return self._shown
 
     def show_latest(self) -> None:
         """Repaint the row if what it shows has changed since it was last painted."""
         if self._shown is None:
             return  # not painted yet: its first paint will show the latest
-        text = self._text(self._shown_width)
-        if text != self._shown:
-            self._shown = text
+        if self._text(self._shown_width) != self._shown:
             self.refresh()
 
     def _text(self, width: int) -> Text:
