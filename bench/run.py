@@ -47,14 +47,14 @@ class Config:
 
 FULL = Config(
     repeats=3,
-    everyday_s=8,
-    busy_s=5,
-    flood_s=4,
-    idle_s=4,
-    first_frames=5,
+    everyday_s=6,
+    busy_s=4,
+    flood_s=3,
+    idle_s=3,
+    first_frames=3,
     watch_steps=250,
     memory_steps=1000,
-    watch_timeout_s=240,
+    watch_timeout_s=180,
 )
 QUICK = Config(
     repeats=1,
@@ -163,11 +163,12 @@ async def measure(config: Config) -> list[Figure]:
     textual = any(imported for _, imported in helps)
 
     print("watch --json: 200 runs, unthrottled", flush=True)
-    watch = await _attempt("watch --json", watch_json(200, config.watch_steps), config.watch_timeout_s)
+    timeout_s = config.watch_timeout_s
+    watch = await _attempt("watch --json", watch_json(200, config.watch_steps, timeout_s), timeout_s + 10)
     memory = None
     if config.memory_steps:
         print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
-        memory = await _attempt("memory", watch_json(1000, config.memory_steps), config.watch_timeout_s)
+        memory = await _attempt("memory", watch_json(1000, config.memory_steps, timeout_s), timeout_s + 10)
     rss = memory.rss_mb if memory else []
 
     live_reads = {

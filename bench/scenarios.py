@@ -184,7 +184,24 @@ class Headless:
     frames: int
 
 
-async def watch_json(runs: int, steps: int) -> Headless:
+@dataclass
+class _WatchProgress:
+    """How far a `watch` got, for the message when it does not finish in time."""
+
+    runs: int
+    began: float
+    first_lines: int = 0
+    streaming_since: float | None = None
+    lines: int = 0
+
+    def describe(self) -> str:
+        elapsed = time.monotonic() - self.began
+        if self.streaming_since is None:
+            return f"after {elapsed:.0f}s, a first line for only {self.first_lines} of {self.runs} runs (its start)"
+        return f"after {elapsed:.0f}s, {self.lines:,} lines in {time.monotonic() - self.streaming_since:.0f}s of stream"
+
+
+async def watch_json(runs: int, steps: int, timeout_s: float) -> Headless:
     """`tf-tui watch --json` on `runs` runs of `steps` frames each, sent unthrottled, round robin, each run then
     completing. Every step frame has been processed when the first completion is printed (the stream is in
     order); `watch` exits when every run has ended."""
@@ -205,8 +222,11 @@ async def watch_json(runs: int, steps: int) -> Headless:
                 stderr=asyncio.subprocess.DEVNULL,
                 env=isolated_environment(home),
             )
+            progress = _WatchProgress(runs, began)
             try:
-                result = await _follow_watch(process, backend, runs, steps, began)
+                result = await asyncio.wait_for(_follow_watch(process, backend, steps, progress), timeout_s)
+            except TimeoutError:
+                raise TimeoutError(progress.describe()) from None
             finally:
                 if process.returncode is None:
                     process.kill()
@@ -220,21 +240,22 @@ async def watch_json(runs: int, steps: int) -> Headless:
 
 
 async def _follow_watch(
-    process: asyncio.subprocess.Process, backend: Backend, runs: int, steps: int, began: float
+    process: asyncio.subprocess.Process, backend: Backend, steps: int, progress: _WatchProgress
 ) -> Headless:
     assert process.stdout is not None
     watched = psutil.Process(process.pid)
-    lines = 0
-    while lines < runs:  # the first status read of every run prints a line: then every subscription is in place
-        lines += (await process.stdout.readuntil(b"\n")).count(b"\n")
-    start_s = time.monotonic() - began
+    runs = progress.runs
+    while progress.first_lines < runs:  # a line for every run's first status read: every subscription is made
+        progress.first_lines += (await process.stdout.readuntil(b"\n")).count(b"\n")
+    start_s = time.monotonic() - progress.began
     await backend.go()
-    streaming = sampled = time.monotonic()
+    streaming = sampled = progress.streaming_since = time.monotonic()
     processed_at: float | None = None
     cpu_began = cpu = _cpu_seconds(watched)
     rss = [watched.memory_info().rss / 2**20]
     while chunk := await process.stdout.read(1 << 16):
         now = time.monotonic()
+        progress.lines += chunk.count(b"\n")
         if processed_at is None and b'"completed"' in chunk:
             processed_at = now
         with contextlib.suppress(psutil.Error):  # it exits once every run has ended
