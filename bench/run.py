@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import TypeVar
 
@@ -281,7 +282,8 @@ def machine() -> str:
     load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
     return (
         f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, {memory:.0f} GiB, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; load average {load}"
+        f"Python {platform.python_version()}, Textual {version('textual')}, {platform.system()} {platform.release()}; "
+        f"load average {load}"
     )
 
 
