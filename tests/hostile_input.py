@@ -130,12 +130,20 @@ update_data = st.builds(
     error=_maybe(anything),
     success=_maybe(anything),
 )
+# The reference server's run announcements (`system_update`), whole, partial or odd.
+announcement_data = st.builds(
+    lambda **fields: _without_absent(fields),
+    event=st.sampled_from(("training_started", "training_ended", "training_queue")) | anything,
+    train_id=_maybe(run_ids),
+    base_model=_maybe(hostile_text | anything),
+    status=_maybe(statuses),
+)
 frames = st.builds(
     lambda **fields: _without_absent(fields),
     type=st.sampled_from(FRAME_TYPES) | anything,
     train_id=_maybe(run_ids),
     timestamp=_maybe(anything),
-    data=_maybe(update_data | anything),
+    data=_maybe(update_data | announcement_data | anything),
     status=_maybe(statuses),
     message=_maybe(anything),
     event=_maybe(anything),

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from tf_tui.eventlog import Kind
 from tf_tui.protocol import (
+    TRAINING_STARTED,
     Event,
     Ignored,
     Pong,
+    RunAnnounced,
     RunUpdate,
     ServerError,
     SubscriptionConfirmed,
@@ -50,6 +52,11 @@ def describe_event(event: Event) -> EventLine | None:
             return EventLine(f"the server reported an error: {message}", logging.WARNING)
         case TalentEvent(event=name):
             return EventLine(f"server event: {name}")
+        case RunAnnounced(event=announced, train_id=train_id, base_model=base_model) if announced == TRAINING_STARTED:
+            model = f" ({base_model})" if base_model else ""
+            return EventLine(f"the server announced a new run {train_id}{model}", kind=Kind.SUBSCRIPTION)
+        case RunAnnounced(train_id=train_id, status=status):
+            return EventLine(f"the server announced that {train_id} ended: {status or 'status not said'}")
         case SystemUpdate(data=data):
             return EventLine(f"server event: {data.get('event', 'system update')}")
         case Ignored(reason=reason):

@@ -92,9 +92,11 @@ class Fleet:
         except KeyError:
             raise FleetError(f"no backend named {printable(backend)!r} is followed ({', '.join(self.names)})") from None
 
-    async def open(self, *, restore: bool = True) -> None:
-        """Open every session at once: a backend that is slow to answer holds up none of the others."""
-        await asyncio.gather(*(session.open(restore=restore) for session in self.sessions.values()))
+    async def open(self, *, restore: bool = True, follow_all: bool = False) -> None:
+        """Open every session at once (`Session.open`): a backend that is slow to answer holds up none of the others."""
+        await asyncio.gather(
+            *(session.open(restore=restore, follow_all=follow_all) for session in self.sessions.values())
+        )
 
     async def close(self) -> None:
         await asyncio.gather(*(session.close() for session in self.sessions.values()), return_exceptions=True)

@@ -34,6 +34,11 @@ ACTIVE_STATUSES = frozenset(
 
 # What a start asks the backend to favour (`outcome_preference`); the first is the default.
 OUTCOME_PREFERENCES = ("balanced", "speed", "quality")
+
+# `system_update` events the reference server adds (README, protocol notes): a run began, a run ended.
+TRAINING_STARTED = "training_started"
+TRAINING_ENDED = "training_ended"
+RUN_ANNOUNCEMENTS = frozenset({TRAINING_STARTED, TRAINING_ENDED})
 DEFAULT_OUTCOME_PREFERENCE = OUTCOME_PREFERENCES[0]
 
 
@@ -99,6 +104,18 @@ class SystemUpdate:
 
 
 @dataclass(frozen=True)
+class RunAnnounced:
+    """A `system_update` saying a run began (`training_started`) or ended (`training_ended`, with its
+    final status). The reference server's extension, sent to every socket: a hint, never the only source."""
+
+    event: str  # one of RUN_ANNOUNCEMENTS
+    train_id: str
+    base_model: str | None
+    status: str | None
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
 class TalentEvent:
     event: str
     data: dict[str, Any]
@@ -109,7 +126,7 @@ class Ignored:
     reason: str
 
 
-Event = RunUpdate | SubscriptionConfirmed | Pong | ServerError | SystemUpdate | TalentEvent | Ignored
+Event = RunUpdate | SubscriptionConfirmed | Pong | ServerError | SystemUpdate | RunAnnounced | TalentEvent | Ignored
 
 
 def parse_frame(raw: str | bytes) -> Event:
@@ -138,7 +155,7 @@ def parse_frame(raw: str | bytes) -> Event:
     if kind == "error":
         return ServerError((_text_or_none(message.get("message")) or "").strip() or None)
     if kind == "system_update":
-        return SystemUpdate(_object(message.get("data")))
+        return _system_update(message)
     if kind == "talent_event":
         return TalentEvent(str(message.get("event", "")), _object(message.get("data")))
     return Ignored(f"unknown frame type {kind!r}")
@@ -202,6 +219,23 @@ def _training_update(message: dict[str, Any]) -> RunUpdate | Ignored:
         details=_object(data.get("details")),
         result=result,
         error=error if data.get("success") is not True else None,
+        timestamp=_text_or_none(message.get("timestamp")),
+    )
+
+
+def _system_update(message: dict[str, Any]) -> SystemUpdate | RunAnnounced | Ignored:
+    data = _object(message.get("data"))
+    event = data.get("event")
+    if event not in RUN_ANNOUNCEMENTS:
+        return SystemUpdate(data)  # the contract's own, and any the client does not know: shown, not acted on
+    train_id = data.get("train_id")
+    if not isinstance(train_id, str) or not train_id:
+        return Ignored(f"{event} without a train_id")
+    return RunAnnounced(
+        event=str(event),
+        train_id=train_id,
+        base_model=_text_or_none(data.get("base_model")),
+        status=_text_or_none(data.get("status")),
         timestamp=_text_or_none(message.get("timestamp")),
     )
 

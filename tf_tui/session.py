@@ -34,7 +34,15 @@ from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.ids import resolve_id
 from tf_tui.ports import BackendApi, Clock, Stream, StreamFactory
-from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, Event, Ignored, RunUpdate, parse_status
+from tf_tui.protocol import (
+    DEFAULT_OUTCOME_PREFERENCE,
+    TRAINING_STARTED,
+    Event,
+    Ignored,
+    RunAnnounced,
+    RunUpdate,
+    parse_status,
+)
 from tf_tui.state import StateFile
 from tf_tui.status_reader import StatusReader
 from tf_tui.store import RunStore, Source
@@ -42,6 +50,10 @@ from tf_tui.supervise import call_guarded, keep_running
 from tf_tui.text import printable
 
 log = logging.getLogger(__name__)
+
+# How often a session that follows every run checks the state file for runs another tf-tui process
+# added: one stat a tick, a read only when the file changed.
+STATE_CHECK_S = 0.5
 
 
 def _recent_runs(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,6 +142,9 @@ class Session:
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
+        # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
+        # announced by the server or added to the state file by another tf-tui are then watched at once.
+        self.follows_all = False
 
     @property
     def url(self) -> str:
@@ -172,10 +187,15 @@ class Session:
         finally:
             await self.close()
 
-    async def open(self, *, restore: bool = True) -> None:
-        """Connect, and (by default) watch the runs the state file remembers for this backend."""
+    async def open(self, *, restore: bool = True, follow_all: bool = False) -> None:
+        """Connect, and (by default) watch the runs the state file remembers for this backend. With
+        `follow_all`, runs started elsewhere are watched as soon as the server announces them or another
+        tf-tui process records them in the state file."""
+        self.follows_all = follow_all
         self._supervise("stream", self.stream.run)
         self._supervise("poll loop", self._poll_loop)
+        if follow_all:
+            self._supervise("state file watcher", self._state_file_loop)
         remembered = self.state.active(self.state_key)
         if restore and remembered:
             self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
@@ -353,6 +373,24 @@ class Session:
             self.events.add(line.text, line.level, line.kind)
         if isinstance(event, RunUpdate):
             self._apply(event, Source.WS)
+        elif isinstance(event, RunAnnounced):
+            self._announced(event)
+
+    def _announced(self, announced: RunAnnounced) -> None:
+        """A run the server says began or ended. A hint only (the deployed backend never sends it): the
+        listing still finds what was not announced."""
+        train_id = announced.train_id
+        if not self.follows_all and train_id not in self.store.runs:
+            return  # a headless command follows only the runs it was asked for
+        self.store.describe(train_id, base_model=announced.base_model)
+        if announced.event == TRAINING_STARTED:
+            self._spawn(self.watch([train_id]), "watch an announced run")
+            return
+        if announced.status is not None:
+            self._apply(RunUpdate(train_id, announced.status, None, timestamp=announced.timestamp), Source.WS)
+        if train_id not in self._read and train_id not in self.stream.watched:
+            # How it ended (its result or error) is in its status, read once as a listed run's is.
+            self._spawn(self._reader.read(train_id, Source.RESYNC), "read an ended run")
 
     def _on_connection(self, state: ConnectionState) -> None:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
@@ -367,6 +405,16 @@ class Session:
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:
             self._spawn(self.resync(subscribed), "resync")
+
+    async def _state_file_loop(self) -> None:
+        """The state file as a shared channel, as localStorage is between browser tabs: runs another
+        tf-tui process on this machine (a headless `start`, a second dashboard) records for this backend
+        are watched here too."""
+        while True:
+            if self.state.changed_on_disk():
+                self.state.reload()  # a file that does not parse or cannot be read is reported, not raised
+                await self.watch(self.state.active(self.state_key))
+            await asyncio.sleep(STATE_CHECK_S)
 
     async def _poll_loop(self) -> None:
         while True:

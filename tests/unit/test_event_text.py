@@ -12,6 +12,7 @@ from tf_tui.protocol import (
     Event,
     Ignored,
     Pong,
+    RunAnnounced,
     RunUpdate,
     ServerError,
     SubscriptionConfirmed,
@@ -39,6 +40,22 @@ from tf_tui.protocol import (
         (TalentEvent("talent_created", {}), EventLine("server event: talent_created")),
         (SystemUpdate({"event": "maintenance"}), EventLine("server event: maintenance")),
         (SystemUpdate({}), EventLine("server event: system update")),
+        (
+            RunAnnounced("training_started", "r1", "tiny", "starting", None),
+            EventLine("the server announced a new run r1 (tiny)", kind=Kind.SUBSCRIPTION),
+        ),
+        (
+            RunAnnounced("training_started", "r1", None, None, None),
+            EventLine("the server announced a new run r1", kind=Kind.SUBSCRIPTION),
+        ),
+        (
+            RunAnnounced("training_ended", "r1", "tiny", "completed", None),
+            EventLine("the server announced that r1 ended: completed"),
+        ),
+        (
+            RunAnnounced("training_ended", "r1", None, None, None),
+            EventLine("the server announced that r1 ended: status not said"),
+        ),
         (Ignored("not JSON"), EventLine("ignored a frame: not JSON", logging.WARNING)),
         (Pong("2026-11-29T00:54:54"), None),
     ],

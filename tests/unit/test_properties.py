@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 from tests.hostile_input import anything, deep_json_text, frames, status_bodies, to_json
 from tf_tui.protocol import (
+    RUN_ANNOUNCEMENTS,
     Event,
     Ignored,
     Pong,
+    RunAnnounced,
     RunUpdate,
     ServerError,
     StatusKind,
@@ -31,7 +33,7 @@ from tf_tui.store import RunStore, Source
 # Hypothesis warns when it prints a megabyte example; that is the point of these examples.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
-EVENT_TYPES = (RunUpdate, SubscriptionConfirmed, Pong, ServerError, SystemUpdate, TalentEvent, Ignored)
+EVENT_TYPES = (RunUpdate, SubscriptionConfirmed, Pong, ServerError, SystemUpdate, RunAnnounced, TalentEvent, Ignored)
 
 
 def check_update(update: RunUpdate) -> None:
@@ -49,6 +51,12 @@ def check_event(event: Event) -> None:
     if isinstance(event, RunUpdate):
         assert event.train_id
         check_update(event)
+    if isinstance(event, RunAnnounced):
+        assert event.event in RUN_ANNOUNCEMENTS and isinstance(event.train_id, str) and event.train_id
+        for text in (event.base_model, event.status, event.timestamp):
+            assert text is None or isinstance(text, str)
+    if isinstance(event, SystemUpdate):
+        assert event.data.get("event") not in RUN_ANNOUNCEMENTS  # an announcement is never left untyped
     if isinstance(event, Ignored):
         assert isinstance(event.reason, str) and event.reason
 

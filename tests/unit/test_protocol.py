@@ -10,6 +10,7 @@ import pytest
 from tf_tui.protocol import (
     Ignored,
     Pong,
+    RunAnnounced,
     RunUpdate,
     ServerError,
     StatusKind,
@@ -74,6 +75,28 @@ def test_the_other_frame_types():
     assert parse_frame(frame(type="talent_event", event="talent_published", data={"id": 1})) == TalentEvent(
         "talent_published", {"id": 1}
     )
+
+
+def test_run_announcements_of_the_reference_server():
+    started = frame(
+        type="system_update",
+        data={"event": "training_started", "train_id": "r1", "base_model": "tiny", "status": "starting"},
+        timestamp="2026-11-29T15:00:00",
+    )
+    assert parse_frame(started) == RunAnnounced("training_started", "r1", "tiny", "starting", "2026-11-29T15:00:00")
+    ended = frame(type="system_update", data={"event": "training_ended", "train_id": "r1", "status": "stopped"})
+    assert parse_frame(ended) == RunAnnounced("training_ended", "r1", None, "stopped", None)
+
+
+@pytest.mark.parametrize("train_id", [None, "", 7, ["r1"]])
+def test_a_run_announcement_without_a_run_id_is_ignored(train_id):
+    event = parse_frame(frame(type="system_update", data={"event": "training_started", "train_id": train_id}))
+    assert event == Ignored("training_started without a train_id")
+
+
+def test_a_system_update_of_another_event_stays_a_system_update():
+    queue = {"event": "training_queue", "running": ["r1"], "queued": []}
+    assert parse_frame(frame(type="system_update", data=queue)) == SystemUpdate(queue)
 
 
 @pytest.mark.parametrize(

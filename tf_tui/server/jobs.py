@@ -21,7 +21,7 @@ from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
 from tf_tui.server.paths import file_in, inside
-from tf_tui.server.wire import TERMINAL_STATUSES
+from tf_tui.server.wire import TERMINAL_STATUSES, TRAINING_ENDED, TRAINING_STARTED
 
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
 LAST_LINE_CHARS = 300
@@ -85,6 +85,7 @@ class JobManager:
             self._launch(job)
         else:
             run.status = "queued"
+        self._announce_run(run, TRAINING_STARTED)
         self._announce_queue()
 
     async def stop(self, run_id: str) -> Run:
@@ -237,6 +238,7 @@ class JobManager:
             data.update(progress=run.progress, success=False, details=run.details)
         self._database.save_run(run)
         self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+        self._announce_run(run, TRAINING_ENDED)
         if status == "completed":
             self._hub.broadcast(
                 {
@@ -251,6 +253,17 @@ class JobManager:
         self._database.save_run(run)
         data = {"progress": run.progress, "status": run.status, "details": run.details}
         self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+
+    def _announce_run(self, run: Run, event: str) -> None:
+        """Tell every socket, subscribed or not, that a run began or ended: a dashboard follows runs
+        started by any client at once instead of at its next listing (an extension of the contract)."""
+        self._hub.broadcast(
+            {
+                "type": "system_update",
+                "data": {"event": event, "train_id": run.id, "base_model": run.base_model, "status": run.status},
+                "timestamp": now_iso(),
+            }
+        )
 
     def _announce_queue(self) -> None:
         running = [run_id for run_id, job in self._jobs.items() if job.run.status != "queued"]

@@ -8,3 +8,8 @@ from __future__ import annotations
 
 # A run in one of these has ended and never changes again.
 TERMINAL_STATUSES = frozenset({"completed", "failed", "stopped"})
+
+# `system_update` events this server adds to the contract: every socket is told when a run is
+# accepted (started or queued) and when it ends, with its final status.
+TRAINING_STARTED = "training_started"
+TRAINING_ENDED = "training_ended"

@@ -193,7 +193,7 @@ class TfTuiApp(App[None]):
             self.call_after_refresh(self._connect_session)
 
     async def _connect_session(self) -> None:
-        await self.fleet.open()
+        await self.fleet.open(follow_all=True)  # the dashboard shows every run of its backends
         self.refresh_listing()
         self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
 
