@@ -265,3 +265,23 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = DEADLI
     while not condition():
         assert time.monotonic() < deadline, f"not true within {timeout} s: {what}"
         time.sleep(0.05)
+
+
+class ListingCounter:
+    """The session's API client, counting the listing requests (`/train/active`, `/dashboard`) it makes:
+    a run found by them was not found by the announcement or the state file."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self.listings = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+    async def active(self) -> list[str]:
+        self.listings += 1
+        return list(await self._api.active())
+
+    async def dashboard(self) -> dict[str, Any]:
+        self.listings += 1
+        return dict(await self._api.dashboard())

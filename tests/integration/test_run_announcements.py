@@ -7,30 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tests.conftest import open_socket, receive_until, until
+from tests.conftest import ListingCounter, open_socket, receive_until, until
 from tf_tui.client.stream import Phase
 from tf_tui.session import Session
 from tf_tui.state import StateFile
-
-
-class ListingCounter:
-    """The session's API client, counting the listing requests (`/train/active`, `/dashboard`) it makes:
-    a run found by them was not found by the announcement or the state file."""
-
-    def __init__(self, api: Any) -> None:
-        self._api = api
-        self.listings = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._api, name)
-
-    async def active(self) -> list[str]:
-        self.listings += 1
-        return list(await self._api.active())
-
-    async def dashboard(self) -> dict[str, Any]:
-        self.listings += 1
-        return dict(await self._api.dashboard())
 
 
 @asynccontextmanager

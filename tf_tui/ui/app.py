@@ -51,7 +51,7 @@ from tf_tui.ui.widgets.runs_list import RunsList
 
 SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss")  # see check_action
 TICK_S = 1.0  # ages in the header and the rows
-LISTING_INTERVAL_S = 30.0  # runs started elsewhere appear within this
+LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
 TOAST_SEVERITY: dict[Outcome, SeverityLevel] = {
     Outcome.GOING: "information",
