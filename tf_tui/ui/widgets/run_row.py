@@ -56,9 +56,24 @@ def row_text(run: RunState, width: int, now: float, *, no_color: bool = False, b
     return text
 
 
+def shown_values(run: RunState, now: float) -> tuple[object, ...]:
+    """Everything of the run that `row_text` shows: equal values, equal rows (at one width). Cheaper
+    to make and compare than the row's text, which is made only when these change."""
+    age = "stale" if is_stale(run, now) else age_value(run, now)
+    return (
+        run.status,
+        run.missing,
+        run.base_model,
+        run.progress,
+        step_value(run),
+        loss_value(run),
+        eta_value(run),
+        age,
+    )
+
+
 class RunRow(Widget):
-    """Knows the text it last painted: repainted only when that text changes (the run, or its age to the
-    minute)."""
+    """Knows what it last painted: repainted only when that changes (the run, or its age to the minute)."""
 
     DEFAULT_CSS = """
     RunRow { height: 1; padding: 0 1; }
@@ -70,20 +85,14 @@ class RunRow(Widget):
         self.run = run  # the store's own object: the row always shows its latest state
         self.backend = backend  # None when one backend is followed: no column for it
         self._clock = clock
-        self._shown: Text | None = None
-        self._shown_width = 0
+        self._shown: tuple[object, ...] | None = None  # shown_values() as last painted
 
     def render(self) -> Text:
-        width = self.content_size.width or 80
-        self._shown, self._shown_width = self._text(width), width
-        return self._shown
+        now = self._clock()
+        self._shown = shown_values(self.run, now)
+        return row_text(self.run, self.content_size.width or 80, now, no_color=self.app.no_color, backend=self.backend)
 
     def show_latest(self) -> None:
         """Repaint the row if what it shows has changed since it was last painted."""
-        if self._shown is None:
-            return  # not painted yet: its first paint will show the latest
-        if self._text(self._shown_width) != self._shown:
+        if self._shown is not None and shown_values(self.run, self._clock()) != self._shown:
             self.refresh()
-
-    def _text(self, width: int) -> Text:
-        return row_text(self.run, width, self._clock(), no_color=self.app.no_color, backend=self.backend)
