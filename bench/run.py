@@ -44,6 +44,7 @@ class Config:
     watch_steps: int  # frames per run for `watch --json` on 200 runs
     memory_steps: int  # frames per run for 1,000 runs; 0: not measured
     watch_timeout_s: float  # for each `watch --json` scenario, its start included
+    warmup_s: float = 1.0  # of each live scenario, after the stream starts
 
 
 FULL = Config(
@@ -63,10 +64,11 @@ QUICK = Config(
     busy_s=2,
     flood_s=2,
     idle_s=2,
-    first_frames=2,
+    first_frames=1,
     watch_steps=100,
     memory_steps=0,  # the 1,000-run start alone can take longer than the quick run may
     watch_timeout_s=60,
+    warmup_s=0.5,
 )
 
 Values = dict[str, list[float]]  # client name -> one value per repeat

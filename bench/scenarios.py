@@ -24,7 +24,7 @@ from bench.processes import REPO, START_TIMEOUT_S, TF_TUI, Backend, Client, load
 from bench.terminal import Screen, Terminal, isolated_environment
 
 SETTLE_S = 0.5  # after every status was read, before measuring: the start's own work is not the steady state
-WARMUP_S = 1.0  # after the stream starts
+WARMUP_S = 1.0  # after the stream starts, by default
 DRAIN_S = 0.5  # after the window, for the frames sent at its end to reach the screen
 FIRST_ROWS = 5
 RSS_EVERY_S = 0.25
@@ -86,7 +86,9 @@ def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
     return len(terminal.screen.visible()) >= min(runs, FIRST_ROWS)
 
 
-async def live(client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1) -> Live:
+async def live(
+    client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1, warmup_s: float = WARMUP_S
+) -> Live:
     """The client watches `runs` runs on each of `backends` backends while `rate` frames a second go out over
     each backend's runs (none when 0: idle)."""
     async with load_server(runs, rate, instances=backends) as backend:
@@ -98,7 +100,7 @@ async def live(client: Client, runs: int, rate: float, window_s: float, *, backe
                 await asyncio.sleep(SETTLE_S)
                 if rate:
                     await backend.go()
-                    await asyncio.sleep(WARMUP_S)
+                    await asyncio.sleep(warmup_s)
                 began, cpu, server_cpu, harness_cpu, read = (
                     time.monotonic(),
                     terminal.cpu_seconds(),
