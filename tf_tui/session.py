@@ -214,9 +214,9 @@ class Session:
             for train_id in dict.fromkeys(train_ids)
             if train_id not in self.stream.watched and not self._known_ended(train_id)
         ]
+        self.state.add_many(self.state_key, new)  # one locked write for the batch, not one per run
         for train_id in new:
             self.store.ensure(train_id)
-            self.state.add(self.state_key, train_id)
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
             self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.subscribe(train_id)

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +62,14 @@ class StateFile:
         return _with_changes(self._on_disk, self._unsaved).get(_key(url), [])
 
     def add(self, url: str, train_id: str) -> None:
-        self._change(url, train_id, active=True)
+        self._change(url, [train_id], active=True)
+
+    def add_many(self, url: str, train_ids: Iterable[str]) -> None:
+        """Add several runs in one read-modify-write: one lock, one fsynced write, however many runs."""
+        self._change(url, train_ids, active=True)
 
     def remove(self, url: str, train_id: str) -> None:
-        self._change(url, train_id, active=False)
+        self._change(url, [train_id], active=False)
 
     def changed_on_disk(self) -> bool:
         """Whether another process wrote, replaced or removed the file since it was last read: one stat."""
@@ -82,8 +86,8 @@ class StateFile:
             then = "it will be moved aside when tf-tui next records a run" if unusable.set_aside else NOT_REMEMBERED
             self._report(f"{unusable.problem}; {then}")
 
-    def _change(self, url: str, train_id: str, *, active: bool) -> None:
-        self._unsaved[(_key(url), train_id)] = active
+    def _change(self, url: str, train_ids: Iterable[str], *, active: bool) -> None:
+        self._unsaved.update(((_key(url), train_id), active) for train_id in train_ids)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with exclusive_lock(self._lock_path):

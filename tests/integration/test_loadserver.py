@@ -90,3 +90,21 @@ async def test_several_instances_serve_distinct_runs_on_distinct_ports():
     finally:
         for server in servers:
             await server.stop()
+
+
+async def test_watching_three_hundred_runs_reads_every_status_and_none_fails(make_session):
+    many = LoadServer(Plan(runs=300, rate=0))
+    await many.start()
+    try:
+        async with make_session(many.url) as session:
+            await session.watch(list(many.runs))
+            await until(
+                lambda: all(session.store.runs[train_id].status == "training" for train_id in many.runs),
+                what="every run's status read",
+            )
+            failures = [entry.text for entry in session.events.entries if "failed" in entry.text]
+    finally:
+        await many.stop()
+    assert failures == []
+    # Each run is read once when watched, and again if the socket opened after its subscription.
+    assert 300 <= len(many.status_reads) == session.counters["status_reads.resync"]

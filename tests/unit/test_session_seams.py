@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import client_settings
+from tests.conftest import client_settings, until
+from tf_tui import state as state_module
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.protocol import Event
 from tf_tui.session import Session
+from tf_tui.state import StateFile
 
 NOW = 5_000.0
 
@@ -55,7 +57,17 @@ class HeldStream:
         raise AssertionError("the stream was started")
 
 
-def held_session(tmp_path: Path, **options: Any) -> tuple[Session, HeldStream]:
+class AnsweringApi:
+    """Answers every status read: a run in training."""
+
+    async def status(self, train_id: str) -> dict[str, Any]:
+        return {"status": "training", "progress": 0}
+
+    async def aclose(self) -> None:
+        pass
+
+
+def held_session(tmp_path: Path, api: Any = None, **options: Any) -> tuple[Session, HeldStream]:
     streams: list[HeldStream] = []
 
     def make_stream(**handlers: Any) -> HeldStream:
@@ -64,7 +76,7 @@ def held_session(tmp_path: Path, **options: Any) -> tuple[Session, HeldStream]:
 
     session = Session(
         client_settings("http://127.0.0.1:9", tmp_path),
-        api=StillApi(),
+        api=api or StillApi(),
         stream=make_stream,
         clock=lambda: NOW,
         **options,
@@ -84,3 +96,21 @@ def test_the_poll_interval_is_the_sessions_own_and_follows_the_stream(tmp_path):
     assert session.poll_interval == 40.0
     stream.report(ConnectionState(Phase.RETRYING, attempt=1, reason="connection refused", retry_at=NOW + 1))
     assert session.poll_interval == 7.0
+
+
+async def test_watching_many_runs_writes_the_state_file_once(tmp_path, monkeypatch):
+    writes: list[Path] = []
+    write = state_module.write_json_atomically
+
+    def counted(path: Path, document: Any) -> None:
+        writes.append(path)
+        write(path, document)
+
+    monkeypatch.setattr(state_module, "write_json_atomically", counted)
+    session, _ = held_session(tmp_path, api=AnsweringApi())
+    ids = [f"run-{number}" for number in range(200)]
+    await session.watch(ids)
+    assert len(writes) == 1
+    assert StateFile(session.state.path).active(session.state_key) == ids
+    await until(lambda: all(session.store.runs[train_id].status == "training" for train_id in ids), what="every read")
+    await session.close()

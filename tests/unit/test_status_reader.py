@@ -97,3 +97,26 @@ async def test_a_cancelled_read_still_leaves_its_resync_to_be_made():
     reads.answer.set()
     await asyncio.gather(*reads.tasks)
     assert reads.made == [("r1", Source.POLL), ("r1", Source.RESYNC)]
+
+
+async def test_no_more_than_the_bound_of_reads_are_in_flight_and_every_run_is_read():
+    reads = HeldReads()
+    sending: set[str] = set()
+    most_at_once = 0
+
+    async def fetch(train_id: str, source: Source) -> None:
+        nonlocal most_at_once
+        sending.add(train_id)
+        most_at_once = max(most_at_once, len(sending))
+        await reads.fetch(train_id, source)
+        sending.discard(train_id)
+
+    reader = StatusReader(fetch, reads.spawn, max_in_flight=4)
+    ids = [f"r{number}" for number in range(40)]
+    everything = asyncio.gather(*(reader.read(train_id, Source.RESYNC) for train_id in ids))
+    await until(lambda: len(reads.made) == 4, what="the first four reads sent")
+    assert len(sending) == 4 and reader.in_flight == set(ids)  # the others wait for a slot, unsent
+    reads.answer.set()
+    await everything
+    assert most_at_once == 4
+    assert sorted(train_id for train_id, _ in reads.made) == sorted(ids)
