@@ -219,7 +219,7 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     # Only the runs asked for, or else the remembered ones: never others besides the ones named.
     async with _opened(_fleet(settings, "watch"), restore=False) as fleet:
         try:
-            keys: list[RunKey] = [await fleet.locate(typed) for typed in args.train_ids] or fleet.remembered()
+            keys: list[RunKey] = await fleet.locate_all(args.train_ids) or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
             print(f"tf-tui watch: {unknown}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN

@@ -153,8 +153,8 @@ class Fleet:
         """The one backend that knows a run named by its id or a unique prefix; an error in words if none
         or several do. Every backend is asked at once."""
         if self.single:
-            [(name, session)] = self.sessions.items()
-            return RunKey(name, (await session.resolve([typed]))[0])
+            [key] = await self.locate_all([typed])
+            return key
         found = await asyncio.gather(*(self._known_on(name, typed) for name in self.sessions))
         known = [key for key in found if isinstance(key, RunKey)]
         if len(known) == 1:
@@ -166,6 +166,14 @@ class Fleet:
             )
         problems = "; ".join(problem for problem in found if isinstance(problem, str))
         raise UnknownRun(f"no backend knows run {printable(typed)!r}" + (f" ({problems})" if problems else ""))
+
+    async def locate_all(self, typed: list[str]) -> list[RunKey]:
+        """`locate` for several ids. One backend lists its runs once for them all: a listing per id made
+        watching a thousand runs wait on two thousand listings before the first row."""
+        if self.single:
+            [(name, session)] = self.sessions.items()
+            return [RunKey(name, train_id) for train_id in await session.resolve(typed)]
+        return [await self.locate(text) for text in typed]
 
     async def _known_on(self, name: str, typed: str) -> RunKey | str | None:
         """The run on this backend, or a sentence on why the backend could not say, or None if it does not know it."""

@@ -10,7 +10,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from bench.loadserver import LoadServer, Plan, serve_instances
-from tests.conftest import api_client, open_socket, receive_json, send_json, until
+from tests.conftest import ListingCounter, api_client, open_socket, receive_json, send_json, until
+from tf_tui.fleet import Fleet, RunKey
 
 STEPS = 5
 
@@ -108,3 +109,20 @@ async def test_watching_three_hundred_runs_reads_every_status_and_none_fails(mak
     assert failures == []
     # Each run is read once when watched, and again if the socket opened after its subscription.
     assert 300 <= len(many.status_reads) == session.counters["status_reads.resync"]
+
+
+async def test_locating_many_runs_on_one_backend_lists_its_runs_once(make_session):
+    many = LoadServer(Plan(runs=50, rate=0))
+    await many.start()
+    try:
+        session = make_session(many.url)
+        session.api = counter = ListingCounter(session.api)
+        fleet = Fleet({"only": session})
+        keys = await fleet.locate_all(
+            [train_id[:-1] if number == 0 else train_id for number, train_id in enumerate(many.runs)]
+        )
+        await session.close()
+    finally:
+        await many.stop()
+    assert keys == [RunKey("only", train_id) for train_id in many.runs]
+    assert counter.listings == 2  # `/train/active` and `/dashboard`, once for all fifty
