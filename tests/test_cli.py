@@ -29,6 +29,14 @@ def test_help_lists_the_commands():
     assert "serve" in result.stdout and "--local" in result.stdout
 
 
+def test_help_loads_neither_textual_nor_the_http_client():
+    # What `--help` imports is what it costs to start: Textual and httpx are most of it.
+    probe = "import sys; from tf_tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    probe += "print(sorted(name for name in ('textual', 'httpx') if name in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 def test_serve_on_a_busy_port_says_so_without_a_traceback():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

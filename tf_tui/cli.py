@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from platformdirs import user_data_path
 
-from tf_tui.client.api import ApiError
 from tf_tui.client.tls import INSECURE_WARNING
 from tf_tui.config import (
     DEFAULT_URL,
@@ -157,6 +156,9 @@ def _add_follow_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Imported after parsing: `--help` and a usage error answer without loading the HTTP client.
+    from tf_tui.client.api import ApiError
+
     if args.command == "serve":
         return _serve(args)
     try:

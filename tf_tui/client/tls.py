@@ -5,8 +5,6 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-import httpx
-
 INSECURE_WARNING = "TLS certificates are not verified (--insecure): anyone on the network path can read the token"
 
 
@@ -20,6 +18,9 @@ def client_context(ca_cert: Path | None = None, *, insecure: bool = False, trust
     `ca_cert` replaces that store with a private CA, as curl's --cacert does; `insecure` turns
     verification off and wins over `ca_cert`, as curl's -k does.
     """
+    # Imported here: httpx takes a tenth of a second to import, and `tf-tui --help` reads this module.
+    import httpx
+
     if insecure:
         return httpx.create_ssl_context(verify=False)
     if ca_cert is None:
