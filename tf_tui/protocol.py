@@ -226,13 +226,14 @@ def _training_update(message: dict[str, Any]) -> RunUpdate | Ignored:
 def _system_update(message: dict[str, Any]) -> SystemUpdate | RunAnnounced | Ignored:
     data = _object(message.get("data"))
     event = data.get("event")
-    if event not in RUN_ANNOUNCEMENTS:
+    # Any JSON value can stand here: a list or an object is unhashable, so it is not even looked up.
+    if not isinstance(event, str) or event not in RUN_ANNOUNCEMENTS:
         return SystemUpdate(data)  # the contract's own, and any the client does not know: shown, not acted on
     train_id = data.get("train_id")
     if not isinstance(train_id, str) or not train_id:
         return Ignored(f"{event} without a train_id")
     return RunAnnounced(
-        event=str(event),
+        event=event,
         train_id=train_id,
         base_model=_text_or_none(data.get("base_model")),
         status=_text_or_none(data.get("status")),

@@ -94,6 +94,13 @@ def test_a_run_announcement_without_a_run_id_is_ignored(train_id):
     assert event == Ignored("training_started without a train_id")
 
 
+@pytest.mark.parametrize("event", [{"nested": "bottom"}, ["training_started"], 7, None])
+def test_a_system_update_whose_event_is_not_a_word_stays_a_system_update(event):
+    # Found by `make soak`: an object here was looked up in a set and raised TypeError.
+    data = {"event": event, "train_id": "r1"}
+    assert parse_frame(frame(type="system_update", data=data)) == SystemUpdate(data)
+
+
 def test_a_system_update_of_another_event_stays_a_system_update():
     queue = {"event": "training_queue", "running": ["r1"], "queued": []}
     assert parse_frame(frame(type="system_update", data=queue)) == SystemUpdate(queue)
