@@ -56,7 +56,8 @@ def check_event(event: Event) -> None:
         for text in (event.base_model, event.status, event.timestamp):
             assert text is None or isinstance(text, str)
     if isinstance(event, SystemUpdate):
-        assert event.data.get("event") not in RUN_ANNOUNCEMENTS  # an announcement is never left untyped
+        announced = event.data.get("event")
+        assert not isinstance(announced, str) or announced not in RUN_ANNOUNCEMENTS  # never left untyped
     if isinstance(event, Ignored):
         assert isinstance(event.reason, str) and event.reason
 
