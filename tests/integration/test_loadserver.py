@@ -103,12 +103,17 @@ async def test_watching_three_hundred_runs_reads_every_status_and_none_fails(mak
                 lambda: all(session.store.runs[train_id].status == "training" for train_id in many.runs),
                 what="every run's status read",
             )
+            # A run's second read (the socket opened after its subscription) may still be on its way.
+            await until(
+                lambda: len(many.status_reads) == session.counters["status_reads.resync"],
+                what="every read the session made answered",
+            )
             failures = [entry.text for entry in session.events.entries if "failed" in entry.text]
     finally:
         await many.stop()
     assert failures == []
     # Each run is read once when watched, and again if the socket opened after its subscription.
-    assert 300 <= len(many.status_reads) == session.counters["status_reads.resync"]
+    assert len(many.status_reads) >= 300
 
 
 async def test_locating_many_runs_on_one_backend_lists_its_runs_once(make_session):
