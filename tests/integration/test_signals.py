@@ -11,6 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from tests.conftest import wait_until
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, spawn
 from tf_tui.signals import RESTORE_SEQUENCE
 from tf_tui.state import StateFile
@@ -50,10 +51,7 @@ def assert_state_intact(tmp_path: Path, url: str, train_id: str) -> None:
 
 def wait_until_gone(dashboard: pexpect.spawn) -> float:
     """Seconds until the process ended, failing at the deadline."""
-    deadline = time.monotonic() + EXIT_DEADLINE_S
-    while dashboard.isalive():
-        assert time.monotonic() < deadline, f"still running {EXIT_DEADLINE_S} s after the signal"
-        time.sleep(0.05)
+    wait_until(lambda: not dashboard.isalive(), "the process ends after the signal", timeout=EXIT_DEADLINE_S)
     return time.monotonic()
 
 
