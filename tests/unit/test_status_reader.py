@@ -27,11 +27,17 @@ class HeldReads:
         self.tasks.append(asyncio.create_task(work, name=name))
 
 
+async def poll_in_flight(reader: StatusReader) -> asyncio.Task[None]:
+    """A poll of run r1, started and held in flight."""
+    first = asyncio.create_task(reader.read("r1", Source.POLL))
+    await until(lambda: reader.in_flight == {"r1"}, what="the first read in flight")
+    return first
+
+
 async def test_a_read_asked_for_twice_at_once_is_made_once():
     reads = HeldReads()
     reader = StatusReader(reads.fetch, reads.spawn)
-    first = asyncio.create_task(reader.read("r1", Source.POLL))
-    await until(lambda: reader.in_flight == {"r1"}, what="the first read in flight")
+    first = await poll_in_flight(reader)
     await reader.read("r1", Source.POLL)  # returns at once: the read in flight answers it
     reads.answer.set()
     await first
@@ -42,8 +48,7 @@ async def test_a_read_asked_for_twice_at_once_is_made_once():
 async def test_a_resync_asked_for_during_a_read_is_made_once_after_it():
     reads = HeldReads()
     reader = StatusReader(reads.fetch, reads.spawn)
-    first = asyncio.create_task(reader.read("r1", Source.POLL))
-    await until(lambda: reader.in_flight == {"r1"}, what="the first read in flight")
+    first = await poll_in_flight(reader)
     await reader.read("r1", Source.RESYNC)
     await reader.read("r1", Source.RESYNC)  # two resyncs asked for: one read made again
     assert reads.made == [("r1", Source.POLL)]
@@ -76,8 +81,7 @@ async def test_the_read_again_is_made_even_when_the_read_in_flight_fails():
             raise RuntimeError("a bug in handling the answer")
 
     reader = StatusReader(failing_once, lambda work, name: tasks.append(asyncio.create_task(work, name=name)))
-    first = asyncio.create_task(reader.read("r1", Source.POLL))
-    await until(lambda: reader.in_flight == {"r1"}, what="the first read in flight")
+    first = await poll_in_flight(reader)
     await reader.read("r1", Source.RESYNC)
     release.set()
     assert isinstance((await asyncio.gather(first, return_exceptions=True))[0], RuntimeError)
@@ -88,8 +92,7 @@ async def test_the_read_again_is_made_even_when_the_read_in_flight_fails():
 async def test_a_cancelled_read_still_leaves_its_resync_to_be_made():
     reads = HeldReads()
     reader = StatusReader(reads.fetch, reads.spawn)
-    first = asyncio.create_task(reader.read("r1", Source.POLL))
-    await until(lambda: reader.in_flight == {"r1"}, what="the first read in flight")
+    first = await poll_in_flight(reader)
     await reader.read("r1", Source.RESYNC)
     first.cancel()
     assert isinstance((await asyncio.gather(first, return_exceptions=True))[0], asyncio.CancelledError)
