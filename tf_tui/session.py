@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from tf_tui.capabilities import Capabilities
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
@@ -113,6 +114,7 @@ class Session:
         self.store = RunStore()
         self.events = EventLog(clock=clock)
         self.counters: Counter[str] = Counter()
+        self.capabilities = Capabilities()
         self.on_change: Callable[[], None] = lambda: None
         self._on_state_problem = on_state_problem
         self.state = StateFile(settings.state_file)

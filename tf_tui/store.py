@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tf_tui.protocol import RunUpdate, StatusKind, classify_status, finite_number, normalise_status
+from tf_tui.history import MetricHistory, MetricPoint
+from tf_tui.protocol import RunUpdate, StatusKind, classify_status, normalise_status
 
-LOSS_HISTORY = 300
 DOUBTED_STOP_S = 30.0
 TIMELINE_LENGTH = 100
 
@@ -85,7 +85,7 @@ class RunState:
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
-    losses: deque[float] = field(default_factory=lambda: deque(maxlen=LOSS_HISTORY))
+    history: MetricHistory = field(default_factory=MetricHistory)
 
     @property
     def kind(self) -> StatusKind:
@@ -201,7 +201,7 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
 def _take_reported(run: RunState, update: RunUpdate) -> None:
     """The newest report's details, result, error and extra fields win; what it does not mention stays."""
     if update.details:
-        _record_loss(run, update.details)
+        _record_metrics(run, update.details)
         run.details = {**run.details, **update.details}
     if update.result is not None:
         run.result = update.result
@@ -292,7 +292,7 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
     run.result = run.result if run.result is not None else update.result
     run.error = run.error if run.error is not None else update.error
     if update.details:
-        _record_loss(run, update.details)
+        _record_metrics(run, update.details)
         run.details = {**update.details, **run.details}  # what was heard live stays
     run.extra = {**update.extra, **run.extra}
     run.base_model = run.base_model or _text(update.extra.get("base_model"))
@@ -300,13 +300,10 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
     return before != _merged_fields(run)
 
 
-def _record_loss(run: RunState, details: dict[str, Any]) -> None:
-    loss, step = finite_number(details.get("loss")), details.get("step")
-    if loss is None:
-        return
-    if step is not None and step == run.details.get("step"):
-        return  # the same step reported again (a poll after a frame) is not a new point
-    run.losses.append(loss)
+def _record_metrics(run: RunState, details: dict[str, Any]) -> None:
+    point = MetricPoint.from_json(details)
+    if point is not None:
+        run.history.add(point)  # the same step reported again (a poll after a frame) merges into its point
 
 
 def _text(value: object) -> str | None:

@@ -49,7 +49,7 @@ async def test_a_run_streams_live_in_order_without_polling(server, make_session)
         assert session.counters["status_reads.poll"] == 0
         assert session.counters["status_reads.resync"] >= 1
         run = session.store.runs[train_id]
-        assert run.losses[-1] < run.losses[0]
+        assert run.history.points[-1].loss < run.history.points[0].loss
         await until(lambda: train_id not in session.watched, what="the ended run is unsubscribed")
         assert StateFile(session.settings.state_file).active(server.url) == []
         texts = [entry.text for entry in session.events.entries]

@@ -16,7 +16,7 @@ def test_updates_merge_and_mark_the_run_changed():
     assert store.take_changed() == {"r1"}
     assert store.take_changed() == set()
     run = store.runs["r1"]
-    assert (run.status, run.progress, run.details["step"], list(run.losses)) == ("training", 40, 4, [2.0])
+    assert (run.status, run.progress, run.details["step"], run.history.points[-1].loss) == ("training", 40, 4, 2.0)
     assert (run.updated_at, run.last_heard_at, run.last_source) == (1.0, 1.0, Source.WS)
 
 
@@ -95,7 +95,7 @@ def test_loss_points_are_recorded_once_per_step():
     points = [(1.0, 1, 4.5), (2.0, 1, 4.5), (3.0, 2, 3.9), (4.0, 3, float("nan")), (5.0, 4, True), (6.0, 5, 10**400)]
     for at, step, loss in points:
         store.apply(update("training", step, details={"step": step, "loss": loss}), Source.WS, at)
-    assert list(store.runs["r1"].losses) == [4.5, 3.9]
+    assert [(point.step, point.loss) for point in store.runs["r1"].history.points] == [(1, 4.5), (2, 3.9)]
 
 
 def test_missing_and_listing_facts():
@@ -143,7 +143,7 @@ def test_a_listed_end_is_filled_in_by_the_status_read_that_follows():
         "2026-11-29T00:54:51",
         "2026-11-29T00:54:54",
     )
-    assert list(run.losses) == [1.25]
+    assert [point.loss for point in run.history.points] == [1.25]
     assert not store.apply(read, Source.POLL, 3.0)  # the same read again is no news
 
 

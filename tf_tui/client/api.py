@@ -31,6 +31,12 @@ class NotFound(ApiError):
     pass
 
 
+class RouteMissing(NotFound):
+    """The backend has no such route: FastAPI's own 404 (`{"detail": "Not Found"}`) or a 405. What the
+    deployed backend answers for the reference server's extensions; callers of an extension say so in
+    words and carry on. A `NotFound` still, so a status read that gets it treats the run as before."""
+
+
 class HttpError(ApiError):
     def __init__(self, message: str, status_code: int) -> None:
         super().__init__(message)
@@ -108,6 +114,10 @@ class TalentFactoryApi:
             raise BackendUnreachable(
                 f"{what}: the connection to {self.url} broke before the answer ({reason})"
             ) from None
+        if response.status_code == 405 or (response.status_code == 404 and _json_detail(response) == "Not Found"):
+            raise RouteMissing(
+                f"{what}: HTTP {response.status_code}, {_detail(response)}: this backend has no such route"
+            )
         if response.status_code == 404 and _has_json_detail(response):
             # Only the backend's own "not found" (FastAPI's JSON detail) forgets a run: a proxy's or a
             # wrong path prefix's 404 page is an error like any other.
@@ -148,6 +158,14 @@ def _body_text(response: httpx.Response) -> str:
         title = _HTML_TITLE.search(text)
         return f'an HTML page titled "{printable(title.group(1).strip(), 100)}"' if title else "an HTML page"
     return f'"{printable(text, 200)}"'
+
+
+def _json_detail(response: httpx.Response) -> object:
+    try:
+        body = response.json()
+    except NOT_JSON:
+        return None
+    return body.get("detail") if isinstance(body, dict) else None
 
 
 def _has_json_detail(response: httpx.Response) -> bool:

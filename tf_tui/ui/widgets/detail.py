@@ -67,10 +67,10 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._update("detail-summary", Text(summary(run)))
         fields = (_field_rows(run), run.error, _result_rows(run))
         self._update("detail-fields", fields, lambda: _fields(*fields, alert))
-        has_loss = len(run.losses) > 1
+        losses = [point.loss for point in run.history.points if point.loss is not None]
+        has_loss = len(losses) > 1
         loss_title.display = sparkline.display = has_loss
         if has_loss:
-            losses = list(run.losses)
             self._update("loss-title", Text(f"loss  {losses[0]:.4f} → {losses[-1]:.4f}", style="bold"))
             sparkline.data = losses  # a reactive: repainted only when the values differ
         self._update("detail-timeline", _timeline(run, alert))
