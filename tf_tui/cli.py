@@ -1,4 +1,4 @@
-"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`; `serve`."""
+"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`; `serve`."""
 
 from __future__ import annotations
 
@@ -117,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     stop = commands.add_parser("stop", parents=[client], help="stop a training run")
     stop.add_argument("train_id", metavar="TRAIN_ID")
     stop.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    logs = commands.add_parser("logs", parents=[client], help="print a run's log (the reference server's extension)")
+    logs.add_argument("train_id", metavar="TRAIN_ID")
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="then follow it until the run ends (exit 0 completed, 1 failed, ...)",
+    )
 
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -287,6 +296,18 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
             return ExitCode.FAILED
 
 
+async def _logs(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.fleet import UnknownRun
+    from tf_tui.headless.logs import print_log
+
+    async with _fleet(settings, "logs").without_stream() as fleet:
+        try:
+            return await print_log(fleet, args.train_id, follow=args.follow)
+        except UnknownRun as unknown:
+            print(f"tf-tui logs: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
 @contextlib.asynccontextmanager
 async def _opened(followed: Followed, *, restore: bool) -> AsyncIterator[Followed]:
     """A session or fleet open (with the remembered runs watched, or not), and closed after."""
@@ -318,6 +339,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "status": _status,
     "start": _start,
     "stop": _stop,
+    "logs": _logs,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from tf_tui.client.api import LogChunk
 from tf_tui.client.stream import ConnectionState
 from tf_tui.protocol import Event
 
@@ -42,6 +43,8 @@ class BackendApi(Protocol):
     async def active(self) -> list[str]: ...
 
     async def dashboard(self) -> dict[str, Any]: ...
+
+    async def log(self, train_id: str, offset: int) -> LogChunk: ...
 
 
 class Stream(Protocol):

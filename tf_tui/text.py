@@ -19,3 +19,13 @@ def printable(text: object, limit: int | None = None) -> str:
     if limit is not None and len(cleaned) > limit:
         return cleaned[: max(0, limit - 1)] + "…"
     return cleaned
+
+
+def printable_log_line(line: str) -> str:
+    """One line of a run's log, fit to show as it is: no escape sequences and no control characters (a
+    carriage return reads as a space), tabs kept for the columns a trainer lines up with them."""
+    cleaned = _CONTROL.sub(
+        lambda match: match.group() if match.group() == "\t" else " " if match.group() == "\r" else "",
+        _ESCAPE_SEQUENCE.sub("", line),
+    )
+    return _SURROGATE.sub("\ufffd", cleaned)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +42,16 @@ class HttpError(ApiError):
     def __init__(self, message: str, status_code: int) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+@dataclass(frozen=True)
+class LogChunk:
+    """Bytes of a run's log as one reply brings them: cut anywhere, a UTF-8 character's bytes included."""
+
+    data: bytes
+    next_offset: int  # where the next read starts
+    size: int | None  # the log's length so far, when the server says
+    complete: bool  # the run has ended and this reply reached the end of its log
 
 
 class TalentFactoryApi:
@@ -99,7 +110,29 @@ class TalentFactoryApi:
     async def dashboard(self) -> dict[str, Any]:
         return await self._json("GET", "/dashboard")
 
+    async def log(self, train_id: str, offset: int) -> LogChunk:
+        """A part of the run's log from byte `offset` (the reference server's extension; RouteMissing elsewhere)."""
+        what = f"GET /train/logs/{_segment(train_id)}"
+        response = await self._response("GET", f"/train/logs/{_segment(train_id)}", params={"offset": offset})
+        next_offset, size = _header_int(response, "X-Next-Offset"), _header_int(response, "X-Log-Size")
+        if next_offset is None or next_offset < offset:
+            raise ApiError(f"{what}: the answer has no valid X-Next-Offset header, so it is not a run's log")
+        complete = response.headers.get("X-Log-Complete", "").strip().lower() == "true"
+        return LogChunk(response.content, next_offset, size, complete)
+
     async def _json(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        what = f"{method} {path}"
+        response = await self._response(method, path, **options)
+        try:
+            body = response.json()
+        except NOT_JSON:
+            raise ApiError(f"{what}: HTTP {response.status_code} with {_body_text(response)}, not JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
+        return body
+
+    async def _response(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """The answer to a request, if it is a success; else the failure, as an ApiError that says it."""
         what = f"{method} {path}"
         try:
             response = await self._client.request(method, path, **options)
@@ -125,13 +158,7 @@ class TalentFactoryApi:
         if response.status_code >= 400:
             hint = "; check the token" if response.status_code in (401, 403) else ""
             raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}{hint}", response.status_code)
-        try:
-            body = response.json()
-        except NOT_JSON:
-            raise ApiError(f"{what}: HTTP {response.status_code} with {_body_text(response)}, not JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
-        return body
+        return response
 
 
 def _detail(response: httpx.Response) -> str:
@@ -195,6 +222,11 @@ def _reason(error: httpx.TransportError) -> str:
 def _segment(train_id: str) -> str:
     """A run id as one path segment: an id from the server may hold `/`, `?`, spaces or control characters."""
     return quote(train_id, safe="")
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name, "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _list_of_objects(value: object) -> list[dict[str, Any]]:

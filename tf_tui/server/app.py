@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, UploadFile, WebSocket
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, UploadFile, WebSocket
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS, resolve_params
@@ -27,8 +28,9 @@ from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
 from tf_tui.server.instance import new_instance_id
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
+from tf_tui.server.logs import read_log
 from tf_tui.server.middleware import BearerTokenMiddleware
-from tf_tui.server.paths import file_in
+from tf_tui.server.paths import UnsafePath, file_in
 
 RECENT_RUNS = 10
 # Every request body is counted as it arrives, chunked ones too, so no upload is spooled to disk past
@@ -239,6 +241,17 @@ def create_app(
         if run is None:
             raise HTTPException(404, "Training run not found")
         return status_body(run)
+
+    @app.get("/train/logs/{train_id}")
+    async def logs(train_id: str, offset: int = Query(0, ge=0), services: Services = Depends(get_services)) -> Response:
+        run = services.jobs.run(train_id)
+        if run is None:
+            raise HTTPException(404, "Training run not found")
+        try:
+            part = read_log(services.data_dir / "logs", run, offset)
+        except (UnsafePath, OSError):  # a symlink put in the logs dir: refused, not followed
+            raise HTTPException(403, "The run's log is not a plain file in the server's logs folder") from None
+        return Response(part.data, media_type="text/plain; charset=utf-8", headers=part.headers())
 
     @app.post("/train/stop/{train_id}")
     async def stop(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:

@@ -68,6 +68,14 @@ class TrainingSpec:
 
 def emit(status: str, progress: int, **fields: Any) -> None:
     print(json.dumps({"status": status, "progress": progress, **fields}), flush=True)
+    details = fields.get("details", {})
+    loss = f" loss {details['loss']:.4f}" if "loss" in details else ""
+    say(f"{status} {progress}% {details.get('message', '')}{loss}")
+
+
+def say(line: str) -> None:
+    """A line of the run's log (stderr, which the server keeps as `logs/ID.log` and serves)."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stderr, flush=True)
 
 
 def encode(text: str) -> np.ndarray:
@@ -264,8 +272,12 @@ def main() -> int:
         result = train(spec)
     except Exception as error:  # any failure is reported to the server as the run's error
         print(json.dumps({"status": "failed", "error": f"{type(error).__name__}: {error}"}), flush=True)
+        say(f"failed: {type(error).__name__}: {error}")
         return 1
     print(json.dumps({"status": "completed", "progress": 100, "result": result}), flush=True)
+    say(
+        f"completed: held-out loss {result['final_loss']:.4f} after {result['steps']} steps in {result['duration_s']} s"
+    )
     return 0
 
 

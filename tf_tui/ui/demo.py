@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Footer
 
-from tf_tui.client.api import ApiError
+from tf_tui.client.api import ApiError, LogChunk
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.config import Settings
 from tf_tui.eventlog import Kind
@@ -75,12 +75,32 @@ class DemoApi:
     async def dashboard(self) -> dict[str, Any]:
         raise self._no_backend()
 
+    async def log(self, train_id: str, offset: int) -> LogChunk:
+        text = demo_log(train_id).encode()
+        return LogChunk(text[offset:], max(offset, len(text)), len(text), complete=False)
+
     async def aclose(self) -> None:
         pass
 
     @staticmethod
     def _no_backend() -> ApiError:
         return ApiError("the demo has no backend: it shows fixed data")
+
+
+def demo_log(train_id: str) -> str:
+    """What a run's trainer wrote so far, as the reference server's trainer writes it."""
+    clock = datetime.fromtimestamp(NOW - 600, UTC)
+    lines = [
+        f"{clock:%Y-%m-%d %H:%M:%S} preprocessing 0% Reading 1 dataset(s)",
+        f"{clock:%Y-%m-%d %H:%M:%S} preprocessing 0% Encoded 21,480 characters into 19,323 training windows",
+    ]
+    for step in range(300, 4500, 300):
+        loss = 0.25 + 4.3 * math.exp(-step / 700)
+        at = datetime.fromtimestamp(NOW - 600 + step // 8, UTC)
+        lines.append(
+            f"{at:%Y-%m-%d %H:%M:%S} training {step * 100 // 12000}% Training step {step}/12000 loss {loss:.4f}"
+        )
+    return "".join(line + "\n" for line in lines)
 
 
 class DemoStream:
