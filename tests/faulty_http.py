@@ -23,6 +23,7 @@ NGINX_502 = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Sign in - Corporate Proxy</title></head><body>Sign in</body></html>"
+DIE_AFTER_BYTES = 64 * 1024  # of a request's body, read before a "die" fault resets the connection
 FIELD_ERRORS = {
     "detail": [{"loc": ["body", "params", "max_steps"], "msg": "must be at least 1", "type": "value_error"}]
 }
@@ -34,7 +35,9 @@ class Fault:
     status: int = 200
     body: str = ""
     content_type: str = "application/json"
-    action: str = "answer"  # "answer", "reset" (RST, no response) or "hang" (never answers)
+    # "answer", "reset" (RST, no response), "hang" (never answers), or "die" (RST after the headers and the
+    # first bytes of the body: a server that dies mid-upload)
+    action: str = "answer"
     words: tuple[str, ...] = ()  # what the message shown must say, whatever the call
 
 
@@ -113,17 +116,17 @@ class _Handler(socketserver.StreamRequestHandler):
             name, _, value = line.decode("latin-1").partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value.strip())
-        self.rfile.read(length)
         if len(request_line) < 2:
             return
         method, path = request_line[0], request_line[1]
         backend = self.server.backend
         backend.requests.append(f"{method} {path}")
         fault = backend.fault_for(path)
+        self.rfile.read(min(length, DIE_AFTER_BYTES) if fault is not None and fault.action == "die" else length)
         if fault is None:
             body = next((body for prefix, body in OK_BODIES.items() if path.startswith(prefix)), {"detail": "?"})
             self._answer(200, json.dumps(body), "application/json")
-        elif fault.action == "reset":
+        elif fault.action in ("reset", "die"):
             # SO_LINGER with a zero timeout: close() sends a RST instead of a FIN (closed here, before
             # socketserver's own shutdown would send a FIN first).
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

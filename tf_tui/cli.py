@@ -1,4 +1,5 @@
-"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`; `serve`."""
+"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`, `datasets`,
+`dataset upload`; `serve`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tf_tui.config import (
     SERVER_TOKEN_VARIABLE,
     TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
+    Backend,
     ConfigError,
     Settings,
     load_settings,
@@ -126,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then follow it until the run ends (exit 0 completed, 1 failed, ...)",
     )
+
+    datasets = commands.add_parser("datasets", parents=[client], help="list the backend's datasets")
+    datasets.add_argument("--json", action="store_true", help="a JSON list instead of a table")
+
+    dataset = commands.add_parser("dataset", parents=[client], help="upload a dataset: `dataset upload PATH...`")
+    dataset_actions = dataset.add_subparsers(dest="dataset_action", metavar="ACTION", required=True)
+    upload = dataset_actions.add_parser(
+        "upload", parents=[client], help="upload files (JSON, JSON Lines, text) as one new dataset"
+    )
+    upload.add_argument("paths", nargs="+", metavar="PATH", help="one file, or several that make one dataset")
+    upload.add_argument("--name", default=None, help="the dataset's name (default: the server's choice)")
+    upload.add_argument("--json", action="store_true", help="the server's reply as JSON, and no progress bar")
 
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -258,11 +272,9 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return ExitCode.USAGE
-    if len(settings.fleet) > 1:
-        names = ", ".join(backend.name for backend in settings.fleet)
-        print(f"tf-tui start: a run starts on one backend: say which with --backend NAME ({names})", file=sys.stderr)
+    backend = _one_backend(settings, "start", "a run starts on one backend")
+    if backend is None:
         return ExitCode.USAGE
-    [backend] = settings.fleet
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
     session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"))
@@ -308,6 +320,43 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
             return ExitCode.UNKNOWN_RUN
 
 
+def _one_backend(settings: Settings, command: str, why: str) -> Backend | None:
+    """The one backend a command acts on; None (and said why) when several are configured."""
+    if len(settings.fleet) > 1:
+        names = ", ".join(backend.name for backend in settings.fleet)
+        print(f"tf-tui {command}: {why}: say which with --backend NAME ({names})", file=sys.stderr)
+        return None
+    return settings.fleet[0]
+
+
+async def _datasets(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.datasets import list_datasets
+    from tf_tui.session import Session
+
+    backend = _one_backend(settings, "datasets", "datasets are listed from one backend")
+    if backend is None:
+        return ExitCode.USAGE
+    async with Session(settings.for_backend(backend)).without_stream() as session:
+        return await list_datasets(session, args.json)
+
+
+async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.datasets import UploadPathError, upload_paths
+    from tf_tui.headless.datasets import upload_dataset
+    from tf_tui.session import Session
+
+    try:
+        paths = upload_paths(args.paths)
+    except UploadPathError as error:
+        print(f"tf-tui dataset upload: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    backend = _one_backend(settings, "dataset upload", "a dataset is uploaded to one backend")
+    if backend is None:
+        return ExitCode.USAGE
+    async with Session(settings.for_backend(backend)).without_stream() as session:
+        return await upload_dataset(session, paths, args.name, args.json)
+
+
 @contextlib.asynccontextmanager
 async def _opened(followed: Followed, *, restore: bool) -> AsyncIterator[Followed]:
     """A session or fleet open (with the remembered runs watched, or not), and closed after."""
@@ -340,6 +389,8 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "start": _start,
     "stop": _stop,
     "logs": _logs,
+    "datasets": _datasets,
+    "dataset": _dataset,
 }
 
 

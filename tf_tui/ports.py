@@ -8,7 +8,8 @@ session's attributes after the fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from tf_tui.client.api import LogChunk
@@ -31,6 +32,10 @@ class BackendApi(Protocol):
     async def models(self) -> list[dict[str, Any]]: ...
 
     async def datasets(self) -> list[dict[str, Any]]: ...
+
+    async def ingest(
+        self, paths: Sequence[Path], name: str | None, on_progress: Callable[[int, int], None]
+    ) -> dict[str, Any]: ...
 
     async def start(
         self, base_model: str, dataset_ids: list[str], params: dict[str, Any], outcome: str

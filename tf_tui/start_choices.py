@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,21 @@ class StartChoicesFile:
             "outcome": choices.outcome,
             "params": choices.params,
         }
+        self._update(url, lambda _: entry)
+
+    def prefer_dataset(self, url: str, dataset_id: str) -> None:
+        """A dataset just uploaded is the one ticked when the dialog next opens; the other choices stay."""
+        self._update(url, lambda entry: {**entry, "datasets": [dataset_id]})
+
+    def _update(self, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
                 backends = self._read()
                 if backends is None:
                     return
-                backends[_key(url)] = entry
+                entry = backends.get(_key(url))
+                backends[_key(url)] = change(entry if isinstance(entry, dict) else {})
                 write_json_atomically(self.path, {"version": VERSION, "backends": backends})
         except OSError as error:
             log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)

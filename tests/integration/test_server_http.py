@@ -72,6 +72,43 @@ async def test_ingest_flags_personal_data(http):
     assert reply.json()["has_pii"] is True
 
 
+async def test_ingest_masks_personal_data_and_lists_it_as_masked(http, server):
+    payload = json.dumps([{"instruction": "Contact", "output": "mail ada@example.org or call +44 20 7946 0958"}])
+    reply = (await http.post("/dataset/ingest-single", files={"file": ("contacts.json", payload.encode())})).json()
+    listed = {dataset["id"]: dataset for dataset in (await http.get("/datasets/available")).json()["datasets"]}
+    assert listed[reply["dataset_id"]]["pii_masked"] is True
+    stored = (server.data_dir / "datasets" / f"{reply['dataset_id']}.jsonl").read_text()
+    assert "ada@example.org" not in stored and "7946" not in stored and "[EMAIL]" in stored and "[PHONE]" in stored
+
+
+async def test_ingest_multiple_makes_one_dataset_in_the_deployed_shape(http):
+    files = [
+        ("files", ("a.jsonl", b'{"instruction": "One", "output": "1"}\n{"instruction": "Two", "output": "2"}\n')),
+        ("files", ("b.txt", b"mail ada@example.org\n\nA second passage.\n\nA third.")),
+    ]
+    reply = await http.post("/dataset/ingest-multiple", files=files, data={"name": "both"})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["filename"] == "Multi-file dataset (2 files)" and body["name"] == "both"
+    assert body["status"] == "ingested" and body["rows"] == 5 and body["training_examples"] == 5
+    assert body["has_pii"] is True
+    assert [(each["filename"], each["rows"], each["has_pii"]) for each in body["processed_files"]] == [
+        ("a.jsonl", 2, False),
+        ("b.txt", 3, True),
+    ]
+    assert all(isinstance(each["mime_type"], str) for each in body["processed_files"])
+    listed = (await http.get("/datasets/available")).json()["datasets"]
+    assert body["dataset_id"] in {dataset["id"] for dataset in listed}
+
+
+async def test_ingest_multiple_refuses_the_whole_upload_for_one_bad_file(http):
+    before = (await http.get("/datasets/available")).json()["count"]
+    files = [("files", ("good.txt", b"A passage.")), ("files", ("bad.json", b"[1, 2]"))]
+    reply = await http.post("/dataset/ingest-multiple", files=files)
+    assert reply.status_code == 422 and "bad.json" in reply.json()["detail"]
+    assert (await http.get("/datasets/available")).json()["count"] == before
+
+
 async def test_ingested_dataset_trains(http):
     payload = "\n".join(json.dumps({"instruction": "Echo", "output": f"word {n}"}) for n in range(200)).encode()
     dataset_id = (await http.post("/dataset/ingest-single", files={"file": ("echo.jsonl", payload)})).json()[

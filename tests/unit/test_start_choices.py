@@ -20,6 +20,15 @@ def test_choices_are_kept_per_backend(tmp_path):
     assert [leftover.name for leftover in tmp_path.iterdir() if leftover.name.endswith(".tmp")] == []
 
 
+def test_a_dataset_just_uploaded_becomes_the_one_ticked_and_the_rest_stays(tmp_path):
+    path = tmp_path / "start-choices.json"
+    StartChoicesFile(path).remember("http://a:8084", StartChoices("small", ("d1", "d2"), "speed", {"max_steps": 9}))
+    StartChoicesFile(path).prefer_dataset("http://a:8084/", "new")
+    StartChoicesFile(path).prefer_dataset("http://b:8084", "other")  # a backend with no choices yet
+    assert StartChoicesFile(path).get("http://a:8084") == StartChoices("small", ("new",), "speed", {"max_steps": 9})
+    assert StartChoicesFile(path).get("http://b:8084") == StartChoices(datasets=("other",))
+
+
 def test_a_damaged_or_foreign_file_gives_defaults_and_is_replaced_by_the_next_choice(tmp_path):
     path = tmp_path / "start-choices.json"
     for content in (b"\xff not json", b'{"version": 1, "backends": {"http://a:8084": {"model": 3, "datasets": "x"}}}'):

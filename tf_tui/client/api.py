@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from tf_tui.client.multipart import MultipartBody, Progress, UnreadableFile
 from tf_tui.client.tls import untrusted_certificate
 from tf_tui.text import printable
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-CONNECT_RETRIES = 1  # httpx retries only connection failures, which are safe to repeat
+# httpx retries only the connection's establishment (TCP and TLS), before any byte of a request is sent:
+# safe for every call, an upload included.
+CONNECT_RETRIES = 1
+# The deployed backend ingests an upload (parses it, screens it for PII) before it answers.
+UPLOAD_TIMEOUT = httpx.Timeout(10.0, connect=3.0, read=300.0)
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
 NOT_JSON = (ValueError, RecursionError)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -82,6 +89,26 @@ class TalentFactoryApi:
 
     async def datasets(self) -> list[dict[str, Any]]:
         return _list_of_objects((await self._json("GET", "/datasets/available")).get("datasets"))
+
+    async def ingest(self, paths: Sequence[Path], name: str | None, on_progress: Progress) -> dict[str, Any]:
+        """Upload files as one new dataset (one file: `ingest-single`, several: `ingest-multiple`), streamed
+        from disk; `on_progress` hears the bytes sent. Never resent: a broken upload is said, not retried."""
+        single = len(paths) == 1
+        path = "/dataset/ingest-single" if single else "/dataset/ingest-multiple"
+        try:
+            body = MultipartBody(
+                [("file" if single else "files", each) for each in paths], {"name": name} if name else {}, on_progress
+            )
+            reply = await self._json("POST", path, content=body.chunks(), headers=body.headers, timeout=UPLOAD_TIMEOUT)
+        except UnreadableFile as error:
+            raise ApiError(printable(error)) from None
+        except BackendUnreachable as error:
+            raise BackendUnreachable(
+                f"{error}; it was not sent again (the list of datasets shows whether it arrived)"
+            ) from None
+        if not isinstance(reply.get("dataset_id"), str):
+            raise ApiError(f"POST {path}: the server took the upload but gave no dataset_id")
+        return reply
 
     async def start(
         self, base_model: str, dataset_ids: list[str], params: dict[str, Any], outcome: str

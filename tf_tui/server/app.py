@@ -22,7 +22,15 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS, resolve_params
 from tf_tui.server.clock import now_iso
-from tf_tui.server.datasets import BUILTIN_DATASETS, MAX_UPLOAD_BYTES, DatasetError, Example, contains_pii, parse_upload
+from tf_tui.server.datasets import (
+    BUILTIN_DATASETS,
+    MAX_UPLOAD_BYTES,
+    DatasetError,
+    Example,
+    contains_pii,
+    mask_pii,
+    parse_upload,
+)
 from tf_tui.server.db import Database, Dataset, Run
 from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
@@ -186,15 +194,30 @@ def create_app(
         name: str | None = Form(None),
         services: Services = Depends(get_services),
     ) -> dict[str, Any]:
-        payload = await file.read(MAX_UPLOAD_BYTES + 1)
-        if len(payload) > MAX_UPLOAD_BYTES:
-            raise HTTPException(413, f"The file is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
-        filename = file.filename or "upload"
-        try:
-            # Off the event loop: parsing 10 MB must not stall other requests and the progress frames.
-            examples, has_pii = await asyncio.to_thread(_parse_and_screen, filename, payload)
-        except DatasetError as error:
-            raise HTTPException(422, f"Cannot ingest {filename}: {error}") from None
+        upload = await _ingested(file)
+        dataset = services.store_dataset(
+            uuid.uuid4().hex, name or upload.filename, "upload", upload.filename, upload.examples, upload.has_pii
+        )
+        return {
+            "dataset_id": dataset.id,
+            "filename": upload.filename,
+            "name": dataset.name,
+            "rows": dataset.rows,
+            "has_pii": dataset.has_pii,
+            "status": "ingested",
+        }
+
+    @app.post("/dataset/ingest-multiple")
+    async def ingest_multiple(
+        files: list[UploadFile] = File(...),
+        name: str | None = Form(None),
+        services: Services = Depends(get_services),
+    ) -> dict[str, Any]:
+        # One by one: the request's size limit bounds them together, and each is parsed as it comes.
+        uploads = [await _ingested(file) for file in files]
+        examples = [example for upload in uploads for example in upload.examples]
+        has_pii = any(upload.has_pii for upload in uploads)
+        filename = f"Multi-file dataset ({len(uploads)} files)"  # the deployed backend's words
         dataset = services.store_dataset(uuid.uuid4().hex, name or filename, "upload", filename, examples, has_pii)
         return {
             "dataset_id": dataset.id,
@@ -203,6 +226,16 @@ def create_app(
             "rows": dataset.rows,
             "has_pii": dataset.has_pii,
             "status": "ingested",
+            "processed_files": [
+                {
+                    "filename": upload.filename,
+                    "mime_type": upload.mime_type,
+                    "rows": len(upload.examples),
+                    "has_pii": upload.has_pii,
+                }
+                for upload in uploads
+            ],
+            "training_examples": dataset.rows,
         }
 
     @app.post("/train/start")
@@ -333,9 +366,32 @@ async def _send(socket: WebSocket, connection: Connection) -> None:
         await socket.send_text(json.dumps(frame))
 
 
+@dataclass(frozen=True)
+class IngestedFile:
+    filename: str
+    mime_type: str
+    examples: list[Example]  # masked when `has_pii`
+    has_pii: bool
+
+
+async def _ingested(file: UploadFile) -> IngestedFile:
+    """One uploaded file as examples, PII masked; a 413 or 422 that names the file when it cannot be."""
+    filename = file.filename or "upload"
+    payload = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"{filename} is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit")
+    try:
+        # Off the event loop: parsing 10 MB must not stall other requests and the progress frames.
+        examples, has_pii = await asyncio.to_thread(_parse_and_screen, filename, payload)
+    except DatasetError as error:
+        raise HTTPException(422, f"Cannot ingest {filename}: {error}") from None
+    return IngestedFile(filename, file.content_type or "application/octet-stream", examples, has_pii)
+
+
 def _parse_and_screen(filename: str, payload: bytes) -> tuple[list[Example], bool]:
     examples = parse_upload(filename, payload)
-    return examples, contains_pii(examples)
+    has_pii = contains_pii(examples)
+    return (mask_pii(examples) if has_pii else examples), has_pii
 
 
 def status_body(run: Run) -> dict[str, Any]:

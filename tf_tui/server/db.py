@@ -79,7 +79,7 @@ class Dataset:
             "name": self.name,
             "source": self.source,
             "rows": self.rows,
-            "pii_masked": False,
+            "pii_masked": self.has_pii,  # what was found was masked on ingest
             "has_pii": self.has_pii,
             "created_at": self.created_at,
         }

@@ -13,6 +13,7 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,30 @@ MODELS = [
     {"id": "base", "parameters": 249985},
 ]
 DATASETS = [
-    {"id": "builtin-arithmetic", "rows": 400},
-    {"id": "builtin-units", "rows": 300},
-    {"id": "builtin-shell", "rows": 24},
+    {
+        "id": "builtin-arithmetic",
+        "name": "Arithmetic (two-digit sums and differences)",
+        "source": "builtin",
+        "rows": 400,
+        "pii_masked": False,
+        "created_at": "2026-11-29T00:54:54",
+    },
+    {
+        "id": "builtin-units",
+        "name": "Unit conversions",
+        "source": "builtin",
+        "rows": 300,
+        "pii_masked": False,
+        "created_at": "2026-11-29T00:54:54",
+    },
+    {
+        "id": "builtin-shell",
+        "name": "Shell one-liners",
+        "source": "builtin",
+        "rows": 24,
+        "pii_masked": False,
+        "created_at": "2026-11-29T00:54:54",
+    },
 ]
 
 
@@ -57,6 +79,11 @@ class DemoApi:
 
     async def datasets(self) -> list[dict[str, Any]]:
         return DATASETS
+
+    async def ingest(
+        self, paths: Sequence[Path], name: str | None, on_progress: Callable[[int, int], None]
+    ) -> dict[str, Any]:
+        raise self._no_backend()
 
     async def start(
         self, base_model: str, dataset_ids: list[str], params: dict[str, Any], outcome: str
