@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, WebSocket
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
@@ -27,6 +27,7 @@ class ScriptedBackend:
     def __init__(self) -> None:
         self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
         self.status_reads: list[str] = []
+        self.requests: list[str] = []  # every HTTP request's path, those of routes it lacks included
         # While this is an Event not yet set, status reads wait for it, then answer with the body as it was
         # when they arrived: a read in flight that brings older news.
         self.status_gate: asyncio.Event | None = None
@@ -43,6 +44,11 @@ class ScriptedBackend:
 
     def _build(self) -> FastAPI:
         app = FastAPI()
+
+        @app.middleware("http")
+        async def record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            self.requests.append(request.url.path)
+            return await call_next(request)
 
         @app.post("/train/start")
         async def start(body: dict[str, Any]) -> dict[str, Any]:

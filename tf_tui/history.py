@@ -42,6 +42,28 @@ class MetricPoint:
 VALUE_FIELDS = tuple(field.name for field in fields(MetricPoint) if field.name != "step")
 
 
+@dataclass(frozen=True)
+class StoredHistory:
+    """A backend's answer to `GET /train/metrics/{id}`: the run's points, and whether the backend thinned them."""
+
+    points: list[MetricPoint]
+    downsampled: bool
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> StoredHistory | None:
+        """None when the answer holds no list of points; entries that are no point are skipped."""
+        entries = document.get("points")
+        if not isinstance(entries, list):
+            return None
+        points = [MetricPoint.from_json(entry) for entry in entries if isinstance(entry, dict)]
+        return cls([point for point in points if point is not None], document.get("downsampled") is True)
+
+
+def evaluated(point: MetricPoint) -> bool:
+    """A point with a held-out loss: a run evaluates a few times only, so thinning spares these."""
+    return point.eval_loss is not None
+
+
 def _combined(earlier: MetricPoint, later: MetricPoint) -> MetricPoint:
     """Two reports of one step: what the later one says wins, what only the earlier one says stays."""
     changes = {name: getattr(later, name) for name in VALUE_FIELDS if getattr(later, name) is not None}
@@ -51,8 +73,8 @@ def _combined(earlier: MetricPoint, later: MetricPoint) -> MetricPoint:
 class MetricHistory:
     """A run's points in step order, at most `limit` of them.
 
-    Past the limit every other point is dropped, the first and the last always kept: a long run's curve
-    keeps its shape from its first step at a coarser grain, in bounded memory.
+    Past the limit every other point is dropped, the first and the last always kept, and the evaluations
+    spared: a long run's curve keeps its shape from its first step at a coarser grain, in bounded memory.
     """
 
     def __init__(self, limit: int = POINT_LIMIT) -> None:
@@ -76,7 +98,7 @@ class MetricHistory:
         if not self._points or point.step > self._points[-1].step:
             self._points.append(point)  # the everyday case: the next step of a live run
             if len(self._points) > self.limit:
-                self._points = thin(self._points, self.limit)
+                self._points = thin(self._points, self.limit, keep=evaluated)
             return
         self.merge((point,))
 
@@ -85,4 +107,4 @@ class MetricHistory:
         for point in points:
             known = by_step.get(point.step)
             by_step[point.step] = point if known is None else _combined(known, point)
-        self._points = thin([by_step[step] for step in sorted(by_step)], self.limit)
+        self._points = thin([by_step[step] for step in sorted(by_step)], self.limit, keep=evaluated)

@@ -33,6 +33,7 @@ from tf_tui.client.tls import client_context
 from tf_tui.config import Settings
 from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
+from tf_tui.history_reader import HistoryReader
 from tf_tui.ids import resolve_id
 from tf_tui.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.protocol import (
@@ -140,6 +141,14 @@ class Session:
         self.stream: Stream = stream(on_event=self._on_event, on_state=self._on_connection, on_open=self._on_open)
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reader = StatusReader(self._fetch_status, self._spawn)
+        # Each watched run's stored metrics, read once: a run joined late is drawn from its first step.
+        self.history = HistoryReader(
+            lambda train_id, after_step: self.api.metrics(train_id, after_step),
+            self.store,
+            self.capabilities,
+            self.events,
+            self._changed,
+        )
         self._last_polled: dict[str, float] = {}
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -224,6 +233,7 @@ class Session:
             await self.stream.subscribe(train_id)
         if new:
             self._spawn(self.resync(new), "resync")
+            self._spawn(self.history.read(new), "metrics history")
             self._changed()
 
     def _known_ended(self, train_id: str) -> bool:
@@ -396,6 +406,8 @@ class Session:
 
     def _on_connection(self, state: ConnectionState) -> None:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
+        if state.phase in (Phase.RETRYING, Phase.FAILED):
+            self.history.socket_dropped(self.stream.watched)
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
 
@@ -407,6 +419,7 @@ class Session:
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:
             self._spawn(self.resync(subscribed), "resync")
+            self._spawn(self.history.catch_up(subscribed), "metrics catch-up")
 
     async def _state_file_loop(self) -> None:
         """The state file as a shared channel, as localStorage is between browser tabs: runs another

@@ -17,7 +17,7 @@ The rules, because the sources disagree (see the backend contract's quirks):
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -152,6 +152,13 @@ class RunStore:
             run.base_model = base_model or run.base_model
             run.created_at = created_at or run.created_at
             self._changed.add(train_id)
+
+    def add_history(self, train_id: str, points: Iterable[MetricPoint]) -> None:
+        """The backend's stored points of a run, merged by step into those the updates brought."""
+        run = self.ensure(train_id)
+        run.history.merge(points)
+        run.history.from_backend = True
+        self._changed.add(train_id)
 
     def doubt_stop(self, train_id: str, at: float) -> None:
         """The server failed a stop: its `stopped` readings for a while are not to be believed."""

@@ -67,3 +67,22 @@ def test_a_long_run_keeps_its_first_and_last_points_within_the_limit() -> None:
     assert (history.points[0].step, history.points[-1].step) == (1, 10_000)
     steps = [point.step for point in history.points]
     assert steps == sorted(steps)
+
+
+@given(st.integers(min_value=0, max_value=3000), st.integers(min_value=2, max_value=50), st.integers(1, 400))
+def test_thinning_spares_the_kept_points_while_others_remain(count: int, limit: int, every: int) -> None:
+    kept = thin(list(range(count)), limit, keep=lambda point: point % every == 0)
+    assert len(kept) <= limit
+    assert kept == sorted(set(kept))
+    spared = [point for point in range(count) if point % every == 0]
+    if count and len(spared) + 2 <= limit:
+        assert set(spared) <= set(kept)
+        assert (kept[0], kept[-1]) == (0, count - 1)
+
+
+def test_a_long_run_keeps_its_evaluations_when_thinned() -> None:
+    history = MetricHistory(limit=100)
+    for step in range(1, 10_001):
+        history.add(MetricPoint(step, loss=1 / step, eval_loss=2 / step if step % 1000 == 0 else None))
+    assert [point.step for point in history.points if point.eval_loss is not None] == list(range(1000, 10_001, 1000))
+    assert len(history) <= 100

@@ -58,10 +58,13 @@ class HeldStream:
 
 
 class AnsweringApi:
-    """Answers every status read: a run in training."""
+    """Answers every status read: a run in training; and every metrics read: no points yet."""
 
     async def status(self, train_id: str) -> dict[str, Any]:
         return {"status": "training", "progress": 0}
+
+    async def metrics(self, train_id: str, after_step: int | None = None) -> dict[str, Any]:
+        return {"train_id": train_id, "points": [], "downsampled": False}
 
     async def aclose(self) -> None:
         pass

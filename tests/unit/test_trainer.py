@@ -50,6 +50,17 @@ def test_training_lowers_the_loss_and_saves_weights(dataset_path, tmp_path, caps
     assert [line["progress"] for line in lines] == sorted(line["progress"] for line in lines)
 
 
+def test_the_held_out_loss_is_measured_ten_times_and_each_line_says_its_time_and_rate(dataset_path, tmp_path, capsys):
+    train(spec_for(dataset_path, tmp_path, steps=400))
+    details = [line["details"] for line in run_lines(capsys) if line["status"] == "training"]
+    evaluations = [(entry["step"], entry["eval_loss"]) for entry in details if "eval_loss" in entry]
+    assert [step for step, _ in evaluations] == list(range(40, 401, 40))
+    assert evaluations[-1][1] < evaluations[0][1]  # it learns what it was not shown too
+    elapsed = [entry["elapsed_s"] for entry in details]
+    assert elapsed == sorted(elapsed) and elapsed[-1] > 0
+    assert {entry["learning_rate"] for entry in details} == {0.003}
+
+
 def test_same_seed_same_run_other_seed_other_run(dataset_path, tmp_path, capsys):
     first, again, other = (train(spec_for(dataset_path, tmp_path, seed=seed)) for seed in (5, 5, 6))
     assert first["final_loss"] == again["final_loss"] and first["sample"] == again["sample"]

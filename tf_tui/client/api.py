@@ -130,6 +130,12 @@ class TalentFactoryApi:
     async def stop(self, train_id: str) -> dict[str, Any]:
         return await self._json("POST", f"/train/stop/{_segment(train_id)}")
 
+    async def metrics(self, train_id: str, after_step: int | None = None) -> dict[str, Any]:
+        """A run's stored metrics, those after `after_step` when given: an extension of the reference
+        server, `RouteMissing` where the backend has none."""
+        query = {} if after_step is None else {"after_step": after_step}
+        return await self._json("GET", f"/train/metrics/{_segment(train_id)}", params=query)
+
     async def active(self) -> list[str]:
         ids = (await self._json("GET", "/train/active")).get("active_trainings")
         return [ident for ident in ids if isinstance(ident, str)] if isinstance(ids, list) else []

@@ -37,6 +37,7 @@ from tf_tui.server.idle import ActivityMiddleware, IdleWatch
 from tf_tui.server.instance import new_instance_id
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
 from tf_tui.server.logs import read_log
+from tf_tui.server.metrics import RunMetrics
 from tf_tui.server.middleware import BearerTokenMiddleware
 from tf_tui.server.paths import UnsafePath, file_in
 
@@ -98,7 +99,8 @@ class Services:
         self.data_dir = settings.data_dir
         self.database = Database(settings.data_dir / "talent-factory.db")
         self.hub = Hub()
-        self.jobs = JobManager(self.database, self.hub, settings.data_dir, settings.max_concurrent)
+        self.metrics = RunMetrics(self.database)
+        self.jobs = JobManager(self.database, self.hub, settings.data_dir, settings.max_concurrent, self.metrics)
         self.jobs.fail_interrupted_runs()
         for builtin in BUILTIN_DATASETS:
             if self.database.dataset(builtin.id) is None:
@@ -285,6 +287,18 @@ def create_app(
         except (UnsafePath, OSError):  # a symlink put in the logs dir: refused, not followed
             raise HTTPException(403, "The run's log is not a plain file in the server's logs folder") from None
         return Response(part.data, media_type="text/plain; charset=utf-8", headers=part.headers())
+
+    @app.get("/train/metrics/{train_id}")
+    async def metrics(
+        train_id: str, after_step: int | None = Query(None, ge=0), services: Services = Depends(get_services)
+    ) -> dict[str, Any]:
+        if services.jobs.run(train_id) is None:
+            raise HTTPException(404, "Training run not found")
+        return {
+            "train_id": train_id,
+            "points": services.metrics.points(train_id, after_step),
+            "downsampled": services.metrics.downsampled(train_id),
+        }
 
     @app.post("/train/stop/{train_id}")
     async def stop(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:

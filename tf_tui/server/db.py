@@ -1,4 +1,4 @@
-"""The reference server's state in SQLite (WAL): training runs and datasets.
+"""The reference server's state in SQLite (WAL): training runs, their metrics, and datasets.
 
 Every change is committed at once, so a restart loses nothing that a client was told about.
 """
@@ -38,7 +38,23 @@ CREATE TABLE IF NOT EXISTS datasets (
     path TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    elapsed_s REAL,
+    loss REAL,
+    eval_loss REAL,
+    samples_per_s REAL,
+    learning_rate REAL,
+    PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS thinned_metrics (
+    run_id TEXT PRIMARY KEY
+);
 """
+
+# A metrics row's values besides its run and step, as the trainer names them in its progress lines.
+METRIC_VALUES = ("elapsed_s", "loss", "eval_loss", "samples_per_s", "learning_rate")
 
 _JSON_COLUMNS = ("dataset_ids", "params", "details", "result")
 
@@ -128,6 +144,44 @@ class Database:
     def count_runs(self, status: str) -> int:
         count: int = self._connection.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0]
         return count
+
+    def save_metric(self, run_id: str, point: dict[str, Any]) -> None:
+        """One step's values (`step` and `METRIC_VALUES`); a step reported again keeps what it said before
+        and the new report does not."""
+        columns = ", ".join(METRIC_VALUES)
+        placeholders = ", ".join(f":{name}" for name in METRIC_VALUES)
+        updates = ", ".join(f"{name} = coalesce(excluded.{name}, {name})" for name in METRIC_VALUES)
+        self._connection.execute(
+            f"INSERT INTO metrics (run_id, step, {columns}) VALUES (:run_id, :step, {placeholders})"
+            f" ON CONFLICT(run_id, step) DO UPDATE SET {updates}",
+            {"run_id": run_id, **{name: point.get(name) for name in ("step", *METRIC_VALUES)}},
+        )
+
+    def metrics(self, run_id: str, after_step: int | None = None) -> list[dict[str, Any]]:
+        """A run's stored points in step order, those after `after_step` when given."""
+        rows = self._connection.execute(
+            f"SELECT step, {', '.join(METRIC_VALUES)} FROM metrics WHERE run_id = ? AND step > ? ORDER BY step",
+            (run_id, -1 if after_step is None else after_step),
+        )
+        return [dict(row) for row in rows]
+
+    def count_metrics(self, run_id: str) -> int:
+        count: int = self._connection.execute("SELECT COUNT(*) FROM metrics WHERE run_id = ?", (run_id,)).fetchone()[0]
+        return count
+
+    def keep_metrics(self, run_id: str, steps: list[int]) -> None:
+        """Drop the run's points at any other step, and remember that it was thinned, in one transaction."""
+        with self._connection:  # commits on leaving, or rolls back on an error
+            self._connection.execute("BEGIN")
+            self._connection.execute(
+                "DELETE FROM metrics WHERE run_id = ? AND step NOT IN (SELECT value FROM json_each(?))",
+                (run_id, json.dumps(steps)),
+            )
+            self._connection.execute("INSERT OR IGNORE INTO thinned_metrics (run_id) VALUES (?)", (run_id,))
+
+    def metrics_thinned(self, run_id: str) -> bool:
+        row = self._connection.execute("SELECT 1 FROM thinned_metrics WHERE run_id = ?", (run_id,)).fetchone()
+        return row is not None
 
     def save_dataset(self, dataset: Dataset) -> None:
         self._upsert("datasets", {**vars(dataset), "has_pii": int(dataset.has_pii)})

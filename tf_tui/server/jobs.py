@@ -20,6 +20,7 @@ from tf_tui.server.catalog import TRAINING_PARAMS
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
+from tf_tui.server.metrics import RunMetrics
 from tf_tui.server.paths import file_in, inside
 from tf_tui.server.wire import TERMINAL_STATUSES, TRAINING_ENDED, TRAINING_STARTED
 
@@ -52,9 +53,10 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, database: Database, hub: Hub, data_dir: Path, max_concurrent: int) -> None:
+    def __init__(self, database: Database, hub: Hub, data_dir: Path, max_concurrent: int, metrics: RunMetrics) -> None:
         self._database = database
         self._hub = hub
+        self._metrics = metrics
         self._data_dir = data_dir
         self._max_concurrent = max_concurrent
         self._jobs: dict[str, Job] = {}  # queued and running, in start order
@@ -169,14 +171,19 @@ class JobManager:
                     job.final = message  # even after a stop: a run that got to its end did end
                 elif job.ending_as is None:  # nothing the trainer says after a stop may reach subscribers
                     run.status, run.progress = message["status"], message["progress"]
-                    # Merged, so that the evaluating phase still shows the last step and loss.
-                    run.details = {**run.details, **message.get("details", {})}
+                    reported = message.get("details", {})
+                    # Merged, so that the evaluating phase still shows the last step and loss; but a held-out
+                    # loss belongs to its step only, and a later step must not seem to repeat it.
+                    earlier = {name: value for name, value in run.details.items() if name != "eval_loss"}
+                    run.details = {**earlier, **reported}
+                    self._metrics.record(run.id, reported)
                     self._save_and_publish(run)
             returncode = await job.process.wait()
         except Exception as error:  # whatever breaks, the run must end and say why
             job.final = {"status": "failed", "error": f"The training process could not be run: {error}"}
         finally:
             self._jobs.pop(run.id, None)
+            self._metrics.finish(run.id)
             await _reap(job.process)
         try:
             self._conclude(job, returncode, log_path)

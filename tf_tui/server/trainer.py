@@ -33,6 +33,12 @@ MAX_REPORT_INTERVAL_S = 1.0
 VALIDATION_SHARE = 0.1
 MIN_CORPUS_CHARS = 200
 MAX_VALIDATION_WINDOWS = 20_000
+# While it trains, a run measures its held-out loss ten times, evenly over its steps, and at least every
+# thousand steps (an endless run too), on a fixed, evenly spread subset of the held-out windows: the same
+# windows each time, so the values compare, and few, so it costs about as much as a handful of steps.
+EVALUATIONS = 10
+MAX_EVALUATION_INTERVAL = 1_000
+EVALUATION_WINDOWS = 1_024
 GRADIENT_CLIP = 5.0
 EXIT_ORPHANED = 3
 SAMPLE_PROMPT = "### Instruction:\n"
@@ -203,6 +209,9 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
 
     model = CharMLP(spec.model, rng)
     optimiser = Adam(model.weights, spec.learning_rate)
+    evaluate_every = max(1, min(spec.max_steps // EVALUATIONS, MAX_EVALUATION_INTERVAL))
+    probe = validation_positions[:: max(1, len(validation_positions) // EVALUATION_WINDOWS)][:EVALUATION_WINDOWS]
+    probe_windows, probe_targets = _windows(codes, probe, context), codes[probe]
     smoothed_loss: float | None = None
     training_began = time.monotonic()
     last_report = -math.inf
@@ -213,11 +222,13 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
         optimiser.apply(model.weights, gradients)
         smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
 
+        evaluates = step % evaluate_every == 0 or step == spec.max_steps
+        held_out = {"eval_loss": round(model.loss(probe_windows, probe_targets), 4)} if evaluates else {}
         percent = step * 100 // spec.max_steps
         now = time.monotonic()
         since_report = now - last_report
         if (
-            step == spec.max_steps
+            evaluates
             or since_report >= MAX_REPORT_INTERVAL_S
             or (percent != last_percent and since_report >= MIN_REPORT_INTERVAL_S)
         ):
@@ -233,7 +244,10 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
                     "total_steps": spec.max_steps,
                     "epoch": step * spec.batch_size // len(train_positions) + 1,
                     "loss": round(smoothed_loss, 4),
+                    **held_out,
+                    "elapsed_s": round(elapsed, 3),
                     "samples_per_s": round(steps_per_s * spec.batch_size, 1),
+                    "learning_rate": spec.learning_rate,
                     "eta_s": round((spec.max_steps - step) / steps_per_s, 1) if steps_per_s else None,
                 },
             )

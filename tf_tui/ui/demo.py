@@ -96,6 +96,9 @@ class DemoApi:
     async def stop(self, train_id: str) -> dict[str, Any]:
         raise self._no_backend()
 
+    async def metrics(self, train_id: str, after_step: int | None = None) -> dict[str, Any]:
+        raise self._no_backend()
+
     async def active(self) -> list[str]:
         raise self._no_backend()
 
