@@ -76,7 +76,8 @@ def emit(status: str, progress: int, **fields: Any) -> None:
     print(json.dumps({"status": status, "progress": progress, **fields}), flush=True)
     details = fields.get("details", {})
     loss = f" loss {details['loss']:.4f}" if "loss" in details else ""
-    say(f"{status} {progress}% {details.get('message', '')}{loss}")
+    held_out = f" held-out loss {details['eval_loss']:.4f}" if "eval_loss" in details else ""
+    say(f"{status} {progress}% {details.get('message', '')}{loss}{held_out}")
 
 
 def say(line: str) -> None:
