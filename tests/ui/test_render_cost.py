@@ -9,17 +9,25 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from typing import Any
 
 import pexpect
 import pyte
 import pytest
+from textual.geometry import Region
+from textual.widget import Widget
 
 from tests.conftest import DEADLINE_S, SHORT_PARAMS, api_client, start_run, wait_for_status
 from tests.scripted_backend import running_backend
 from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
-from tests.ui.screen import until
+from tests.ui.screen import shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
+from tf_tui.protocol import RunUpdate
+from tf_tui.store import Source
+from tf_tui.ui.demo import NOW, demo_app
+from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.run_row import RunRow
+from tf_tui.ui.widgets.runs_list import RunsList
 
 RUNS = [f"{index:08x}-burst" for index in range(5)]
 FRAMES = 5_000
@@ -128,3 +136,35 @@ def cells_written_below_the_header(output: bytes) -> list[tuple[int, bytes]]:
     written = [(0, ESCAPES.sub(b"", parts[0]))]
     written += [(int(line), ESCAPES.sub(b"", text)) for line, text in zip(parts[1::2], parts[2::2], strict=True)]
     return [(line, text) for line, text in written if text and line != 1]
+
+
+async def test_an_update_of_the_selected_run_lays_nothing_out_unless_the_pane_grows(tmp_path, monkeypatch):
+    """A layout places every widget on the screen again, each run's row too: the selected run's step going
+    from 4200 to 4201 must only repaint the detail pane's lines. A part that needs more lines still gets them."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        selected = app.query_one("#runs", RunsList).selected_id
+        assert selected is not None
+        detail = app.query_one("#detail", DetailPane)
+        await until(pilot, lambda: selected in shown_in(app, detail), "the selected run in the detail pane")
+
+        layouts: list[Widget] = []  # the detail pane's parts that asked for one
+        refresh = Widget.refresh
+
+        def refreshed(widget: Widget, *regions: Region, layout: bool = False, **kwargs: Any) -> Widget:
+            if layout and detail in widget.ancestors_with_self:
+                layouts.append(widget)
+            return refresh(widget, *regions, layout=layout, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", refreshed)
+        details = {"step": 4201, "total_steps": 12000, "loss": 0.2601}
+        app.session.store.apply(RunUpdate(selected, "training", 35, details=details), Source.WS, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: "4201/12000" in shown_in(app, detail), "the new step in the detail pane")
+        assert layouts == []
+
+        error = "out of memory " * 30  # several lines more
+        app.session.store.apply(RunUpdate(selected, "failed", 100, error=error), Source.WS, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: "out of memory out of memory" in shown_in(app, detail), "the error, in full lines")
+        assert layouts

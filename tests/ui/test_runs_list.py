@@ -3,14 +3,20 @@ and only the height its rows need."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
+
 from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
-from tests.ui.screen import screen_text, until, until_shown
+from tests.ui.screen import row_on_screen, screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.format import short_id
 from tf_tui.protocol import RunUpdate
 from tf_tui.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app, demo_session
+from tf_tui.ui.widgets.run_row import RunRow
+from tf_tui.ui.widgets.runs_list import RunsList
 
 
 def line_of(app: TfTuiApp, text: str) -> int:
@@ -70,3 +76,42 @@ async def test_with_nothing_going_the_newest_run_is_selected(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await until_shown(pilot, newest)
         assert line_of(app, short_id(newest)) == 1
+
+
+async def test_a_row_out_of_sight_is_repainted_only_once_it_comes_into_view(tmp_path, monkeypatch):
+    """Only the rows in the list's viewport are repainted as their runs change; a row scrolled out of
+    sight is not even asked to, and shows its run's latest state once it is scrolled into view."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        extra = [f"{number:08d}-extra" for number in range(40)]
+        in_view, out_of_sight = extra[-1], extra[0]
+        app.session.store.apply(RunUpdate(out_of_sight, "training", 10), Source.POLL, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: "10%" in row_on_screen(app, out_of_sight), "the first row painted")
+        for train_id in extra[1:]:  # newer runs, on top: more than fit, the first one is pushed out of sight
+            app.session.store.apply(RunUpdate(train_id, "training", 10), Source.POLL, NOW)
+        app._schedule_flush()
+        await until_shown(pilot, short_id(in_view))
+        assert short_id(out_of_sight) not in screen_text(app)
+
+        repainted: list[str] = []  # asked to repaint, or rendered
+        render, refresh = RunRow.render, RunRow.refresh
+
+        def rendered(row: RunRow) -> Text:
+            repainted.append(row.run.train_id)
+            return render(row)
+
+        def refreshed(row: RunRow, *args: Any, **kwargs: Any) -> RunRow:
+            repainted.append(row.run.train_id)
+            return refresh(row, *args, **kwargs)
+
+        monkeypatch.setattr(RunRow, "render", rendered)
+        monkeypatch.setattr(RunRow, "refresh", refreshed)
+        for train_id in (in_view, out_of_sight):
+            app.session.store.apply(RunUpdate(train_id, "training", 55), Source.WS, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: "55%" in row_on_screen(app, in_view), "the row in view shows its update")
+        assert out_of_sight not in repainted
+
+        app.query_one("#runs", RunsList).select(out_of_sight)
+        await until(pilot, lambda: "55%" in row_on_screen(app, out_of_sight), "the row, scrolled into view")

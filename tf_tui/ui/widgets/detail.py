@@ -81,7 +81,18 @@ class DetailPane(VerticalScroll, can_focus=True):
         if self._shown.get(part) == shown:
             return
         self._shown[part] = shown
-        self.query_one(f"#{part}", Static).update(content() if content else cast(RenderableType, shown))
+        static = self.query_one(f"#{part}", Static)
+        static.update(content() if content else cast(RenderableType, shown), layout=False)
+        if not keeps_its_height(static):
+            static.refresh(layout=True)
+
+
+def keeps_its_height(static: Static) -> bool:
+    """Whether a part's new content takes as many lines as the old: only then may the layout of the whole
+    screen be skipped. A layout arranges every widget, each run's row too: with 100 runs it cost more than
+    all the rows' repaints, once per update of the selected run (its step, loss and eta change each time)."""
+    size = static.content_size
+    return bool(size.width) and static.get_content_height(size, size, size.width) == size.height
 
 
 # Shown as the rows above them, or not worth a row: the rest of a status body is shown as it came.

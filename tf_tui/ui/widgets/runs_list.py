@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 
+from textual import events
 from textual.containers import VerticalScroll
 from textual.message import Message
 
@@ -64,6 +65,7 @@ class RunsList(VerticalScroll, can_focus=True):
         self._filter = ""
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
+        self._in_view: set[RunRow] | None = None  # the rows in the list's viewport; None: to be worked out
         self.selected: RowKey | None = None
 
     @property
@@ -81,9 +83,11 @@ class RunsList(VerticalScroll, can_focus=True):
             self._placed[key] = self._order(row)
             row.display = self._matches(row)
             self.mount(row, before=self._first_older(row))
+            self._view_changed()
             return
         self._keep_in_place(row)
-        row.show_latest()
+        if row in self._rows_in_view():
+            row.show_latest()
 
     def select_default(self) -> None:
         """Until the user moves the cursor: the newest run going, else the newest run."""
@@ -111,11 +115,40 @@ class RunsList(VerticalScroll, can_focus=True):
             self._settled = True
             self._select(rest[min(index, len(rest) - 1)] if rest else None)
         row.remove()
+        self._view_changed()
 
     def refresh_ages(self) -> None:
-        for row in self._rows.values():
-            if row.display:
-                row.show_latest()
+        for row in self._rows_in_view():
+            row.show_latest()
+
+    def _rows_in_view(self) -> set[RunRow]:
+        """The rows the list's viewport shows (a row is one line). Only these are repainted as their runs
+        change: a row out of sight is brought up to date when it comes into view (`_view_changed`). Textual
+        would render it all the same, and a refresh of a widget out of sight makes it work out the place of
+        every widget again."""
+        if self._in_view is None:
+            rows = [row for row in self.children if isinstance(row, RunRow) and row.display and self._holds(row)]
+            top = int(self.scroll_y)  # and one row more: a line scrolled in part shows two rows in part
+            self._in_view = set(rows[top : top + self.scrollable_content_region.height + 1])
+        return self._in_view
+
+    def _holds(self, row: RunRow) -> bool:
+        """False for a row being removed: it stays among the children until Textual is done with it."""
+        return self._rows.get((row.backend, row.run.train_id)) is row
+
+    def _view_changed(self) -> None:
+        """Rows moved, scrolled, came, went or were filtered: bring the ones now in view up to date."""
+        self._in_view = None
+        for row in self._rows_in_view():
+            row.show_latest()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if int(old_value) != int(new_value):
+            self._view_changed()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._view_changed()
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
@@ -129,6 +162,7 @@ class RunsList(VerticalScroll, can_focus=True):
     def _refilter(self) -> None:
         for row in self._rows.values():
             row.display = self._matches(row)
+        self._view_changed()
         if self.selected is not None and not self._rows[self.selected].display:
             visible = self._visible()
             self._select(visible[0] if visible else None)
@@ -189,6 +223,7 @@ class RunsList(VerticalScroll, can_focus=True):
             self.move_child(row, before=older)
         else:
             self.move_child(row, after=rows[-1])
+        self._view_changed()
 
     def _visible(self) -> list[RowKey]:
         return [(row.backend, row.run.train_id) for row in self.children if isinstance(row, RunRow) and row.display]
