@@ -7,14 +7,15 @@ import time
 
 import pytest
 from rich.text import Text
-from textual.widgets import Input, SelectionList
+from textual.widgets import Input, Log, SelectionList
 
-from tests.ui.screen import until
+from tests.ui.screen import screen_text, until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen
+from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 
@@ -97,6 +98,32 @@ async def select_failed_run(pilot):
     await pilot.press("j", "j", "j")
 
 
+async def open_run_log(pilot):
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(pilot.app.screen, RunLogScreen), "the run's log")
+    log = pilot.app.screen.query_one(Log)
+    # Its width is measured in a thread after the lines are written: the scrollbars follow it.
+    await until(pilot, lambda: log.line_count > 0 and log.virtual_size.width > 0, "its lines")
+
+
+async def search_run_log(pilot):
+    await open_run_log(pilot)
+    await pilot.press("slash", *"loss 0.3")
+    search = pilot.app.screen.query_one(Input)
+    search.cursor_blink = False
+    await until(pilot, lambda: "match 3 of 3" in screen_text(pilot.app), "the matches")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_run_log(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=open_run_log, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_run_log_search(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=search_run_log, terminal_size=size)
+
+
 NO_COLOR_SCREENS = {
     "dashboard": (Phase.LIVE, None, SMALL),
     "failed-run": (Phase.LIVE, select_failed_run, SMALL),
@@ -107,6 +134,7 @@ NO_COLOR_SCREENS = {
     "watch-dialog": (Phase.LIVE, open_watch_dialog, SMALL),
     "help": (Phase.LIVE, open_help, SMALL),
     "event-log": (Phase.LIVE, open_event_log, SMALL),
+    "run-log-search": (Phase.LIVE, search_run_log, SMALL),
 }
 
 

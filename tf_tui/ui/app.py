@@ -41,6 +41,7 @@ from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.terminal_diff import ScreenCopy
@@ -49,7 +50,8 @@ from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
-SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss")  # see check_action
+# The keys that depend on the selected run: see check_action.
+SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss", "run_log", "explain_run_log")
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
@@ -108,6 +110,14 @@ class TfTuiApp(App[None]):
             "Log",
             tooltip="the event log: socket, subscriptions, polls, errors (u there adds run updates)",
         ),
+        Binding(
+            "o",
+            "run_log",
+            "Output",
+            tooltip="the selected run's own log (its trainer's output), followed live; / searches it, n and N",
+        ),
+        # When the log cannot be had (a backend without the route), o still says why.
+        Binding("o", "explain_run_log", show=False),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -340,6 +350,9 @@ class TfTuiApp(App[None]):
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
             return stop_refusal(self._selected_run()) is not None
+        if action in ("run_log", "explain_run_log"):
+            refusal = log_refusal(self._selected_run(), self.session)
+            return (None if refusal else True) if action == "run_log" else refusal is not None
         if action == "cycle_backend":
             return not self.fleet.single
         if action in ("dismiss_missing", "explain_dismiss"):
@@ -474,6 +487,19 @@ class TfTuiApp(App[None]):
 
     def action_event_log(self) -> None:
         self.push_screen(EventLogScreen(self.events))
+
+    def action_explain_run_log(self) -> None:
+        self.action_run_log()
+
+    def action_run_log(self) -> None:
+        run, session = self._selected_run(), self.session
+        refusal = log_refusal(run, session)
+        if refusal is not None or run is None:
+            self.notify(refusal or "no run is selected", severity="warning", markup=False)
+            return
+        where = "" if self.fleet.single else self.session_name_of(session)
+        # On return the footer may have to dim o: the screen may have learnt that the backend has no log.
+        self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
         # The fleet's own keys only when several backends are followed.
