@@ -156,8 +156,9 @@ def load_settings(
         or _path(environ.get("TF_TUI_CA_CERT"))
         or _path(_string(config, "ca_cert", path), relative_to=path.parent)
     )
-    try:
-        client_context(chosen_ca, insecure=insecure)  # a CA file that cannot be used is said now, not at connect
+    try:  # a CA file that cannot be used is said now, not at connect
+        if chosen_ca is not None:
+            client_context(chosen_ca, insecure=insecure)
     except TlsSetupError as error:
         raise ConfigError(str(error)) from None
     state_dir = user_state_path(APP_NAME)

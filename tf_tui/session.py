@@ -29,7 +29,7 @@ from tf_tui.capabilities import Capabilities
 from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
-from tf_tui.client.tls import client_context
+from tf_tui.client.tls import backend_context
 from tf_tui.config import Settings
 from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
@@ -126,7 +126,7 @@ class Session:
         if api is None or stream is None:
             # Proxies from the environment never apply to a backend on this machine.
             local = is_loopback(urlsplit(settings.url).hostname or "")
-            tls = client_context(settings.ca_cert, insecure=settings.insecure, trust_env=not local)
+            tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
             api = api or TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
             stream = stream or partial(
                 UpdateStream,

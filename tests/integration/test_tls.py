@@ -122,3 +122,25 @@ def test_serve_refuses_half_or_broken_tls_options_in_words(tmp_path, certificate
     assert "not a matching PEM certificate and key" in capsys.readouterr().err
     assert main(["serve", *data, "--tls-cert", str(tmp_path / "none.pem"), "--tls-key", str(certificates.key)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+async def test_only_a_backend_that_speaks_tls_costs_a_trust_store(
+    server, secure_server, certificates, make_session, monkeypatch
+):
+    """Loading the certificates to trust takes a fifth of a second of the start: a plain http backend,
+    which never needs them, loads none, and still works."""
+    loaded: list[object] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loaded.append(args or kwargs)
+        load(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    async with make_session(server.url) as session:
+        assert (await session.api.health())["status"]
+    assert loaded == []
+
+    async with make_session(https_url(secure_server), ca_cert=certificates.ca_cert) as session:
+        assert (await session.api.health())["status"]
+    assert loaded
