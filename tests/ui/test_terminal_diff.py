@@ -98,3 +98,15 @@ def test_after_forgetting_everything_is_written_again():
     terminal.show(whole_screen([ROW]))
     terminal.copy.forget()
     assert "training" in terminal.show(one_line(0, ROW))
+
+
+def test_cells_that_differ_only_in_textual_s_meta_are_not_written_again():
+    """Textual gives each segment's style its offset in the widget (for the mouse), never written: a bar
+    whose filled part grows starts its empty part a cell further, and only the cells that look different
+    go out."""
+    terminal = Terminal()
+    bar = Style(color="grey50")
+    terminal.show(whole_screen([strip(("━━", BOLD), ("────────", bar + Style(meta={"offset": (2, 0)})))]))
+    written = terminal.show(one_line(0, strip(("━━━", BOLD), ("───────", bar + Style(meta={"offset": (3, 0)})))))
+    assert terminal.lines()[0] == "━━━───────"
+    assert "─" not in written
