@@ -57,11 +57,11 @@ async def test_w_takes_a_short_id_and_a_not_found_row_can_be_dismissed(server, h
         await until(pilot, lambda: "not found" in row_on_screen(app, "zzzz9999"), "the not found row")
         await until(pilot, lambda: "zzzz9999" in detail(app), "it is selected")
         await until(pilot, lambda: "Dismiss" in footer(app), "the footer offers to dismiss it")
-        await pilot.press("d")
+        await pilot.press("delete")
         await until(pilot, lambda: "zzzz9999" not in screen_text(app), "the row is gone")
         assert "zzzz9999" not in app.session.store.runs
         await until(pilot, lambda: app.query_one(RunsList).selected_id is not None, "another run is selected")
-        await pilot.press("d")  # a run the server knows is never dismissed
+        await pilot.press("delete")  # a run the server knows is never dismissed
         await until(pilot, lambda: "can be dismissed" in toasts_on_screen(app), "it says why not")
         assert row_on_screen(app, app.query_one(RunsList).selected_id or "")
 

@@ -7,17 +7,19 @@ import time
 
 import pytest
 from rich.text import Text
-from textual.widgets import Input, Log, SelectionList
+from textual.widgets import DataTable, Input, Log, SelectionList
 
 from tests.ui.screen import screen_text, until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.confirm import ConfirmScreen
+from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen
 from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
+from tf_tui.ui.widgets.path_input import PathInput
 
 TINY, SMALL, LARGE = (60, 20), (80, 24), (120, 40)
 
@@ -78,6 +80,20 @@ async def open_watch_dialog(pilot):
     entry = pilot.app.screen.query_one(Input)
     entry.cursor_blink = False  # a blinking cursor is drawn or not depending on when the picture is taken
     await until(pilot, lambda: entry.has_focus, "its field has the focus")
+
+
+async def open_datasets(pilot):
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(pilot.app.screen, DatasetsScreen), "the datasets screen")
+    screen = pilot.app.screen
+    field = screen.query_one(PathInput)
+    field.cursor_blink = False  # a blinking cursor is drawn or not depending on when the picture is taken
+    await until(pilot, lambda: screen.query_one(DataTable).row_count == 3 and field.has_focus, "the list loads")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_datasets_screen(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=open_datasets, terminal_size=size)
 
 
 async def open_help(pilot):

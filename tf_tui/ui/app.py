@@ -39,6 +39,7 @@ from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
+from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
@@ -97,9 +98,10 @@ class TfTuiApp(App[None]):
         Binding("x", "explain_stop", show=False),
         Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
         # In the footer only when a "not found" row is selected.
-        Binding("d", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
-        # Any other time, d says why it does nothing.
-        Binding("d", "explain_dismiss", show=False),
+        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
+        # Any other time, delete says why it does nothing.
+        Binding("delete", "explain_dismiss", show=False),
+        Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
         # Only when several backends are followed.
@@ -443,6 +445,9 @@ class TfTuiApp(App[None]):
         await session.watch([train_id])
         self._paint_changes()
         self._runs.select(train_id, self._row_backend(self.session_name_of(session)))
+
+    def action_datasets(self) -> None:
+        self.push_screen(DatasetsScreen(self.session))
 
     def action_explain_dismiss(self) -> None:
         self.action_dismiss_missing()

@@ -32,6 +32,7 @@ from tf_tui.session import Session
 from tf_tui.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
+from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.start import StartScreen
 
 SETTLE_TIMEOUT_S = 60.0  # how long a screenshot may wait for its screen to settle, on a loaded machine
@@ -274,6 +275,8 @@ async def write_screenshots(target: Path) -> None:
     await _save(demo_app(scratch), (100, 34), target / "detail-sparkline.svg", keys=("enter",))
     start_app = demo_app(scratch)
     await _save(start_app, (100, 30), target / "start-dialog.svg", screen=StartScreen(start_app.session))
+    datasets_app = demo_app(scratch)
+    await _save(datasets_app, (100, 24), target / "datasets.svg", screen=DatasetsScreen(datasets_app.session))
     question = Text("Stop run ")
     question.append("3f2a9c1e", style="bold")
     question.append(" (training 37% step 4200/12000 loss 0.3012)?")
