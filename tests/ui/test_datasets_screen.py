@@ -131,3 +131,21 @@ def test_completion_of_a_path(tmp_path):
     assert complete_path(f"{tmp_path}/alpha.jsonl") is None  # nothing to add
     assert complete_path(f"{tmp_path}/nowhere/x") is None
     assert complete_path("") is None
+
+
+async def test_closing_the_screen_while_an_upload_waits_for_its_answer_leaves_the_dashboard_running(tmp_path):
+    data = tmp_path / "notes.txt"
+    data.write_text("A passage.")
+    with faulty_http() as backend:
+        backend.fail("/dataset/ingest-single", Fault("hang", action="hang"))  # the answer never comes
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_datasets(app, pilot)
+            await upload(pilot, screen, str(data))
+            await until(pilot, lambda: "POST /dataset/ingest-single" in backend.requests, "the upload is sent")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, DatasetsScreen), "the screen closes")
+            await pilot.press("d")  # and opens again, ready for another
+            await until(pilot, lambda: isinstance(app.screen, DatasetsScreen), "the datasets screen again")
+            assert not app.screen.query_one(PathInput).disabled
+            assert backend.requests.count("POST /dataset/ingest-single") == 1
