@@ -1,5 +1,5 @@
-"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`, `datasets`,
-`dataset upload`; `serve`."""
+"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`, `metrics`,
+`datasets`, `dataset upload`; `serve`."""
 
 from __future__ import annotations
 
@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then follow it until the run ends (exit 0 completed, 1 failed, ...)",
     )
+
+    metrics = commands.add_parser(
+        "metrics", parents=[client], help="print a run's metrics history (the reference server's extension)"
+    )
+    metrics.add_argument("train_id", metavar="TRAIN_ID")
+    metrics_format = metrics.add_mutually_exclusive_group()
+    metrics_format.add_argument("--json", action="store_true", help="one JSON object with the list of points")
+    metrics_format.add_argument("--csv", action="store_true", help="CSV with a header row")
 
     datasets = commands.add_parser("datasets", parents=[client], help="list the backend's datasets")
     datasets.add_argument("--json", action="store_true", help="a JSON list instead of a table")
@@ -320,6 +328,19 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
             return ExitCode.UNKNOWN_RUN
 
 
+async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.fleet import UnknownRun
+    from tf_tui.headless.metrics import MetricsFormat, print_metrics
+
+    form = MetricsFormat.JSON if args.json else MetricsFormat.CSV if args.csv else MetricsFormat.TABLE
+    async with _fleet(settings, "metrics").without_stream() as fleet:
+        try:
+            return await print_metrics(fleet, args.train_id, form)
+        except UnknownRun as unknown:
+            print(f"tf-tui metrics: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
 def _one_backend(settings: Settings, command: str, why: str) -> Backend | None:
     """The one backend a command acts on; None (and said why) when several are configured."""
     if len(settings.fleet) > 1:
@@ -389,6 +410,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "start": _start,
     "stop": _stop,
     "logs": _logs,
+    "metrics": _metrics,
     "datasets": _datasets,
     "dataset": _dataset,
 }

@@ -130,6 +130,8 @@ def run_record(run: RunState, backend: str | None = None) -> dict[str, object]:
         "kind": run.kind.value,
         "outcome": run.outcome.value,
         "progress": run.progress,
+        "loss": run.history.latest("loss"),
+        "eval_loss": run.history.latest("eval_loss"),  # the held-out loss of the run's last evaluation
         "details": run.details,
         "created_at": run.created_at,
         "source": run.last_source.value if run.last_source else None,

@@ -94,6 +94,10 @@ class MetricHistory:
     def __len__(self) -> int:
         return len(self._points)
 
+    def latest(self, name: str) -> float | None:
+        """The newest value of one of `VALUE_FIELDS` (`loss`, `eval_loss`, ...), or None if none was reported."""
+        return next((value for point in reversed(self._points) if (value := getattr(point, name)) is not None), None)
+
     def add(self, point: MetricPoint) -> None:
         if not self._points or point.step > self._points[-1].step:
             self._points.append(point)  # the everyday case: the next step of a live run

@@ -107,9 +107,9 @@ class HistoryReader:
             body = await self._read_metrics(train_id, after_step)
         except RouteMissing as error:
             self._route_known = True
-            self._capabilities.lacks(Extension.METRICS, str(error))
+            self._capabilities.lacks(Extension.METRICS, error.reason)
             self._events.add(
-                f"this backend keeps no metrics history ({error}); a run's points start where tf-tui joined it",
+                f"this backend keeps no metrics history ({error.reason}); a run's points start where tf-tui joined it",
                 logging.WARNING,
             )
             self._changed()  # the views say from when the history starts

@@ -17,7 +17,6 @@ from tf_tui.text import printable_log_line
 POLL_S = 1.0  # how often a log is read again while its run goes
 MAX_LINE_CHARS = 8192  # a longer line is given out as it is so far: a log without newlines still shows
 REPLIES_PER_READ = 16  # a read gives up its turn after this many replies, so a long log is shown as it comes
-_NO_SUCH_ROUTE = ": this backend has no such route"
 
 
 class LogLines:
@@ -68,8 +67,7 @@ class LogReader:
             try:
                 chunk = await self._api.log(self.train_id, self.offset)
             except RouteMissing as error:
-                reason = str(error).split(": ", 1)[-1].removesuffix(_NO_SUCH_ROUTE)
-                self._capabilities.lacks(Extension.LOGS, reason)
+                self._capabilities.lacks(Extension.LOGS, error.reason)
                 raise
             if self.offset == 0 and self._tail_bytes is not None and (chunk.size or 0) > self._tail_bytes:
                 self.offset = self.skipped = (chunk.size or 0) - self._tail_bytes

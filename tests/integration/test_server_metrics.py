@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ENDLESS_PARAMS, api_client, eventually, start_run, wait_for_status
+from tests.conftest import (
+    ENDLESS_PARAMS,
+    api_client,
+    eventually,
+    open_socket,
+    receive_until,
+    send_json,
+    start_run,
+    wait_for_status,
+)
 
 FIELDS = {"step", "elapsed_s", "loss", "eval_loss", "samples_per_s", "learning_rate"}
 
@@ -34,6 +43,18 @@ async def test_a_finished_run_is_served_from_its_first_step_to_its_last_with_its
     after = (await metrics(http, train_id, after_step=750)).json()
     assert after["points"] == [point for point in points if point["step"] > 750]
     assert (await metrics(http, train_id, after_step=1500)).json()["points"] == []
+
+
+async def test_an_update_carries_a_held_out_loss_at_the_steps_evaluated_only(http, server) -> None:
+    async with open_socket(server.url) as socket:
+        train_id = await start_run(http, max_steps=1500, batch_size=32)
+        await send_json(socket, {"type": "subscribe_training", "train_id": train_id})
+        frames = await receive_until(socket, lambda frame: frame.get("data", {}).get("status") == "completed")
+    training = [frame["data"]["details"] for frame in frames if frame.get("data", {}).get("status") == "training"]
+    assert training, "no training update"
+    assert all(("eval_loss" in details) == (details["step"] % 150 == 0) for details in training)
+    status = await wait_for_status(http, train_id, {"completed"})
+    assert status["details"]["step"] == 1500 and status["details"]["eval_loss"] > 0  # the last step's evaluation
 
 
 async def test_an_unknown_run_is_404_and_a_negative_step_is_refused(http, server, endless_run) -> None:

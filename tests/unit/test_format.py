@@ -50,7 +50,8 @@ def test_an_age_is_when_the_run_changed_by_what_was_seen_else_by_the_servers_dat
 
 def test_a_run_record_holds_what_watch_and_status_print():
     store = RunStore()
-    details = {"step": 370, "total_steps": 1000}
+    store.apply(RunUpdate("r1", "Training", 30, {"step": 300, "loss": 1.5, "eval_loss": 1.7}), Source.WS, NOW - 1)
+    details = {"step": 370, "total_steps": 1000, "loss": 1.25}
     store.apply(RunUpdate("r1", "Training", 37, details, extra={"base_model": "tiny"}), Source.POLL, NOW)
     record = run_record(store.runs["r1"])
     assert record == {
@@ -60,7 +61,9 @@ def test_a_run_record_holds_what_watch_and_status_print():
         "kind": "active",
         "outcome": "going",
         "progress": 37,
-        "details": details,
+        "loss": 1.25,
+        "eval_loss": 1.7,  # the last evaluation's, at an earlier step
+        "details": {**details, "eval_loss": 1.7},
         "created_at": None,
         "source": "poll",
         "received_at": datetime.fromtimestamp(NOW, UTC).isoformat(timespec="milliseconds"),

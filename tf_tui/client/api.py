@@ -44,6 +44,10 @@ class RouteMissing(NotFound):
     deployed backend answers for the reference server's extensions; callers of an extension say so in
     words and carry on. A `NotFound` still, so a status read that gets it treats the run as before."""
 
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # the answer alone, in words (`HTTP 404, Not Found`): what capabilities keep
+
 
 class HttpError(ApiError):
     def __init__(self, message: str, status_code: int) -> None:
@@ -181,9 +185,8 @@ class TalentFactoryApi:
                 f"{what}: the connection to {self.url} broke before the answer ({reason})"
             ) from None
         if response.status_code == 405 or (response.status_code == 404 and _json_detail(response) == "Not Found"):
-            raise RouteMissing(
-                f"{what}: HTTP {response.status_code}, {_detail(response)}: this backend has no such route"
-            )
+            reason = f"HTTP {response.status_code}, {_detail(response)}"
+            raise RouteMissing(f"{what}: {reason}: this backend has no such route", reason)
         if response.status_code == 404 and _has_json_detail(response):
             # Only the backend's own "not found" (FastAPI's JSON detail) forgets a run: a proxy's or a
             # wrong path prefix's 404 page is an error like any other.

@@ -172,9 +172,11 @@ class JobManager:
                 elif job.ending_as is None:  # nothing the trainer says after a stop may reach subscribers
                     run.status, run.progress = message["status"], message["progress"]
                     reported = message.get("details", {})
-                    # Merged, so that the evaluating phase still shows the last step and loss; but a held-out
-                    # loss belongs to its step only, and a later step must not seem to repeat it.
-                    earlier = {name: value for name, value in run.details.items() if name != "eval_loss"}
+                    # Merged, so that the evaluating phase still shows the last step, loss and held-out loss;
+                    # but a held-out loss belongs to its step only, and a later step must not seem to repeat it.
+                    earlier = run.details
+                    if reported.get("step", earlier.get("step")) != earlier.get("step"):
+                        earlier = {name: value for name, value in earlier.items() if name != "eval_loss"}
                     run.details = {**earlier, **reported}
                     self._metrics.record(run.id, reported)
                     self._save_and_publish(run)
