@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input, Log, SelectionList
 
 from tests.ui.screen import screen_text, until
 from tf_tui.client.stream import Phase
-from tf_tui.ui.demo import demo_app
+from tf_tui.ui.demo import COMPARE_KEYS, demo_app
+from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
@@ -39,8 +40,18 @@ def test_dashboard(snap_compare, tmp_path, size):
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
-def test_detail_with_loss_sparkline(snap_compare, tmp_path, size):
+def test_detail_with_loss_chart(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path), press=["enter"], terminal_size=size)
+
+
+async def open_comparison(pilot):
+    await pilot.press(*COMPARE_KEYS)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), "the comparison")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_comparison(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=open_comparison, terminal_size=size)
 
 
 async def open_start_dialog(pilot):
@@ -151,6 +162,7 @@ NO_COLOR_SCREENS = {
     "help": (Phase.LIVE, open_help, SMALL),
     "event-log": (Phase.LIVE, open_event_log, SMALL),
     "run-log-search": (Phase.LIVE, search_run_log, SMALL),
+    "comparison": (Phase.LIVE, open_comparison, SMALL),
 }
 
 

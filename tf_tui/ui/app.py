@@ -38,6 +38,7 @@ from tf_tui.text import printable
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.screens.backend import BackendScreen
+from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
@@ -102,6 +103,8 @@ class TfTuiApp(App[None]):
         # Any other time, delete says why it does nothing.
         Binding("delete", "explain_dismiss", show=False),
         Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
+        Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
+        Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
         Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
         # Only when several backends are followed.
@@ -146,6 +149,7 @@ class TfTuiApp(App[None]):
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._going: set[RunKey] = set()  # runs seen going: their end is announced
+        self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         # The terminal's modes are read now, before Textual changes them, for the last resort.
         self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
@@ -241,6 +245,8 @@ class TfTuiApp(App[None]):
             if selected in changed:
                 self._detail.show(self.fleet.get(selected))
             self._update_header()
+        if isinstance(self.screen, CompareScreen):
+            self.screen.runs_changed(changed)
         self._refresh_footer()
         painted()
 
@@ -477,6 +483,26 @@ class TfTuiApp(App[None]):
         self._runs.show_backend(self._backend_shown)
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
+    def action_toggle_mark(self) -> None:
+        key = self._selected_key()
+        if key is None:
+            self.notify("No run is selected to mark.", timeout=3)
+            return
+        marked = key not in self.marks
+        if marked:
+            self.marks[key] = None
+        else:
+            del self.marks[key]
+        self._runs.set_marked((self._row_backend(key.backend), key.train_id), marked)
+
+    def action_compare(self) -> None:
+        selected = self._selected_key()
+        keys = [key for key in self.marks if self._run_of(key) is not None] or ([selected] if selected else [])
+        if not keys:
+            self.notify("No run to compare: mark runs with space, or select one.", timeout=3)
+            return
+        self.push_screen(CompareScreen(keys, self._run_of, show_backend=not self.fleet.single, no_color=self.no_color))
+
     def action_filter(self) -> None:
         filter_input = self._filter
         filter_input.display = True
@@ -532,7 +558,10 @@ class TfTuiApp(App[None]):
 
     def _selected_run(self) -> RunState | None:
         key = self._selected_key()
-        return None if key is None else self.fleet.sessions[key.backend].store.runs.get(key.train_id)
+        return None if key is None else self._run_of(key)
+
+    def _run_of(self, key: RunKey) -> RunState | None:
+        return self.fleet.sessions[key.backend].store.runs.get(key.train_id)
 
 
 def stop_refusal(run: RunState | None) -> str | None:

@@ -156,16 +156,29 @@ class DemoStream:
         await asyncio.Event().wait()  # until cancelled, as a stream that stays as it is
 
 
-def _training(step: int, total: int, loss: float) -> dict[str, Any]:
-    return {
+def _training(step: int, total: int, loss: float, rate: float = 330.0) -> dict[str, Any]:
+    details = {
         "message": f"Training step {step}/{total}",
         "step": step,
         "total_steps": total,
         "epoch": step // 400 + 1,
         "loss": round(loss, 4),
-        "samples_per_s": 41250.0,
-        "eta_s": round((total - step) / 330, 1),
+        "samples_per_s": round(rate * 125.0, 1),
+        "eta_s": round((total - step) / rate, 1),
+        "elapsed_s": round(step / rate, 1),
+        "learning_rate": 0.003,
     }
+    if step % 900 == 0:  # the run evaluates on held-out text every 900 steps
+        details["eval_loss"] = round(loss * 1.12 + 0.05, 4)
+    return details
+
+
+def _settings(
+    datasets: list[str], outcome: str, max_steps: int, learning_rate: float, batch_size: int
+) -> dict[str, Any]:
+    """What a status body says of how a run was started."""
+    params = {"max_steps": max_steps, "learning_rate": learning_rate, "batch_size": batch_size}
+    return {"dataset_ids": datasets, "outcome": outcome, "params": params}
 
 
 def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "") -> Session:
@@ -192,11 +205,22 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
         for offset, status, progress in history:
             store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
     live = runs[0][0]
+    live_settings = _settings(["builtin-arithmetic", "builtin-units"], "balanced", 12000, 0.003, 32)
     for step in range(300, 4500, 300):
         loss = 0.25 + 4.3 * math.exp(-step / 700)
-        store.apply(RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss)), Source.WS, NOW - 2)
+        update = RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss), extra=live_settings)
+        store.apply(update, Source.WS, NOW - 2)
+    store.runs[live].history.from_backend = True  # as if read from the backend's stored history
     completed = runs[2][0]
-    store.apply(RunUpdate(completed, "training", 60, _training(4800, 8000, 0.41)), Source.WS, NOW - 300)
+    completed_settings = _settings(["builtin-arithmetic"], "quality", 8000, 0.001, 64)
+    for step in range(400, 8400, 400):
+        loss = 0.22 + 4.4 * math.exp(-step / 1500)
+        details = _training(step, 8000, loss, rate=137.0)
+        store.apply(
+            RunUpdate(completed, "training", step * 100 // 8000, details, extra=completed_settings),
+            Source.WS,
+            NOW - 300,
+        )
     result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
     failed = runs[3][0]
@@ -236,6 +260,10 @@ def demo_fleet(directory: Path) -> Fleet:
     return Fleet(sessions)
 
 
+# The two runs with a loss history marked (the newest, and the completed one two rows below), then compared.
+COMPARE_KEYS = ("space", "j", "j", "space", "c")
+
+
 def demo_app(directory: Path, phase: Phase = Phase.LIVE) -> TfTuiApp:
     return TfTuiApp(demo_session(directory, phase), connect=False, clock=lambda: NOW)
 
@@ -272,7 +300,8 @@ async def write_screenshots(target: Path) -> None:
     scratch = target / ".scratch"
     scratch.mkdir(exist_ok=True)
     await _save(demo_app(scratch), (120, 32), target / "dashboard.svg")
-    await _save(demo_app(scratch), (100, 34), target / "detail-sparkline.svg", keys=("enter",))
+    await _save(demo_app(scratch), (100, 34), target / "detail-chart.svg", keys=("enter",))
+    await _save(demo_app(scratch), (120, 36), target / "compare.svg", keys=COMPARE_KEYS)
     start_app = demo_app(scratch)
     await _save(start_app, (100, 30), target / "start-dialog.svg", screen=StartScreen(start_app.session))
     datasets_app = demo_app(scratch)

@@ -1,4 +1,4 @@
-"""The selected run in full: every field the server sent, its timeline, a loss sparkline, its end."""
+"""The selected run in full: every field the server sent, its loss chart, its timeline, its end."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
+from tf_tui.chart import Series, uses_log_scale
 from tf_tui.format import short_id, summary
+from tf_tui.history import MetricHistory
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import alert_style, status_text
+from tf_tui.ui.widgets.loss_chart import COLOURS, MARKERS, LossChart, Plot, history_version, legend_marker
 
 VALUE_LIMIT = 200
 
@@ -30,10 +33,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane { height: 1fr; border-top: solid $primary-darken-2; padding: 0 1; }
     DetailPane:focus { border-top: solid $accent; }
     DetailPane > #detail-title { text-style: bold; }
-    DetailPane > Sparkline { height: 3; margin: 0 0 1 0; }
-    /* One colour: a gradient gives every cell its own colour escape, and a new point shifts them all. */
-    DetailPane > Sparkline > .sparkline--max-color { color: $primary; }
-    DetailPane > Sparkline > .sparkline--min-color { color: $primary; }
+    DetailPane > LossChart { margin: 0 0 1 0; }
     DetailPane > .section { color: $text-muted; text-style: bold; }
     """
 
@@ -44,8 +44,8 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
         yield Static(id="detail-summary")
-        yield Static(Text("loss", style="bold"), classes="section", id="loss-title")
-        yield Sparkline([], id="loss")
+        yield Static(id="loss-title")
+        yield LossChart(id="loss")
         yield Static(id="detail-fields")
         yield Static(id="detail-timeline")
 
@@ -53,12 +53,12 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.show(None)
 
     def show(self, run: RunState | None) -> None:
-        loss_title, sparkline = self.query_one("#loss-title", Static), self.query_one("#loss", Sparkline)
         if run is None:
             self._update("detail-title", Text("No run selected. Press s to start one or w to watch one by id."))
             for part in ("detail-summary", "detail-fields", "detail-timeline"):
                 self._update(part, Text())
-            loss_title.display = sparkline.display = False
+            self.query_one("#loss-title", Static).display = self.query_one("#loss", LossChart).display = False
+            self._shown.pop("loss", None)
             return
         alert = alert_style(no_color=self.app.no_color)
         headline = Text(f"{printable(run.train_id)}  ", style="bold")
@@ -67,13 +67,26 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._update("detail-summary", Text(summary(run)))
         fields = (_field_rows(run), run.error, _result_rows(run))
         self._update("detail-fields", fields, lambda: _fields(*fields, alert))
-        losses = [point.loss for point in run.history.points if point.loss is not None]
-        has_loss = len(losses) > 1
-        loss_title.display = sparkline.display = has_loss
-        if has_loss:
-            self._update("loss-title", Text(f"loss  {losses[0]:.4f} → {losses[-1]:.4f}", style="bold"))
-            sparkline.data = losses  # a reactive: repainted only when the values differ
+        self._show_chart(run)
         self._update("detail-timeline", _timeline(run, alert))
+
+    def _show_chart(self, run: RunState) -> None:
+        """The chart and its title, looked at only when the run's history changed."""
+        history = run.history
+        version = (run.train_id, history_version(history))
+        if self._shown.get("loss") == version:
+            return
+        self._shown["loss"] = version
+        loss_title, chart = self.query_one("#loss-title", Static), self.query_one("#loss", LossChart)
+        has_loss = sum(point.loss is not None for point in history.points) > 1
+        loss_title.display = chart.display = has_loss
+        if not has_loss:
+            return
+        no_color = self.app.no_color
+        self._update("loss-title", version, lambda: chart_title(history, no_color=no_color))
+        total = run.details.get("total_steps")
+        plot = Plot(lambda: loss_series(history, no_color=no_color), x_end=total if isinstance(total, int) else None)
+        chart.plot(run.train_id, version, plot)
 
     def _update(self, part: str, shown: object, content: Callable[[], RenderableType] | None = None) -> None:
         """Update a part when `shown` differs from last time; `content` makes the renderable if it is not
@@ -93,6 +106,38 @@ def keeps_its_height(static: Static) -> bool:
     all the rows' repaints, once per update of the selected run (its step, loss and eta change each time)."""
     size = static.content_size
     return bool(size.width) and static.get_content_height(size, size, size.width) == size.height
+
+
+def loss_series(history: MetricHistory, *, no_color: bool = False) -> list[Series]:
+    """The training loss by step, its latest point marked, and the held-out loss where the run evaluated."""
+    points = history.points
+    training = [(point.step, point.loss) for point in points if point.loss is not None]
+    held_out = [(point.step, point.eval_loss) for point in points if point.eval_loss is not None]
+    return [
+        Series("loss", training, MARKERS[0], "" if no_color else COLOURS[0], mark_last=True),
+        Series("held-out loss", held_out, MARKERS[1], "" if no_color else COLOURS[1]),
+    ]
+
+
+def chart_title(history: MetricHistory, *, no_color: bool = False) -> Text:
+    """`loss by step  4.5 → 0.3012 at step 4200  (log scale)`, the legend, and from which step the history
+    starts when the backend kept none from before tf-tui joined."""
+    points = history.points
+    losses = [(point.step, point.loss) for point in points if point.loss is not None]
+    held_out = [point.eval_loss for point in points if point.eval_loss is not None]
+    (_, first), (step, last) = losses[0], losses[-1]
+    log = uses_log_scale([loss for _, loss in losses] + held_out)
+    text = Text(f"loss by step  {first:.4g} → {last:.4f} at step {step}", style="bold")
+    text.append("  (log scale)" if log else "", style="dim")
+    text.append("\n")
+    for marker, colour, label in ((MARKERS[0], COLOURS[0], "loss"), (MARKERS[1], COLOURS[1], "held-out loss")):
+        if label == "loss" or held_out:
+            text.append(legend_marker(marker), style="" if no_color else colour)
+            text.append(f" {label}  ")
+    text.append("● latest", style="bold")
+    if not history.from_backend and points[0].step > 1:
+        text.append(f"\nfrom step {points[0].step}: the backend keeps no history, and tf-tui joined then", style="dim")
+    return text
 
 
 # Shown as the rows above them, or not worth a row: the rest of a status body is shown as it came.

@@ -13,6 +13,7 @@ from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
+MARK = "●"  # before a run marked to compare, in the row's first column
 MODEL_WIDTH = 7
 STATUS_WIDTH = 14
 MIN_BAR_WIDTH = 10
@@ -76,7 +77,7 @@ class RunRow(Widget):
     """Knows what it last painted: repainted only when that changes (the run, or its age to the minute)."""
 
     DEFAULT_CSS = """
-    RunRow { height: 1; padding: 0 1; }
+    RunRow { height: 1; padding: 0 1 0 0; }
     RunRow.-selected { background: $accent 40%; }
     """
 
@@ -86,11 +87,14 @@ class RunRow(Widget):
         self.backend = backend  # None when one backend is followed: no column for it
         self._clock = clock
         self._shown: tuple[object, ...] | None = None  # shown_values() as last painted
+        self.marked = False  # marked to compare: a mark in the first column
 
     def render(self) -> Text:
         now = self._clock()
         self._shown = shown_values(self.run, now)
-        return row_text(self.run, self.content_size.width or 80, now, no_color=self.app.no_color, backend=self.backend)
+        width = (self.content_size.width or 81) - 1
+        text = Text(MARK if self.marked else " ", style="bold", no_wrap=True, overflow="ellipsis")
+        return text.append_text(row_text(self.run, width, now, no_color=self.app.no_color, backend=self.backend))
 
     def show_latest(self) -> None:
         """Repaint the row if what it shows has changed since it was last painted."""

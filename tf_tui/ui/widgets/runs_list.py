@@ -117,6 +117,12 @@ class RunsList(VerticalScroll, can_focus=True):
         row.remove()
         self._view_changed()
 
+    def set_marked(self, key: RowKey, marked: bool) -> None:
+        row = self._rows.get(key)
+        if row is not None and row.marked != marked:
+            row.marked = marked
+            row.refresh()
+
     def refresh_ages(self) -> None:
         for row in self._rows_in_view():
             row.show_latest()

@@ -1,0 +1,42 @@
+"""At most one repaint per REPAINT_INTERVAL_S for what may change many times a second (a chart, the
+comparison): the first change is painted at once, the ones after it together when the interval is up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.message_pump import MessagePump
+from textual.timer import Timer
+
+REPAINT_INTERVAL_S = 0.5
+
+
+class Throttled:
+    """`request()` as often as things change; `paint` is called at once, or later with every request
+    made meanwhile folded into one. `now()` paints at once whatever the interval (another run shown)."""
+
+    def __init__(
+        self, owner: MessagePump, paint: Callable[[], object], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._owner = owner  # whose timer waits: it goes with the owner
+        self._paint = paint
+        self._clock = clock
+        self._painted_at = float("-inf")
+        self._timer: Timer | None = None
+
+    def request(self) -> None:
+        if self._timer is not None:
+            return  # a paint is due already: it will show this change too
+        wait = self._painted_at + REPAINT_INTERVAL_S - self._clock()
+        if wait <= 0:
+            self.now()
+        else:
+            self._timer = self._owner.set_timer(wait, self.now)
+
+    def now(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._painted_at = self._clock()
+        self._paint()
