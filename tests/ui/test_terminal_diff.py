@@ -110,3 +110,31 @@ def test_cells_that_differ_only_in_textual_s_meta_are_not_written_again():
     written = terminal.show(one_line(0, strip(("━━━", BOLD), ("───────", bar + Style(meta={"offset": (3, 0)})))))
     assert terminal.lines()[0] == "━━━───────"
     assert "─" not in written
+
+
+def looks(screen: pyte.Screen, y: int) -> list[tuple[str, str, str, bool, bool, bool]]:
+    """Each cell of a line as the terminal draws it: character, colours, bold, italic, reverse."""
+    cells = (screen.buffer[y][x] for x in range(WIDTH))
+    return [(cell.data, cell.fg, cell.bg, cell.bold, cell.italics, cell.reverse) for cell in cells]
+
+
+RED_ON_BLUE, GREEN = Style(color="#ff0000", bgcolor="#0000ff"), Style(color="#00ff00")
+STYLED_LINES = [
+    strip(("ab", BOLD + RED_ON_BLUE), ("cd ", RED_ON_BLUE), ("ef", GREEN), (" gh", Style(italic=True, reverse=True))),
+    strip(("xb", BOLD + RED_ON_BLUE), ("cd ", GREEN), ("ef", RED_ON_BLUE), (" gy", Style(italic=True))),
+    strip(("xb", RED_ON_BLUE), ("cd ", GREEN), ("eZ", GREEN + BOLD), (" gy", Style())),
+    strip(("12", Style()), ("cd ", BOLD), ("eZ", Style(bgcolor="#0000ff")), (" gy", RED_ON_BLUE)),
+    strip(("34", GREEN), ("cd ", Style(bgcolor="#0000ff")), ("eW", GREEN), (" gy", Style())),  # colours unset
+]
+
+
+def test_the_short_escapes_leave_every_cell_with_its_colours_and_attributes():
+    """Each change is written with escapes that say only what differs from the cell before: replayed, the
+    terminal shows every cell as a full repaint of the line would, colours and attributes included."""
+    terminal = Terminal()
+    terminal.show(whole_screen([STYLED_LINES[0]]))
+    for line in STYLED_LINES[1:]:
+        terminal.show(one_line(0, line))
+        reference = pyte.Screen(WIDTH, HEIGHT)
+        pyte.Stream(reference).feed(line.render(CONSOLE))
+        assert looks(terminal.screen, 0) == looks(reference, 0)

@@ -13,8 +13,10 @@ changes and when the app comes back from a suspend, after which Textual repaints
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from rich.cells import get_character_cell_size
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
 from rich.segment import Segment
@@ -24,8 +26,10 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 # Unchanged cells between two changed runs are sent again rather than moving the cursor over them when
-# the gap is this short: a move costs about as much as a few cells.
-JOIN_GAP = 4
+# the gap is this short: a new write costs a move, a full escape and a reset (~45 bytes), a gap of ASCII
+# cells a byte each, plus an escape of only what changes where the style does (`pen_change`).
+JOIN_GAP = 12
+RESET = "\x1b[0m"
 
 # How a cell looks on the terminal: its style without Textual's meta (the widget offsets it gives every
 # segment, for the mouse), which is never written. A bar that grows by a cell starts its next segment one
@@ -58,6 +62,52 @@ def cells(strip: Strip) -> list[Cell]:
                 if width == 2:
                     row.append((WIDE_TAIL, shown))
     return row
+
+
+def render_run(strip: Strip, color_system: ColorSystem) -> str:
+    """A run of cells as terminal sequences, with one escape per change of look that says only what
+    changed (the colour, when only the colour does) where Rich's rendering writes each segment's full
+    style and a reset. A row update is mostly its escapes: a true-colour foreground and background is
+    32 bytes for a digit of 1."""
+    if any(style is not None and style.link for _, style, _ in strip):
+        return "".join(Strip.render_style(style, text, color_system) if style else text for text, style, _ in strip)
+    sequences: list[str] = []
+    pen = Style.null()  # what the terminal draws with: nothing set, after a reset
+    for text, style, control in strip:
+        if control or not text:
+            continue
+        wanted = Style.null() if style is None else style.clear_meta_and_links()
+        if wanted != pen:
+            sequences.append(pen_change(pen, wanted, color_system))
+            pen = wanted
+        sequences.append(text)
+    if pen != Style.null():
+        sequences.append(RESET)
+    return "".join(sequences)
+
+
+def pen_change(pen: Style, wanted: Style, color_system: ColorSystem) -> str:
+    """The escape from drawing with `pen` to drawing with `wanted`: only the colours when the attributes
+    (bold, dim, ...) are the same, else a reset and the whole style."""
+    if attributes(pen) != attributes(wanted):
+        codes = Strip.render_ansi(wanted, color_system)
+        return f"\x1b[0;{codes}m" if codes else RESET
+    changes: list[str] = []
+    if pen.color != wanted.color:
+        changes += wanted.color.downgrade(color_system).get_ansi_codes() if wanted.color else ["39"]
+    if pen.bgcolor != wanted.bgcolor:
+        changes += wanted.bgcolor.downgrade(color_system).get_ansi_codes(False) if wanted.bgcolor else ["49"]
+    return f"\x1b[{';'.join(changes)}m" if changes else ""
+
+
+ATTRIBUTES: tuple[str, ...] = ("bold", "dim", "italic", "underline", "blink", "blink2", "reverse", "conceal")
+ATTRIBUTES += ("strike", "underline2", "frame", "encircle", "overline")
+
+
+@lru_cache(maxsize=1024)
+def attributes(style: Style) -> tuple[bool, ...]:
+    """The attributes a style turns on (one set to False is off, as one not set)."""
+    return tuple(bool(getattr(style, name)) for name in ATTRIBUTES)
 
 
 def changed_runs(old: list[Cell | None], new: list[Cell], offset: int) -> Iterator[tuple[int, int]]:
@@ -137,9 +187,10 @@ class ChangedCells(CompositorUpdate):
         self._pieces = pieces
 
     def render_segments(self, console: Console) -> str:
+        color_system = console._color_system or ColorSystem.TRUECOLOR  # as Textual's own Strip.render reads it
         sequences: list[str] = []
         for y, x, strip in self._pieces:
             for column, changed in self._screen.write(y, x, strip):
                 sequences.append(Control.move_to(column, y).segment.text)
-                sequences.append(changed.render(console))
+                sequences.append(render_run(changed, color_system))
         return "".join(sequences)
