@@ -38,6 +38,16 @@ class ScriptedBackend:
         self.connections: set[WebSocket] = set()
         self.connects = 0
         self.refuse_sockets = False
+        # What GET /env/check answers: the deployed backend's shape (no `live`); a Response is sent as it is.
+        self.environment: dict[str, Any] | Response = {
+            "gpu_name": None,
+            "vram_gb": 0,
+            "cpu_cores": 8,
+            "ram_gb": 15.6,
+            "ready": True,
+        }
+        self.models: list[dict[str, Any]] = []  # what GET /models/list lists
+        self.datasets: list[dict[str, Any]] = [{"id": "d", "name": "d", "rows": 10}]
         self._changed = asyncio.Condition()
         self.app = self._build()
         self.url = ""
@@ -89,6 +99,19 @@ class ScriptedBackend:
         @app.get("/dashboard")
         async def dashboard() -> dict[str, Any]:
             return {"talent_count": 0, "dataset_count": 0, "recent_runs": [], "active_training": 0}
+
+        @app.get("/env/check")
+        async def env_check() -> Response:
+            answer = self.environment
+            return answer if isinstance(answer, Response) else JSONResponse(answer)
+
+        @app.get("/models/list")
+        async def models() -> dict[str, Any]:
+            return {"models": self.models}
+
+        @app.get("/datasets/available")
+        async def datasets() -> dict[str, Any]:
+            return {"datasets": self.datasets, "count": len(self.datasets)}
 
         @app.websocket("/ws")
         async def websocket(socket: WebSocket) -> None:

@@ -1,4 +1,4 @@
-"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `start`, `stop`, `logs`, `metrics`,
+"""The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
 `datasets`, `dataset upload`; `serve`."""
 
 from __future__ import annotations
@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", parents=[client], help="list the runs the server knows, and remembered ones")
     status.add_argument("--json", action="store_true", help="a JSON list instead of a table")
+
+    models = commands.add_parser(
+        "models", parents=[client], help="list the models, their size, and whether they fit the backend's machine"
+    )
+    models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
     start = commands.add_parser("start", parents=[client], help="start a training run")
     start.add_argument("--model", required=True, help="base model id (see /models/list)")
@@ -270,6 +275,13 @@ async def _status(settings: Settings, args: argparse.Namespace) -> int:
         return await show_status(fleet, args.json)
 
 
+async def _models(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.models import list_models
+
+    async with _fleet(settings, "models").without_stream() as fleet:
+        return await list_models(fleet, args.json)
+
+
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.commands import follow, start_run
     from tf_tui.headless.output import choose_output
@@ -407,6 +419,7 @@ def _ask(question: str) -> bool:
 _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "watch": _watch,
     "status": _status,
+    "models": _models,
     "start": _start,
     "stop": _stop,
     "logs": _logs,

@@ -53,6 +53,8 @@ class BackendApi(Protocol):
 
     async def log(self, train_id: str, offset: int) -> LogChunk: ...
 
+    async def environment(self) -> dict[str, Any]: ...
+
 
 class Stream(Protocol):
     """The update stream, as `UpdateStream` is one: keeps the watched runs subscribed while it runs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pty
@@ -17,9 +18,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from fastapi.responses import PlainTextResponse
 
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, api_client, start_run, trainer_processes, wait_for_status
+from tests.scripted_backend import running_backend
 from tf_tui.headless.commands import stop_run
+from tf_tui.headless.models import list_models
 
 
 @pytest.fixture
@@ -332,3 +336,36 @@ async def test_start_watch_on_a_terminal_shows_step_loss_and_eta_beside_the_bar(
             watching.kill()  # nothing, once it has ended
             os.close(master)
     assert watching.returncode == 3  # stopped
+
+
+def test_models_lists_each_models_size_and_fit(server, cli):
+    table = cli("models", url=server.url)
+    assert table.returncode == 0, table.stderr
+    assert re.search(r"^Machine: .*\d+ cores? · [\d.]+ GB RAM · ready$", table.stdout, re.MULTILINE), table.stdout
+    assert re.search(r"^ID +NAME +SIZE +FITS +WHY", table.stdout, re.MULTILINE)
+    assert re.search(r"^tiny +Tiny char-MLP +\d+ kB +yes +fits: needs \d+ kB, the ", table.stdout, re.MULTILINE)
+    listed = json.loads(cli("models", "--json", url=server.url).stdout)
+    assert [record["id"] for record in listed] == ["tiny", "small", "base"]
+    tiny = listed[0]
+    assert tiny["fits"] is True and tiny["fit"].startswith("fits: needs ")
+    assert tiny["size_gb"] > 0 and tiny["size"].endswith(" kB") and tiny["min_vram_gb"] == 0
+
+
+async def test_models_marks_the_ones_too_big_and_says_an_unknown_fit(tmp_path, make_session, capsys):
+    async with running_backend() as backend:
+        backend.models = [{"id": "phi-2", "size_gb": 5.4, "min_vram_gb": 6}, {"id": "[big]", "size_gb": 138}]
+        backend.environment = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 8, "ram_gb": 15.6, "ready": True}
+        out = io.StringIO()
+        async with make_session(backend.url).without_stream() as session:
+            assert await list_models(session, as_json=False, out=out) == 0
+        table = out.getvalue()
+        assert "Machine: no GPU · 8 cores · 15.6 GB RAM · ready" in table
+        assert re.search(r"^phi-2 +5\.4 GB +yes +fits: needs 6 GB, the box has no GPU and 15\.6 GB of RAM", table, re.M)
+        assert re.search(r"^\[big\] +138 GB +NO +too big: needs 138 GB, the box has no GPU and 15\.6 GB", table, re.M)
+
+        backend.environment = PlainTextResponse("Internal Server Error", status_code=500)
+        out = io.StringIO()
+        async with make_session(backend.url).without_stream() as session:
+            assert await list_models(session, as_json=True, out=out) == 0
+        assert [record["fits"] for record in json.loads(out.getvalue())] == [None, None]
+        assert "tf-tui models: fit unknown: GET /env/check: HTTP 500" in capsys.readouterr().err

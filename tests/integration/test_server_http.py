@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 
 from tests.conftest import DEADLINE_S, start_run, wait_for_status
@@ -217,10 +218,24 @@ async def test_completed_run_status_active_and_dashboard(http):
     assert recent[train_id]["status"] == "completed" and recent[train_id]["base_model"] == "tiny"
 
 
-async def test_env_check(http):
+async def test_env_check_reports_this_machine(http):
     body = (await http.get("/env/check")).json()
-    assert set(body) == {"gpu_name", "vram_gb", "cpu_cores", "ram_gb", "ready"}
-    assert body["cpu_cores"] >= 1 and body["ready"] is True
+    # The contract's fields, and the live figures this server adds.
+    assert set(body) == {"gpu_name", "vram_gb", "cpu_cores", "ram_gb", "ready", "live"}
+    assert body["cpu_cores"] == os.cpu_count() and body["ready"] is True
+    ram_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    assert abs(body["ram_gb"] - ram_gb) <= 0.1
+    live = body["live"]
+    assert 0 <= live["cpu_percent"] <= 100
+    assert 0 < live["ram_used_gb"] <= body["ram_gb"]
+    if body["gpu_name"] is None:  # nothing invented without a GPU
+        assert body["vram_gb"] == 0 and set(live) == {"cpu_percent", "ram_used_gb"}
+    else:
+        assert body["vram_gb"] > 0 and 0 <= live["vram_used_gb"] <= body["vram_gb"]
+    # The dashboard's environment keeps the deployed backend's shape.
+    environment = (await http.get("/dashboard")).json()["environment"]
+    assert set(environment) == {"gpu_name", "vram_gb", "cpu_cores", "ram_gb", "ready"}
+    assert environment["cpu_cores"] == os.cpu_count()
 
 
 async def test_a_declared_oversized_upload_is_refused_before_it_is_read(server):

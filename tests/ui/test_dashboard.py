@@ -50,13 +50,13 @@ async def watch_until_training(app: TfTuiApp, pilot, train_id: str) -> None:
     await until(pilot, lambda: "training" in row_on_screen(app, train_id), "its row says training")
 
 
-async def open_start_dialog(app: TfTuiApp, pilot) -> StartScreen:
+async def open_start_dialog(app: TfTuiApp, pilot, datasets: int = 3) -> StartScreen:
     await pilot.press("s")
     await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
     dialog = app.screen
     # The list takes the focus once its choices are in: keys pressed before would land elsewhere.
-    datasets = dialog.query_one(SelectionList)
-    await until(pilot, lambda: datasets.option_count >= 3 and datasets.has_focus, "the choices load")
+    choices = dialog.query_one(SelectionList)
+    await until(pilot, lambda: choices.option_count >= datasets and choices.has_focus, "the choices load")
     return dialog
 
 

@@ -55,14 +55,14 @@ async def test_the_runs_take_the_lines_they_need_and_the_detail_pane_the_rest(tm
     async with app.run_test(size=(80, 24)) as pilot:
         selected = app.query_one("#runs").selected_id
         await until_shown(pilot, selected)
-        assert line_of(app, selected) == 6  # header, four rows, the pane's top border, its title
+        assert line_of(app, selected) == 7  # header, machine line, four rows, the pane's top border, its title
 
         for number in range(40):  # more runs than fit: the list stops at its limit and scrolls
             train_id = f"{number:08d}-extra"
             app.session.store.apply(RunUpdate(train_id, "completed", 100), Source.POLL, NOW)
         app._schedule_flush()
         await until_shown(pilot, "00000039")
-        assert 6 < line_of(app, selected) <= 24 * 6 // 10 + 2
+        assert 7 < line_of(app, selected) <= 24 * 6 // 10 + 3
 
 
 async def test_with_nothing_going_the_newest_run_is_selected(tmp_path):
@@ -75,7 +75,7 @@ async def test_with_nothing_going_the_newest_run_is_selected(tmp_path):
     app = TfTuiApp(session, connect=False, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await until_shown(pilot, newest)
-        assert line_of(app, short_id(newest)) == 1
+        assert line_of(app, short_id(newest)) == 2  # under the header and the machine line
 
 
 async def test_a_row_out_of_sight_is_repainted_only_once_it_comes_into_view(tmp_path, monkeypatch):

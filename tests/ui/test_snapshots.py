@@ -7,7 +7,7 @@ import time
 
 import pytest
 from rich.text import Text
-from textual.widgets import DataTable, Input, Log, SelectionList
+from textual.widgets import DataTable, Input, Log, Select, SelectionList
 
 from tests.ui.screen import screen_text, until
 from tf_tui.client.stream import Phase
@@ -20,9 +20,22 @@ from tf_tui.ui.screens.help import HelpScreen
 from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
+from tf_tui.ui.widgets.environment_line import EnvironmentLine
 from tf_tui.ui.widgets.path_input import PathInput
 
 TINY, SMALL, LARGE = (60, 20), (80, 24), (120, 40)
+
+
+def machine_read_then(run_before=None):
+    """First the machine's line read (where the terminal is wide enough to show it), then `run_before`."""
+
+    async def run(pilot):
+        line = pilot.app.screen_stack[0].query_one(EnvironmentLine)
+        await until(pilot, lambda: line.reads > 0 or not line.display, "the machine's line is read")
+        if run_before is not None:
+            await run_before(pilot)
+
+    return run
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +49,12 @@ def utc(monkeypatch):
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_dashboard(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_detail_with_loss_chart(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), press=["enter"], terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_detail), terminal_size=size)
 
 
 async def open_comparison(pilot):
@@ -51,7 +64,7 @@ async def open_comparison(pilot):
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_comparison(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), run_before=open_comparison, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_comparison), terminal_size=size)
 
 
 async def open_start_dialog(pilot):
@@ -64,7 +77,18 @@ async def open_start_dialog(pilot):
 
 @pytest.mark.parametrize("size", [TINY, SMALL, LARGE], ids=["60x20", "80x24", "120x40"])
 def test_start_dialog(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), run_before=open_start_dialog, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_start_dialog), terminal_size=size)
+
+
+async def choose_a_model_too_big(pilot):
+    await open_start_dialog(pilot)
+    pilot.app.screen.query_one("#model", Select).value = "llama-2-13b"
+    await until(pilot, lambda: "too big: needs" in screen_text(pilot.app), "the model's fit is said")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_start_dialog_with_a_model_too_big(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(choose_a_model_too_big), terminal_size=size)
 
 
 def test_stop_confirmation(snap_compare, tmp_path):
@@ -73,12 +97,12 @@ def test_stop_confirmation(snap_compare, tmp_path):
     async def ask(pilot):
         await app.push_screen(ConfirmScreen(Text("Stop run 3f2a9c1e (training 35%)?")))
 
-    assert snap_compare(app, run_before=ask, terminal_size=SMALL)
+    assert snap_compare(app, run_before=machine_read_then(ask), terminal_size=SMALL)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_disconnected(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path, Phase.RETRYING), terminal_size=size)
+    assert snap_compare(demo_app(tmp_path, Phase.RETRYING), run_before=machine_read_then(), terminal_size=size)
 
 
 async def open_stop_confirmation(pilot):
@@ -104,7 +128,7 @@ async def open_datasets(pilot):
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_datasets_screen(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), run_before=open_datasets, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_datasets), terminal_size=size)
 
 
 async def open_help(pilot):
@@ -143,12 +167,12 @@ async def search_run_log(pilot):
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_run_log(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), run_before=open_run_log, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_run_log), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_run_log_search(snap_compare, tmp_path, size):
-    assert snap_compare(demo_app(tmp_path), run_before=search_run_log, terminal_size=size)
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(search_run_log), terminal_size=size)
 
 
 NO_COLOR_SCREENS = {
@@ -172,4 +196,4 @@ def test_every_screen_without_colour(snap_compare, tmp_path, monkeypatch, screen
     monkeypatch.setenv("NO_COLOR", "1")  # read (and removed from the environment) by the app as it is made
     app = demo_app(tmp_path, phase)
     assert app.no_color
-    assert snap_compare(app, run_before=run_before, terminal_size=size)
+    assert snap_compare(app, run_before=machine_read_then(run_before), terminal_size=size)

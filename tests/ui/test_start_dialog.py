@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import re
+
+from fastapi.responses import PlainTextResponse
 from textual.widgets import Input, Select, SelectionList
 
+from tests.scripted_backend import running_backend
 from tests.ui.screen import focus, screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard, open_start_dialog
 from tf_tui.ui.app import TfTuiApp
@@ -95,3 +99,37 @@ async def test_without_colour_ticked_and_unticked_datasets_differ(tmp_path, monk
         lines = {name: line for line in shown for name in ("arithmetic", "units") if name in line}
         ticked, unticked = (lines[name].split("builtin-")[0] for name in ("arithmetic", "units"))
         assert "X" in ticked and "X" not in unticked
+
+
+async def test_models_too_big_for_the_machine_are_marked_not_hidden(tmp_path):
+    # The deployed backend's models have real sizes and minimums; the reference server's all fit.
+    async with running_backend() as backend:
+        backend.models = [
+            {"id": "phi-2", "size_gb": 5.4, "min_vram_gb": 6},
+            {"id": "llama-2-70b", "size_gb": 138, "min_vram_gb": 160},
+        ]
+        backend.environment = {"gpu_name": "NVIDIA T4", "vram_gb": 16, "cpu_cores": 8, "ram_gb": 251, "ready": True}
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            dialog = await open_start_dialog(app, pilot, datasets=1)
+            shown = await until_shown(pilot, "fits: needs 6 GB, the GPU has 16 GB of VRAM")
+            assert re.search(r"Model +phi-2  \(5\.4 GB\) +▼", shown), shown  # no mark
+            model = dialog.query_one("#model", Select)
+            model.expanded = True  # the list shows every model, the one too big marked
+            shown = await until_shown(pilot, "llama-2-70b  (138 GB)  ✕ too big")
+            assert "phi-2  (5.4 GB)" in shown
+            model.expanded = False
+            model.value = "llama-2-70b"
+            shown = await until_shown(pilot, "too big: needs 160 GB, the GPU has 16 GB of VRAM")
+            assert re.search(r"Model +llama-2-70b  \(138 GB\)  ✕ too big +▼", shown), shown
+
+
+async def test_an_unreadable_machine_leaves_the_fit_unknown_and_says_why(tmp_path):
+    async with running_backend() as backend:
+        backend.models = [{"id": "phi-2", "size_gb": 5.4, "min_vram_gb": 6}]
+        backend.environment = PlainTextResponse("Internal Server Error", status_code=500)
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_start_dialog(app, pilot, datasets=1)
+            shown = await until_shown(pilot, "fit unknown: needs 6 GB, the box's memory is unknown (GET")
+            assert "/env/check: HTTP 500, Internal Server Error)" in shown

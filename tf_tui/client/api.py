@@ -157,6 +157,10 @@ class TalentFactoryApi:
         complete = response.headers.get("X-Log-Complete", "").strip().lower() == "true"
         return LogChunk(response.content, next_offset, size, complete)
 
+    async def environment(self) -> dict[str, Any]:
+        """`GET /env/check`. Never `/dependencies/*`: the deployed backend runs pip inside those requests."""
+        return await self._json("GET", "/env/check")
+
     async def _json(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         what = f"{method} {path}"
         response = await self._response(method, path, **options)

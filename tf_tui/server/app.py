@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -32,6 +31,7 @@ from tf_tui.server.datasets import (
     parse_upload,
 )
 from tf_tui.server.db import Database, Dataset, Run
+from tf_tui.server.environment import environment
 from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
 from tf_tui.server.instance import new_instance_id
@@ -331,13 +331,14 @@ def create_app(
             "talent_count": services.database.count_runs("completed"),
             "dataset_count": len(services.database.datasets()),
             "recent_runs": recent,
-            "environment": environment(),
+            "environment": await asyncio.to_thread(environment, live=False),
             "active_training": len(services.jobs.active_ids()),
         }
 
     @app.get("/env/check")
     async def env_check() -> dict[str, Any]:
-        return environment()
+        # In a thread: NVML's first call can take a second, and the socket must not wait for it.
+        return await asyncio.to_thread(environment, live=True)
 
     @app.websocket("/ws")
     async def websocket(socket: WebSocket) -> None:
@@ -427,14 +428,3 @@ def status_body(run: Run) -> dict[str, Any]:
         if value is not None:
             body[optional] = value
     return body
-
-
-def environment() -> dict[str, Any]:
-    memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return {
-        "gpu_name": None,
-        "vram_gb": 0,
-        "cpu_cores": os.cpu_count(),
-        "ram_gb": round(memory_bytes / 1024**3, 1),
-        "ready": True,
-    }

@@ -31,6 +31,7 @@ from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog
 from tf_tui.fleet import Fleet, RunKey, as_fleet
 from tf_tui.format import short_id, summary
+from tf_tui.ports import BackendApi
 from tf_tui.session import Session
 from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import Outcome, RunState
@@ -48,6 +49,7 @@ from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.terminal_diff import ScreenCopy
 from tf_tui.ui.widgets.detail import DetailPane
+from tf_tui.ui.widgets.environment_line import EnvironmentLine
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
@@ -74,6 +76,7 @@ class TfTuiApp(App[None]):
     TITLE = "tf-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012 - narrow: no machine line
     # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
     # A tooltip is what the help screen says the key does.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
@@ -154,6 +157,7 @@ class TfTuiApp(App[None]):
         self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
         self._header = StatusHeader(id="header")
+        self._environment = EnvironmentLine(self._environment_source, id="environment")
         self._runs = RunsList(clock=clock, id="runs")
         self._detail = DetailPane(id="detail")
         self._header_folded = False
@@ -169,6 +173,7 @@ class TfTuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self._header
+        yield self._environment
         yield self._runs
         yield self._detail
         yield self._filter
@@ -343,6 +348,7 @@ class TfTuiApp(App[None]):
             self._detail.show(run)
         except NoMatches:
             return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
+        self._environment.follow()
         self._refresh_footer()
 
     def _refresh_footer(self) -> None:
@@ -432,6 +438,11 @@ class TfTuiApp(App[None]):
         outcome = await session.stop(train_id)
         message = outcome.message if self.fleet.single else f"{self.session_name_of(session)}: {outcome.message}"
         self.notify(message, severity="information" if outcome.stopped else "warning", markup=False)
+
+    def _environment_source(self) -> tuple[str | None, BackendApi]:
+        """The machine line is about the selected run's backend, named when several are followed."""
+        session = self.session
+        return (None if self.fleet.single else self.session_name_of(session)), session.api
 
     def session_name_of(self, session: Session) -> str:
         """The name the fleet knows a backend's session by."""

@@ -39,10 +39,20 @@ SETTLE_TIMEOUT_S = 60.0  # how long a screenshot may wait for its screen to sett
 NOW = 1_795_900_000.0  # a fixed "now", so ages and times never change between runs
 URL = "http://training-box:8084"
 MODELS = [
-    {"id": "tiny", "parameters": 22385},
-    {"id": "small", "parameters": 76665},
-    {"id": "base", "parameters": 249985},
+    {"id": "tiny", "parameters": 22385, "size_gb": 0.00009, "min_vram_gb": 0},
+    {"id": "small", "parameters": 76665, "size_gb": 0.000307, "min_vram_gb": 0},
+    {"id": "base", "parameters": 249985, "size_gb": 0.001, "min_vram_gb": 0},
+    # As the deployed backend lists its models: no parameter count, a real size and a minimum of VRAM.
+    {"id": "llama-2-13b", "size_gb": 26, "min_vram_gb": 28},
 ]
+ENVIRONMENT = {
+    "gpu_name": "NVIDIA RTX A4000",
+    "vram_gb": 16,
+    "cpu_cores": 16,
+    "ram_gb": 62.8,
+    "ready": True,
+    "live": {"cpu_percent": 23.5, "ram_used_gb": 12.4, "gpu_percent": 87, "vram_used_gb": 9.8},
+}
 DATASETS = [
     {
         "id": "builtin-arithmetic",
@@ -109,6 +119,9 @@ class DemoApi:
     async def log(self, train_id: str, offset: int) -> LogChunk:
         text = demo_log(train_id).encode()
         return LogChunk(text[offset:], max(offset, len(text)), len(text), complete=False)
+
+    async def environment(self) -> dict[str, Any]:
+        return ENVIRONMENT
 
     async def aclose(self) -> None:
         pass

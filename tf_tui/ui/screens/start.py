@@ -20,6 +20,8 @@ from textual.validation import Integer, Number
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from tf_tui.client.api import ApiError
+from tf_tui.environment import BoxEnvironment, parse_environment
+from tf_tui.model_fit import Fit, model_fit, size_text
 from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.session import Session
 from tf_tui.start_choices import StartChoices, StartChoicesFile, start_choices_path
@@ -39,6 +41,17 @@ def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
     name = printable(entry.get("id", "?"), 40)
     detail = entry.get(detail_key)
     return Text(f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name)
+
+
+def _model_label(entry: dict[str, Any], fit: Fit) -> Text:
+    """`tiny  (22,385 parameters, 89.5 kB)`; a model too big for the box is marked, not hidden."""
+    parameters = entry.get("parameters")
+    facts = [f"{parameters:,} parameters" if isinstance(parameters, int) else "", size_text(entry)]
+    said = ", ".join(fact for fact in facts if fact)
+    label = Text(printable(entry.get("id", "?"), 40) + (f"  ({said})" if said else ""))
+    if fit.fits is False:
+        label.append("  ✕ too big", style="bold")
+    return label
 
 
 class DatasetList(SelectionList[str]):
@@ -71,6 +84,8 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen DatasetList { height: auto; max-height: 5; margin-top: 1; }
     StartScreen .params > Vertical { width: 1fr; height: auto; margin-right: 1; }
     StartScreen .params Label { width: 100%; }
+    StartScreen #model-fit { height: auto; padding-left: 10; color: $text-muted; }
+    StartScreen #model-fit.too-big { color: $warning; text-style: bold; }
     StartScreen #start-error { display: none; color: $error; text-style: bold; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
@@ -84,6 +99,8 @@ class StartScreen(ModalScreen[str | None]):
         super().__init__()
         self._session = session
         self._last = StartChoicesFile(start_choices_path(session.settings))
+        self._fits: dict[str, Fit] = {}  # each model's fit to the backend's machine, by id
+        self._box_problem = ""  # why the machine could not be read, if it could not
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -91,6 +108,7 @@ class StartScreen(ModalScreen[str | None]):
             with Horizontal(classes="row"):
                 yield Label("Model", classes="field")
                 yield Select[str]([], prompt="Loading models…", id="model", compact=True)
+            yield Static("", id="model-fit")  # the chosen model's size against the machine's memory
             yield DatasetList(id="datasets", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Outcome", classes="field")
@@ -119,10 +137,17 @@ class StartScreen(ModalScreen[str | None]):
         except ApiError as error:
             self._show_error(f"Could not load the choices: {error}")
             return
+        box = await self._read_box()
         last = self._last.get(self._session.state_key)
         model_ids = [str(entry.get("id")) for entry in models]
+        self._fits = {model_id: model_fit(entry, box) for entry, model_id in zip(models, model_ids, strict=True)}
         model = self.query_one("#model", Select)
-        model.set_options([(_label(entry, "parameters", "parameters"), str(entry.get("id"))) for entry in models])
+        model.set_options(
+            [
+                (_model_label(entry, self._fits[model_id]), model_id)
+                for entry, model_id in zip(models, model_ids, strict=True)
+            ]
+        )
         model.prompt = "Choose a model"
         if model_ids:
             model.value = last.model if last.model in model_ids else model_ids[0]
@@ -141,6 +166,25 @@ class StartScreen(ModalScreen[str | None]):
             if key in last.params:
                 self.query_one(f"#{field_id}", Input).value = str(last.params[key])
         choices.focus()
+
+    async def _read_box(self) -> BoxEnvironment | None:
+        """The backend's machine, for the models' fit; a failure only leaves the fit unknown, said why."""
+        try:
+            return parse_environment(await self._session.api.environment())
+        except ApiError as error:
+            self._box_problem = str(error)
+            return None
+
+    @on(Select.Changed, "#model")
+    def _show_fit(self, event: Select.Changed) -> None:
+        fit = self._fits.get(event.value) if isinstance(event.value, str) else None
+        note = self.query_one("#model-fit", Static)
+        note.set_class(fit is not None and fit.fits is False, "too-big")
+        if fit is None:
+            note.update("")
+        else:
+            problem = f" ({self._box_problem})" if fit.fits is None and self._box_problem else ""
+            note.update(Text(printable(fit.reason + problem)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
