@@ -88,6 +88,24 @@ async def test_a_long_log_comes_in_bounded_replies_and_a_split_character_comes_o
     assert lines == ["b" * 99] * lines_before + ["a" * rest + "é"] + ["line two"] * 20_000
 
 
+async def test_a_log_longer_than_the_tail_is_read_from_a_whole_line_near_its_end(server, http):
+    train_id, _ = await completed_run(http, server)
+    text = "".join(f"line {number:06}\n" for number in range(100_000))  # 1.2 MB
+    (server.data_dir / "logs" / f"{train_id}.log").write_text(text)
+    api = TalentFactoryApi(server.url, trust_env=False)
+    try:
+        reader = LogReader(api, train_id, Capabilities(), tail_bytes=100_000)
+        lines: list[str] = []
+        while not reader.complete:
+            lines += await reader.read()
+    finally:
+        await api.aclose()
+    assert reader.skipped == len(text) - 100_000
+    first = int(lines[0].removeprefix("line "))  # a whole line: the part before it is dropped
+    assert lines == [f"line {number:06}" for number in range(first, 100_000)]
+    assert len(text) - 100_000 <= text.index(lines[0]) <= len(text) - 100_000 + len("line 000000\n")
+
+
 async def test_an_unknown_run_is_404_and_no_id_leads_out_of_the_logs_folder(server, http):
     api = TalentFactoryApi(server.url, trust_env=False)
     try:

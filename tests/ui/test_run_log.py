@@ -7,11 +7,13 @@ import re
 
 from textual.widgets import Log
 
-from tests.conftest import api_client, start_run, wait_for_status
+from tests.conftest import FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
 from tests.integration.test_run_log import HOSTILE_LINE
 from tests.scripted_backend import running_backend
 from tests.ui.screen import screen_text, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard, watch_until_training
+from tf_tui.fleet import Fleet
+from tf_tui.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.widgets.runs_list import RunsList
@@ -122,3 +124,34 @@ async def test_against_a_backend_without_the_route_o_is_dimmed_and_says_why(tmp_
             await pilot.press("o")
             await until(pilot, lambda: reason in toasts_on_screen(app), "o says why")
             assert not isinstance(app.screen, RunLogScreen)
+
+
+async def test_in_a_fleet_the_log_comes_from_the_selected_runs_own_backend(server, tmp_path):
+    train_id = await ended_run_with_log(server)
+    async with running_backend() as deployed:
+        elsewhere = "3f2a9c1e-0000-4000-8000-000000000000"
+        deployed.status_bodies[elsewhere] = {"status": "training", "progress": 10}
+        fleet = Fleet(
+            {
+                "reference": Session(client_settings(server.url, tmp_path), backoff=FAST_BACKOFF),
+                "deployed": Session(client_settings(deployed.url, tmp_path), backoff=FAST_BACKOFF),
+            }
+        )
+        app = TfTuiApp(fleet)
+        async with app.run_test(size=SIZE) as pilot:
+            await fleet.session("reference").watch([train_id])
+            await fleet.session("deployed").watch([elsewhere])
+            await until_shown(pilot, train_id[:8])
+            await until_shown(pilot, elsewhere[:8])
+            runs = app.query_one(RunsList)
+            runs.select(elsewhere, "deployed")
+            await pilot.press("o")
+            await until_shown(pilot, "this backend does not offer a run's log")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, RunLogScreen), "the log closes")
+            assert app.check_action("run_log", ()) is None
+            runs.select(train_id, "reference")
+            assert app.check_action("run_log", ()) is True  # what one backend lacks, the other has
+            await pilot.press("o")
+            shown = await until_shown(pilot, "completed: held-out loss")
+            assert f"Log of run {train_id[:8]} (tiny) on reference" in shown
