@@ -2,9 +2,10 @@
 
 Drawn here rather than with plotext: plotext 5.3 (what textual-plotext 1.0 is built on; plotext 6 changed its
 API) took 228 ms to build a 70x12 chart of 2,000 points and 13 ms for 150, on the development machine;
-this takes about a millisecond for 2,000. The bounds of both axes are rounded out to round numbers, so
-that a new point usually changes a few cells at the end of the curve, not the whole chart: the terminal is
-sent only the cells that changed.
+this draws 2,000 points in 7 ms there (with the machine's two cores loaded 3.5 times over). The bounds of
+both axes are rounded out to round numbers, so that a new point usually changes a few cells at the end of
+the curve, not the whole chart (2 cells of a 76x9 chart of 1,000 points, which is 1.5 KB drawn whole):
+the terminal is sent only the cells that changed.
 
 A series is told apart by its marker as well as its colour (without colour, markers are all there is):
 the first series of a chart may be drawn in braille dots (2x4 per cell, the finest curve), the others in
