@@ -33,6 +33,7 @@ from tf_tui.exit_codes import ExitCode
 from tf_tui.ids import RunIdError
 from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.signals import run_until_signalled
+from tf_tui.talent_choices import CATEGORIES, DEFAULT_VERSION
 
 if TYPE_CHECKING:
     from tf_tui.fleet import Fleet
@@ -154,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--name", default=None, help="the dataset's name (default: the server's choice)")
     upload.add_argument("--json", action="store_true", help="the server's reply as JSON, and no progress bar")
 
+    _add_talent_commands(commands, client)
+
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8084, help="port, 0 for any free one (default: 8084)")
@@ -183,6 +186,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def _add_talent_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], client: argparse.ArgumentParser
+) -> None:
+    evaluate = commands.add_parser(
+        "evaluate", parents=[client], help="measure a completed run on held-out data (exit 6: the backend cannot)"
+    )
+    evaluate.add_argument("train_id", metavar="TRAIN_ID")
+    evaluate.add_argument("--json", action="store_true", help="the metrics and how each was computed, as JSON")
+    publish = commands.add_parser("publish", parents=[client], help="publish a completed run as a talent")
+    publish.add_argument("train_id", metavar="TRAIN_ID")
+    publish.add_argument("--name", required=True, help="the talent's name")
+    publish.add_argument("--category", required=True, choices=CATEGORIES)
+    publish.add_argument("--version", default=DEFAULT_VERSION, help=f"default: {DEFAULT_VERSION}")
+    publish.add_argument("--json", action="store_true", help="the server's answer as JSON")
+    talents = commands.add_parser("talents", parents=[client], help="the published talents and their metrics")
+    talents.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
 
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
@@ -390,6 +411,27 @@ async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
         return await upload_dataset(session, paths, args.name, args.json)
 
 
+async def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.talents import evaluate_run
+
+    async with _fleet(settings, "evaluate").without_stream() as fleet:
+        return await evaluate_run(fleet, args.train_id, as_json=args.json)
+
+
+async def _publish(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.talents import publish_run
+
+    async with _fleet(settings, "publish").without_stream() as fleet:
+        return await publish_run(fleet, args.train_id, args.name, args.category, args.version, as_json=args.json)
+
+
+async def _talents(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.headless.talents import list_talents
+
+    async with _fleet(settings, "talents").without_stream() as fleet:
+        return await list_talents(fleet, as_json=args.json)
+
+
 @contextlib.asynccontextmanager
 async def _opened(followed: Followed, *, restore: bool) -> AsyncIterator[Followed]:
     """A session or fleet open (with the remembered runs watched, or not), and closed after."""
@@ -426,6 +468,9 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "metrics": _metrics,
     "datasets": _datasets,
     "dataset": _dataset,
+    "evaluate": _evaluate,
+    "publish": _publish,
+    "talents": _talents,
 }
 
 

@@ -55,6 +55,16 @@ class BackendApi(Protocol):
 
     async def environment(self) -> dict[str, Any]: ...
 
+    async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]: ...
+
+    async def publish(
+        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+    ) -> dict[str, Any]: ...
+
+    async def talents(self) -> list[dict[str, Any]]: ...
+
+    async def try_talent(self, talent_id: str, test_input: str) -> dict[str, Any]: ...
+
 
 class Stream(Protocol):
     """The update stream, as `UpdateStream` is one: keeps the watched runs subscribed while it runs."""

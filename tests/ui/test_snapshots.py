@@ -9,7 +9,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Input, Log, Select, SelectionList
 
-from tests.ui.screen import screen_text, until
+from tests.ui.screen import screen_text, shown_in, until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import COMPARE_KEYS, demo_app
 from tf_tui.ui.screens.compare import CompareScreen
@@ -17,10 +17,13 @@ from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen
+from tf_tui.ui.screens.publish import PublishScreen
 from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.screens.start import StartScreen
+from tf_tui.ui.screens.talents import TalentsScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
+from tf_tui.ui.widgets.evaluation import EvaluationPart
 from tf_tui.ui.widgets.path_input import PathInput
 
 TINY, SMALL, LARGE = (60, 20), (80, 24), (120, 40)
@@ -197,3 +200,35 @@ def test_every_screen_without_colour(snap_compare, tmp_path, monkeypatch, screen
     app = demo_app(tmp_path, phase)
     assert app.no_color
     assert snap_compare(app, run_before=machine_read_then(run_before), terminal_size=size)
+
+
+async def evaluate_completed_run(pilot):
+    await pilot.press("j", "j", "e")  # the demo's completed run, evaluated from fixed metrics
+    part = pilot.app.query_one(EvaluationPart)
+    await until(pilot, lambda: "arithmetic_exact_match" in shown_in(pilot.app, part), "the metrics are shown")
+
+
+async def open_publish_dialog(pilot):
+    await pilot.press("j", "j", "p")
+    await until(pilot, lambda: isinstance(pilot.app.screen, PublishScreen), "the publish dialog")
+    name = pilot.app.screen.query_one("#publish-name", Input)
+    name.cursor_blink = False
+    await until(pilot, lambda: name.has_focus, "its name has the focus")
+
+
+async def open_catalogue_and_try(pilot):
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TalentsScreen), "the catalogue")
+    prompt = pilot.app.screen.query_one("#talent-prompt", Input)
+    prompt.cursor_blink = False
+    await until(pilot, lambda: "Two-digit adder" in screen_text(pilot.app) and prompt.has_focus, "it lists")
+    await pilot.press(*"23+45=", "enter")
+    await until(pilot, lambda: "answered (confidence 0.91)" in screen_text(pilot.app), "the talent answers")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "run_before", [evaluate_completed_run, open_publish_dialog, open_catalogue_and_try], ids=lambda f: f.__name__
+)
+def test_talent_screens(snap_compare, tmp_path, size, run_before):
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(run_before), terminal_size=size)

@@ -76,7 +76,7 @@ def test_too_little_text_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("size", sorted(MODEL_SIZES))
 def test_parameter_counts_match_the_weights(size):
-    model = CharMLP(MODEL_SIZES[size], np.random.default_rng(0))
+    model = CharMLP.initial(MODEL_SIZES[size], np.random.default_rng(0))
     assert sum(weight.size for weight in model.weights.values()) == MODEL_SIZES[size].parameters
 
 

@@ -22,6 +22,8 @@ TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 CONNECT_RETRIES = 1
 # The deployed backend ingests an upload (parses it, screens it for PII) before it answers.
 UPLOAD_TIMEOUT = httpx.Timeout(10.0, connect=3.0, read=300.0)
+# An evaluation reads thousands of held-out characters through the model: seconds, more on a busy box.
+EVALUATE_TIMEOUT = httpx.Timeout(120.0, connect=3.0)
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
 NOT_JSON = (ValueError, RecursionError)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -160,6 +162,26 @@ class TalentFactoryApi:
     async def environment(self) -> dict[str, Any]:
         """`GET /env/check`. Never `/dependencies/*`: the deployed backend runs pip inside those requests."""
         return await self._json("GET", "/env/check")
+
+    async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]:
+        body = {"talent_id": talent_id} | ({} if test_dataset_id is None else {"test_dataset_id": test_dataset_id})
+        return await self._json("POST", "/evaluate/run", json=body, timeout=EVALUATE_TIMEOUT)
+
+    async def publish(
+        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": talent_id, "name": name, "category": category, "version": version}
+        if metrics is not None:
+            body["metrics"] = metrics
+        return await self._json("POST", "/talents/publish", json=body)
+
+    async def talents(self) -> list[dict[str, Any]]:
+        return _list_of_objects((await self._json("GET", "/mcp/talents")).get("talents"))
+
+    async def try_talent(self, talent_id: str, test_input: str) -> dict[str, Any]:
+        # The deployed backend's shape: a GET with the input in the query.
+        path = f"/mcp/talents/{_segment(talent_id)}/test"
+        return await self._json("GET", path, params={"test_input": test_input}, timeout=EVALUATE_TIMEOUT)
 
     async def _json(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         what = f"{method} {path}"

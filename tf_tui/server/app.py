@@ -40,6 +40,7 @@ from tf_tui.server.logs import read_log
 from tf_tui.server.metrics import RunMetrics
 from tf_tui.server.middleware import BearerTokenMiddleware
 from tf_tui.server.paths import UnsafePath, file_in
+from tf_tui.server.talents import add_talent_routes
 
 RECENT_RUNS = 10
 # Every request body is counted as it arrives, chunked ones too, so no upload is spooled to disk past
@@ -339,6 +340,8 @@ def create_app(
     async def env_check() -> dict[str, Any]:
         # In a thread: NVML's first call can take a second, and the socket must not wait for it.
         return await asyncio.to_thread(environment, live=True)
+
+    add_talent_routes(app, get_services)
 
     @app.websocket("/ws")
     async def websocket(socket: WebSocket) -> None:

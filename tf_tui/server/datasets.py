@@ -148,14 +148,21 @@ def _example_from(item: object, where: str) -> Example:
 
 
 def _arithmetic_examples() -> list[Example]:
+    """The response repeats the problem before its answer ("23+45=68"): the models see at most 12 characters,
+    so an answer is learnable only right after its operands. Thousands of problems, so that a model can learn
+    to add rather than remember, and its held-out tenth is enough problems to measure that."""
     generator = random.Random(7)
     examples = []
-    for _ in range(400):
+    for _ in range(4000):
         left, right = generator.randint(0, 99), generator.randint(0, 99)
         operator = generator.choice("+-")
         answer = left + right if operator == "+" else left - right
         examples.append(
-            {"instruction": "Compute the result.", "input": f"{left} {operator} {right}", "output": str(answer)}
+            {
+                "instruction": "Compute the result.",
+                "input": f"{left} {operator} {right}",
+                "output": f"{left}{operator}{right}={answer}",
+            }
         )
     return examples
 

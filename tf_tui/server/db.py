@@ -1,4 +1,5 @@
-"""The reference server's state in SQLite (WAL): training runs, their metrics, and datasets.
+"""The reference server's state in SQLite (WAL): training runs, their metrics, datasets, evaluations and
+published talents.
 
 Every change is committed at once, so a restart loses nothing that a client was told about.
 """
@@ -51,12 +52,35 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE TABLE IF NOT EXISTS thinned_metrics (
     run_id TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS evaluations (
+    id TEXT PRIMARY KEY,
+    talent_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    test_dataset_id TEXT,
+    metrics TEXT NOT NULL,
+    methods TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS talents (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    version TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    methods TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 # A metrics row's values besides its run and step, as the trainer names them in its progress lines.
 METRIC_VALUES = ("elapsed_s", "loss", "eval_loss", "samples_per_s", "learning_rate")
 
 _JSON_COLUMNS = ("dataset_ids", "params", "details", "result")
+_MEASURED_COLUMNS = ("metrics", "methods")  # evaluations' and talents'
 
 
 @dataclass
@@ -99,6 +123,32 @@ class Dataset:
             "has_pii": self.has_pii,
             "created_at": self.created_at,
         }
+
+
+@dataclass
+class EvaluationRecord:
+    id: str
+    talent_id: str  # as asked: a run's id or a published talent's
+    run_id: str
+    test_dataset_id: str | None
+    metrics: dict[str, float]
+    methods: dict[str, str]  # how each metric was computed, in words
+    status: str
+    created_at: str
+
+
+@dataclass
+class Talent:
+    id: str
+    run_id: str
+    name: str
+    category: str
+    version: str
+    metrics: dict[str, float]
+    methods: dict[str, str]
+    status: str
+    created_at: str
+    updated_at: str
 
 
 class Database:
@@ -193,6 +243,34 @@ class Database:
     def dataset(self, dataset_id: str) -> Dataset | None:
         row = self._connection.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         return None if row is None else Dataset(**{**dict(row), "has_pii": bool(row["has_pii"])})
+
+    def save_evaluation(self, evaluation: EvaluationRecord) -> None:
+        self._upsert("evaluations", _measured_values(evaluation))
+
+    def latest_evaluation(self, run_id: str) -> EvaluationRecord | None:
+        row = self._connection.execute(
+            "SELECT * FROM evaluations WHERE run_id = ? ORDER BY rowid DESC LIMIT 1", (run_id,)
+        ).fetchone()
+        return None if row is None else EvaluationRecord(**_measured_from(row))
+
+    def save_talent(self, talent: Talent) -> None:
+        self._upsert("talents", _measured_values(talent))
+
+    def talents(self) -> list[Talent]:
+        rows = self._connection.execute("SELECT * FROM talents ORDER BY rowid")
+        return [Talent(**_measured_from(row)) for row in rows]
+
+    def talent(self, talent_id: str) -> Talent | None:
+        row = self._connection.execute("SELECT * FROM talents WHERE id = ?", (talent_id,)).fetchone()
+        return None if row is None else Talent(**_measured_from(row))
+
+
+def _measured_values(record: EvaluationRecord | Talent) -> dict[str, Any]:
+    return {**vars(record), **{column: json.dumps(getattr(record, column)) for column in _MEASURED_COLUMNS}}
+
+
+def _measured_from(row: sqlite3.Row) -> dict[str, Any]:
+    return {**dict(row), **{column: json.loads(row[column]) for column in _MEASURED_COLUMNS}}
 
 
 def _run_from(row: sqlite3.Row) -> Run:

@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,23 +90,54 @@ def encode(text: str) -> np.ndarray:
     return np.fromiter((_CHAR_INDEX.get(char, 0) for char in text), dtype=np.int32, count=len(text))
 
 
-def load_corpus(paths: list[Path], rng: np.random.Generator) -> str:
-    """Every example of every dataset, in a seeded random order, as one training text."""
+def read_examples(paths: list[Path]) -> list[Example]:
     examples: list[Example] = []
     for path in paths:
         with path.open(encoding="utf-8") as lines:
             examples.extend(json.loads(line) for line in lines if line.strip())
-    order = rng.permutation(len(examples))
-    return "".join(format_example(examples[index]) for index in order)
+    return examples
+
+
+def load_corpus(paths: list[Path], rng: np.random.Generator) -> list[Example]:
+    """Every example of every dataset, in a seeded random order: the training text is theirs, joined."""
+    examples = read_examples(paths)
+    return [examples[index] for index in rng.permutation(len(examples))]
+
+
+def example_key(example: Example) -> str:
+    """An example as a value that tells equal examples, whatever the order of their fields."""
+    return json.dumps(example, sort_keys=True)
+
+
+def held_out_examples(examples: list[Example], split: int) -> list[Example]:
+    """The examples whose text lies wholly after character `split` of the joined text (the validation
+    part), less any that also occurs before it: what the model never saw in training."""
+    seen: set[str] = set()
+    after: list[Example] = []
+    start = 0
+    for example in examples:
+        if start >= split:
+            after.append(example)
+        else:
+            seen.add(example_key(example))
+        start += len(format_example(example))
+    return [example for example in after if example_key(example) not in seen]
 
 
 class CharMLP:
     """Bengio-style MLP: embed the last `context` characters, one tanh layer, softmax over the vocabulary."""
 
-    def __init__(self, size: ModelSize, rng: np.random.Generator) -> None:
+    WEIGHT_NAMES = ("embeddings", "hidden_w", "hidden_b", "output_w", "output_b")
+
+    def __init__(self, context: int, weights: dict[str, np.ndarray]) -> None:
+        self.context = context
+        self.weights = weights
+
+    @classmethod
+    def initial(cls, size: ModelSize, rng: np.random.Generator) -> CharMLP:
+        """Fresh random weights: the model before any training."""
         vocabulary, fan_in = len(VOCABULARY), size.context * size.embedding
-        self.context = size.context
-        self.weights = {
+        weights = {
             "embeddings": rng.normal(0.0, 1.0, (vocabulary, size.embedding)).astype(np.float32),
             "hidden_w": (rng.normal(0.0, 1.0, (fan_in, size.hidden)) * (5 / 3) / math.sqrt(fan_in)).astype(np.float32),
             "hidden_b": np.zeros(size.hidden, dtype=np.float32),
@@ -113,6 +145,12 @@ class CharMLP:
             "output_w": (rng.normal(0.0, 1.0, (size.hidden, vocabulary)) * 0.01).astype(np.float32),
             "output_b": np.zeros(vocabulary, dtype=np.float32),
         }
+        return cls(size.context, weights)
+
+    @classmethod
+    def load(cls, stored: Mapping[str, np.ndarray]) -> CharMLP:
+        """The model a run saved (`np.load` of its weights file)."""
+        return cls(int(stored["context"]), {name: stored[name] for name in cls.WEIGHT_NAMES})
 
     def loss_and_gradients(self, windows: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         w = self.weights
@@ -139,20 +177,20 @@ class CharMLP:
         }
         return loss, gradients
 
-    def loss(self, windows: np.ndarray, targets: np.ndarray) -> float:
+    def probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """The next character's distribution after each window of `context` character codes."""
         w = self.weights
         embedded = w["embeddings"][windows].reshape(len(windows), -1)
-        logits = np.tanh(embedded @ w["hidden_w"] + w["hidden_b"]) @ w["output_w"] + w["output_b"]
-        probabilities = _softmax(logits)
+        return _softmax(np.tanh(embedded @ w["hidden_w"] + w["hidden_b"]) @ w["output_w"] + w["output_b"])
+
+    def loss(self, windows: np.ndarray, targets: np.ndarray) -> float:
+        probabilities = self.probabilities(windows)
         return float(-np.log(probabilities[np.arange(len(targets)), targets] + 1e-9).mean())
 
     def sample(self, prompt: str, length: int, rng: np.random.Generator) -> str:
         codes = list(encode(prompt.rjust(self.context, "\n")))
         for _ in range(length):
-            window = np.array([codes[-self.context :]])
-            w = self.weights
-            hidden = np.tanh(w["embeddings"][window].reshape(1, -1) @ w["hidden_w"] + w["hidden_b"])
-            probabilities = _softmax(hidden @ w["output_w"] + w["output_b"])[0].astype(np.float64)
+            probabilities = self.probabilities(np.array([codes[-self.context :]]))[0].astype(np.float64)
             codes.append(int(rng.choice(len(probabilities), p=probabilities / probabilities.sum())))
         return "".join(VOCABULARY[code] for code in codes[-length:])
 
@@ -192,7 +230,8 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     context = spec.model.context
 
     emit("preprocessing", 0, details={"message": f"Reading {len(spec.dataset_paths)} dataset(s)"})
-    text = load_corpus(spec.dataset_paths, rng)
+    examples = load_corpus(spec.dataset_paths, rng)
+    text = "".join(format_example(example) for example in examples)
     codes = np.concatenate([encode("\n" * context), encode(text)])
     positions = np.arange(context, len(codes))
     split = len(positions) - max(1, int(len(positions) * VALIDATION_SHARE))
@@ -208,7 +247,7 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
         },
     )
 
-    model = CharMLP(spec.model, rng)
+    model = CharMLP.initial(spec.model, rng)
     optimiser = Adam(model.weights, spec.learning_rate)
     evaluate_every = max(1, min(spec.max_steps // EVALUATIONS, MAX_EVALUATION_INTERVAL))
     probe = validation_positions[:: max(1, len(validation_positions) // EVALUATION_WINDOWS)][:EVALUATION_WINDOWS]
@@ -257,8 +296,18 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
     spec.output_path.parent.mkdir(parents=True, exist_ok=True)
     with spec.output_path.open("wb") as weights_file:
-        # numpy's stub checks **kwds against savez's own allow_pickle keyword too; the names are the weights'.
-        np.savez(weights_file, context=np.array(context), vocabulary=np.array(VOCABULARY), **model.weights)  # type: ignore[arg-type]
+        # What was held out goes with the weights, so that an evaluation measures the model on text it never
+        # trained on: the validation text (with the context before its first window) and its whole examples.
+        first_target = int(validation_positions[0]) - context  # as an index into `text`
+        np.savez(
+            weights_file,
+            context=np.array(context),
+            vocabulary=np.array(VOCABULARY),
+            held_out_text=np.array(text[first_target - context : first_target + len(validation_positions)]),
+            held_out_examples=np.array(json.dumps(held_out_examples(examples, first_target))),
+            # numpy's stub checks **kwds against savez's own allow_pickle keyword too; the names are the weights'.
+            **model.weights,  # type: ignore[arg-type]
+        )
     return {
         "model_path": str(spec.output_path),
         "final_loss": round(validation_loss, 4),

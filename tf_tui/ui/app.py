@@ -27,6 +27,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 
+from tf_tui.capabilities import Extension
+from tf_tui.client.api import ApiError
 from tf_tui.config import Settings
 from tf_tui.eventlog import EventLog
 from tf_tui.fleet import Fleet, RunKey, as_fleet
@@ -35,6 +37,7 @@ from tf_tui.ports import BackendApi
 from tf_tui.session import Session
 from tf_tui.signals import ExitSignals, TerminalModes
 from tf_tui.store import Outcome, RunState
+from tf_tui.talents import completed_refusal, evaluate
 from tf_tui.text import printable
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
@@ -44,18 +47,31 @@ from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.screens.publish import PublishScreen
 from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
 from tf_tui.ui.screens.start import StartScreen
+from tf_tui.ui.screens.talents import TalentsScreen
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.terminal_diff import ScreenCopy
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
+from tf_tui.ui.widgets.evaluation import Evaluating, EvaluationFailed, EvaluationPart, EvaluationState
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
+# The keys that need an extension of the reference server, and the one each needs.
+TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # The keys that depend on the selected run: see check_action.
-SELECTION_ACTIONS = ("stop", "explain_stop", "dismiss_missing", "explain_dismiss", "run_log", "explain_run_log")
+SELECTION_ACTIONS = (
+    "stop",
+    "explain_stop",
+    "dismiss_missing",
+    "explain_dismiss",
+    "run_log",
+    "explain_run_log",
+    *TALENT_ACTIONS,
+)
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
@@ -101,6 +117,13 @@ class TfTuiApp(App[None]):
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
         Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
+        # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
+        Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
+        Binding("e", "explain_evaluate", show=False),
+        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
+        Binding("p", "explain_publish", show=False),
+        Binding("t", "talents", "Talents", tooltip="the talent catalogue: metrics, and a prompt to try a talent"),
+        Binding("t", "explain_talents", show=False),
         # In the footer only when a "not found" row is selected.
         Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
         # Any other time, delete says why it does nothing.
@@ -153,6 +176,7 @@ class TfTuiApp(App[None]):
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._going: set[RunKey] = set()  # runs seen going: their end is announced
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
+        self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
         self.exit_signals = ExitSignals(lambda signum: self.exit(), TerminalModes())
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
@@ -346,6 +370,7 @@ class TfTuiApp(App[None]):
         run = None if event.train_id is None else session.store.runs.get(event.train_id)
         try:
             self._detail.show(run)
+            self._show_evaluation()
         except NoMatches:
             return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
         self._environment.follow()
@@ -367,6 +392,10 @@ class TfTuiApp(App[None]):
         if action in ("run_log", "explain_run_log"):
             refusal = log_refusal(self._selected_run(), self.session)
             return (None if refusal else True) if action == "run_log" else refusal is not None
+        if action in TALENT_ACTIONS:
+            return None if self._talent_refusal(action) else True
+        if action.startswith("explain_") and action.removeprefix("explain_") in TALENT_ACTIONS:
+            return self._talent_refusal(action.removeprefix("explain_")) is not None
         if action == "cycle_backend":
             return not self.fleet.single
         if action in ("dismiss_missing", "explain_dismiss"):
@@ -465,6 +494,72 @@ class TfTuiApp(App[None]):
 
     def action_datasets(self) -> None:
         self.push_screen(DatasetsScreen(self.session))
+
+    def _talent_refusal(self, action: str) -> str | None:
+        """Why `e`, `p` or `t` cannot act now: the backend lacks the route, or (e, p) the run is not completed."""
+        missing = self.session.capabilities.missing(TALENT_ACTIONS[action])
+        if missing or action == "talents":
+            return missing
+        return completed_refusal(self._selected_run(), "evaluated" if action == "evaluate" else "published")
+
+    def _refused(self, action: str) -> RunKey | None:
+        """The selected run's key if `action` can act on it; else says why, and None."""
+        refusal = self._talent_refusal(action)
+        if refusal is not None:
+            self.notify(refusal, severity="warning", markup=False)
+        return self._selected_key() if refusal is None else None
+
+    def action_evaluate(self) -> None:
+        key = self._refused("evaluate")
+        if key is not None:
+            self.evaluate_run(key)
+
+    def action_explain_evaluate(self) -> None:
+        self.action_evaluate()
+
+    @work(group="evaluate", exit_on_error=False)
+    async def evaluate_run(self, key: RunKey) -> None:
+        self._evaluations[key] = Evaluating()
+        self._show_evaluation()
+        try:
+            self._evaluations[key] = await evaluate(self.fleet.session(key.backend), key.train_id)
+        except ApiError as error:
+            self._evaluations[key] = EvaluationFailed(str(error))
+            self._refresh_footer()  # a backend without the route: the keys that need it dim
+        self._show_evaluation()
+
+    def _show_evaluation(self) -> None:
+        key = self._selected_key()
+        self._detail.query_one(EvaluationPart).show(None if key is None else self._evaluations.get(key))
+
+    def action_publish(self) -> None:
+        key = self._refused("publish")
+        if key is None:
+            return
+        run = self.fleet.get(key)
+
+        def published(talent_id: str | None) -> None:
+            if talent_id:
+                self.notify(
+                    f"Published run {short_id(key.train_id)} as talent {printable(talent_id, 60)}", markup=False
+                )
+            self._refresh_footer()
+
+        name = f"{printable(run.base_model or 'talent', 20)}-{short_id(key.train_id)}"
+        self.push_screen(PublishScreen(self.fleet.session(key.backend), key.train_id, name), published)
+
+    def action_explain_publish(self) -> None:
+        self.action_publish()
+
+    def action_talents(self) -> None:
+        refusal = self._talent_refusal("talents")
+        if refusal is not None:
+            self.notify(refusal, severity="warning", markup=False)
+            return
+        self.push_screen(TalentsScreen(self.session), lambda _: self._refresh_footer())
+
+    def action_explain_talents(self) -> None:
+        self.action_talents()
 
     def action_explain_dismiss(self) -> None:
         self.action_dismiss_missing()

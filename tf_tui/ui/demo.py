@@ -58,7 +58,7 @@ DATASETS = [
         "id": "builtin-arithmetic",
         "name": "Arithmetic (two-digit sums and differences)",
         "source": "builtin",
-        "rows": 400,
+        "rows": 4000,
         "pii_masked": False,
         "created_at": "2026-11-29T00:54:54",
     },
@@ -77,6 +77,47 @@ DATASETS = [
         "rows": 24,
         "pii_masked": False,
         "created_at": "2026-11-29T00:54:54",
+    },
+]
+
+# What the reference server measured for a small model trained 2000 steps on builtin-arithmetic (learning
+# rate 0.01, seed 0), shown for the demo's completed run.
+DEMO_EVALUATION: dict[str, Any] = {
+    "metrics": {
+        "held_out_loss": 0.3856,
+        "perplexity": 1.471,
+        "next_char_accuracy": 0.8782,
+        "arithmetic_exact_match": 0.0204,
+    },
+    "methods": {
+        "held_out_loss": "mean next-character cross-entropy (nats), 20,000 characters held out by the trainer",
+        "perplexity": "exp(held_out_loss)",
+        "next_char_accuracy": "share of next characters the model ranks first, 20,000 characters held out by the"
+        " trainer",
+        "arithmetic_exact_match": "share of 343 builtin-arithmetic problems held out by the trainer answered exactly"
+        " (greedy, after '=')",
+    },
+}
+
+
+DEMO_TALENTS: list[dict[str, Any]] = [
+    {
+        "id": "8c41d2aa-0e9f-4b3c-8d7e-6f5a4b3c2d1e",
+        "name": "Two-digit adder",
+        "category": "analysis",
+        "version": "1.0.0",
+        **DEMO_EVALUATION,
+        "status": "active",
+        "created_at": "2026-12-01T10:12:00",
+    },
+    {
+        "id": "e3a1f0c2-7b6d-4e5f-8a9b-0c1d2e3f4a5b",
+        "name": "Shell helper",
+        "category": "coding",
+        "version": "0.3.0",
+        "metrics": {"held_out_loss": 1.2208, "perplexity": 3.39, "next_char_accuracy": 0.6911},
+        "status": "active",
+        "created_at": "2026-11-30T16:40:00",
     },
 ]
 
@@ -122,6 +163,20 @@ class DemoApi:
 
     async def environment(self) -> dict[str, Any]:
         return ENVIRONMENT
+
+    async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]:
+        return {"eval_id": "demo", "talent_id": talent_id, **DEMO_EVALUATION, "status": "completed"}
+
+    async def publish(
+        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+    ) -> dict[str, Any]:
+        return {"status": "published", "talent_id": talent_id}
+
+    async def talents(self) -> list[dict[str, Any]]:
+        return DEMO_TALENTS
+
+    async def try_talent(self, talent_id: str, test_input: str) -> dict[str, Any]:
+        return {"talent_id": talent_id, "test_input": test_input, "test_output": "68", "confidence": 0.91}
 
     async def aclose(self) -> None:
         pass
@@ -324,6 +379,8 @@ async def write_screenshots(target: Path) -> None:
     question.append(" (training 37% step 4200/12000 loss 0.3012)?")
     await _save(demo_app(scratch), (100, 30), target / "stop-confirm.svg", screen=ConfirmScreen(question))
     await _save(demo_app(scratch, Phase.RETRYING), (120, 32), target / "disconnected.svg")
+    # The completed run (the third), evaluated.
+    await _save(demo_app(scratch), (110, 36), target / "evaluated-run.svg", keys=("j", "j", "e"))
     fleet_app = TfTuiApp(demo_fleet(scratch), connect=False, clock=lambda: NOW)
     await _save(fleet_app, (130, 32), target / "fleet.svg")
     for leftover in scratch.iterdir():

@@ -20,6 +20,7 @@ from tf_tui.history import MetricHistory
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import alert_style, status_text
+from tf_tui.ui.widgets.evaluation import EvaluationPart
 from tf_tui.ui.widgets.loss_chart import COLOURS, MARKERS, LossChart, Plot, history_version, legend_marker
 
 VALUE_LIMIT = 200
@@ -44,6 +45,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
         yield Static(id="detail-summary")
+        yield EvaluationPart(id="evaluation")  # shown by the app, which keeps the evaluations
         yield Static(id="loss-title")
         yield LossChart(id="loss")
         yield Static(id="detail-fields")
