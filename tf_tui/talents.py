@@ -108,7 +108,7 @@ async def _calling(session: Session, extension: Extension, call: Awaitable[Answe
     try:
         return await call
     except RouteMissing as missing:
-        session.capabilities.lacks(extension, str(missing))
+        session.capabilities.lacks(extension, missing.reason)
         raise
 
 
