@@ -3,7 +3,7 @@
 The app never repaints per WebSocket frame: the session says something changed, and the changes are
 painted at the next turn of the event loop, so that frames read together are painted together. When
 updates are rare that is at once; under load, paints are spaced by what they cost (`FlushPacer`), never
-closer than the terminal's frame rate. Only what changed on screen is then sent to the terminal
+closer than 50 ms. Only what changed on screen is then sent to the terminal
 (`ScreenCopy`).
 """
 
