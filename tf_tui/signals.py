@@ -25,6 +25,7 @@ EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 FORCED_EXIT_AFTER_S = 1.5
 # Mouse reporting and bracketed paste off, the alternate screen left, the cursor shown.
 RESTORE_SEQUENCE = b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1049l\x1b[?25h"
+CURSOR_SHOWN = b"\x1b[?25h"  # all a headless command's progress bars change
 
 
 def exit_status(signum: int) -> int:
@@ -35,7 +36,8 @@ def exit_status(signum: int) -> int:
 class TerminalModes:
     """The terminal as found before a full-screen app changed it (the same descriptors Textual uses)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sequence: bytes = RESTORE_SEQUENCE) -> None:
+        self._sequence = sequence
         self._input = -1
         self._attributes: list[Any] | None = None  # None: not a terminal, nothing to put back
         with suppress(termios.error, OSError, ValueError):  # no stdin, a closed one, or not a terminal
@@ -47,7 +49,7 @@ class TerminalModes:
             return
         # Each part on its own: a terminal that is gone refuses both, and that is fine.
         with suppress(OSError, ValueError):
-            os.write(sys.__stderr__.fileno() if sys.__stderr__ is not None else 2, RESTORE_SEQUENCE)
+            os.write(sys.__stderr__.fileno() if sys.__stderr__ is not None else 2, self._sequence)
         with suppress(termios.error, OSError):
             termios.tcsetattr(self._input, termios.TCSANOW, self._attributes)
 
@@ -97,7 +99,8 @@ async def run_until_signalled(work: Awaitable[int]) -> int:
     """Run a headless command; an exit signal cancels it, so its `finally` blocks and context managers
     run (the progress bars give the cursor back, the session closes), and it exits 128 + the signal."""
     task = asyncio.ensure_future(work)
-    signals = ExitSignals(lambda signum: task.cancel())
+    # The last resort too gives the cursor back: a loaded machine can take longer than it allows.
+    signals = ExitSignals(lambda signum: task.cancel(), TerminalModes(CURSOR_SHOWN))
     signals.install()
     try:
         return await task

@@ -66,12 +66,12 @@ def test_an_unknown_run_exits_4_in_words(server, tmp_path) -> None:
     assert_no_traceback(result)
 
 
-async def test_a_backend_without_the_route_is_said_in_words_and_exits_1(tmp_path) -> None:
+async def test_a_backend_without_the_route_is_said_in_words_and_exits_unsupported(tmp_path) -> None:
     async with running_backend() as backend:
         train_id = "3f2a9c1e-0000-4000-8000-000000000000"
         backend.status_bodies[train_id] = {"status": "training", "progress": 10}
         result = await asyncio.to_thread(fleet_cli(tmp_path, {"backend": backend.url}), "metrics", train_id, "--csv")
-    assert result.returncode == ExitCode.FAILED
+    assert result.returncode == ExitCode.UNSUPPORTED
     assert result.stdout == ""
     assert result.stderr.strip() == (
         "tf-tui metrics: this backend does not offer a run's metrics history (HTTP 404, Not Found)"

@@ -176,7 +176,7 @@ async def test_logs_against_a_backend_without_the_route_says_so(tmp_path):
         train_id = "3f2a9c1e-0000-4000-8000-000000000000"
         backend.status_bodies[train_id] = {"status": "training", "progress": 10}
         result = await asyncio.to_thread(logs_command, backend.url, tmp_path, train_id)
-    assert result.returncode == ExitCode.FAILED
+    assert result.returncode == ExitCode.UNSUPPORTED
     assert result.stderr.strip() == "tf-tui logs: this backend does not offer a run's log (HTTP 404, Not Found)"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import wait_until
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, spawn
-from tf_tui.signals import RESTORE_SEQUENCE
+from tf_tui.signals import CURSOR_SHOWN, RESTORE_SEQUENCE
 from tf_tui.state import StateFile
 
 EXIT_DEADLINE_S = 10.0  # liveness, not speed: the time taken is recorded in the test report
@@ -131,3 +131,28 @@ def test_a_way_out_that_hangs_is_cut_short_with_the_terminal_restored(tmp_path, 
     process.close()
     assert process.exitstatus == 128 + signal.SIGTERM
     assert RESTORE_SEQUENCE in process.before
+
+
+def test_a_headless_way_out_that_hangs_is_cut_short_with_the_cursor_back(tmp_path):
+    """A headless command whose cancellation never ends (a loaded machine, a close that waits) still
+    ends at the last resort, and gives back the cursor its progress bars hid."""
+    hangs = (
+        "import asyncio, sys\n"
+        "from tf_tui.signals import run_until_signalled\n"
+        "async def work():\n"
+        "    sys.stdout.write('\\x1b[?25lready\\n'); sys.stdout.flush()\n"
+        "    while True:\n"
+        "        try:\n"
+        "            await asyncio.Event().wait()\n"
+        "        except asyncio.CancelledError:\n"
+        "            pass  # the way out: never\n"
+        "asyncio.run(run_until_signalled(work()))\n"
+    )
+    process = spawn([sys.executable, "-c", hangs], isolated_environment(tmp_path))
+    process.expect_exact("ready")
+    process.kill(signal.SIGTERM)
+    process.expect(pexpect.EOF, timeout=EXIT_DEADLINE_S)
+    wait_until_gone(process)
+    process.close()
+    assert process.exitstatus == 128 + signal.SIGTERM
+    assert CURSOR_SHOWN in process.before

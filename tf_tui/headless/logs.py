@@ -27,7 +27,7 @@ async def print_log(fleet: Fleet, typed_id: str, *, follow: bool, out: TextIO = 
             lines = await reader.read()
         except RouteMissing:
             print(f"tf-tui logs: {session.capabilities.missing(Extension.LOGS)}", file=sys.stderr)
-            return ExitCode.FAILED
+            return ExitCode.UNSUPPORTED
         except NotFound:
             print(f"tf-tui logs: the server does not know run {printable(typed_id)}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN

@@ -37,7 +37,7 @@ async def print_metrics(fleet: Fleet, typed_id: str, form: MetricsFormat, out: T
     except RouteMissing as error:
         session.capabilities.lacks(Extension.METRICS, error.reason)
         print(f"tf-tui metrics: {session.capabilities.missing(Extension.METRICS)}", file=sys.stderr)
-        return ExitCode.FAILED
+        return ExitCode.UNSUPPORTED
     except NotFound:
         print(f"tf-tui metrics: the server does not know run {printable(typed_id)}", file=sys.stderr)
         return ExitCode.UNKNOWN_RUN

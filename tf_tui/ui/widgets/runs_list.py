@@ -85,6 +85,8 @@ class RunsList(VerticalScroll, can_focus=True):
             self.mount(row, before=self._first_older(row))
             self._view_changed()
             return
+        if row.parent is not self:
+            return  # its mount was refused: the list is being taken down, at exit
         self._keep_in_place(row)
         if row in self._rows_in_view():
             row.show_latest()
