@@ -96,6 +96,8 @@ class TfTuiApp(App[None]):
     # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
     # A tooltip is what the help screen says the key does.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
+        # First: at 80 columns the footer cannot show every key, and this one leads to all of them.
+        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
         Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
         Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
         Binding(
@@ -157,7 +159,6 @@ class TfTuiApp(App[None]):
             priority=True,
             tooltip="the command palette: every action by name",
         ),
-        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
         Binding("q", "quit", "Quit", tooltip="quit"),
     ]
 
