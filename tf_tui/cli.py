@@ -267,7 +267,9 @@ def _fleet(settings: Settings, command: str) -> Fleet:
     from tf_tui.fleet import Fleet
     from tf_tui.session import Session
 
-    return Fleet.from_settings(settings, partial(Session, on_state_problem=_say_on_stderr(command)))
+    # No headless command draws a chart: runs keep their latest metrics only (`tf-tui metrics` asks the backend).
+    session = partial(Session, on_state_problem=_say_on_stderr(command), keep_history=False)
+    return Fleet.from_settings(settings, session)
 
 
 async def _watch(settings: Settings, args: argparse.Namespace) -> int:
@@ -318,7 +320,7 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
-    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"))
+    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), keep_history=False)
     async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:

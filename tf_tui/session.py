@@ -104,15 +104,18 @@ class Session:
         backoff: Backoff | None = None,
         poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
+        keep_history: bool = True,
     ) -> None:
         """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
         `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
         what goes wrong with the state file: the headless commands say it on stderr. The event log has
-        it too, and `state.problem` while it lasts."""
+        it too, and `state.problem` while it lasts. Without `keep_history` (`watch`, which draws no
+        chart) no run's stored metrics history is read, and each run keeps only its latest points."""
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
-        self.store = RunStore()
+        self.store = RunStore(keep_history=keep_history)
+        self._keep_history = keep_history
         self.events = EventLog(clock=clock)
         self.counters: Counter[str] = Counter()
         self.capabilities = Capabilities()
@@ -233,7 +236,8 @@ class Session:
             await self.stream.subscribe(train_id)
         if new:
             self._spawn(self.resync(new), "resync")
-            self._spawn(self.history.read(new), "metrics history")
+            if self._keep_history:
+                self._spawn(self.history.read(new), "metrics history")
             self._changed()
 
     def _known_ended(self, train_id: str) -> bool:
@@ -419,7 +423,8 @@ class Session:
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:
             self._spawn(self.resync(subscribed), "resync")
-            self._spawn(self.history.catch_up(subscribed), "metrics catch-up")
+            if self._keep_history:
+                self._spawn(self.history.catch_up(subscribed), "metrics catch-up")
 
     async def _state_file_loop(self) -> None:
         """The state file as a shared channel, as localStorage is between browser tabs: runs another

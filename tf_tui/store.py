@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tf_tui.history import MetricHistory, MetricPoint
+from tf_tui.history import POINT_LIMIT, MetricHistory, MetricPoint
 from tf_tui.protocol import RunUpdate, StatusKind, classify_status, normalise_status
 
 DOUBTED_STOP_S = 30.0
@@ -111,6 +111,9 @@ class RunState:
         return step if isinstance(step, int) else None
 
 
+LATEST_POINTS = 16  # evaluations are spared when points are thinned: the newest held-out loss stays
+
+
 class RunStore:
     """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`).
 
@@ -119,14 +122,17 @@ class RunStore:
     failed run keeps the progress it reached. The views only read the runs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_history: bool = True) -> None:
+        """Without `keep_history` (a view with no chart) each run keeps only its last few points: enough
+        for its latest loss and held-out loss, and a thousand runs' histories cost next to nothing."""
         self.runs: dict[str, RunState] = {}
+        self._history_points = POINT_LIMIT if keep_history else LATEST_POINTS
         self._changed: set[str] = set()
 
     def ensure(self, train_id: str) -> RunState:
         """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
         if train_id not in self.runs:
-            self.runs[train_id] = RunState(train_id)
+            self.runs[train_id] = RunState(train_id, history=MetricHistory(self._history_points))
             self._changed.add(train_id)
         return self.runs[train_id]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_tui.protocol import RunUpdate
-from tf_tui.store import DOUBTED_STOP_S, RunStore, Source
+from tf_tui.store import DOUBTED_STOP_S, LATEST_POINTS, RunStore, Source
 
 
 def update(status=None, progress=None, **fields) -> RunUpdate:
@@ -224,3 +224,15 @@ def test_ensure_makes_an_unknown_run_once_and_marks_it_changed():
     assert store.take_changed() == {"r1"}
     store.ensure("r1")
     assert store.take_changed() == set()
+
+
+def test_a_store_without_history_keeps_a_few_points_and_the_latest_losses():
+    store = RunStore(keep_history=False)
+    for step in range(1, 1_001):
+        evaluated = {"eval_loss": 2.0 + 1 / step} if step % 100 == 0 else {}
+        store.apply(
+            update("training", step // 10, details={"step": step, "loss": 1 / step, **evaluated}), Source.WS, step
+        )
+    history = store.runs["r1"].history
+    assert len(history) <= LATEST_POINTS
+    assert (history.latest("loss"), history.latest("eval_loss")) == (1 / 1_000, 2.0 + 1 / 1_000)
