@@ -18,21 +18,6 @@ from tests.integration.test_headless_cli import assert_no_traceback, cli_environ
 from tf_tui.server.datasets import MAX_UPLOAD_BYTES
 
 
-@pytest.fixture
-def cli(tmp_path):
-    def run(*arguments: str, url: str):
-        return subprocess.run(
-            tf_tui_command(url, *arguments),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=cli_environment(tmp_path),
-            check=False,
-        )
-
-    return run
-
-
 def jsonl_file(path, count: int = 200):
     path.write_text("".join(json.dumps({"instruction": "Echo", "output": f"word {n}"}) + "\n" for n in range(count)))
     return path

@@ -17,28 +17,12 @@ import termios
 import time
 from collections.abc import Callable
 
-import pytest
 from fastapi.responses import PlainTextResponse
 
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, api_client, start_run, trainer_processes, wait_for_status
 from tests.scripted_backend import running_backend
 from tf_tui.headless.commands import stop_run
 from tf_tui.headless.models import list_models
-
-
-@pytest.fixture
-def cli(tmp_path):
-    def run(*arguments: str, url: str, timeout: float = 90, extra_env: dict | None = None):
-        return subprocess.run(
-            tf_tui_command(url, *arguments),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=cli_environment(tmp_path, extra_env),
-            check=False,
-        )
-
-    return run
 
 
 def tf_tui_command(url: str, *arguments: str) -> list[str]:

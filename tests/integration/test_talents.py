@@ -10,7 +10,6 @@ import subprocess
 import pytest
 
 from tests.conftest import api_client, eventually, open_socket, receive_until, start_run, wait_for_status
-from tests.integration.test_headless_cli import cli_environment, tf_tui_command
 from tests.scripted_backend import running_backend
 from tf_tui.exit_codes import ExitCode
 
@@ -133,21 +132,6 @@ async def test_publish_appears_in_the_catalogue_and_answers_a_prompt(server):
         assert updated[-1]["data"]["version"] == "0.2"
         missing = await client.get("/mcp/talents/no-such-talent/test", params={"test_input": "x"})
         assert missing.status_code == 404
-
-
-@pytest.fixture
-def cli(tmp_path):
-    def run(*arguments: str, url: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            tf_tui_command(url, *arguments),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=cli_environment(tmp_path),
-            check=False,
-        )
-
-    return run
 
 
 async def test_the_cli_evaluates_publishes_and_lists(server, cli):
