@@ -9,12 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from tf_tui.downsample import thin
 from tf_tui.protocol import finite_number
 
 POINT_LIMIT = 2_000
+MAX_STEP = 2**53  # past it a step is no number a chart's float axis can hold (server text can say 10**400)
+
+
+# No loss, rate or duration is near these; past them a chart's axis arithmetic overflows or underflows.
+MAX_VALUE = 1e15
+MIN_MAGNITUDE = 1e-12  # nearer zero than this reads as zero
+
+
+def _plottable(value: object) -> float | None:
+    number = finite_number(value)
+    if number is None or abs(number) > MAX_VALUE:
+        return None
+    return 0.0 if abs(number) < MIN_MAGNITUDE else number
+
+
+def is_step(value: object) -> TypeGuard[int]:
+    """A step a run can have reached, from server text: a whole number from 0 to `MAX_STEP`."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +47,11 @@ class MetricPoint:
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> MetricPoint | None:
         """A point from an update's `details` or a history entry; None without a whole step or a number.
-        Server text: any field of the wrong type, NaN or infinite counts as absent."""
+        Server text: any field of the wrong type, NaN, infinite or past `MAX_VALUE` counts as absent."""
         step = document.get("step")
-        if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        if not is_step(step):
             return None
-        values = {name: finite_number(document.get(name)) for name in VALUE_FIELDS}
+        values = {name: _plottable(document.get(name)) for name in VALUE_FIELDS}
         if all(value is None for value in values.values()):
             return None
         return cls(step=step, **values)

@@ -11,6 +11,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import DEADLINE_S
 from tf_tui.ui.widgets.run_row import RunRow
@@ -65,3 +66,10 @@ async def focus(pilot: Pilot[object], widget: Widget) -> None:
     """Focus a widget and wait until it has it: keys pressed before then would go elsewhere."""
     widget.focus()
     await until(pilot, lambda: widget.has_focus, f"{widget} has the focus")
+
+
+def footer_key(app: App[object], action: str) -> set[str] | None:
+    """The footer key of an action as its `-disabled` class (dimmed) or none; None when it is not shown.
+    The footer's widgets, not the screen: at the tests' width the footer cannot paint every key."""
+    keys = [key for key in app.screen.query(FooterKey) if key.action == action]
+    return {name for name in keys[0].classes if name == "-disabled"} if keys else None

@@ -10,7 +10,7 @@ from textual.widgets import Log
 from tests.conftest import FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
 from tests.integration.test_run_log import HOSTILE_LINE
 from tests.scripted_backend import running_backend
-from tests.ui.screen import screen_text, toasts_on_screen, until, until_shown
+from tests.ui.screen import footer_key, screen_text, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard, watch_until_training
 from tf_tui.fleet import Fleet
 from tf_tui.session import Session
@@ -120,7 +120,7 @@ async def test_against_a_backend_without_the_route_o_is_dimmed_and_says_why(tmp_
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, RunLogScreen), "the log closes")
             assert app.check_action("run_log", ()) is None  # dimmed in the footer
-            assert "Output" in screen_text(app).splitlines()[-1]
+            await until(pilot, lambda: footer_key(app, "run_log") == {"-disabled"}, "o is shown dimmed")
             await pilot.press("o")
             await until(pilot, lambda: reason in toasts_on_screen(app), "o says why")
             assert not isinstance(app.screen, RunLogScreen)

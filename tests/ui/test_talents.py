@@ -7,11 +7,10 @@ import json
 
 import pytest
 from textual.widgets import Input, OptionList, Select
-from textual.widgets._footer import FooterKey
 
 from tests.conftest import SHORT_PARAMS
 from tests.scripted_backend import running_backend
-from tests.ui.screen import screen_text, shown_in, toasts_on_screen, until, until_shown
+from tests.ui.screen import footer_key, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.format import short_id
 from tf_tui.ui.screens.publish import PublishScreen
@@ -146,9 +145,3 @@ async def test_a_backend_without_the_routes_dims_the_keys_with_the_reason(tmp_pa
             )
             # In the footer still, dimmed: not hidden.
             await until(pilot, lambda: footer_key(app, action) == {"-disabled"}, f"{key} is shown dimmed")
-
-
-def footer_key(app, action: str) -> set[str] | None:
-    """The footer key of an action as its `-disabled` class (dimmed) or none; None when it is not shown."""
-    keys = [key for key in app.screen.query(FooterKey) if key.action == action]
-    return {name for name in keys[0].classes if name == "-disabled"} if keys else None

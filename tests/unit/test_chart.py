@@ -6,8 +6,11 @@ import itertools
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tf_tui.chart import BRAILLE_BASE, CURRENT_MARKER, Series, compact_number, draw, uses_log_scale, x_bounds
+from tf_tui.history import MetricHistory, MetricPoint
 
 WIDTH, HEIGHT = 60, 12
 
@@ -141,3 +144,28 @@ def test_thousands_of_points_fit_the_width():
 @pytest.mark.parametrize(("value", "text"), [(0.25, "0.25"), (4.5, "4.5"), (1200, "1.2k"), (12000, "12k"), (3e6, "3M")])
 def test_compact_numbers(value, text):
     assert compact_number(value) == text
+
+
+SERVER_NUMBERS = st.one_of(
+    st.floats(), st.integers(min_value=-(10**400), max_value=10**400), st.booleans(), st.none(), st.text(max_size=3)
+)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries({"step": SERVER_NUMBERS, "loss": SERVER_NUMBERS, "eval_loss": SERVER_NUMBERS}),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_whatever_numbers_the_server_sends_the_chart_draws(documents: list[dict[str, object]]) -> None:
+    """Found by the 10,000 hostile frames: a step of 10**400 overflowed the axis and crashed the paint."""
+    history = MetricHistory()
+    for document in documents:
+        point = MetricPoint.from_json(document)
+        if point is not None:
+            history.add(point)
+    for name in ("loss", "eval_loss"):
+        points = [(float(point.step), value) for point in history.points if (value := getattr(point, name)) is not None]
+        if points:
+            assert draw([Series(name, points, mark_last=True)], 60, 12)

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from tf_tui.chart import Series, uses_log_scale
 from tf_tui.format import short_id, summary
-from tf_tui.history import MetricHistory
+from tf_tui.history import MetricHistory, is_step
 from tf_tui.store import RunState
 from tf_tui.text import printable
 from tf_tui.ui.style import alert_style, status_text
@@ -87,7 +87,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         no_color = self.app.no_color
         self._update("loss-title", version, lambda: chart_title(history, no_color=no_color))
         total = run.details.get("total_steps")
-        plot = Plot(lambda: loss_series(history, no_color=no_color), x_end=total if isinstance(total, int) else None)
+        plot = Plot(lambda: loss_series(history, no_color=no_color), x_end=total if is_step(total) else None)
         chart.plot(run.train_id, version, plot)
 
     def _update(self, part: str, shown: object, content: Callable[[], RenderableType] | None = None) -> None:
