@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import time
 
+from textual._context import visible_screen_stack
 from textual.app import App
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 
@@ -18,8 +20,20 @@ from tf_tui.ui.widgets.run_row import RunRow
 
 
 def screen_text(app: App[object]) -> str:
+    return drawn(app.screen)
+
+
+def drawn(screen: Screen[object]) -> str:
+    """One screen as drawn, whether or not another is on top of it."""
     # The compositor is what Textual itself draws from; there is no public way to read the drawn screen.
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in screen._compositor.render_strips())
+
+
+def painted(app: App[object]) -> str:
+    """The screen as a screenshot takes it: the screens under a modal dialog show through it."""
+    # What `App.export_screenshot` does before it renders; without it a dialog's backdrop is blank.
+    visible_screen_stack.set(app._background_screens)
+    return screen_text(app)
 
 
 def shown_in(app: App[object], widget: Widget) -> str:

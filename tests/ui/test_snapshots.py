@@ -7,9 +7,12 @@ import time
 
 import pytest
 from rich.text import Text
+from textual.app import App
+from textual.geometry import Region
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, Log, Select, SelectionList
 
-from tests.ui.screen import screen_text, shown_in, until
+from tests.ui.screen import drawn, painted, screen_text, shown_in, until
 from tf_tui.client.stream import Phase
 from tf_tui.ui.demo import COMPARE_KEYS, demo_app
 from tf_tui.ui.screens.compare import CompareScreen
@@ -33,12 +36,35 @@ def machine_read_then(run_before=None):
     """First the machine's line read (where the terminal is wide enough to show it), then `run_before`."""
 
     async def run(pilot):
-        line = pilot.app.screen_stack[0].query_one(EnvironmentLine)
+        dashboard = pilot.app.screen_stack[0]
+        line = dashboard.query_one(EnvironmentLine)
         await until(pilot, lambda: line.reads > 0 or not line.display, "the machine's line is read")
+        # A dialog pushed before the dashboard's first paint keeps a blank backdrop.
+        await until(pilot, lambda: top_line(painted(pilot.app)) != "", "the dashboard is painted")
         if run_before is not None:
             await run_before(pilot)
+        if pilot.app.screen.is_modal:
+            await until(pilot, lambda: backdrop_shown(pilot.app, dashboard), "the dashboard shows under the dialog")
 
     return run
+
+
+def backdrop_shown(app: App[object], dashboard: Screen[object]) -> bool:
+    """Whether every cell around the dialog shows the dashboard, as a screenshot takes them."""
+    dialog = Region.from_union([child.region for child in app.screen.children])
+    underneath = drawn(dashboard).splitlines()
+    shown = painted(app).splitlines()
+    return len(shown) == len(underneath) and all(
+        shown_line[x] == underneath_line[x]
+        for y, (shown_line, underneath_line) in enumerate(zip(shown, underneath, strict=True))
+        for x in range(min(len(shown_line), len(underneath_line)))
+        if not dialog.contains(x, y)
+    )
+
+
+def top_line(text: str) -> str:
+    lines = text.splitlines()
+    return lines[0].strip() if lines else ""
 
 
 @pytest.fixture(autouse=True)
