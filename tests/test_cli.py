@@ -29,10 +29,12 @@ def test_help_lists_the_commands():
     assert "serve" in result.stdout and "--local" in result.stdout
 
 
-def test_help_loads_neither_textual_nor_the_http_client():
-    # What `--help` imports is what it costs to start: Textual and httpx are most of it.
+def test_help_loads_neither_textual_nor_the_http_client_nor_asyncio():
+    # What `--help` imports is what it costs to start: Textual and httpx are most of it, then asyncio and
+    # ssl (which asyncio loads), then dataclasses (which loads inspect and ast).
     probe = "import sys; from tf_tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-    probe += "print(sorted(name for name in ('textual', 'httpx') if name in sys.modules))"
+    heavy = ("textual", "httpx", "asyncio", "ssl", "dataclasses")
+    probe += f"print(sorted(name for name in {heavy!r} if name in sys.modules))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
 

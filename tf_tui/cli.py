@@ -4,38 +4,29 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from platformdirs import user_data_path
-
-from tf_tui.client.tls import INSECURE_WARNING
-from tf_tui.config import (
+from tf_tui.exit_codes import ExitCode
+from tf_tui.ids import RunIdError
+from tf_tui.options import (
+    DEFAULT_OUTCOME_PREFERENCE,
     DEFAULT_URL,
     LOG_LEVELS,
+    OUTCOME_PREFERENCES,
     SERVER_TOKEN_VARIABLE,
     TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
-    Backend,
-    ConfigError,
-    Settings,
-    load_settings,
-    setup_logging,
 )
-from tf_tui.exit_codes import ExitCode
-from tf_tui.ids import RunIdError
-from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
-from tf_tui.signals import run_until_signalled
 from tf_tui.talent_choices import CATEGORIES, DEFAULT_VERSION
 
 if TYPE_CHECKING:
+    from tf_tui.config import Backend, Settings
     from tf_tui.fleet import Fleet
     from tf_tui.session import Session
 
@@ -213,8 +204,15 @@ def _add_follow_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Imported after parsing: `--help` and a usage error answer without loading the HTTP client.
+    # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
+    # HTTP client load (together two thirds of the start of a headless command).
+    import asyncio
+    import logging
+
     from tf_tui.client.api import ApiError
+    from tf_tui.client.tls import INSECURE_WARNING
+    from tf_tui.config import ConfigError, load_settings, setup_logging
+    from tf_tui.signals import run_until_signalled
 
     if args.command == "serve":
         return _serve(args)
@@ -509,6 +507,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Read once, then gone from the environment, so the training processes never inherit a token.
     for variable in (SERVER_TOKEN_VARIABLE, TOKEN_VARIABLE):
         os.environ.pop(variable, None)
+    from platformdirs import user_data_path
+
     data_dir = args.data_dir or user_data_path("tf-tui") / "server"
     settings = ServerSettings(
         data_dir=data_dir, token=args.token or None, max_concurrent=args.max_concurrent, idle_exit=args.idle_exit

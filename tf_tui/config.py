@@ -36,17 +36,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path, user_state_path
 
-from tf_tui.client.tls import TlsSetupError, client_context
+from tf_tui.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
 
-DEFAULT_URL = "http://localhost:8084"
 APP_NAME = "tf-tui"
-LOG_LEVELS = ("debug", "info", "warning", "error")
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
 CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
-TOKEN_VARIABLE, TOKEN_FILE_VARIABLE = "TF_TUI_TOKEN", "TF_TUI_TOKEN_FILE"
-# The reference server's token, as `serve` reads it and the launcher hands it over: argv is visible to `ps`.
-SERVER_TOKEN_VARIABLE = "TF_TUI_SERVER_TOKEN"
 
 
 class ConfigError(ValueError):
@@ -156,11 +151,8 @@ def load_settings(
         or _path(environ.get("TF_TUI_CA_CERT"))
         or _path(_string(config, "ca_cert", path), relative_to=path.parent)
     )
-    try:  # a CA file that cannot be used is said now, not at connect
-        if chosen_ca is not None:
-            client_context(chosen_ca, insecure=insecure)
-    except TlsSetupError as error:
-        raise ConfigError(str(error)) from None
+    if chosen_ca is not None:  # a CA file that cannot be used is said now, not at connect
+        _check_ca(chosen_ca, insecure=insecure)
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=fleet[0].url,
@@ -426,3 +418,13 @@ def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{path}: {key} must be a string")
     return value
+
+
+def _check_ca(ca_cert: Path, *, insecure: bool) -> None:
+    # Imported here: the TLS module loads `ssl`, which `tf-tui --help` has no use for.
+    from tf_tui.client.tls import TlsSetupError, client_context
+
+    try:
+        client_context(ca_cert, insecure=insecure)
+    except TlsSetupError as error:
+        raise ConfigError(str(error)) from None

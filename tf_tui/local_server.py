@@ -21,9 +21,9 @@ from types import TracebackType
 import httpx
 from platformdirs import user_data_path
 
-from tf_tui.config import SERVER_TOKEN_VARIABLE
 from tf_tui.exit_codes import ExitCode
 from tf_tui.format import duration, plural
+from tf_tui.options import SERVER_TOKEN_VARIABLE
 from tf_tui.server.instance import ServerAddress, exclusive_lock, read_address, remove_address
 
 STARTUP_TIMEOUT_S = 30.0

@@ -32,14 +32,10 @@ ACTIVE_STATUSES = frozenset(
 )
 
 
-# What a start asks the backend to favour (`outcome_preference`); the first is the default.
-OUTCOME_PREFERENCES = ("balanced", "speed", "quality")
-
 # `system_update` events the reference server adds (README, protocol notes): a run began, a run ended.
 TRAINING_STARTED = "training_started"
 TRAINING_ENDED = "training_ended"
 RUN_ANNOUNCEMENTS = frozenset({TRAINING_STARTED, TRAINING_ENDED})
-DEFAULT_OUTCOME_PREFERENCE = OUTCOME_PREFERENCES[0]
 
 
 class StatusKind(Enum):

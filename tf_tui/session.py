@@ -35,9 +35,9 @@ from tf_tui.event_text import describe_event
 from tf_tui.eventlog import EventLog, Kind
 from tf_tui.history_reader import HistoryReader
 from tf_tui.ids import resolve_id
+from tf_tui.options import DEFAULT_OUTCOME_PREFERENCE
 from tf_tui.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.protocol import (
-    DEFAULT_OUTCOME_PREFERENCE,
     TRAINING_STARTED,
     Event,
     Ignored,

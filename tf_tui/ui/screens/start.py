@@ -22,7 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from tf_tui.client.api import ApiError
 from tf_tui.environment import BoxEnvironment, parse_environment
 from tf_tui.model_fit import Fit, model_fit, size_text
-from tf_tui.protocol import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
+from tf_tui.options import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.session import Session
 from tf_tui.start_choices import StartChoices, StartChoicesFile, start_choices_path
 from tf_tui.text import printable
