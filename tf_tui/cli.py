@@ -266,7 +266,7 @@ def _fleet(settings: Settings, command: str) -> Fleet:
     from tf_tui.session import Session
 
     # No headless command draws a chart: runs keep their latest metrics only (`tf-tui metrics` asks the backend).
-    session = partial(Session, on_state_problem=_say_on_stderr(command), keep_history=False)
+    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
     return Fleet.from_settings(settings, session)
 
 
@@ -318,7 +318,7 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
-    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), keep_history=False)
+    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
     async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:

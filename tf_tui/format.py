@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tf_tui.history import plottable
 from tf_tui.protocol import finite_number, parse_server_time
 from tf_tui.store import RunState
 from tf_tui.text import printable
@@ -130,8 +131,9 @@ def run_record(run: RunState, backend: str | None = None) -> dict[str, object]:
         "kind": run.kind.value,
         "outcome": run.outcome.value,
         "progress": run.progress,
-        "loss": run.history.latest("loss"),
-        "eval_loss": run.history.latest("eval_loss"),  # the held-out loss of the run's last evaluation
+        "loss": plottable(run.details.get("loss")),
+        # The held-out loss of the run's last evaluation: details keep what later reports do not mention.
+        "eval_loss": plottable(run.details.get("eval_loss")),
         "details": run.details,
         "created_at": run.created_at,
         "source": run.last_source.value if run.last_source else None,

@@ -23,7 +23,8 @@ MAX_VALUE = 1e15
 MIN_MAGNITUDE = 1e-12  # nearer zero than this reads as zero
 
 
-def _plottable(value: object) -> float | None:
+def plottable(value: object) -> float | None:
+    """A value from server text as a number a chart or a report can take; None for anything else."""
     number = finite_number(value)
     if number is None or abs(number) > MAX_VALUE:
         return None
@@ -51,7 +52,7 @@ class MetricPoint:
         step = document.get("step")
         if not is_step(step):
             return None
-        values = {name: _plottable(document.get(name)) for name in VALUE_FIELDS}
+        values = {name: plottable(document.get(name)) for name in VALUE_FIELDS}
         if all(value is None for value in values.values()):
             return None
         return cls(step=step, **values)
@@ -111,10 +112,6 @@ class MetricHistory:
 
     def __len__(self) -> int:
         return len(self._points)
-
-    def latest(self, name: str) -> float | None:
-        """The newest value of one of `VALUE_FIELDS` (`loss`, `eval_loss`, ...), or None if none was reported."""
-        return next((value for point in reversed(self._points) if (value := getattr(point, name)) is not None), None)
 
     def add(self, point: MetricPoint) -> None:
         if not self._points or point.step > self._points[-1].step:

@@ -104,18 +104,19 @@ class Session:
         backoff: Backoff | None = None,
         poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
-        keep_history: bool = True,
+        headless: bool = False,
     ) -> None:
         """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
         `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
         what goes wrong with the state file: the headless commands say it on stderr. The event log has
-        it too, and `state.problem` while it lasts. Without `keep_history` (`watch`, which draws no
-        chart) no run's stored metrics history is read, and each run keeps only its latest points."""
+        it too, and `state.problem` while it lasts. A `headless` command draws no chart and shows
+        no event log: no run's stored metrics history is read, no run keeps metric points, and the event log
+        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second)."""
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
-        self.store = RunStore(keep_history=keep_history)
-        self._keep_history = keep_history
+        self.store = RunStore(keep_history=not headless)
+        self._headless = headless
         self.events = EventLog(clock=clock)
         self.counters: Counter[str] = Counter()
         self.capabilities = Capabilities()
@@ -236,7 +237,7 @@ class Session:
             await self.stream.subscribe(train_id)
         if new:
             self._spawn(self.resync(new), "resync")
-            if self._keep_history:
+            if not self._headless:
                 self._spawn(self.history.read(new), "metrics history")
             self._changed()
 
@@ -384,7 +385,7 @@ class Session:
     def _on_event(self, event: Event) -> None:
         self.counters[f"frames.{type(event).__name__}"] += 1
         self.last_message_at = self.clock()
-        line = describe_event(event)
+        line = None if self._headless and isinstance(event, RunUpdate) else describe_event(event)
         if line is not None:
             self.events.add(line.text, line.level, line.kind)
         if isinstance(event, RunUpdate):
@@ -423,7 +424,7 @@ class Session:
     def _on_open(self, subscribed: list[str]) -> None:
         if subscribed:
             self._spawn(self.resync(subscribed), "resync")
-            if self._keep_history:
+            if not self._headless:
                 self._spawn(self.history.catch_up(subscribed), "metrics catch-up")
 
     async def _state_file_loop(self) -> None:

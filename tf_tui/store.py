@@ -111,9 +111,6 @@ class RunState:
         return step if isinstance(step, int) else None
 
 
-LATEST_POINTS = 16  # evaluations are spared when points are thinned: the newest held-out loss stays
-
-
 class RunStore:
     """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`).
 
@@ -123,10 +120,10 @@ class RunStore:
     """
 
     def __init__(self, *, keep_history: bool = True) -> None:
-        """Without `keep_history` (a view with no chart) each run keeps only its last few points: enough
-        for its latest loss and held-out loss, and a thousand runs' histories cost next to nothing."""
+        """Without `keep_history` (a view with no chart) no run keeps metric points: the latest loss and
+        held-out loss are in its details, and a frame costs no point made from them."""
         self.runs: dict[str, RunState] = {}
-        self._history_points = POINT_LIMIT if keep_history else LATEST_POINTS
+        self._history_points = POINT_LIMIT if keep_history else 0
         self._changed: set[str] = set()
 
     def ensure(self, train_id: str) -> RunState:
@@ -314,6 +311,8 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
 
 
 def _record_metrics(run: RunState, details: dict[str, Any]) -> None:
+    if not run.history.limit:
+        return  # a store without history: no point made, a frame the cheaper
     point = MetricPoint.from_json(details)
     if point is not None:
         run.history.add(point)  # the same step reported again (a poll after a frame) merges into its point

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from tf_tui.format import (
@@ -70,6 +71,15 @@ def test_a_run_record_holds_what_watch_and_status_print():
         "missing": False,
     }
     assert run_record(store.runs["r1"], "gpu1")["backend"] == "gpu1"
+
+
+def test_a_run_record_has_no_loss_where_the_server_sent_no_number():
+    store = RunStore(keep_history=False)
+    store.apply(RunUpdate("r1", "Training", 30, {"step": 3, "loss": "1.5", "eval_loss": math.nan}), Source.WS, NOW)
+    record = run_record(store.runs["r1"])
+    assert (record["loss"], record["eval_loss"]) == (None, None)
+    store.apply(RunUpdate("r1", "Training", 31, {"step": 4, "loss": 1.25}), Source.WS, NOW)
+    assert run_record(store.runs["r1"])["loss"] == 1.25
 
 
 def test_a_run_record_ends_with_the_result_or_error_and_says_the_outcome():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_tui.protocol import RunUpdate
-from tf_tui.store import DOUBTED_STOP_S, LATEST_POINTS, RunStore, Source
+from tf_tui.store import DOUBTED_STOP_S, RunStore, Source
 
 
 def update(status=None, progress=None, **fields) -> RunUpdate:
@@ -226,13 +226,13 @@ def test_ensure_makes_an_unknown_run_once_and_marks_it_changed():
     assert store.take_changed() == set()
 
 
-def test_a_store_without_history_keeps_a_few_points_and_the_latest_losses():
+def test_a_store_without_history_keeps_no_points_and_its_details_the_latest_losses():
     store = RunStore(keep_history=False)
     for step in range(1, 1_001):
         evaluated = {"eval_loss": 2.0 + 1 / step} if step % 100 == 0 else {}
         store.apply(
             update("training", step // 10, details={"step": step, "loss": 1 / step, **evaluated}), Source.WS, step
         )
-    history = store.runs["r1"].history
-    assert len(history) <= LATEST_POINTS
-    assert (history.latest("loss"), history.latest("eval_loss")) == (1 / 1_000, 2.0 + 1 / 1_000)
+    run = store.runs["r1"]
+    assert len(run.history) == 0
+    assert (run.details["loss"], run.details["eval_loss"]) == (1 / 1_000, 2.0 + 1 / 1_000)
