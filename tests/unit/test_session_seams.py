@@ -11,7 +11,8 @@ from tests.conftest import client_settings, until
 from tf_tui import state as state_module
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.protocol import Event
+from tf_tui.eventlog import Kind
+from tf_tui.protocol import Event, RunUpdate
 from tf_tui.session import Session
 from tf_tui.state import StateFile
 
@@ -37,6 +38,7 @@ class HeldStream:
     ) -> None:
         self.state = ConnectionState(Phase.CONNECTING, attempt=1)
         self.watched: dict[str, None] = {}
+        self.on_event = on_event  # a frame, as the real stream hands it over
         self._on_state = on_state
 
     @property
@@ -91,6 +93,16 @@ def test_the_event_log_dates_a_retry_by_the_sessions_clock(tmp_path):
     session, stream = held_session(tmp_path)
     stream.report(ConnectionState(Phase.RETRYING, attempt=2, reason="connection refused", retry_at=NOW + 4))
     assert session.events.entries[-1].text == "socket reconnecting in 4 s (attempt 3) (connection refused)"
+
+
+def test_a_headless_session_keeps_no_line_and_no_point_per_update_where_a_dashboards_does(tmp_path):
+    for headless, kept in ((True, 0), (False, 1)):
+        session, stream = held_session(tmp_path / f"headless-{headless}", headless=headless)
+        stream.on_event(RunUpdate("r1", "training", 5, {"step": 5, "loss": 1.5}))
+        run = session.store.runs["r1"]
+        assert (run.progress, run.details["loss"]) == (5, 1.5)
+        update_lines = [entry for entry in session.events.entries if entry.kind is Kind.UPDATE]
+        assert (len(update_lines), len(run.history)) == (kept, kept), f"headless={headless}"
 
 
 def test_the_poll_interval_is_the_sessions_own_and_follows_the_stream(tmp_path):
