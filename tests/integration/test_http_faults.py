@@ -18,6 +18,7 @@ from tests.conftest import FAST_BACKOFF, client_settings
 from tests.faulty_http import FAULTS, Fault, FaultyHttp, faulty_http
 from tests.ui.screen import shown_in, toasts_on_screen, until
 from tf_tui import cli
+from tf_tui import config as config_module
 from tf_tui.client import api as api_module
 from tf_tui.client.api import ApiError, TalentFactoryApi
 from tf_tui.session import Session
@@ -88,7 +89,8 @@ def run_cli(backend, tmp_path, monkeypatch, capsys) -> Callable[..., tuple[int, 
     """`tf-tui` in this process (so the timeout seam applies), its stderr captured."""
     monkeypatch.setenv("TF_TUI_STATE_FILE", str(tmp_path / "state.json"))
     monkeypatch.setenv("TF_TUI_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setattr(cli, "setup_logging", lambda settings: None)  # the test run's logging stays as it is
+    # The test run's logging stays as it is (the command imports it from the config module as it runs).
+    monkeypatch.setattr(config_module, "setup_logging", lambda settings: None)
     monkeypatch.setattr(api_module, "TIMEOUT", SHORT_TIMEOUT)
 
     def run(*arguments: str) -> tuple[int, str]:
