@@ -205,7 +205,7 @@ def _add_follow_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
-    # HTTP client load (together two thirds of the start of a headless command).
+    # HTTP client load (`tf_tui.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
     import logging
 
@@ -265,7 +265,7 @@ def _fleet(settings: Settings, command: str) -> Fleet:
     from tf_tui.fleet import Fleet
     from tf_tui.session import Session
 
-    # No headless command draws a chart: runs keep their latest metrics only (`tf-tui metrics` asks the backend).
+    # No headless command draws a chart: runs keep no metric points (`tf-tui metrics` asks the backend).
     session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
     return Fleet.from_settings(settings, session)
 

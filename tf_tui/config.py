@@ -36,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path, user_state_path
 
+from tf_tui.client.tls import TlsSetupError, client_context
 from tf_tui.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
 
 APP_NAME = "tf-tui"
@@ -151,8 +152,11 @@ def load_settings(
         or _path(environ.get("TF_TUI_CA_CERT"))
         or _path(_string(config, "ca_cert", path), relative_to=path.parent)
     )
-    if chosen_ca is not None:  # a CA file that cannot be used is said now, not at connect
-        _check_ca(chosen_ca, insecure=insecure)
+    try:  # a CA file that cannot be used is said now, not at connect
+        if chosen_ca is not None:
+            client_context(chosen_ca, insecure=insecure)
+    except TlsSetupError as error:
+        raise ConfigError(str(error)) from None
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=fleet[0].url,
@@ -418,13 +422,3 @@ def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{path}: {key} must be a string")
     return value
-
-
-def _check_ca(ca_cert: Path, *, insecure: bool) -> None:
-    # Imported here: the TLS module loads `ssl`, which `tf-tui --help` has no use for.
-    from tf_tui.client.tls import TlsSetupError, client_context
-
-    try:
-        client_context(ca_cert, insecure=insecure)
-    except TlsSetupError as error:
-        raise ConfigError(str(error)) from None
