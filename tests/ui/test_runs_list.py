@@ -3,6 +3,7 @@ and only the height its rows need."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -115,3 +116,23 @@ async def test_a_row_out_of_sight_is_repainted_only_once_it_comes_into_view(tmp_
 
         app.query_one("#runs", RunsList).select(out_of_sight)
         await until(pilot, lambda: "55%" in row_on_screen(app, out_of_sight), "the row, scrolled into view")
+
+
+async def test_a_paint_while_the_screen_is_taken_down_is_skipped(tmp_path):
+    """On the way out Textual removes the screen's widgets one by one while the app's timers still fire
+    (under `run_test` the shutdown even runs beside the app's message loop): a paint of the selected run
+    then must not look for the detail pane's parts, which may be gone already."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        selected = app.query_one(RunsList).selected_id
+        await until_shown(pilot, selected)
+        shutdown = asyncio.create_task(app._shutdown())
+        paints = 0
+        while not shutdown.done():
+            paints += 1
+            update = RunUpdate(selected, "running", None, details={"step": paints})  # a change each time
+            app.session.store.apply(update, Source.WS, NOW)
+            app._paint_changes()
+            await asyncio.sleep(0)
+        await shutdown
+        assert paints > 1  # the paints did run while the widgets were being removed

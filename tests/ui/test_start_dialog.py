@@ -23,6 +23,12 @@ async def tick_units(pilot, dialog: StartScreen) -> None:
     await pilot.press("home", *["down"] * values.index("builtin-units"), "space")
 
 
+def first_ticked(app: TfTuiApp) -> str:
+    """The line of the first ticked dataset on the screen (an unticked box shows no X); empty while none is."""
+    _, tick, after = screen_text(app).partition("X")
+    return after.partition("\n")[0] if tick else ""
+
+
 def started(app: TfTuiApp) -> list[str]:
     return [entry.text for entry in app.session.events.entries if entry.text.startswith("started ")]
 
@@ -61,9 +67,15 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
     relaunched = dashboard(server.url, tmp_path)
     async with relaunched.run_test(size=SIZE) as pilot:
         await open_start_dialog(relaunched, pilot)
-        shown = await until_shown(pilot, "small  (")
-        assert "speed" in shown and "1500" in shown
-        assert " builtin-units" in shown.split("X", 1)[1].splitlines()[0]  # the one ticked
+        # The list's rows may be painted a frame after the fields: wait for all of them.
+        await until(
+            pilot,
+            lambda: (
+                all(text in screen_text(relaunched) for text in ("small  (", "speed", "1500"))
+                and " builtin-units" in first_ticked(relaunched)
+            ),
+            "the last choices, builtin-units ticked",
+        )
 
     elsewhere = dashboard(server.url + "/", tmp_path)  # the same backend, written another way
     async with elsewhere.run_test(size=SIZE) as pilot:

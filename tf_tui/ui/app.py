@@ -21,7 +21,6 @@ from textual import on, work
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -260,8 +259,10 @@ class TfTuiApp(App[None]):
 
     def _paint_changes(self) -> None:
         self._flush_pending = False
-        if not self._runs.is_attached:
-            return  # quitting
+        if not self.is_running:
+            # Quitting: Textual takes the screen down part by part once the app stops running, so the
+            # detail pane's parts may be gone while the runs list is still attached.
+            return
         painted = self._pacer.painting()
         runs = self._runs
         changed = self.fleet.take_changed()
@@ -281,7 +282,7 @@ class TfTuiApp(App[None]):
         painted()
 
     def _tick(self) -> None:
-        if not self._runs.is_attached:
+        if not self.is_running:  # quitting
             return
         with self.batch_update():
             self._update_header()
@@ -365,15 +366,12 @@ class TfTuiApp(App[None]):
 
     @on(RunsList.Selected)
     def _selected(self, event: RunsList.Selected) -> None:
-        if not self._runs.is_attached:
-            return  # quitting: the screen may be gone already
+        if not self.is_running:
+            return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
         session = self.fleet.sessions[event.backend or self.fleet.names[0]]
         run = None if event.train_id is None else session.store.runs.get(event.train_id)
-        try:
-            self._detail.show(run)
-            self._show_evaluation()
-        except NoMatches:
-            return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
+        self._detail.show(run)
+        self._show_evaluation()
         self._environment.follow()
         self._refresh_footer()
 
