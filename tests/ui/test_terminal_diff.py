@@ -138,3 +138,23 @@ def test_the_short_escapes_leave_every_cell_with_its_colours_and_attributes():
         reference = pyte.Screen(WIDTH, HEIGHT)
         pyte.Stream(reference).feed(line.render(CONSOLE))
         assert looks(terminal.screen, 0) == looks(reference, 0)
+
+
+def test_the_lines_of_one_update_share_their_escapes_and_it_ends_with_a_reset():
+    """A cursor move keeps the colours: the second of two lines drawn alike needs no escape of its own, a
+    third drawn otherwise says only what changed, and nothing after the update takes its colours."""
+    terminal = Terminal()
+    terminal.show(whole_screen([strip(("-" * WIDTH, Style()))] * HEIGHT))
+    lines = [strip(("a" * 4, GREEN)), strip(("b" * 4, GREEN)), strip(("c" * 2, RED_ON_BLUE), ("d" * 2, GREEN))]
+    update = ChopsUpdate(
+        [{0: line} for line in lines], [(y, 0, 4) for y in range(HEIGHT)], [[WIDTH] for _ in range(HEIGHT)]
+    )
+    written = terminal.show(update)
+    assert "\x1b[2;1Hbbbb\x1b[3;1H" in written  # the second line: its cursor move and its text, no escape
+    assert written.endswith("\x1b[0m")
+    for y, line in enumerate(lines):
+        reference = pyte.Screen(WIDTH, HEIGHT)
+        pyte.Stream(reference).feed(line.render(CONSOLE))
+        assert looks(terminal.screen, y)[:4] == looks(reference, 0)[:4]
+    terminal.stream.feed("e")  # written after the update: the terminal's own colours
+    assert looks(terminal.screen, HEIGHT - 1)[4][1:3] == ("default", "default")

@@ -26,10 +26,12 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 # Unchanged cells between two changed runs are sent again rather than moving the cursor over them when
-# the gap is this short: a new write costs a move, a full escape and a reset (~45 bytes), a gap of ASCII
-# cells a byte each, plus an escape of only what changes where the style does (`pen_change`).
+# the gap is this short: a new write costs a move (~8 bytes) and mostly an escape back to the look its
+# first cell has, a gap of ASCII cells a byte each plus an escape where the look changes (`pen_change`).
+# Measured with bench/render_profile.py at 100 runs: 4, 8 and 20 all wrote more than 12.
 JOIN_GAP = 12
 RESET = "\x1b[0m"
+NO_STYLE = Style.null()  # what the terminal draws with after a reset
 
 # How a cell looks on the terminal: its style without Textual's meta (the widget offsets it gives every
 # segment, for the mouse), which is never written. A bar that grows by a cell starts its next segment one
@@ -64,26 +66,25 @@ def cells(strip: Strip) -> list[Cell]:
     return row
 
 
-def render_run(strip: Strip, color_system: ColorSystem) -> str:
-    """A run of cells as terminal sequences, with one escape per change of look that says only what
-    changed (the colour, when only the colour does) where Rich's rendering writes each segment's full
-    style and a reset. A row update is mostly its escapes: a true-colour foreground and background is
-    32 bytes for a digit of 1."""
+def render_run(strip: Strip, color_system: ColorSystem, pen: Style) -> tuple[str, Style]:
+    """A run of cells as terminal sequences, drawn from `pen` (what the terminal draws with when the run
+    starts), and the pen after it. One escape per change of look, saying only what changed (the colour,
+    when only the colour does), where Rich's rendering writes each segment's full style and a reset: a
+    row update is mostly its escapes, a true-colour foreground and background is 32 bytes for a digit of 1."""
     if any(style is not None and style.link for _, style, _ in strip):
-        return "".join(Strip.render_style(style, text, color_system) if style else text for text, style, _ in strip)
+        # Rich's own rendering: each styled segment in full, ending in a reset; an unstyled one as it is.
+        written = "".join(Strip.render_style(style, text, color_system) if style else text for text, style, _ in strip)
+        return (RESET if pen != NO_STYLE else "") + written, NO_STYLE
     sequences: list[str] = []
-    pen = Style.null()  # what the terminal draws with: nothing set, after a reset
     for text, style, control in strip:
         if control or not text:
             continue
-        wanted = Style.null() if style is None else style.clear_meta_and_links()
+        wanted = NO_STYLE if style is None else style.clear_meta_and_links()
         if wanted != pen:
             sequences.append(pen_change(pen, wanted, color_system))
             pen = wanted
         sequences.append(text)
-    if pen != Style.null():
-        sequences.append(RESET)
-    return "".join(sequences)
+    return "".join(sequences), pen
 
 
 def pen_change(pen: Style, wanted: Style, color_system: ColorSystem) -> str:
@@ -189,8 +190,15 @@ class ChangedCells(CompositorUpdate):
     def render_segments(self, console: Console) -> str:
         color_system = console._color_system or ColorSystem.TRUECOLOR  # as Textual's own Strip.render reads it
         sequences: list[str] = []
+        # A cursor move keeps the colours and attributes: a run drawn as the one before ended needs no
+        # escape at all (a chart's lines, a page of rows). The update ends with a reset, so that nothing
+        # written after it (by Textual, or to the shell once tf-tui exits) takes its colours.
+        pen = NO_STYLE
         for y, x, strip in self._pieces:
             for column, changed in self._screen.write(y, x, strip):
                 sequences.append(Control.move_to(column, y).segment.text)
-                sequences.append(render_run(changed, color_system))
+                written, pen = render_run(changed, color_system, pen)
+                sequences.append(written)
+        if pen != NO_STYLE:
+            sequences.append(RESET)
         return "".join(sequences)
