@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import cast
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -19,6 +18,7 @@ from tf_tui.format import short_id, summary
 from tf_tui.history import MetricHistory, is_step
 from tf_tui.store import RunState
 from tf_tui.text import printable
+from tf_tui.ui.field_grid import FieldGrid
 from tf_tui.ui.style import alert_style, status_text
 from tf_tui.ui.widgets.evaluation import EvaluationPart
 from tf_tui.ui.widgets.loss_chart import COLOURS, MARKERS, LossChart, Plot, history_version, legend_marker
@@ -162,22 +162,13 @@ def _result_rows(run: RunState) -> list[tuple[str, str]]:
 
 
 def _fields(rows: list[tuple[str, str]], error: str | None, result: list[tuple[str, str]], alert: str) -> Group:
-    parts: list[Table | Text] = [_grid(rows)]
+    parts: list[FieldGrid | Text] = [FieldGrid(rows)]
     if error:
         parts.append(Text(f"error: {printable(error)}", style=alert))
     elif result:
         parts.append(Text("result", style="bold green"))
-        parts.append(_grid(result))
+        parts.append(FieldGrid(result))
     return Group(*parts)
-
-
-def _grid(rows: list[tuple[str, str]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim", no_wrap=True)
-    table.add_column()
-    for label, value in rows:
-        table.add_row(Text(label), Text(value))
-    return table
 
 
 def _timeline(run: RunState, alert: str) -> Text:
