@@ -9,7 +9,10 @@ from collections.abc import Callable
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
-REPAINT_INTERVAL_S = 0.5
+# A chart's draw is the costliest paint of the dashboard (about 10 ms, and some 500 bytes of braille to
+# the terminal): at 0.5 s it was a fifth of the CPU and a third of the bytes of watching five runs. A
+# curve two seconds behind is what system monitors show (nvitop's and btop's default interval).
+REPAINT_INTERVAL_S = 2.0
 
 
 class Throttled:
