@@ -133,6 +133,6 @@ async def test_a_paint_while_the_screen_is_taken_down_is_skipped(tmp_path):
             update = RunUpdate(selected, "running", None, details={"step": paints})  # a change each time
             app.session.store.apply(update, Source.WS, NOW)
             app._paint_changes()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # one turn of the event loop: the shutdown takes its next step
         await shutdown
         assert paints > 1  # the paints did run while the widgets were being removed
