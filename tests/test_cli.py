@@ -39,6 +39,15 @@ def test_help_loads_neither_textual_nor_the_http_client_nor_asyncio():
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+def test_the_dashboard_loads_neither_httpx_s_command_line_nor_what_it_needs():
+    # httpx's own command line pulls in click, pygments and rich.syntax: a tenth of the start, unused.
+    probe = "import sys, tf_tui.ui.app\n"
+    unused = ("httpx._main", "click", "pygments", "rich.syntax")
+    probe += f"print(sorted(name for name in {unused!r} if sys.modules.get(name) is not None))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 def test_serve_on_a_busy_port_says_so_without_a_traceback():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ either a typed event or an `Ignored` that says why.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ def normalise_status(status: str | None) -> str:
     return (status or "").strip().lower()
 
 
+# Cached: asked several times for every frame, of the few statuses a server uses. Bounded, for a server
+# that sends a new text each time.
+@functools.lru_cache(maxsize=256)
 def classify_status(status: str | None) -> StatusKind:
     if status is None:
         return StatusKind.UNKNOWN
