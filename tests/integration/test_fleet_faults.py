@@ -50,7 +50,8 @@ async def test_a_dead_backend_and_a_refused_one_hold_up_nothing_and_the_dead_one
             before = fleet.get(steady).step or 0
             # While one backend is dead and another refused, the steady one's updates keep coming.
             await until(lambda: (fleet.get(steady).step or 0) > before, what="the steady run streams on")
-            assert phase("dying") is Phase.RETRYING and phase("steady") is Phase.LIVE
+            # Still trying to come back: between two attempts, or in one (a short backoff, so either).
+            assert phase("dying") in (Phase.RETRYING, Phase.CONNECTING) and phase("steady") is Phase.LIVE
             assert fleet.get(doomed).status == "training"  # not guessed at while the backend is away
 
             back = ServerProcess(tmp_path / "dying", port=port)
