@@ -50,9 +50,9 @@ def normalise_status(status: str | None) -> str:
     return (status or "").strip().lower()
 
 
-# Cached: asked several times for every frame, of the few statuses a server uses. Bounded, for a server
-# that sends a new text each time.
-@functools.lru_cache(maxsize=256)
+# Cached: asked several times for every frame, of the few statuses a server uses. At most 16 texts of at
+# most a frame each (1 MiB), for a hostile server that sends a new one each time.
+@functools.lru_cache(maxsize=16)
 def classify_status(status: str | None) -> StatusKind:
     if status is None:
         return StatusKind.UNKNOWN

@@ -46,7 +46,7 @@ class Outcome(Enum):
     MISSING = "missing"  # the server answered 404 for it
 
 
-@functools.lru_cache(maxsize=256)  # as `classify_status`: asked for every frame, of a few statuses
+@functools.lru_cache(maxsize=16)  # as `classify_status`: asked for every frame, of a few statuses
 def status_outcome(status: str | None) -> Outcome:
     """What a status says of a run's end; the server's casing and padding do not matter."""
     normalised = normalise_status(status)
