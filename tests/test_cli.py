@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -29,23 +30,24 @@ def test_help_lists_the_commands():
     assert "serve" in result.stdout and "--local" in result.stdout
 
 
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported once it has run `code`."""
+    loaded = f"[name for name in {modules!r} if sys.modules.get(name) is not None]"
+    probe = f"{code}\nimport json, sys\nprint(json.dumps({loaded}))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 def test_help_loads_neither_textual_nor_the_http_client_nor_asyncio():
     # What `--help` imports is what it costs to start: Textual and httpx are most of it, then asyncio and
     # ssl (which asyncio loads), then dataclasses (which loads inspect and ast).
-    probe = "import sys; from tf_tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-    heavy = ("textual", "httpx", "asyncio", "ssl", "dataclasses")
-    probe += f"print(sorted(name for name in {heavy!r} if name in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
-    assert result.stdout.splitlines()[-1] == "[]"
+    code = "from tf_tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert loaded_after(code, ("textual", "httpx", "asyncio", "ssl", "dataclasses")) == []
 
 
 def test_the_dashboard_loads_neither_httpx_s_command_line_nor_what_it_needs():
     # httpx's own command line pulls in click, pygments and rich.syntax: a tenth of the start, unused.
-    probe = "import sys, tf_tui.ui.app\n"
-    unused = ("httpx._main", "click", "pygments", "rich.syntax")
-    probe += f"print(sorted(name for name in {unused!r} if sys.modules.get(name) is not None))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
-    assert result.stdout.splitlines()[-1] == "[]"
+    assert loaded_after("import tf_tui.ui.app", ("httpx._main", "click", "pygments", "rich.syntax")) == []
 
 
 def test_serve_on_a_busy_port_says_so_without_a_traceback():
