@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -18,10 +20,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Backoff, UpdateStream
-from tf_tui.config import Settings
-from tf_tui.local_server import ServerProcess
-from tf_tui.ports import StreamFactory
-from tf_tui.session import Session
+from tf_tui.core.config import Settings
+from tf_tui.core.local_server import ServerProcess
+from tf_tui.core.ports import StreamFactory
+from tf_tui.core.session import Session
 
 # Property tests: a small budget for `make test`, many more examples under `make soak`
 # (`--hypothesis-profile=soak`). No per-example deadline: the machine is shared and slow.
@@ -220,6 +222,43 @@ def make_session(tmp_path: Path) -> Iterator[Callable[..., Session]]:
         return Session(settings, backoff=FAST_BACKOFF, poll_intervals=poll_intervals, stream=stream)
 
     yield make
+
+
+# --- tf-tui as a user runs it: a process of its own ---------------------------------------------
+
+
+def tf_tui_command(url: str, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "tf_tui", "--url", url, *arguments]
+
+
+def cli_environment(directory, extra: dict | None = None) -> dict[str, str]:
+    """Everything tf-tui keeps under the test's directory; no config file unless the test writes one."""
+    return {
+        "TF_TUI_STATE_FILE": str(directory / "state.json"),
+        "TF_TUI_LOG_FILE": str(directory / "tf-tui.log"),
+        "TF_TUI_CONFIG": str(directory / "no-config.toml"),
+        "PATH": "/usr/bin:/bin",
+        **(extra or {}),
+    }
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`tf-tui --url URL ARGS` in a process, everything it keeps under the test's directory."""
+
+    def run(
+        *arguments: str, url: str, timeout: float = 120, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            tf_tui_command(url, *arguments),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=cli_environment(tmp_path, extra_env),
+            check=False,
+        )
+
+    return run
 
 
 class RecordingOutput:

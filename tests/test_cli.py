@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import wait_for_status
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui.cli import main
-from tf_tui.local_server import ServerProcess, ServerStartError
+from tf_tui.common.server_address import SERVER_LOCK_FILE, exclusive_lock
+from tf_tui.core.local_server import ServerProcess, ServerStartError
 from tf_tui.server import serve as serve_module
-from tf_tui.server.instance import SERVER_LOCK_FILE, exclusive_lock
 
 
 def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:

@@ -1,48 +1,53 @@
-"""The import contracts (pyproject.toml, checked by `make lint`) list modules by name: a new module must
-be added to them, or it would slip past every boundary unseen."""
+"""The layout tells the architecture: the root of tf_tui holds only entry points, every other module sits in
+a package that is a layer of the import-linter contract, and each package states its rule once, in an
+`__init__.py` that imports nothing (so that `tf-tui --help` loads no more than it needs)."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import tf_tui
 
-PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
-ENTRY = {"tf_tui.cli", "tf_tui.__main__"}  # start the dashboard and the server: they reach both sides
+PACKAGE = Path(tf_tui.__file__).parent
+PYPROJECT = PACKAGE.parent / "pyproject.toml"
+ENTRY_POINTS = {"cli", "__main__"}
 
 
-def _contracts() -> list[dict[str, Any]]:
-    return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+def _layers() -> list[str]:
+    contracts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    (layers,) = [contract for contract in contracts if contract["type"] == "layers"]
+    assert layers["containers"] == ["tf_tui"]
+    assert layers["exhaustive"] is True
+    return [name.strip() for layer in layers["layers"] for name in layer.split("|")]
 
 
-def _contract(**matching: Any) -> dict[str, Any]:
-    (found,) = [c for c in _contracts() if all(c.get(key) == value for key, value in matching.items())]
-    return found
+def _packages() -> list[Path]:
+    return sorted(path.parent for path in PACKAGE.rglob("__init__.py") if path.parent != PACKAGE)
 
 
-def _top_level() -> set[str]:
-    return {f"tf_tui.{module.name}" for module in pkgutil.iter_modules(tf_tui.__path__)}
+def test_the_root_holds_only_entry_points_and_packages():
+    modules = {module.name for module in pkgutil.iter_modules(tf_tui.__path__) if not module.ispkg}
+    assert modules == ENTRY_POINTS
 
 
-def test_every_module_outside_the_dashboard_is_kept_from_textual():
-    sources = _contract(forbidden_modules=["textual"])["source_modules"]
-    assert set(sources) == _top_level() - ENTRY - {"tf_tui.ui"}
+def test_every_top_level_package_is_a_layer():
+    packages = {module.name for module in pkgutil.iter_modules(tf_tui.__path__) if module.ispkg}
+    assert packages | ENTRY_POINTS == set(_layers())
 
 
-def test_every_module_but_the_launcher_is_kept_from_the_server_and_its_dependencies():
-    sources = _contract(forbidden_modules=["tf_tui.server"], ignore_imports=None)["source_modules"]
-    assert set(sources) == _top_level() - ENTRY - {"tf_tui.server", "tf_tui.local_server"}
-    without_extra = next(c for c in _contracts() if "fastapi" in c["forbidden_modules"])["source_modules"]
-    assert set(without_extra) == _top_level() - ENTRY - {"tf_tui.server"}
+def test_each_package_states_its_rule_and_imports_nothing():
+    for package in _packages():
+        tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{package.name}/__init__.py says nothing of its package"
+        imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+        assert imports == [], f"{package.name}/__init__.py imports: the --help path would load them"
 
 
-# Standard library only and stateless, used by both sides of the contract on purpose.
-SHARED_WITH_THE_SERVER = {"tf_tui.downsample"}
-
-
-def test_the_server_is_kept_from_every_client_module():
-    forbidden = _contract(source_modules=["tf_tui.server"])["forbidden_modules"]
-    assert set(forbidden) == _top_level() - {"tf_tui.__main__", "tf_tui.server"} - SHARED_WITH_THE_SERVER
+def test_the_import_contracts_stay_short():
+    text = PYPROJECT.read_text(encoding="utf-8")
+    section = text[text.index("[tool.importlinter]") : text.index("[tool.mypy]")]
+    assert len(section.splitlines()) < 60
+    assert "ignore_imports" not in section

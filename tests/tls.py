@@ -8,7 +8,7 @@ from typing import Any
 
 import trustme
 
-from tf_tui.local_server import ServerProcess
+from tf_tui.core.local_server import ServerProcess
 
 
 @dataclass(frozen=True)

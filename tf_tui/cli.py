@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tf_tui.exit_codes import ExitCode
-from tf_tui.ids import RunIdError
-from tf_tui.options import (
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.ids import RunIdError
+from tf_tui.base.options import (
     DEFAULT_OUTCOME_PREFERENCE,
     DEFAULT_URL,
     LOG_LEVELS,
@@ -23,12 +23,12 @@ from tf_tui.options import (
     TOKEN_FILE_VARIABLE,
     TOKEN_VARIABLE,
 )
-from tf_tui.talent_choices import CATEGORIES, DEFAULT_VERSION
+from tf_tui.base.talent_choices import CATEGORIES, DEFAULT_VERSION
 
 if TYPE_CHECKING:
-    from tf_tui.config import Backend, Settings
-    from tf_tui.fleet import Fleet
-    from tf_tui.session import Session
+    from tf_tui.core.config import Backend, Settings
+    from tf_tui.core.fleet import Fleet
+    from tf_tui.core.session import Session
 
 Followed = TypeVar("Followed", "Fleet", "Session")
 
@@ -205,14 +205,14 @@ def _add_follow_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
-    # HTTP client load (`tf_tui.config` among them: it loads dataclasses and, through TLS, ssl).
+    # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
     import logging
 
+    from tf_tui.base.signals import run_until_signalled
     from tf_tui.client.api import ApiError
     from tf_tui.client.tls import INSECURE_WARNING
-    from tf_tui.config import ConfigError, load_settings, setup_logging
-    from tf_tui.signals import run_until_signalled
+    from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
     if args.command == "serve":
         return _serve(args)
@@ -262,8 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fleet(settings: Settings, command: str) -> Fleet:
     from functools import partial
 
-    from tf_tui.fleet import Fleet
-    from tf_tui.session import Session
+    from tf_tui.core.fleet import Fleet
+    from tf_tui.core.session import Session
 
     # No headless command draws a chart: runs keep no metric points (`tf-tui metrics` asks the backend).
     session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
@@ -271,7 +271,7 @@ def _fleet(settings: Settings, command: str) -> Fleet:
 
 
 async def _watch(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.fleet import RunKey, UnknownRun
+    from tf_tui.core.fleet import RunKey, UnknownRun
     from tf_tui.headless.commands import follow
     from tf_tui.headless.output import choose_output
 
@@ -304,9 +304,9 @@ async def _models(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.core.session import Session
     from tf_tui.headless.commands import follow, start_run
     from tf_tui.headless.output import choose_output
-    from tf_tui.session import Session
 
     try:
         params = parse_params(args.param)
@@ -337,7 +337,7 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _stop(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.fleet import UnknownRun
+    from tf_tui.core.fleet import UnknownRun
     from tf_tui.headless.commands import stop_run
 
     confirm = None if args.yes or not sys.stdin.isatty() else _ask
@@ -350,7 +350,7 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _logs(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.fleet import UnknownRun
+    from tf_tui.core.fleet import UnknownRun
     from tf_tui.headless.logs import print_log
 
     async with _fleet(settings, "logs").without_stream() as fleet:
@@ -362,7 +362,7 @@ async def _logs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.fleet import UnknownRun
+    from tf_tui.core.fleet import UnknownRun
     from tf_tui.headless.metrics import MetricsFormat, print_metrics
 
     form = MetricsFormat.JSON if args.json else MetricsFormat.CSV if args.csv else MetricsFormat.TABLE
@@ -384,8 +384,8 @@ def _one_backend(settings: Settings, command: str, why: str) -> Backend | None:
 
 
 async def _datasets(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.core.session import Session
     from tf_tui.headless.datasets import list_datasets
-    from tf_tui.session import Session
 
     backend = _one_backend(settings, "datasets", "datasets are listed from one backend")
     if backend is None:
@@ -395,9 +395,9 @@ async def _datasets(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.datasets import UploadPathError, upload_paths
+    from tf_tui.core.datasets import UploadPathError, upload_paths
+    from tf_tui.core.session import Session
     from tf_tui.headless.datasets import upload_dataset
-    from tf_tui.session import Session
 
     try:
         paths = upload_paths(args.paths)
@@ -490,13 +490,13 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 def _serve(args: argparse.Namespace) -> int:
     if args.stop or args.status:
-        from tf_tui.local_server import local_data_dir, manage
+        from tf_tui.core.local_server import local_data_dir, manage
 
         return manage(args.data_dir or local_data_dir(), stop=args.stop, token=args.token or None)
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
+        from tf_tui.common.server_address import LockTimeout
         from tf_tui.server.app import ServerSettings
-        from tf_tui.server.instance import LockTimeout
         from tf_tui.server.serve import TlsFilesError, serve
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
@@ -535,7 +535,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _run_local(settings: Settings) -> int:
     from dataclasses import replace
 
-    from tf_tui.local_server import ServerStartError, attach_or_start, local_data_dir, quit_note
+    from tf_tui.core.local_server import ServerStartError, attach_or_start, local_data_dir, quit_note
 
     data_dir = local_data_dir()
     try:
@@ -561,7 +561,7 @@ def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) ->
 
 def _remote_quit_note(going: int, url: str) -> str | None:
     """Quitting never stops a run: it says so when some were going."""
-    from tf_tui.format import plural
+    from tf_tui.core.format import plural
 
     return f"{plural(going, 'run')} {'keeps' if going == 1 else 'keep'} going on {url}" if going else None
 

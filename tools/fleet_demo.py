@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 from platformdirs import user_state_path
 
-from tf_tui.config import APP_NAME, Backend, Settings, setup_logging
-from tf_tui.local_server import ServerProcess
+from tf_tui.core.config import APP_NAME, Backend, Settings, setup_logging
+from tf_tui.core.local_server import ServerProcess
 from tf_tui.ui.launch import run_dashboard
 
 BACKENDS = ("gpu1", "gpu2", "cloud")

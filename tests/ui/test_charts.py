@@ -11,9 +11,9 @@ import pytest
 
 from tests.ui.screen import row_on_screen, screen_text, shown_in, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
-from tf_tui.fleet import Fleet
-from tf_tui.protocol import RunUpdate
-from tf_tui.store import Source
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.store import Source
 from tf_tui.ui import repaint
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app, demo_session

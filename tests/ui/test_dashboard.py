@@ -14,7 +14,7 @@ from tests.proxy import socket_gate
 from tests.scripted_backend import running_backend
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tf_tui.client.poller import PollIntervals
-from tf_tui.session import Session
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.event_log import EventLogScreen

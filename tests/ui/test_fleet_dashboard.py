@@ -8,8 +8,8 @@ from rich.text import Text
 from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.fleet import Fleet
-from tf_tui.session import Session
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen

@@ -13,9 +13,9 @@ from tests.conftest import DEADLINE_S, client_settings, local_stream
 from tests.hostile_backend import hostile_backend
 from tests.hostile_input import chosen_seed, random_frame, status_bodies_for_http
 from tests.ui.screen import screen_text, shown_in, until
+from tf_tui.base.text import printable
 from tf_tui.client.stream import Backoff, Timeouts
-from tf_tui.session import Session
-from tf_tui.text import printable
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.widgets.detail import DetailPane

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from tests.conftest import FAST_BACKOFF, client_settings, start_run, wait_for_status
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
-from tf_tui.session import Session
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets.detail import DetailPane

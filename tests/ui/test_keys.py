@@ -11,7 +11,7 @@ from textual.keys import format_key
 from tests.conftest import SHORT_PARAMS
 from tests.ui.screen import until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
-from tf_tui.format import short_id
+from tf_tui.core.format import short_id
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows

@@ -22,8 +22,8 @@ from tests.scripted_backend import running_backend
 from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
 from tests.ui.screen import shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
-from tf_tui.protocol import RunUpdate
-from tf_tui.store import Source
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.store import Source
 from tf_tui.ui.demo import NOW, demo_app
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.run_row import RunRow

@@ -8,12 +8,12 @@ import re
 from textual.widgets import Log
 
 from tests.conftest import FAST_BACKOFF, api_client, client_settings, start_run, wait_for_status
-from tests.integration.test_run_log import HOSTILE_LINE
+from tests.headless.test_logs_command import HOSTILE_LINE
 from tests.scripted_backend import running_backend
 from tests.ui.screen import footer_key, screen_text, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard, watch_until_training
-from tf_tui.fleet import Fleet
-from tf_tui.session import Session
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.run_log import RunLogScreen
 from tf_tui.ui.widgets.runs_list import RunsList

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, FAST_BACKOFF, ListingCounter, client_settings
 from tests.proxy import socket_gate
 from tests.ui.screen import row_on_screen, until
-from tf_tui.session import Session
+from tf_tui.core.session import Session
 from tf_tui.ui import app as app_module
 from tf_tui.ui.app import TfTuiApp
 

@@ -11,9 +11,9 @@ from rich.text import Text
 from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
 from tests.ui.screen import row_on_screen, screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
-from tf_tui.format import short_id
-from tf_tui.protocol import RunUpdate
-from tf_tui.store import Source
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.format import short_id
+from tf_tui.core.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app, demo_session
 from tf_tui.ui.widgets.run_row import RunRow

@@ -4,8 +4,8 @@ store's live object: only the first fails when a change never reaches the screen
 from __future__ import annotations
 
 from tests.ui.screen import row_on_screen, until
-from tf_tui.protocol import RunUpdate
-from tf_tui.store import Source
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.store import Source
 from tf_tui.ui.demo import NOW, demo_app
 from tf_tui.ui.widgets.run_row import RunRow
 

@@ -7,7 +7,7 @@ import secrets
 from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run
 from tests.tls import https_url, make_certificates, tls_server
 from tests.ui.screen import screen_text, shown_in, until
-from tf_tui.session import Session
+from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen

@@ -12,7 +12,7 @@ from tests.conftest import SHORT_PARAMS
 from tests.scripted_backend import running_backend
 from tests.ui.screen import footer_key, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
-from tf_tui.format import short_id
+from tf_tui.core.format import short_id
 from tf_tui.ui.screens.publish import PublishScreen
 from tf_tui.ui.screens.talents import TalentsScreen
 from tf_tui.ui.widgets.evaluation import EvaluationPart

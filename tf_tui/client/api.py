@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import httpx
 
+from tf_tui.base.text import printable
 from tf_tui.client.multipart import MultipartBody, Progress, UnreadableFile
 from tf_tui.client.tls import untrusted_certificate
-from tf_tui.text import printable
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # httpx retries only the connection's establishment (TCP and TLS), before any byte of a request is sent:

@@ -24,10 +24,10 @@ from websockets.asyncio.client import connect as open_websocket
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import CloseCode
 
+from tf_tui.base.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
+from tf_tui.base.supervise import call_guarded
+from tf_tui.base.text import printable
 from tf_tui.client.tls import untrusted_certificate
-from tf_tui.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
-from tf_tui.supervise import call_guarded
-from tf_tui.text import printable
 
 MAX_FRAME_BYTES = 1024 * 1024
 STABLE_AFTER_S = 10.0

@@ -14,15 +14,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
-from tf_tui.exit_codes import ExitCode
-from tf_tui.fleet import Fleet, RunKey, as_fleet
-from tf_tui.format import progress_text, run_record, short_id, summary
+from tf_tui.core.fleet import Fleet, RunKey, as_fleet
+from tf_tui.core.format import progress_text, run_record, short_id, summary
+from tf_tui.core.session import Session
+from tf_tui.core.store import Outcome, RunState
 from tf_tui.headless.output import WatchOutput
-from tf_tui.session import Session
-from tf_tui.store import Outcome, RunState
-from tf_tui.text import printable
 
 IDLE_WAKE_S = 1.0  # wake at least this often to report connection changes and check the timeout
 

@@ -14,11 +14,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.table import Table
 from rich.text import Text
 
+from tf_tui.base.exit_codes import ExitCode
 from tf_tui.client.multipart import Progress as OnProgress
-from tf_tui.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary
-from tf_tui.exit_codes import ExitCode
-from tf_tui.session import Session
-from tf_tui.start_choices import StartChoicesFile, start_choices_path
+from tf_tui.core.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary
+from tf_tui.core.session import Session
+from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 
 PIPE_WIDTH = 1000
 

@@ -6,13 +6,13 @@ import asyncio
 import sys
 from typing import TextIO
 
-from tf_tui.capabilities import Extension
+from tf_tui.base.capabilities import Extension
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotFound, RouteMissing
-from tf_tui.exit_codes import ExitCode
-from tf_tui.fleet import Fleet
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.log_reader import POLL_S, LogReader
 from tf_tui.headless.commands import exit_code
-from tf_tui.log_reader import POLL_S, LogReader
-from tf_tui.text import printable
 
 
 async def print_log(fleet: Fleet, typed_id: str, *, follow: bool, out: TextIO = sys.stdout) -> int:

@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tf_tui.capabilities import Extension
+from tf_tui.base.capabilities import Extension
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.text import printable
 from tf_tui.client.api import NotFound, RouteMissing
-from tf_tui.exit_codes import ExitCode
-from tf_tui.fleet import Fleet
-from tf_tui.format import duration, plural, short_id
-from tf_tui.history import VALUE_FIELDS, MetricPoint, StoredHistory
-from tf_tui.text import printable
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.format import duration, plural, short_id
+from tf_tui.core.history import VALUE_FIELDS, MetricPoint, StoredHistory
 
 
 class MetricsFormat(StrEnum):

@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.environment import BoxEnvironment, describe_box, parse_environment
-from tf_tui.exit_codes import ExitCode
-from tf_tui.fleet import Fleet, as_fleet
-from tf_tui.model_fit import model_fit, size_text
-from tf_tui.session import Session
-from tf_tui.text import printable
+from tf_tui.core.environment import BoxEnvironment, describe_box, parse_environment
+from tf_tui.core.fleet import Fleet, as_fleet
+from tf_tui.core.model_fit import model_fit, size_text
+from tf_tui.core.session import Session
 
 FITS_WORDS = {True: "yes", False: "NO", None: "?"}
 PIPED_WIDTH = 500

@@ -11,10 +11,19 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
+from tf_tui.base.text import printable
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.format import eta_text, loss_text, message_text, progress_text, run_record, short_id, step_text, summary
-from tf_tui.store import Outcome, RunState
-from tf_tui.text import printable
+from tf_tui.core.format import (
+    eta_text,
+    loss_text,
+    message_text,
+    progress_text,
+    run_record,
+    short_id,
+    step_text,
+    summary,
+)
+from tf_tui.core.store import Outcome, RunState
 
 
 class WatchOutput(Protocol):

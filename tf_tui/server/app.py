@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, UploadFi
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from tf_tui.common.server_address import new_instance_id
 from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS, resolve_params
 from tf_tui.server.clock import now_iso
 from tf_tui.server.datasets import (
@@ -34,7 +35,6 @@ from tf_tui.server.db import Database, Dataset, Run
 from tf_tui.server.environment import environment
 from tf_tui.server.hub import Connection, Hub, error_frame
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
-from tf_tui.server.instance import new_instance_id
 from tf_tui.server.jobs import JobManager, RunAlreadyEnded, RunNotFound
 from tf_tui.server.logs import read_log
 from tf_tui.server.metrics import RunMetrics

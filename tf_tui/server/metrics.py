@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tf_tui.downsample import thin
+from tf_tui.common.downsample import thin
 from tf_tui.server.db import METRIC_VALUES, Database
 
 POINT_LIMIT = 2_000

@@ -1,7 +1,7 @@
 """Run statuses as the contract (PROTOCOL.md) spells them, in the server's own words.
 
 The reference server is the contract's oracle in the tests, so it keeps its own copy instead of
-importing the client's (`tf_tui.protocol`): a wrong constant shared by both sides would pass on both.
+importing the client's (`tf_tui.base.protocol`): a wrong constant shared by both sides would pass on both.
 """
 
 from __future__ import annotations

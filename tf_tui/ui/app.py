@@ -26,18 +26,18 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tf_tui.capabilities import Extension
+from tf_tui.base.capabilities import Extension
+from tf_tui.base.signals import ExitSignals, TerminalModes
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.config import Settings
-from tf_tui.eventlog import EventLog
-from tf_tui.fleet import Fleet, RunKey, as_fleet
-from tf_tui.format import short_id, summary
-from tf_tui.ports import BackendApi
-from tf_tui.session import Session
-from tf_tui.signals import ExitSignals, TerminalModes
-from tf_tui.store import Outcome, RunState
-from tf_tui.talents import completed_refusal, evaluate
-from tf_tui.text import printable
+from tf_tui.core.config import Settings
+from tf_tui.core.eventlog import EventLog
+from tf_tui.core.fleet import Fleet, RunKey, as_fleet
+from tf_tui.core.format import short_id, summary
+from tf_tui.core.ports import BackendApi
+from tf_tui.core.session import Session
+from tf_tui.core.store import Outcome, RunState
+from tf_tui.core.talents import completed_refusal, evaluate
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.screens.backend import BackendScreen

@@ -22,14 +22,14 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Footer
 
+from tf_tui.base.protocol import RunUpdate
 from tf_tui.client.api import ApiError, LogChunk
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.config import Settings
-from tf_tui.eventlog import Kind
-from tf_tui.fleet import Fleet
-from tf_tui.protocol import RunUpdate
-from tf_tui.session import Session
-from tf_tui.store import Source
+from tf_tui.core.config import Settings
+from tf_tui.core.eventlog import Kind
+from tf_tui.core.fleet import Fleet
+from tf_tui.core.session import Session
+from tf_tui.core.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen

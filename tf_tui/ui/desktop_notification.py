@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from tf_tui.text import printable
+from tf_tui.base.text import printable
 
 MAX_PART_CHARS = 200
 

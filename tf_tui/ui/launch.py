@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from tf_tui.config import Settings
-from tf_tui.exit_codes import ExitCode
-from tf_tui.fleet import Fleet
-from tf_tui.signals import exit_status
+from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.signals import exit_status
+from tf_tui.core.config import Settings
+from tf_tui.core.fleet import Fleet
 from tf_tui.ui.app import make_app
 
 CRASH_REPORT_WIDTH = 120

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tf_tui.base.text import printable
 from tf_tui.client.stream import Phase
-from tf_tui.store import Outcome, RunState
-from tf_tui.text import printable
+from tf_tui.core.store import Outcome, RunState
 
 STALE_AFTER_S = 75.0  # a live run with no word for longer than two poll intervals and a bit is stale
 

@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tf_tui.base.text import printable
 from tf_tui.client.stream import ConnectionState
-from tf_tui.text import printable
 
 
 class BackendScreen(ModalScreen[str | None]):

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tf_tui.chart import Series, compact_number
-from tf_tui.comparison import XAxis, curve, field_rows
-from tf_tui.fleet import RunKey
-from tf_tui.format import duration, short_id
-from tf_tui.store import RunState
-from tf_tui.text import printable
+from tf_tui.base.text import printable
+from tf_tui.core.chart import Series, compact_number
+from tf_tui.core.comparison import XAxis, curve, field_rows
+from tf_tui.core.fleet import RunKey
+from tf_tui.core.format import duration, short_id
+from tf_tui.core.store import RunState
 from tf_tui.ui.repaint import Throttled
 from tf_tui.ui.style import status_text
 from tf_tui.ui.widgets.footer import LeakFreeFooter

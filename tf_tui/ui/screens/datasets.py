@@ -17,11 +17,11 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.datasets import DATASET_COLUMNS, UploadPathError, dataset_cells, ingest_summary, upload_paths
-from tf_tui.session import Session
-from tf_tui.start_choices import StartChoicesFile, start_choices_path
-from tf_tui.text import printable
+from tf_tui.core.datasets import DATASET_COLUMNS, UploadPathError, dataset_cells, ingest_summary, upload_paths
+from tf_tui.core.session import Session
+from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.path_input import PathInput
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Log, Static
 
-from tf_tui.eventlog import EventLog, Kind, LogEntry
+from tf_tui.core.eventlog import EventLog, Kind, LogEntry
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 
 

@@ -14,12 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from tf_tui.base.talent_choices import CATEGORIES, DEFAULT_VERSION
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.format import short_id
-from tf_tui.session import Session
-from tf_tui.talent_choices import CATEGORIES, DEFAULT_VERSION
-from tf_tui.talents import publish
-from tf_tui.text import printable
+from tf_tui.core.format import short_id
+from tf_tui.core.session import Session
+from tf_tui.core.talents import publish
 
 
 class PublishScreen(ModalScreen[str | None]):

@@ -18,13 +18,13 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input, Log, Static
 
-from tf_tui.capabilities import Extension
+from tf_tui.base.capabilities import Extension
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotFound, RouteMissing
-from tf_tui.format import short_id
-from tf_tui.log_reader import POLL_S, LogReader
-from tf_tui.session import Session
-from tf_tui.store import RunState
-from tf_tui.text import printable
+from tf_tui.core.format import short_id
+from tf_tui.core.log_reader import POLL_S, LogReader
+from tf_tui.core.session import Session
+from tf_tui.core.store import RunState
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 
 MAX_LINES = 10_000  # kept on screen: the oldest go first

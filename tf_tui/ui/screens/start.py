@@ -19,13 +19,13 @@ from textual.strip import Strip
 from textual.validation import Integer, Number
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
+from tf_tui.base.options import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.environment import BoxEnvironment, parse_environment
-from tf_tui.model_fit import Fit, model_fit, size_text
-from tf_tui.options import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
-from tf_tui.session import Session
-from tf_tui.start_choices import StartChoices, StartChoicesFile, start_choices_path
-from tf_tui.text import printable
+from tf_tui.core.environment import BoxEnvironment, parse_environment
+from tf_tui.core.model_fit import Fit, model_fit, size_text
+from tf_tui.core.session import Session
+from tf_tui.core.start_choices import StartChoices, StartChoicesFile, start_choices_path
 
 # (input id, params key, label, validator, parser)
 PARAM_FIELDS = (

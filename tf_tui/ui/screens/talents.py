@@ -14,11 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.format import short_id
-from tf_tui.session import Session
-from tf_tui.talents import Talent, catalogue, try_talent
-from tf_tui.text import printable
+from tf_tui.core.format import short_id
+from tf_tui.core.session import Session
+from tf_tui.core.talents import Talent, catalogue, try_talent
 
 
 class TalentsScreen(ModalScreen[None]):

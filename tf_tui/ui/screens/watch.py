@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tf_tui.ids import RunIdError
+from tf_tui.base.ids import RunIdError
 
 Resolve = Callable[[list[str]], Awaitable[list[str]]]
 

@@ -13,11 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tf_tui.chart import Series, uses_log_scale
-from tf_tui.format import short_id, summary
-from tf_tui.history import MetricHistory, is_step
-from tf_tui.store import RunState
-from tf_tui.text import printable
+from tf_tui.base.text import printable
+from tf_tui.core.chart import Series, uses_log_scale
+from tf_tui.core.format import short_id, summary
+from tf_tui.core.history import MetricHistory, is_step
+from tf_tui.core.store import RunState
 from tf_tui.ui.field_grid import FieldGrid
 from tf_tui.ui.style import alert_style, status_text
 from tf_tui.ui.widgets.evaluation import EvaluationPart

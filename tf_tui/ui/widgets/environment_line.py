@@ -13,10 +13,10 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
+from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.environment import BoxEnvironment, describe_box, parse_environment
-from tf_tui.ports import BackendApi
-from tf_tui.text import printable
+from tf_tui.core.environment import BoxEnvironment, describe_box, parse_environment
+from tf_tui.core.ports import BackendApi
 
 REFRESH_S = 5.0
 # Which backend the line is about: its name (None when only one is followed) and its API.

@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static
 
-from tf_tui.talents import Evaluation
-from tf_tui.text import printable
+from tf_tui.base.text import printable
+from tf_tui.core.talents import Evaluation
 
 
 @dataclass(frozen=True)

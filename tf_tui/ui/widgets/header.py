@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from rich.text import Text
 from textual.widgets import Static
 
+from tf_tui.base.text import printable
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.format import duration
-from tf_tui.text import printable
+from tf_tui.core.format import duration
 from tf_tui.ui.style import connection_style
 
 INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"

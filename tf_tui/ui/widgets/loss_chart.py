@@ -1,4 +1,4 @@
-"""One loss chart widget, used by the detail pane and the comparison screen: `tf_tui.chart` drawn at the
+"""One loss chart widget, used by the detail pane and the comparison screen: `tf_tui.core.chart` drawn at the
 widget's size, repainted at most every REPAINT_INTERVAL_S (`tf_tui.ui.repaint`) however often its runs
 report.
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.chart import BRAILLE, Series, compact_number, draw
-from tf_tui.history import MetricHistory
+from tf_tui.core.chart import BRAILLE, Series, compact_number, draw
+from tf_tui.core.history import MetricHistory
 from tf_tui.ui.repaint import Throttled
 
 # Each series' marker and colour, in turn: told apart without colour too.

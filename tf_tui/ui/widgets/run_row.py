@@ -8,9 +8,9 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
-from tf_tui.store import RunState
-from tf_tui.text import printable
+from tf_tui.base.text import printable
+from tf_tui.core.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
+from tf_tui.core.store import RunState
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column

@@ -16,7 +16,7 @@ from textual import events
 from textual.containers import VerticalScroll
 from textual.message import Message
 
-from tf_tui.store import RunState
+from tf_tui.core.store import RunState
 from tf_tui.ui.widgets.run_row import RunRow
 
 

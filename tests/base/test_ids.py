@@ -1,0 +1,47 @@
+"""Run ids as typed: a full id, a unique prefix, and what is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tf_tui.base.ids import RunIdError, resolve_id
+
+KNOWN = [
+    "e2b1b3a4-0000-4000-8000-000000000001",
+    "90b39232-0000-4000-8000-000000000002",
+    "90b3f000-0000-4000-8000-000000000003",
+]
+
+
+def test_a_unique_prefix_names_its_run():
+    assert resolve_id("e2b1b3a4", KNOWN) == KNOWN[0]
+    assert resolve_id(" E2B1 ", KNOWN) == KNOWN[0]
+    assert resolve_id("90b39", KNOWN) == KNOWN[1]
+    assert resolve_id(KNOWN[2], KNOWN) == KNOWN[2]
+
+
+def test_an_id_that_matches_nothing_known_is_left_to_the_server():
+    assert resolve_id("no-such-run", KNOWN) == "no-such-run"
+    assert resolve_id("x", KNOWN) == "x"
+
+
+def test_an_ambiguous_prefix_lists_the_candidates():
+    with pytest.raises(RunIdError, match="matches 2 runs") as raised:
+        resolve_id("90b3", KNOWN)
+    assert KNOWN[1] in str(raised.value) and KNOWN[2] in str(raised.value)
+    assert KNOWN[0] not in str(raised.value)
+
+
+def test_a_prefix_shorter_than_4_characters_is_refused():
+    with pytest.raises(RunIdError, match="at least 4 characters"):
+        resolve_id("e2b", KNOWN)
+    with pytest.raises(RunIdError, match="no run id"):
+        resolve_id("  ", KNOWN)
+
+
+def test_a_long_candidate_list_is_cut_short_and_server_text_is_cleaned():
+    many = ["abcd\x1b[31mred"] + [f"abcd{index:04d}" for index in range(15)]
+    with pytest.raises(RunIdError) as raised:
+        resolve_id("abcd", many)
+    assert "matches 16 runs" in str(raised.value) and "and 6 more" in str(raised.value)
+    assert "\x1b" not in str(raised.value)

@@ -1,0 +1,54 @@
+"""Server text is made safe for the terminal."""
+
+from __future__ import annotations
+
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.base.text import printable
+from tf_tui.core.eventlog import EventLog
+from tf_tui.core.format import duration, summary
+from tf_tui.core.store import RunStore, Source
+
+
+def test_escape_sequences_and_control_characters_are_removed():
+    hostile = "a\x1b[31mred\x1b[0m\x1b]0;owned\x07b\x1b]8;;http://x\x1b\\c\x07\x08\x9b2Jd\ne\tf"
+    assert printable(hostile) == "aredbcd e f"
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character_and_can_be_written():
+    shown = printable("a\ud800b\udfffc")
+    assert shown == "a\ufffdb\ufffdc"
+    shown.encode("utf-8")  # the log file and the terminal need this
+
+
+def test_markup_is_left_as_literal_text_and_long_text_is_cut():
+    assert printable("[bold]x[/bold]") == "[bold]x[/bold]"
+    assert printable("abcdef", limit=4) == "abc…"
+
+
+def test_durations():
+    assert [duration(s) for s in (None, -1, 0, 59.4, 61, 3599, 7260)] == [
+        "",
+        "",
+        "0s",
+        "59s",
+        "1m01s",
+        "59m59s",
+        "2h01m",
+    ]
+
+
+def test_a_run_summary_is_one_clean_line():
+    store = RunStore()
+    details = {"step": 370, "total_steps": 1000, "loss": 1.23456, "eta_s": 12, "message": "Step\x1b[2J\n370"}
+    store.apply(RunUpdate("r1", "training", 37, details), Source.WS, 1.0)
+    assert summary(store.runs["r1"]) == "training 37% step 370/1000 loss 1.2346 eta 12s - Step 370"
+
+
+def test_a_failing_event_log_listener_never_reaches_the_logger():
+    events = EventLog()
+
+    def broken(entry):
+        raise RuntimeError("the viewer is gone")
+
+    events.listeners.append(broken)
+    assert events.add("socket live").text == "socket live"

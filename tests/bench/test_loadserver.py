@@ -1,0 +1,133 @@
+"""The benchmark's load server (bench/loadserver.py) speaks the protocol: a real Session follows its runs
+over the socket alone, and its socket answers as shared/PROTOCOL.md says. Keeps `make bench` from rotting
+unseen, since the benchmark itself is not part of `make test`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from bench.loadserver import LoadServer, Plan, serve_instances
+from tests.conftest import ListingCounter, api_client, open_socket, receive_json, send_json, until
+from tf_tui.core.fleet import Fleet, RunKey
+
+STEPS = 5
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[LoadServer]:
+    server = LoadServer(Plan(runs=3, rate=200, total_steps=STEPS, complete=True))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def test_a_session_follows_every_run_to_its_end_over_the_socket_alone(backend: LoadServer, make_session):
+    async with make_session(backend.url) as session:
+        listed = await session.refresh_listing(watch_active=True)
+        assert sorted(listed) == sorted(backend.runs)
+        await until(lambda: len(backend.status_reads) >= len(listed), what="the first status reads")
+        steps_seen: dict[str, list[int]] = {train_id: [] for train_id in listed}
+        original = session.on_change
+
+        def record() -> None:
+            for train_id, run in session.store.runs.items():
+                if run.step is not None and (not steps_seen[train_id] or steps_seen[train_id][-1] != run.step):
+                    steps_seen[train_id].append(run.step)
+            original()
+
+        session.on_change = record
+        backend.go()
+        await until(lambda: all(session.store.runs[train_id].ended for train_id in listed), what="every run's end")
+
+    assert {session.store.runs[train_id].status for train_id in listed} == {"completed"}
+    assert all(steps == sorted(steps) and steps[-1] == STEPS for steps in steps_seen.values()), steps_seen
+    assert session.counters["status_reads.poll"] == 0
+    assert all(len(run.sent_at) == STEPS for run in backend.runs.values())  # a send time for every step
+
+
+async def test_the_socket_answers_as_the_protocol_says(backend: LoadServer):
+    async with open_socket(backend.url) as socket:
+        await send_json(socket, {"type": "subscribe_training", "train_id": "never-heard-of"})
+        assert await receive_json(socket) == {
+            "type": "subscription_confirmed",
+            "train_id": "never-heard-of",
+            "status": "subscribed",
+        }
+        await send_json(socket, {"type": "unsubscribe_training", "train_id": "never-heard-of"})
+        assert (await receive_json(socket))["status"] == "unsubscribed"
+        await send_json(socket, {"type": "ping"})
+        assert (await receive_json(socket))["type"] == "pong"
+        await send_json(socket, {"type": "dance"})
+        assert await receive_json(socket) == {"type": "error", "message": "Unknown message type: dance"}
+        await socket.send("not json")
+        with pytest.raises(ConnectionClosed):
+            await receive_json(socket)
+
+
+async def test_status_reads_are_counted_and_unknown_runs_are_404(backend: LoadServer):
+    train_id = next(iter(backend.runs))
+    async with api_client(backend.url) as http:
+        body = (await http.get(f"/train/status/{train_id}")).json()
+        missing = await http.get("/train/status/nope")
+        listing = (await http.get("/dashboard")).json()
+    assert (body["status"], body["progress"]) == ("training", 0)
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Training run not found"})
+    assert {entry["id"] for entry in listing["recent_runs"]} == set(backend.runs)
+    assert len(backend.status_reads) == 2
+
+
+async def test_several_instances_serve_distinct_runs_on_distinct_ports():
+    servers = await serve_instances([Plan(runs=2, rate=0), Plan(runs=2, rate=0)], go=False)
+    try:
+        ports = {server.port for server in servers}
+        assert len(ports) == 2
+        assert not set(servers[0].runs) & set(servers[1].runs)
+        assert len({train_id[:8] for server in servers for train_id in server.runs}) == 4  # as screens show them
+    finally:
+        for server in servers:
+            await server.stop()
+
+
+async def test_watching_three_hundred_runs_reads_every_status_and_none_fails(make_session):
+    many = LoadServer(Plan(runs=300, rate=0))
+    await many.start()
+    try:
+        async with make_session(many.url) as session:
+            await session.watch(list(many.runs))
+            await until(
+                lambda: all(session.store.runs[train_id].status == "training" for train_id in many.runs),
+                what="every run's status read",
+            )
+            # A run's second read (the socket opened after its subscription) may still be on its way.
+            await until(
+                lambda: len(many.status_reads) == session.counters["status_reads.resync"],
+                what="every read the session made answered",
+            )
+            failures = [entry.text for entry in session.events.entries if "failed" in entry.text]
+    finally:
+        await many.stop()
+    assert failures == []
+    # Each run is read once when watched, and again if the socket opened after its subscription.
+    assert len(many.status_reads) >= 300
+
+
+async def test_locating_many_runs_on_one_backend_lists_its_runs_once(make_session):
+    many = LoadServer(Plan(runs=50, rate=0))
+    await many.start()
+    try:
+        session = make_session(many.url)
+        session.api = counter = ListingCounter(session.api)
+        fleet = Fleet({"only": session})
+        keys = await fleet.locate_all(
+            [train_id[:-1] if number == 0 else train_id for number, train_id in enumerate(many.runs)]
+        )
+        await session.close()
+    finally:
+        await many.stop()
+    assert keys == [RunKey("only", train_id) for train_id in many.runs]
+    assert counter.listings == 2  # `/train/active` and `/dashboard`, once for all fifty

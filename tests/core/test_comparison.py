@@ -1,0 +1,68 @@
+"""The comparison's table values and curves, from what the server sent of each run."""
+
+from __future__ import annotations
+
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.comparison import MISSING, XAxis, curve, field_rows
+from tf_tui.core.store import RunStore, Source
+
+SETTINGS = {
+    "dataset_ids": ["builtin-arithmetic", "builtin-units"],
+    "outcome": "balanced",
+    "params": {"max_steps": 300, "learning_rate": 0.003, "batch_size": 32},
+}
+
+
+def details(step: int, loss: float, **more: float) -> dict[str, object]:
+    return {"step": step, "total_steps": 300, "loss": loss, "elapsed_s": step / 10, "samples_per_s": 4000.0, **more}
+
+
+def table(store: RunStore, train_id: str) -> dict[str, str]:
+    return {label: values[0] for label, values in field_rows([store.runs[train_id]])}
+
+
+def test_a_finished_runs_row_reads_its_settings_result_and_best_loss():
+    store = RunStore()
+    store.describe("run-1", base_model="small")
+    for step, loss in ((100, 2.0), (200, 0.5), (300, 0.7)):
+        store.apply(RunUpdate("run-1", "training", step // 3, details(step, loss), extra=SETTINGS), Source.WS, 1.0)
+    store.apply(RunUpdate("run-1", "completed", 100, result={"final_loss": 0.65, "duration_s": 75.0}), Source.WS, 2.0)
+    assert table(store, "run-1") == {
+        "model": "small",
+        "datasets": "builtin-arithmetic, builtin-units",
+        "outcome": "balanced",
+        "steps": "300/300",
+        "learning rate": "0.003",
+        "batch size": "32",
+        "final loss": "0.65",  # the result's, not the last update's
+        "best loss": "0.5",
+        "duration": "1m15s",
+        "samples/s": "4000",
+    }
+
+
+def test_a_going_run_without_settings_reads_what_it_reported_and_dashes_for_the_rest():
+    store = RunStore()
+    store.apply(RunUpdate("run-2", "training", 10, details(30, 1.25, learning_rate=0.01)), Source.WS, 1.0)
+    row = table(store, "run-2")
+    assert row["final loss"] == "1.25" and row["best loss"] == "1.25"  # the latest, while it goes
+    assert row["learning rate"] == "0.01"  # from the updates when the status body said none
+    assert row["duration"] == "3s"  # from the elapsed time
+    assert row["model"] == row["datasets"] == row["outcome"] == row["batch size"] == MISSING
+
+
+def test_server_text_in_the_table_is_cleaned():
+    store = RunStore()
+    hostile = {"dataset_ids": ["\x1b[31mred\x1b[0m"], "outcome": "[bold]x[/bold]\x07"}
+    store.apply(RunUpdate("run-3", "training", 1, extra=hostile), Source.WS, 1.0)
+    row = table(store, "run-3")
+    assert "\x1b" not in row["datasets"] and "\x07" not in row["outcome"]
+
+
+def test_a_curve_by_step_or_by_elapsed_time():
+    store = RunStore()
+    store.apply(RunUpdate("run-4", "training", 10, details(100, 2.0)), Source.WS, 1.0)
+    store.apply(RunUpdate("run-4", "training", 20, {"step": 200, "loss": 1.0}), Source.WS, 1.0)  # no time
+    run = store.runs["run-4"]
+    assert curve(run, XAxis.STEP) == [(100, 2.0), (200, 1.0)]
+    assert curve(run, XAxis.TIME) == [(10.0, 2.0)]

@@ -1,0 +1,273 @@
+"""`tf-tui --local`: a detached reference server that outlives its dashboard, found again on relaunch.
+
+Each test runs the real `tf-tui --local` on a pseudo-terminal with every user directory under its tmp
+dir, and kills whatever server it left behind on the way out: a leaked server outlives the test run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pexpect
+import pytest
+
+from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, trainer_processes, wait_until
+from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
+from tf_tui.common.server_address import ServerAddress, new_instance_id, read_address, write_address
+from tf_tui.core.local_server import process_alive
+
+STOP_WAIT_S = 15.0
+ENDED = {"completed", "failed", "stopped"}
+
+
+class LocalHome:
+    """A user's home for tf-tui: its environment, its local server's data dir, and what it started."""
+
+    def __init__(self, root: Path) -> None:
+        self.environment = isolated_environment(root)
+        self.data_dir = Path(self.environment["XDG_DATA_HOME"]) / "tf-tui" / "local-server"
+        self.dashboards: list[pexpect.spawn] = []
+        self.server_pids: set[int] = set()
+
+    def launch(self) -> pexpect.spawn:
+        """`tf-tui --local`, once its first screen is up."""
+        dashboard = spawn(module_command("--local"), self.environment)
+        self.dashboards.append(dashboard)
+        dashboard.expect_exact(FIRST_SCREEN)
+        return dashboard
+
+    def address(self) -> ServerAddress:
+        address = read_address(self.data_dir)
+        assert address is not None, f"no address file in {self.data_dir}"
+        self.server_pids.add(address.pid)
+        return address
+
+    def command(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            module_command(*arguments),
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE_S,
+            check=False,
+        )
+
+    def servers_on_data_dir(self) -> list[int]:
+        """Pids of every `tf-tui serve` on this data dir, by command line."""
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                arguments = cmdline.read_bytes().split(b"\0")
+            except OSError:
+                continue  # it ended while we looked
+            if b"serve" in arguments and str(self.data_dir).encode() in arguments:
+                found.append(int(cmdline.parent.name))
+        return found
+
+    def clean_up(self) -> None:
+        for dashboard in self.dashboards:
+            dashboard.close(force=True)
+        for pid in {*self.server_pids, *self.servers_on_data_dir()}:
+            if pid in self.servers_on_data_dir():  # never signal a pid that is no longer our server's
+                stop_process(pid)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[LocalHome]:
+    local = LocalHome(tmp_path)
+    yield local
+    local.clean_up()
+
+
+def stop_process(pid: int) -> None:
+    """SIGTERM (the server then stops its trainers), SIGKILL if it will not go."""
+    for stop_signal in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, stop_signal)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_WAIT_S
+        while process_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not process_alive(pid):
+            return
+
+
+def start_endless_run(url: str) -> str:
+    reply = httpx.post(
+        f"{url}/train/start",
+        json={"base_model": "tiny", "dataset_ids": ["builtin-arithmetic"], "params": ENDLESS_PARAMS},
+        trust_env=False,
+        timeout=DEADLINE_S,
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["train_id"]
+
+
+def run_status(url: str, train_id: str) -> dict[str, Any]:
+    return httpx.get(f"{url}/train/status/{train_id}", trust_env=False, timeout=DEADLINE_S).json()
+
+
+def steps_advance(url: str, train_id: str) -> None:
+    """The run trains: its step moves on from what it is now."""
+    first = run_status(url, train_id)["details"].get("step", 0)
+
+    def moved() -> bool:
+        status = run_status(url, train_id)
+        assert status["status"] not in ENDED, status
+        return status["details"].get("step", 0) > first
+
+    wait_until(moved, f"run {train_id} trains on")
+
+
+def shows_training(dashboard: pexpect.spawn, train_id: str) -> None:
+    dashboard.expect(re.escape(train_id[:8]) + r"[^\n]*training")
+
+
+def test_quitting_leaves_the_server_training_and_a_relaunch_reattaches_and_follows_the_run(home):
+    first = home.launch()
+    address = home.address()
+    said = quit_dashboard(first)
+    assert first.exitstatus == 0
+    assert "the local server at" in said and "stops by itself after 10m00s with nothing going" in said
+    assert process_alive(address.pid)
+
+    train_id = start_endless_run(address.url)
+    second = home.launch()
+    shows_training(second, train_id)
+    assert home.address() == address  # reattached: the same server, pid and URL
+    said = quit_dashboard(second)
+    assert second.exitstatus == 0
+    assert "the local server keeps training 1 run — `tf-tui --local` reattaches" in said
+    steps_advance(address.url, train_id)
+
+    third = home.launch()
+    shows_training(third, train_id)
+    assert home.address() == address
+    assert home.servers_on_data_dir() == [address.pid]
+    quit_dashboard(third)
+
+
+def test_a_dropped_terminal_leaves_the_server_training(home):
+    dashboard = home.launch()
+    address = home.address()
+    train_id = start_endless_run(address.url)
+    # What an SSH link that drops does: SIGHUP to the dashboard's whole process group.
+    os.killpg(dashboard.pid, signal.SIGHUP)
+    dashboard.expect(pexpect.EOF)
+    dashboard.close()
+    assert not dashboard.isalive()
+    steps_advance(address.url, train_id)
+    assert process_alive(address.pid)
+
+
+def test_serve_stop_stops_the_local_server_and_its_runs_and_removes_its_address_file(home):
+    quit_dashboard(home.launch())
+    address = home.address()
+    train_id = start_endless_run(address.url)
+    wait_until(lambda: trainer_processes(train_id) != [], "the run's trainer starts")
+    status = home.command("serve", "--status")
+    assert status.returncode == 0
+    assert f"at {address.url} (pid {address.pid}): 1 run going" in status.stdout
+
+    stopped = home.command("serve", "--stop")
+    assert stopped.returncode == 0
+    assert f"Stopped the server at {address.url} (pid {address.pid}); 1 run it was training ended" in stopped.stdout
+    wait_until(lambda: not process_alive(address.pid), "the server exits")
+    wait_until(lambda: trainer_processes(train_id) == [], "its trainer exits")
+    assert read_address(home.data_dir) is None
+    status = home.command("serve", "--status")
+    assert status.returncode == 1 and "No server is running on" in status.stdout
+
+
+def test_serve_stop_stops_a_server_that_no_longer_answers(home):
+    quit_dashboard(home.launch())
+    address = home.address()
+    os.kill(address.pid, signal.SIGSTOP)  # hung: it holds its port and answers nothing
+    try:
+        stopped = home.command("serve", "--stop")
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(address.pid, signal.SIGCONT)
+    assert stopped.returncode == 0
+    assert f"Stopped the server at {address.url} (pid {address.pid}); what it was training is not known" in (
+        stopped.stdout
+    )
+    wait_until(lambda: not process_alive(address.pid), "the server is gone")
+    assert read_address(home.data_dir) is None
+
+
+def test_serve_stop_never_signals_a_process_that_took_a_dead_servers_pid(home):
+    bystander = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        home.data_dir.mkdir(parents=True)
+        write_address(home.data_dir, ServerAddress("http://127.0.0.1:9", bystander.pid, new_instance_id()))
+        stopped = home.command("serve", "--stop")
+        assert stopped.returncode == 0 and "No server is running on" in stopped.stdout
+        assert bystander.poll() is None
+        assert read_address(home.data_dir) is None  # the stale record is gone
+    finally:
+        bystander.communicate(b"")
+
+
+@pytest.mark.parametrize("stale", ["dead pid and closed port", "pid and port taken by others"])
+def test_a_stale_address_file_is_cleaned_and_a_new_server_started(home, server, stale):
+    if stale == "dead pid and closed port":
+        recorded = ServerAddress(url="http://127.0.0.1:9", pid=_dead_pid(), instance=new_instance_id())
+    else:  # this test's own pid, and another reference server that answers /health as itself
+        recorded = ServerAddress(url=server.url, pid=os.getpid(), instance=new_instance_id())
+    home.data_dir.mkdir(parents=True)
+    write_address(home.data_dir, recorded)
+
+    dashboard = home.launch()
+    started = home.address()
+    assert started.pid not in (recorded.pid, os.getpid())
+    assert started.url != server.url and started.instance != recorded.instance
+    dashboard.expect_exact(started.url)
+    quit_dashboard(dashboard)
+    assert home.servers_on_data_dir() == [started.pid]
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_two_launches_at_once_share_one_server(home):
+    dashboards = [spawn(module_command("--local"), home.environment) for _ in range(2)]
+    home.dashboards.extend(dashboards)
+    for dashboard in dashboards:
+        dashboard.expect_exact(FIRST_SCREEN)
+    address = home.address()
+    for dashboard in dashboards:
+        dashboard.expect_exact(address.url)
+    assert home.servers_on_data_dir() == [address.pid]
+    for dashboard in dashboards:
+        quit_dashboard(dashboard)
+
+
+def test_a_server_with_nothing_going_stops_itself_after_its_idle_time(tmp_path):
+    server = subprocess.Popen(
+        [*module_command("serve", "--port", "0", "--data-dir", str(tmp_path), "--idle-exit", "0.5")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, stderr = server.communicate(timeout=DEADLINE_S)
+    finally:
+        server.kill()
+    assert server.returncode == 0
+    assert "Nothing going for 0.5 s: the server stops" in stderr
+    assert read_address(tmp_path) is None

@@ -1,0 +1,239 @@
+"""The state file: per backend, atomic, 0600, versioned, shared by several processes under a lock.
+
+Whatever goes wrong (a bad file, a newer format, no permission, no space) is reported
+once, never raised, never leaves a torn file, and never loses an id without saying so.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import multiprocessing
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tf_tui.common import atomic_file
+from tf_tui.core.state import StateFile
+
+PROCESSES = 8
+IDS_PER_PROCESS = 200
+
+
+def problems_of(state: StateFile) -> list[str]:
+    said: list[str] = []
+    state.on_problem = said.append
+    return said
+
+
+def test_runs_are_remembered_per_backend_in_a_private_versioned_file(tmp_path):
+    path = tmp_path / "nested" / "state.json"
+    state = StateFile(path)
+    state.add("http://a:8084/", "r1")
+    state.add("http://a:8084", "r2")
+    state.add("http://a:8084", "r1")
+    state.add("http://b:8084", "r3")
+    assert StateFile(path).active("http://a:8084") == ["r1", "r2"]
+    assert StateFile(path).active("http://b:8084/") == ["r3"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    document = json.loads(path.read_text())
+    assert document["version"] == 1
+    state.remove("http://b:8084", "r3")
+    assert "http://b:8084" not in json.loads(path.read_text())["backends"]
+    # No temporary files left; the lock's sidecar stays (see atomic_file.exclusive_lock), private and empty.
+    assert sorted(entry.name for entry in path.parent.iterdir()) == ["state.json", "state.json.lock"]
+    lock = path.with_name("state.json.lock")
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600 and lock.stat().st_size == 0
+    assert state.problem is None
+
+
+def test_two_writers_do_not_lose_each_others_runs(tmp_path):
+    path = tmp_path / "state.json"
+    dashboard, script = StateFile(path), StateFile(path)
+    dashboard.add("http://a", "r1")
+    script.add("http://a", "r2")
+    dashboard.add("http://a", "r3")
+    assert StateFile(path).active("http://a") == ["r1", "r2", "r3"]
+
+
+def add_and_remove(path: Path, writer: int, start: multiprocessing.synchronize.Barrier) -> None:
+    """One process: add 200 ids, removing every other one right after the next is added."""
+    state = StateFile(path)
+    start.wait()
+    for number in range(IDS_PER_PROCESS):
+        state.add("http://shared", f"{writer}-{number}")
+        if number % 2:
+            state.remove("http://shared", f"{writer}-{number - 1}")
+    if state.problem is not None:
+        raise RuntimeError(state.problem)
+
+
+def test_eight_processes_adding_and_removing_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "state.json"
+    StateFile(path).add("http://shared", "there-before")
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(PROCESSES)
+    writers = [context.Process(target=add_and_remove, args=(path, writer, start)) for writer in range(PROCESSES)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=90)
+    assert [writer.exitcode for writer in writers] == [0] * PROCESSES
+    expected = {"there-before"} | {
+        f"{writer}-{number}" for writer in range(PROCESSES) for number in range(1, IDS_PER_PROCESS, 2)
+    }
+    remembered = StateFile(path).active("http://shared")
+    assert len(remembered) == len(set(remembered))
+    assert set(remembered) == expected
+
+
+BAD_CONTENTS = {
+    "truncated": b'{"version": 1, "backends": {"http://a": {"active": ["r1"',
+    "garbage": b"\x00\xff\xfe not json at all",
+    "empty": b"",
+    "wrong shape": b"[]",
+    "wrong types": b'{"version": 1, "backends": {"u": {"active": [1]}}}',
+    "no version": b'{"backends": {}}',
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("content", BAD_CONTENTS.values(), ids=BAD_CONTENTS.keys())
+def test_a_file_that_does_not_parse_is_kept_aside_when_a_run_is_recorded(tmp_path, content):
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    state = StateFile(path)
+    assert state.active("http://a") == []
+    assert state.problem is not None and "moved aside when tf-tui next records a run" in state.problem
+    assert path.read_bytes() == content  # reading alone changes nothing
+    said = problems_of(state)
+    state.add("http://a", "r2")
+    aside = [entry for entry in tmp_path.iterdir() if entry.name.startswith("state.json.corrupt-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == content
+    assert len(said) == 1 and str(aside[0]) in said[0]
+    assert StateFile(path).active("http://a") == ["r2"]
+    assert StateFile(path).problem is None
+
+
+def test_a_second_bad_file_is_set_aside_beside_the_first_never_over_it(tmp_path):
+    path = tmp_path / "state.json"
+    for content in (b"first", b"second"):
+        path.write_bytes(content)
+        StateFile(path).add("http://a", "r1")
+    aside = sorted(entry.read_bytes() for entry in tmp_path.iterdir() if ".corrupt-" in entry.name)
+    assert aside == [b"first", b"second"]
+
+
+def test_a_newer_format_is_never_overwritten(tmp_path):
+    path = tmp_path / "state.json"
+    newer = json.dumps({"version": 2, "profiles": {"default": {"http://a": ["r1"]}}}).encode()
+    path.write_bytes(newer)
+    state = StateFile(path)
+    said = problems_of(state)
+    assert state.problem is not None and "newer tf-tui (format 2" in state.problem
+    state.add("http://a", "r2")
+    state.add("http://a", "r3")
+    assert path.read_bytes() == newer
+    assert [entry.name for entry in tmp_path.iterdir() if entry.name != "state.json.lock"] == ["state.json"]
+    assert state.active("http://a") == ["r2", "r3"]  # kept for this process, and said so
+    assert said == []  # the same problem was already reported when the file was read
+    assert "not remembered after this tf-tui exits" in state.problem
+
+
+def test_a_file_that_cannot_be_read_is_left_alone(tmp_path):
+    path = tmp_path / "state.json"
+    path.mkdir()  # reading fails with EISDIR, whoever runs the test (root reads any mode)
+    (path / "keep").write_text("x")
+    state = StateFile(path)
+    assert state.problem is not None and "cannot read the state file" in state.problem
+    state.add("http://a", "r1")
+    assert (path / "keep").read_text() == "x"
+    assert state.active("http://a") == ["r1"]
+
+
+@pytest.mark.parametrize("where", ["under a regular file", "in /proc"])
+def test_an_unwritable_place_is_reported_once_and_the_ids_kept_in_memory(tmp_path, where):
+    if where == "in /proc":
+        path = Path("/proc/tf-tui-test/state.json")
+    else:
+        (tmp_path / "file").write_text("")
+        path = tmp_path / "file" / "state.json"
+    state = StateFile(path)
+    said = problems_of(state)
+    state.add("http://a", "r1")
+    state.add("http://a", "r2")
+    state.remove("http://a", "r1")
+    assert len(said) == 1 and said[0].startswith(f"cannot write the state file {path}")
+    assert "not remembered after this tf-tui exits" in said[0]
+    assert state.active("http://a") == ["r2"]
+
+
+def write_to_a_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next temporary file is /dev/full: every write to it fails with ENOSPC, as on a full disk."""
+    real_mkstemp = tempfile.mkstemp
+
+    def full_mkstemp(**arguments: object) -> tuple[int, str]:
+        descriptor, name = real_mkstemp(**arguments)
+        os.close(descriptor)
+        return os.open("/dev/full", os.O_WRONLY), name
+
+    monkeypatch.setattr(atomic_file.tempfile, "mkstemp", full_mkstemp)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_keeps_the_old_file_whole_and_the_new_id_until_a_write_succeeds(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    StateFile(path).add("http://a", "r1")
+    before = path.read_bytes()
+    state = StateFile(path)
+    said = problems_of(state)
+    with monkeypatch.context() as patch:
+        write_to_a_full_disk(patch)
+        state.add("http://a", "r2")
+    assert path.read_bytes() == before  # not torn, not emptied
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["state.json", "state.json.lock"]
+    assert len(said) == 1 and os.strerror(errno.ENOSPC) in said[0]
+    assert state.active("http://a") == ["r1", "r2"]
+    StateFile(path).add("http://a", "r3")  # another process writes meanwhile
+    state.add("http://b", "r4")  # space again: the change that failed is written with this one
+    reread = StateFile(path)
+    assert (reread.active("http://a"), reread.active("http://b")) == (["r1", "r3", "r2"], ["r4"])
+    assert state.problem is None
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_cleaned_up(tmp_path):
+    path = tmp_path / "state.json"
+    leftover = tmp_path / ".state.json.abc123.tmp"
+    leftover.write_text('{"version": 1, "back')
+    StateFile(path).add("http://a", "r1")
+    assert not leftover.exists()
+
+
+def test_a_change_on_disk_is_told_by_one_stat(tmp_path):
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    assert not state.changed_on_disk()
+    state.add("http://a", "r1")
+    assert not state.changed_on_disk()  # its own write
+    StateFile(path).add("http://a", "r2")
+    assert state.changed_on_disk()
+    assert state.active("http://a") == ["r1"]  # until it reads again
+    state.reload()
+    assert not state.changed_on_disk() and state.active("http://a") == ["r1", "r2"]
+    path.unlink()
+    assert state.changed_on_disk()
+
+
+def test_a_failing_problem_listener_does_not_stop_the_state_file(tmp_path):
+    (tmp_path / "file").write_text("")
+    state = StateFile(tmp_path / "file" / "state.json")
+
+    def broken(problem: str) -> None:
+        raise RuntimeError(problem)
+
+    state.on_problem = broken
+    state.add("http://a", "r1")
+    assert state.problem is not None and state.active("http://a") == ["r1"]

@@ -1,0 +1,106 @@
+"""What the comparison of runs shows, as text: each run's settings and results side by side, and its loss
+curve by step or by elapsed time. Pure: the values come from the run's fields as the server sent them
+(its status body's `dataset_ids`, `outcome`, `params`; its updates' details; its result; its history),
+cleaned of anything that could reach the terminal as an escape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any
+
+from tf_tui.base.protocol import finite_number
+from tf_tui.base.text import printable
+from tf_tui.core.format import duration, step_value
+from tf_tui.core.store import RunState
+
+MISSING = "—"  # a value the run does not report
+VALUE_LIMIT = 40
+
+
+class XAxis(Enum):
+    STEP = "step"
+    TIME = "time"  # seconds since the run's training began (`elapsed_s`)
+
+
+def curve(run: RunState, axis: XAxis) -> list[tuple[float, float]]:
+    """The run's training loss against its step or its elapsed time; points without either are left out."""
+    points = run.history.points
+    if axis is XAxis.STEP:
+        return [(point.step, point.loss) for point in points if point.loss is not None]
+    return [(point.elapsed_s, point.loss) for point in points if point.loss is not None and point.elapsed_s is not None]
+
+
+def _losses(run: RunState) -> list[float]:
+    return [point.loss for point in run.history.points if point.loss is not None]
+
+
+def _last_reported(run: RunState, name: str) -> float | None:
+    """A number from the run's latest details, else from the latest history point that has it."""
+    value = finite_number(run.details.get(name))
+    if value is not None:
+        return value
+    return next(
+        (getattr(point, name) for point in reversed(run.history.points) if getattr(point, name) is not None), None
+    )
+
+
+def _param(run: RunState, name: str) -> Any:
+    params = run.extra.get("params")
+    return params.get(name) if isinstance(params, dict) else None
+
+
+def _number(value: float | None, spec: str = ".4g") -> str:
+    return MISSING if value is None else format(value, spec)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list):
+        return printable(", ".join(str(item) for item in value), VALUE_LIMIT) if value else MISSING
+    return printable(str(value), VALUE_LIMIT) if value not in (None, "") else MISSING
+
+
+def learning_rate(run: RunState) -> str:
+    given = finite_number(_param(run, "learning_rate"))
+    return _number(given if given is not None else _last_reported(run, "learning_rate"))
+
+
+def final_loss(run: RunState) -> str:
+    """The result's final loss once the run says it, else the latest loss."""
+    reported = finite_number((run.result or {}).get("final_loss"))
+    losses = _losses(run)
+    return _number(reported if reported is not None else (losses[-1] if losses else None))
+
+
+def best_loss(run: RunState) -> str:
+    losses = _losses(run)
+    return _number(min(losses) if losses else None)
+
+
+def run_duration(run: RunState) -> str:
+    seconds = finite_number((run.result or {}).get("duration_s"))
+    return duration(seconds if seconds is not None else _last_reported(run, "elapsed_s")) or MISSING
+
+
+def steps(run: RunState) -> str:
+    return step_value(run) or (MISSING if run.step is None else str(run.step))
+
+
+# The table's rows, in order: a label and how a run's value reads.
+FIELDS: Sequence[tuple[str, Callable[[RunState], str]]] = (
+    ("model", lambda run: _text(run.base_model)),
+    ("datasets", lambda run: _text(run.extra.get("dataset_ids"))),
+    ("outcome", lambda run: _text(run.extra.get("outcome"))),
+    ("steps", steps),
+    ("learning rate", learning_rate),
+    ("batch size", lambda run: _text(_param(run, "batch_size"))),
+    ("final loss", final_loss),
+    ("best loss", best_loss),
+    ("duration", run_duration),
+    ("samples/s", lambda run: _number(_last_reported(run, "samples_per_s"), ".0f")),
+)
+
+
+def field_rows(runs: Sequence[RunState]) -> list[tuple[str, list[str]]]:
+    """(label, each run's value) per field: the table's rows, and what tells whether it changed."""
+    return [(label, [value(run) for run in runs]) for label, value in FIELDS]

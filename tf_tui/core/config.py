@@ -1,0 +1,424 @@
+"""Settings from flags, else the environment, else the config file, else defaults.
+
+The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml` on Linux):
+
+    url = "http://training-box:8084"
+    token = "..."                   # or TF_TUI_TOKEN; never printed or logged
+    token_file = "~/.tf-tui-token"  # or TF_TUI_TOKEN_FILE / --token-file; only its owner may read it
+    ca_cert = "/etc/tf/ca.pem"      # or TF_TUI_CA_CERT / --ca-cert: the CA that signed an https backend
+    theme = "textual-dark"
+    desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
+
+Several backends are named in `[[backends]]` tables, each with its own token (or none):
+
+    [[backends]]
+    name = "gpu1"
+    url = "http://gpu1:8084"
+    token_file = "~/.tf-tui/gpu1.token"   # or token = "..." or token_env = "GPU1_TOKEN"
+
+With no `--url` and no `--backend`, every configured backend is followed (and the top-level `url`, if
+given, as one more); `--backend NAME` picks named ones and `--url` gives others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from platformdirs import user_config_path, user_state_path
+
+from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
+from tf_tui.client.tls import TlsSetupError, client_context
+
+APP_NAME = "tf-tui"
+# Every key the config file may hold: anything else is a typo, said as one rather than ignored.
+CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
+BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message says which and why."""
+
+
+# Off, or the escape sequence a desktop notification is sent with.
+DesktopNotifications = Literal[False, "osc777", "osc9"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One backend followed: the name it is shown by, its URL and its own token."""
+
+    name: str
+    url: str
+    token: str | None = field(default=None, repr=False)
+    # The state file's key for it: the URL, unless its URL changes each time (`--local`).
+    state_name: str | None = None
+
+    @property
+    def state_key(self) -> str:
+        return self.state_name or self.url
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str
+    state_file: Path
+    log_file: Path
+    token: str | None = field(default=None, repr=False)
+    log_level: str = "info"
+    theme: str | None = None
+    desktop_notifications: DesktopNotifications = False
+    # The state file remembers runs per backend; a backend whose URL changes each time (the
+    # `--local` server on a free port) is remembered under a name of its own instead.
+    backend_name: str | None = None
+    ca_cert: Path | None = None  # trust this CA instead of the usual ones (a private CA)
+    insecure: bool = False  # no TLS certificate verification: only when asked on the command line
+    # Every backend followed; empty means the one of `url` and `token` above.
+    backends: tuple[Backend, ...] = ()
+
+    @property
+    def ws_url(self) -> str:
+        return websocket_url(self.url)
+
+    @property
+    def state_key(self) -> str:
+        return self.backend_name or self.url
+
+    @property
+    def fleet(self) -> tuple[Backend, ...]:
+        """The backends followed, at least one."""
+        return self.backends or (Backend(url_name(self.url), self.url, self.token, self.backend_name),)
+
+    def for_backend(self, backend: Backend) -> Settings:
+        """These settings for one backend of the fleet: what its Session is made with."""
+        return replace(self, url=backend.url, token=backend.token, backend_name=backend.state_name, backends=(backend,))
+
+
+def default_config_path() -> Path:
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def load_settings(
+    *,
+    url: str | Sequence[str] | None = None,
+    backend: Sequence[str] = (),
+    token: str | None = None,
+    state_file: Path | None = None,
+    log_level: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+    config_path: Path | None = None,
+    token_file: Path | None = None,
+    ca_cert: Path | None = None,
+    insecure: bool = False,
+) -> Settings:
+    path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
+    config = read_config(path)
+    urls = [url] if isinstance(url, str) else list(url or ())
+    if not urls and not backend and environ.get("TF_TUI_URL"):
+        urls = [environ["TF_TUI_URL"]]
+    chosen_level = (
+        log_level or environ.get("TF_TUI_LOG_LEVEL") or _string(config, "log_level", path) or "info"
+    ).lower()
+    if chosen_level not in LOG_LEVELS:
+        raise ConfigError(f"log level {chosen_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    notifications = _desktop_notifications(config.get("desktop_notifications", False))
+    if notifications is None:
+        raise ConfigError(f'{path}: desktop_notifications must be true, false, "osc777" or "osc9"')
+    if token and token_file:
+        raise ConfigError("give --token or --token-file, not both")
+    chosen_token = (
+        token
+        or _token_from_file(token_file)
+        or environ.get(TOKEN_VARIABLE)
+        or _token_from_file(_path(environ.get(TOKEN_FILE_VARIABLE)))
+        or _string(config, "token", path)
+        or _token_from_file(_path(_string(config, "token_file", path), relative_to=path.parent))
+        or None
+    )
+    chosen_token = _header_safe(chosen_token, "the token")
+    configured = _configured_backends(config, path, environ)
+    fleet = _choose_backends(urls, backend, configured, _string(config, "url", path), chosen_token, path)
+    chosen_ca = (
+        ca_cert
+        or _path(environ.get("TF_TUI_CA_CERT"))
+        or _path(_string(config, "ca_cert", path), relative_to=path.parent)
+    )
+    try:  # a CA file that cannot be used is said now, not at connect
+        if chosen_ca is not None:
+            client_context(chosen_ca, insecure=insecure)
+    except TlsSetupError as error:
+        raise ConfigError(str(error)) from None
+    state_dir = user_state_path(APP_NAME)
+    return Settings(
+        url=fleet[0].url,
+        token=fleet[0].token,
+        backends=fleet,
+        state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
+        log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
+        log_level=chosen_level,
+        theme=_string(config, "theme", path),
+        desktop_notifications=notifications,
+        ca_cert=chosen_ca,
+        insecure=insecure,
+    )
+
+
+def _header_safe(token: str | None, what: str) -> str | None:
+    if token is None:
+        return None
+    token = token.strip()
+    # Checked here, so the token never reaches an HTTP library that would quote it in an error.
+    if not token or any(not "!" <= char <= "~" for char in token):
+        raise ConfigError(f"{what} must be printable ASCII with no spaces (it goes in an HTTP header)")
+    return token
+
+
+def _configured_backends(config: Mapping[str, Any], path: Path, environ: Mapping[str, str]) -> list[Backend]:
+    """The config file's `[[backends]]`; a bad entry is an error naming the file and the entry."""
+    entries = config.get("backends", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError(f"{path}: backends must be [[backends]] tables, each with a name and a url")
+    backends: list[Backend] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}, backend {number}" + (f" ({entry['name']!r})" if isinstance(entry.get("name"), str) else "")
+        backend = _backend_entry(entry, where, path, environ)
+        for earlier in backends:
+            if earlier.name == backend.name:
+                raise ConfigError(f"{where}: the name {backend.name!r} is taken by an earlier backend")
+            if earlier.url == backend.url:
+                raise ConfigError(f"{where}: {backend.url} is already the backend {earlier.name!r}")
+        backends.append(backend)
+    return backends
+
+
+def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Mapping[str, str]) -> Backend:
+    for key in entry:
+        if key not in BACKEND_KEYS:
+            close = difflib.get_close_matches(key, BACKEND_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}; a backend has {', '.join(BACKEND_KEYS)}")
+    for key in entry:
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise ConfigError(f"{where}: {key} must be a string that is not empty")
+    if "name" not in entry or "url" not in entry:
+        raise ConfigError(f"{where}: a backend needs a {'name' if 'name' not in entry else 'url'}")
+    name = entry["name"].strip()
+    if any(not char.isprintable() for char in name):
+        raise ConfigError(f"{where}: the name must be printable text")
+    given = [key for key in ("token", "token_env", "token_file") if key in entry]
+    if len(given) > 1:
+        raise ConfigError(f"{where}: give one of {' or '.join(given)}, not several")
+    try:
+        url = normalise_url(entry["url"])
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    token: str | None = entry.get("token")
+    if "token_env" in entry:
+        variable = entry["token_env"]
+        if not environ.get(variable):
+            raise ConfigError(f"{where}: the environment variable {variable} named by token_env is not set")
+        token = environ[variable]
+    elif "token_file" in entry:
+        try:
+            token = _token_from_file(_path(entry["token_file"], relative_to=path.parent))
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    return Backend(name, url, _header_safe(token, f"{where}: the token"))
+
+
+def _choose_backends(
+    urls: Sequence[str],
+    names: Sequence[str],
+    configured: list[Backend],
+    fallback_url: str | None,
+    token: str | None,
+    path: Path,
+) -> tuple[Backend, ...]:
+    """The backends followed: the named ones and the `--url` ones; else every configured one, or the default.
+
+    A configured backend keeps its own token, even when picked by its URL; the token of the flags, the
+    environment or the top-level config goes only to the backends that are not configured.
+    """
+    by_name = {backend.name: backend for backend in configured}
+    by_url = {backend.url: backend for backend in configured}
+    chosen: dict[str, Backend] = {}
+    for name in names:
+        if name not in by_name:
+            known = ", ".join(by_name) or "none is configured"
+            raise ConfigError(f"no backend named {name!r} in {path} (the names there: {known})")
+        chosen[by_name[name].url] = by_name[name]
+    for url in urls:
+        normal = normalise_url(url)
+        chosen.setdefault(normal, by_url.get(normal) or Backend(url_name(normal), normal, token))
+    if not chosen:
+        if fallback_url is not None or not configured:
+            normal = normalise_url(fallback_url or DEFAULT_URL)
+            chosen[normal] = by_url.get(normal) or Backend(url_name(normal), normal, token)
+        for backend in configured:
+            chosen.setdefault(backend.url, backend)
+    return tuple(chosen.values())
+
+
+def url_name(url: str) -> str:
+    """The name of a backend given by its URL alone: its host, port and path."""
+    parts = urlsplit(url)
+    return parts.netloc + parts.path
+
+
+def _token_from_file(path: Path | None) -> str | None:
+    """The token kept in a file only its owner can read, as ssh insists for a private key."""
+    if path is None:
+        return None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise ConfigError(f"the token file {path} is not a regular file")
+            if mode & 0o077:
+                raise ConfigError(
+                    f"the token file {path} can be read or changed by other users "
+                    f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
+                )
+            token = handle.read().strip()
+    except OSError as error:
+        raise ConfigError(f"cannot read the token file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the token file {path} is not text") from None
+    if not token:
+        raise ConfigError(f"the token file {path} is empty")
+    return token
+
+
+def _path(value: str | None, relative_to: Path | None = None) -> Path | None:
+    """A path from the environment or the config file; `~` expanded, relative ones from the config's folder."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return relative_to / path if relative_to is not None and not path.is_absolute() else path
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The config file's settings; an error names the file, the line and what is wrong there."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save it as UTF-8"
+        ) from None
+    try:
+        config = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:  # its message ends "(at line L, column C)"
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    for key in config:
+        if key not in CONFIG_KEYS:
+            raise ConfigError(_unknown_key(path, text, key))
+    return config
+
+
+def _unknown_key(path: Path, text: str, key: str) -> str:
+    quoted = re.escape(key)
+    # The key as TOML writes it: bare, quoted, dotted, or as a table's name.
+    pattern = re.compile(rf"""^\s*(\[+\s*)?(["']?){quoted}\2\s*[=.\]]""")
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if pattern.match(line)]
+    where = f"{path}, line {lines[0]}" if lines else str(path)
+    close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{where}: unknown key {key!r}{hint}; the known keys are {', '.join(CONFIG_KEYS)}"
+
+
+def normalise_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if "@" in parts.netloc or ("@" in url and not parts.netloc):
+        # Never echoed: the part before the @ is likely a password, and the URL is shown and logged.
+        raise ConfigError("the backend URL must not hold a user or password; give the token with --token-file")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"backend URL {url!r} must look like http://host:port or https://host")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def websocket_url(url: str) -> str:
+    """`ws://` follows `http://` and `wss://` follows `https://`; the socket lives at `/ws`."""
+    parts = urlsplit(url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/ws", "", ""))
+
+
+def setup_logging(settings: Settings) -> None:
+    """Logs go to a file, never to the screen; the token is masked in anything logged."""
+    settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+    _make_private(settings.log_file)
+    # backslashreplace: a line that cannot be encoded is still written, never a traceback on the screen.
+    handler = logging.FileHandler(settings.log_file, encoding="utf-8", errors="backslashreplace")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for token in {backend.token for backend in settings.fleet if backend.token}:
+        handler.addFilter(SecretFilter(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    # The websockets library logs handshake headers, the Authorization header among them, at DEBUG.
+    logging.getLogger("websockets").setLevel(logging.INFO)
+
+
+def _make_private(log_file: Path) -> None:
+    """The log quotes server text and run ids: made readable by its owner only, and one written by an
+    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is."""
+    descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+class SecretFilter(logging.Filter):
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._secret in message:
+            record.msg, record.args = message.replace(self._secret, "***"), None
+        # A traceback quotes exception messages and, through them, whatever a library put there.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self._secret, "***")
+        if record.stack_info:
+            record.stack_info = record.stack_info.replace(self._secret, "***")
+        return True
+
+
+def _desktop_notifications(value: object) -> DesktopNotifications | None:
+    """The config file's value, or None if it is not one of true, false, "osc777" and "osc9"."""
+    if value is False:
+        return False
+    if value is True or value == "osc777":  # true: the default sequence
+        return "osc777"
+    if value == "osc9":
+        return "osc9"
+    return None
+
+
+def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:
+    value = config.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{path}: {key} must be a string")
+    return value

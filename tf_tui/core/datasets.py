@@ -1,0 +1,84 @@
+"""Datasets as the CLI and the dashboard show them, and the files a user asks to upload, checked first.
+
+No Textual here. A path is checked on this machine before anything is sent, so that a typo, a folder
+or an empty file is said in words at once rather than as the server's error after the upload.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tf_tui.base.text import printable
+from tf_tui.core.format import plural
+
+# `GET /datasets/available` entries: (heading, key)
+DATASET_COLUMNS = (
+    ("ID", "id"),
+    ("NAME", "name"),
+    ("SOURCE", "source"),
+    ("ROWS", "rows"),
+    ("PII MASKED", "pii_masked"),
+    ("CREATED", "created_at"),
+)
+
+
+class UploadPathError(ValueError):
+    """A path that cannot be uploaded, said in words fit to show."""
+
+
+def upload_paths(typed: Sequence[str]) -> list[Path]:
+    """The files to upload, each checked: it exists, is a regular file, can be read and is not empty."""
+    texts = [text.strip() for text in typed if text.strip()]
+    if not texts:
+        raise UploadPathError("give the path of a file to upload")
+    return [_checked(Path(text).expanduser()) for text in texts]
+
+
+def _checked(path: Path) -> Path:
+    shown = printable(path)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise UploadPathError(f"{shown}: no such file") from None
+    except OSError as error:
+        raise UploadPathError(f"{shown}: {error.strerror or error}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UploadPathError(f"{shown} is a directory: give a file in it")
+    if not stat.S_ISREG(status.st_mode):
+        raise UploadPathError(f"{shown} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise UploadPathError(f"{shown}: you may not read it (permission denied)")
+    if status.st_size == 0:
+        raise UploadPathError(f"{shown} is empty: there is nothing to upload")
+    return path
+
+
+def ingest_summary(reply: dict[str, Any]) -> str:
+    """What the server made of an upload: the new dataset's id, its rows, and whether PII was masked."""
+    rows = reply.get("rows")
+    parts = [f"dataset {printable(reply.get('dataset_id'), 80)}"]
+    if isinstance(rows, int) and not isinstance(rows, bool):
+        parts.append(plural(rows, "row"))
+    parts.append("PII found and masked" if reply.get("has_pii") is True else "no PII found")
+    return ", ".join(parts)
+
+
+def dataset_cells(entry: dict[str, Any]) -> tuple[str, ...]:
+    """One `/datasets/available` entry as the cells of DATASET_COLUMNS, in words fit to show."""
+    return tuple(_cell(key, entry.get(key)) for _, key in DATASET_COLUMNS)
+
+
+def _cell(key: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "rows" and isinstance(value, int):
+        return f"{value:,}"
+    if key == "created_at":
+        return printable(value)[:19].replace("T", " ")  # to the second
+    return printable(value, 60)

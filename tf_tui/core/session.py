@@ -1,0 +1,478 @@
+"""Session: the one implementation of subscribe, reconnect, resync, poll and persist. No Textual here.
+
+The dashboard and the headless commands both drive a Session. It owns the HTTP API client, the
+update stream, the fallback poll loop, the run store and the state file:
+
+    stream frame ─▶ protocol.parse_frame ─▶ RunStore.apply ─▶ on_change() ─▶ the view redraws
+                                          └▶ event_text.describe_event ─▶ EventLog
+    status read  ─▶ StatusReader ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
+
+Runs are watched (subscribed, resynced, polled when silent, persisted) until they end or the
+server answers 404 for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from tf_tui.base.capabilities import Capabilities
+from tf_tui.base.ids import resolve_id
+from tf_tui.base.options import DEFAULT_OUTCOME_PREFERENCE
+from tf_tui.base.protocol import (
+    TRAINING_STARTED,
+    Event,
+    Ignored,
+    RunAnnounced,
+    RunUpdate,
+    parse_status,
+)
+from tf_tui.base.supervise import call_guarded, keep_running
+from tf_tui.base.text import printable
+from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
+from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
+from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
+from tf_tui.client.tls import backend_context
+from tf_tui.core.config import Settings
+from tf_tui.core.event_text import describe_event
+from tf_tui.core.eventlog import EventLog, Kind
+from tf_tui.core.history_reader import HistoryReader
+from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
+from tf_tui.core.state import StateFile
+from tf_tui.core.status_reader import StatusReader
+from tf_tui.core.store import RunStore, Source
+
+log = logging.getLogger(__name__)
+
+# How often a session that follows every run checks the state file for runs another tf-tui process
+# added: one stat a tick, a read only when the file changed.
+STATE_CHECK_S = 0.5
+
+
+def _recent_runs(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """`/dashboard`'s recent runs, newest first, those with an id."""
+    recent = dashboard.get("recent_runs")
+    entries = recent if isinstance(recent, list) else []
+    return [entry for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run the server accepted: its id, and the server's reply as it came (`tf-tui start --json` prints it)."""
+
+    train_id: str
+    reply: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StopOutcome:
+    train_id: str
+    stopped: bool  # the server confirmed the stop
+    message: str
+
+
+class Session:
+    """What one client knows of one backend, kept current: owns the API client, the update stream, the
+    poll loop, the run store, the event log and the state file. Callers say what to watch, start or
+    stop; `on_change` tells them something in the store changed. Used as `async with Session(...)`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        api: BackendApi | None = None,
+        stream: StreamFactory | None = None,
+        clock: Clock = time.time,
+        backoff: Backoff | None = None,
+        poll_intervals: PollIntervals | None = None,
+        on_state_problem: Callable[[str], None] = lambda problem: None,
+        headless: bool = False,
+    ) -> None:
+        """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
+        `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
+        what goes wrong with the state file: the headless commands say it on stderr. The event log has
+        it too, and `state.problem` while it lasts. A `headless` command draws no chart and shows
+        no event log: no run's stored metrics history is read, no run keeps metric points, and the event log
+        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second)."""
+        self.settings = settings
+        self.clock = clock
+        self.poll_intervals = poll_intervals or PollIntervals()
+        self.store = RunStore(keep_history=not headless)
+        self._headless = headless
+        self.events = EventLog(clock=clock)
+        self.counters: Counter[str] = Counter()
+        self.capabilities = Capabilities()
+        self.on_change: Callable[[], None] = lambda: None
+        self._on_state_problem = on_state_problem
+        self.state = StateFile(settings.state_file)
+        self.state.on_problem = self._state_problem
+        if self.state.problem:  # found while reading it, just now
+            self._state_problem(self.state.problem)
+        self._backoff = backoff or Backoff()
+        if api is None or stream is None:
+            # Proxies from the environment never apply to a backend on this machine.
+            local = is_loopback(urlsplit(settings.url).hostname or "")
+            tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
+            api = api or TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
+            stream = stream or partial(
+                UpdateStream,
+                settings.ws_url,
+                settings.token,
+                use_proxy=not local,
+                backoff=self._backoff,
+                tls=tls,
+                clock=clock,
+            )
+        self.api: BackendApi = api
+        self.stream: Stream = stream(on_event=self._on_event, on_state=self._on_connection, on_open=self._on_open)
+        self.last_message_at: float | None = None  # when the socket last brought anything
+        self._reader = StatusReader(self._fetch_status, self._spawn)
+        # Each watched run's stored metrics, read once: a run joined late is drawn from its first step.
+        self.history = HistoryReader(
+            lambda train_id, after_step: self.api.metrics(train_id, after_step),
+            self.store,
+            self.capabilities,
+            self.events,
+            self._changed,
+        )
+        self._last_polled: dict[str, float] = {}
+        self._read: set[str] = set()  # runs whose status has been read at least once
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._given_up: list[str] = []  # long-lived tasks that kept crashing
+        # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
+        # announced by the server or added to the state file by another tf-tui are then watched at once.
+        self.follows_all = False
+
+    @property
+    def url(self) -> str:
+        return self.settings.url
+
+    @property
+    def state_key(self) -> str:
+        return self.settings.state_key
+
+    @property
+    def connection(self) -> ConnectionState:
+        if self._given_up:  # updates stopped coming for a bug of ours: never shown as live
+            return ConnectionState(Phase.FAILED, reason="internal error")
+        return self.stream.state
+
+    @property
+    def watched(self) -> list[str]:
+        return list(self.stream.watched)
+
+    @property
+    def poll_interval(self) -> float:
+        """How long a watched run may go unheard, now, before its status is read: short while the
+        socket is down (every run is read that often), long while it is live."""
+        return self.poll_intervals.current(self.stream.live)
+
+    async def __aenter__(self) -> Session:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def without_stream(self) -> AsyncIterator[Session]:
+        """The session for one question and its answer over HTTP (`tf-tui status`, `tf-tui stop`): no update
+        stream, no poll loop, no remembered runs watched; closed on leaving. Used as
+        `async with Session(...).without_stream() as session`."""
+        try:
+            yield self
+        finally:
+            await self.close()
+
+    async def open(self, *, restore: bool = True, follow_all: bool = False) -> None:
+        """Connect, and (by default) watch the runs the state file remembers for this backend. With
+        `follow_all`, runs started elsewhere are watched as soon as the server announces them or another
+        tf-tui process records them in the state file."""
+        self.follows_all = follow_all
+        self._supervise("stream", self.stream.run)
+        self._supervise("poll loop", self._poll_loop)
+        if follow_all:
+            self._supervise("state file watcher", self._state_file_loop)
+        remembered = self.state.active(self.state_key)
+        if restore and remembered:
+            self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
+            await self.watch(remembered)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.api.aclose()
+
+    async def watch(self, train_ids: Iterable[str]) -> None:
+        """Follow runs: persist, subscribe (now, or when the socket opens), and read each one's status."""
+        new = [
+            train_id
+            for train_id in dict.fromkeys(train_ids)
+            if train_id not in self.stream.watched and not self._known_ended(train_id)
+        ]
+        self.state.add_many(self.state_key, new)  # one locked write for the batch, not one per run
+        for train_id in new:
+            self.store.ensure(train_id)
+            self._last_polled[train_id] = self.clock()  # the resync below is its first read
+            self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
+            await self.stream.subscribe(train_id)
+        if new:
+            self._spawn(self.resync(new), "resync")
+            if not self._headless:
+                self._spawn(self.history.read(new), "metrics history")
+            self._changed()
+
+    def _known_ended(self, train_id: str) -> bool:
+        run = self.store.runs.get(train_id)
+        return run is not None and run.ended
+
+    async def unwatch(self, train_id: str) -> None:
+        if train_id in self.stream.watched:
+            self.events.add(f"unsubscribing from {train_id}", kind=Kind.SUBSCRIPTION)
+            await self.stream.unsubscribe(train_id)
+        self.state.remove(self.state_key, train_id)
+
+    async def start(
+        self,
+        base_model: str,
+        dataset_ids: list[str],
+        *,
+        params: dict[str, Any],
+        outcome: str = DEFAULT_OUTCOME_PREFERENCE,
+    ) -> StartedRun:
+        """Start a run and watch it at once; its first statuses are read back by the resync."""
+        reply = await self.api.start(base_model, dataset_ids, params, outcome)
+        started = StartedRun(reply["train_id"], reply)  # the API client checked that it is a string
+        self.events.add(f"started {started.train_id} ({base_model} on {', '.join(dataset_ids)})")
+        self.store.describe(started.train_id, base_model=base_model)
+        await self.watch([started.train_id])
+        return started
+
+    async def stop(self, train_id: str) -> StopOutcome:
+        self.events.add(f"asking the server to stop {train_id}")
+        try:
+            reply = await self.api.stop(train_id)
+        except NotFound:
+            return StopOutcome(train_id, False, f"the server does not know run {train_id} or it is not active")
+        except HttpError as error:
+            if error.status_code == 409:  # the reference server: the run had already ended
+                await self._reader.read(train_id, Source.RESYNC)
+                status = self.store.ensure(train_id).status
+                return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
+            self.store.doubt_stop(train_id, self.clock())
+            return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
+        except ApiError as error:
+            return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")
+        status = reply.get("status") if isinstance(reply.get("status"), str) else "stopped"
+        progress = reply.get("progress") if isinstance(reply.get("progress"), int) else None
+        self._apply(RunUpdate(train_id, status, progress), Source.POLL)
+        return StopOutcome(train_id, True, f"stopped {train_id}")
+
+    async def resync(self, train_ids: Iterable[str] | None = None) -> None:
+        """Read the status of runs (default: every watched one) to learn what the stream missed."""
+        ids = list(self.stream.watched if train_ids is None else train_ids)
+        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in ids))
+
+    async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
+        """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
+
+        With `watch_active`, the server's active runs are watched too (the dashboard follows them all).
+        Each listed run's status is read once: a listing says `completed`, the read says how it ended.
+        """
+        known = dict.fromkeys(self.stream.watched)
+        active = await self.api.active()
+        known.update(dict.fromkeys(active))
+        if watch_active:
+            await self.watch(active)
+        # Oldest first, so that the store learns of runs in the order they were made.
+        for entry in reversed(_recent_runs(await self.api.dashboard())):
+            train_id = entry["id"]
+            known[train_id] = None
+            self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
+            if train_id not in self.stream.watched:
+                self._apply(parse_status(train_id, entry), Source.POLL)
+        unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
+        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in unread))
+        return list(known)
+
+    async def resolve(self, typed: list[str]) -> list[str]:
+        """Full ids for ids as typed (a unique prefix will do), checked against every run tf-tui can name.
+
+        Raises `RunIdError` for a prefix that is too short or names several runs.
+        """
+        local = [*self.state.active(self.state_key), *(i for i, run in self.store.runs.items() if not run.missing)]
+        if all(text.strip() in local for text in typed):
+            return [text.strip() for text in typed]
+        try:
+            listed = [*await self.api.active(), *(entry["id"] for entry in _recent_runs(await self.api.dashboard()))]
+        except ApiError as error:  # the ids are then taken as typed; what follows reports the server
+            self.events.add(f"could not list the server's runs to complete an id: {error}", logging.WARNING)
+            listed = []
+        return [resolve_id(text, [*local, *listed]) for text in typed]
+
+    async def _failed_stop(self, train_id: str, error: ApiError) -> str:
+        """The deployed backend answers 500 to a stop, marks the run stopped, and lets it train on.
+
+        So the status read afterwards is shown but not taken as the run's end: the updates that
+        follow are believed instead.
+        """
+        try:
+            reading = parse_status(train_id, await self.api.status(train_id))
+        except ApiError as status_error:
+            now = f"its status could not be read either ({status_error})"
+        else:
+            if isinstance(reading, Ignored):
+                now = f"its status reads oddly ({reading.reason})"
+            else:
+                progress = "" if reading.progress is None else f" at {reading.progress}%"
+                now = f"the server now says {printable(reading.status)!r}{progress}"
+        return (
+            f"the server failed to stop {train_id} ({error}); {now}. This backend can keep training after a "
+            "failed stop, so tf-tui goes on following the run's updates."
+        )
+
+    async def _fetch_status(self, train_id: str, source: Source) -> None:
+        """One status read, made by `self._reader` (never two of one run at once), and its answer taken."""
+        self.counters[f"status_reads.{source.value}"] += 1
+        if source is Source.POLL:
+            self._last_polled[train_id] = self.clock()
+            self.events.add(f"polling the status of {train_id}", kind=Kind.POLL)
+        try:
+            body = await self.api.status(train_id)
+        except NotFound:
+            self.events.add(f"the server does not know {train_id} (404); forgetting it", logging.WARNING)
+            self.store.mark_missing(train_id, self.clock())
+            await self.unwatch(train_id)
+            self._changed()
+        except ApiError as error:
+            self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
+        else:
+            self._read.add(train_id)
+            self._apply(parse_status(train_id, body), source)
+
+    def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
+        if isinstance(update, Ignored):
+            self.counters["ignored"] += 1
+            self.events.add(f"ignored a {source.value} reading: {update.reason}", logging.WARNING)
+            return
+        changed = self.store.apply(update, source, self.clock())
+        run = self.store.runs[update.train_id]
+        if run.ended and update.train_id in self.stream.watched:
+            self.events.add(f"{update.train_id} ended: {run.status}")
+            self._spawn(self.unwatch(update.train_id), "unwatch")
+        if changed:
+            self._changed()
+
+    def _on_event(self, event: Event) -> None:
+        self.counters[f"frames.{type(event).__name__}"] += 1
+        self.last_message_at = self.clock()
+        line = None if self._headless and isinstance(event, RunUpdate) else describe_event(event)
+        if line is not None:
+            self.events.add(line.text, line.level, line.kind)
+        if isinstance(event, RunUpdate):
+            self._apply(event, Source.WS)
+        elif isinstance(event, RunAnnounced):
+            self._announced(event)
+
+    def _announced(self, announced: RunAnnounced) -> None:
+        """A run the server says began or ended. A hint only (the deployed backend never sends it): the
+        listing still finds what was not announced."""
+        train_id = announced.train_id
+        if not self.follows_all and train_id not in self.store.runs:
+            return  # a headless command follows only the runs it was asked for
+        self.store.describe(train_id, base_model=announced.base_model)
+        if announced.event == TRAINING_STARTED:
+            self._spawn(self.watch([train_id]), "watch an announced run")
+            return
+        if announced.status is not None:
+            self._apply(RunUpdate(train_id, announced.status, None, timestamp=announced.timestamp), Source.WS)
+        if train_id not in self._read and train_id not in self.stream.watched:
+            # How it ended (its result or error) is in its status, read once as a listed run's is.
+            self._spawn(self._reader.read(train_id, Source.RESYNC), "read an ended run")
+
+    def _on_connection(self, state: ConnectionState) -> None:
+        level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
+        if state.phase in (Phase.RETRYING, Phase.FAILED):
+            self.history.socket_dropped(self.stream.watched)
+        self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
+        self._changed()
+
+    def _state_problem(self, problem: str) -> None:
+        self.events.add(problem, logging.WARNING)
+        call_guarded(self._on_state_problem, problem, what="the state file problem callback")
+        self._changed()  # the dashboard's header shows it
+
+    def _on_open(self, subscribed: list[str]) -> None:
+        if subscribed:
+            self._spawn(self.resync(subscribed), "resync")
+            if not self._headless:
+                self._spawn(self.history.catch_up(subscribed), "metrics catch-up")
+
+    async def _state_file_loop(self) -> None:
+        """The state file as a shared channel, as localStorage is between browser tabs: runs another
+        tf-tui process on this machine (a headless `start`, a second dashboard) records for this backend
+        are watched here too."""
+        while True:
+            if self.state.changed_on_disk():
+                self.state.reload()  # a file that does not parse or cannot be read is reported, not raised
+                await self.watch(self.state.active(self.state_key))
+            await asyncio.sleep(STATE_CHECK_S)
+
+    async def _poll_loop(self) -> None:
+        while True:
+            now = self.clock()
+            runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
+            last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
+            due = due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.poll_interval)
+            for train_id in due:
+                self._spawn(self._reader.read(train_id, Source.POLL), "poll")
+            await asyncio.sleep(TICK_S)
+
+    def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._spawn(
+            keep_running(name, work, on_crash=self._crashed, delay=self._backoff.delay, stable_after=STABLE_AFTER_S),
+            name,
+        )
+
+    def _crashed(self, name: str, error: Exception, gave_up: bool) -> None:
+        log.error("the %s crashed", name, exc_info=error)  # the traceback goes to the log file only
+        what = f"internal error in the {name} ({type(error).__name__})"
+        if gave_up:
+            self._given_up.append(name)
+            self.events.add(f"{what}; it kept failing and was given up (details in the log file)", logging.ERROR)
+        else:
+            self.events.add(f"{what}; restarting it", logging.ERROR)
+        self._changed()
+
+    def _changed(self) -> None:
+        call_guarded(self.on_change, what="the view's change callback")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            self.events.add(f"internal error in {task.get_name()}: {error!r}", logging.ERROR)

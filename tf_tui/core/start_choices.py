@@ -1,0 +1,118 @@
+"""The start dialog's last choices per backend, so that the next run starts from them.
+
+A small JSON file beside the state file, written like it (atomically, under a lock). Losing it costs
+only convenience: a problem reading or writing it is logged, never raised, and never blocks a start.
+A file written by a newer tf-tui (a higher format version) is left as it is: that tf-tui still reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
+from tf_tui.core.config import Settings
+
+VERSION = 1
+log = logging.getLogger(__name__)
+_said_newer: set[Path] = set()  # files already said to be a newer tf-tui's: said once a process, not per dialog
+
+
+@dataclass(frozen=True)
+class StartChoices:
+    model: str = ""  # empty: none remembered
+    datasets: tuple[str, ...] = ()
+    outcome: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def start_choices_path(settings: Settings) -> Path:
+    return settings.state_file.with_name("start-choices.json")
+
+
+class StartChoicesFile:
+    """The last choices made in the start dialog, per backend URL."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, url: str) -> StartChoices:
+        entry = (self._read() or {}).get(_key(url))
+        if not isinstance(entry, dict):
+            return StartChoices()
+        datasets = entry.get("datasets")
+        params = entry.get("params")
+        return StartChoices(
+            model=_text(entry.get("model")),
+            datasets=tuple(item for item in datasets if isinstance(item, str)) if isinstance(datasets, list) else (),
+            outcome=_text(entry.get("outcome")),
+            params=params if isinstance(params, dict) else {},
+        )
+
+    def remember(self, url: str, choices: StartChoices) -> None:
+        entry = {
+            "model": choices.model,
+            "datasets": list(choices.datasets),
+            "outcome": choices.outcome,
+            "params": choices.params,
+        }
+        self._update(url, lambda _: entry)
+
+    def prefer_dataset(self, url: str, dataset_id: str) -> None:
+        """A dataset just uploaded is the one ticked when the dialog next opens; the other choices stay."""
+        self._update(url, lambda entry: {**entry, "datasets": [dataset_id]})
+
+    def _update(self, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
+                backends = self._read()
+                if backends is None:
+                    return
+                entry = backends.get(_key(url))
+                backends[_key(url)] = change(entry if isinstance(entry, dict) else {})
+                write_json_atomically(self.path, {"version": VERSION, "backends": backends})
+        except OSError as error:
+            log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
+
+    def _read(self) -> dict[str, Any] | None:
+        """The choices per backend; None for a file a newer tf-tui wrote, which must not be replaced."""
+        try:
+            document = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, RecursionError) as error:
+            log.warning("cannot read the start dialog's choices from %s: %s", self.path, error)
+            return {}
+        version = document.get("version") if isinstance(document, dict) else None
+        if _is_newer(version):
+            if self.path not in _said_newer:
+                _said_newer.add(self.path)
+                log.warning(
+                    "%s was written by a newer tf-tui (format %s, this one writes %s): the start dialog's choices "
+                    "are neither read from it nor saved to it, and it is left as it is",
+                    self.path,
+                    version,
+                    VERSION,
+                )
+            return None
+        if not isinstance(document, dict) or version != VERSION:
+            return {}
+        backends = document.get("backends")
+        return dict(backends) if isinstance(backends, dict) else {}
+
+
+def _is_newer(version: object) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _key(url: str) -> str:
+    return url.rstrip("/")

@@ -1,0 +1,222 @@
+"""The local state file, tf-tui's localStorage: the active training ids per backend URL.
+
+JSON, versioned, mode 0600. A run stays in it until it ends or the server answers 404 for it; a
+network error never removes one. Several tf-tui processes share it (a dashboard, a cron job's
+`start`, a `watch`), so every change is a read-modify-write under an exclusive lock, and every write
+is atomic (a temporary file, fsynced, renamed over the old one): a reader never sees a torn file and
+a writer never drops another's change.
+
+Nothing the user had is destroyed:
+- a file that does not parse (truncated, garbage) is renamed aside, under the lock, before a new one
+  is written;
+- a file written by a newer tf-tui, or one that cannot be read, is left as it is: this process does
+  not write it;
+- a change that cannot be written (no space left, no permission) is kept in memory, shown by
+  `active()`, written with the next change that succeeds, and reported.
+Each problem is reported once, in words, to `on_problem`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
+
+VERSION = 1
+NOT_REMEMBERED = "runs started or watched now are not remembered after this tf-tui exits"
+log = logging.getLogger(__name__)
+
+# Inode, size and modification time: one stat tells whether the file was replaced or written.
+Signature = tuple[int, int, int]
+
+
+class StateFileUnusable(Exception):
+    """The file cannot be used as it is. `set_aside`: it does not parse, so it may be renamed aside."""
+
+    def __init__(self, problem: str, *, set_aside: bool) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.set_aside = set_aside
+
+
+class StateFile:
+    """Owns the file on disk and the changes not yet written to it: the active runs per backend."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problem: str | None = None  # the last problem, in words, until a write succeeds
+        self.on_problem: Callable[[str], None] = log.warning  # told each new problem once
+        self._lock_path = path.with_name(f"{path.name}.lock")
+        self._on_disk: dict[str, list[str]] = {}
+        self._signature: Signature | None = None  # of the file as last read or written
+        self._unsaved: dict[tuple[str, str], bool] = {}  # (backend, train id) -> active, not yet written
+        self.reload()
+
+    def active(self, url: str) -> list[str]:
+        return _with_changes(self._on_disk, self._unsaved).get(_key(url), [])
+
+    def add(self, url: str, train_id: str) -> None:
+        self._change(url, [train_id], active=True)
+
+    def add_many(self, url: str, train_ids: Iterable[str]) -> None:
+        """Add several runs in one read-modify-write: one lock, one fsynced write, however many runs."""
+        self._change(url, train_ids, active=True)
+
+    def remove(self, url: str, train_id: str) -> None:
+        self._change(url, [train_id], active=False)
+
+    def changed_on_disk(self) -> bool:
+        """Whether another process wrote, replaced or removed the file since it was last read: one stat."""
+        return _signature(self.path) != self._signature
+
+    def reload(self) -> None:
+        """Read the file again. Only reads: a file that does not parse is set aside by the next write."""
+        try:
+            self._on_disk = self._read()
+            if not self._unsaved:
+                self.problem = None
+        except StateFileUnusable as unusable:
+            self._on_disk = {}
+            then = "it will be moved aside when tf-tui next records a run" if unusable.set_aside else NOT_REMEMBERED
+            self._report(f"{unusable.problem}; {then}")
+
+    def _change(self, url: str, train_ids: Iterable[str], *, active: bool) -> None:
+        self._unsaved.update(((_key(url), train_id), active) for train_id in train_ids)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with exclusive_lock(self._lock_path):
+                self._on_disk = self._read_for_update()
+                wanted = _with_changes(self._on_disk, self._unsaved)
+                if wanted != self._on_disk:
+                    self._write(wanted)
+                    self._on_disk = wanted
+        except StateFileUnusable as unusable:
+            self._report(f"{unusable.problem}; {NOT_REMEMBERED}")
+        except OSError as error:
+            self._report(f"cannot write the state file {self.path} ({error.strerror or error}); {NOT_REMEMBERED}")
+        else:
+            if self.problem is not None:
+                log.info("the state file %s is written again", self.path)
+            self._unsaved.clear()
+            self.problem = None
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            with self.path.open("rb") as handle:
+                # The signature of the very file read, even if it is replaced meanwhile.
+                self._signature = _signature_of(os.fstat(handle.fileno()))
+                raw = handle.read()
+        except FileNotFoundError:
+            self._signature = None
+            return {}
+        except OSError as error:
+            self._signature = _signature(self.path)
+            raise StateFileUnusable(
+                f"cannot read the state file {self.path} ({error.strerror or error}); it is left as it is",
+                set_aside=False,
+            ) from error
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
+            raise StateFileUnusable(f"the state file {self.path} is not JSON ({error})", set_aside=True) from error
+        version = document.get("version") if isinstance(document, dict) else None
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            raise StateFileUnusable(
+                f"the state file {self.path} was written by a newer tf-tui (format {version}, this one reads "
+                f"{VERSION}); it is left as it is",
+                set_aside=False,
+            )
+        try:
+            return _parse(document)
+        except ValueError as error:
+            raise StateFileUnusable(f"the state file {self.path} is not valid ({error})", set_aside=True) from error
+
+    def _read_for_update(self) -> dict[str, list[str]]:
+        """Read under the lock; a file that does not parse is renamed aside so that it can be replaced."""
+        try:
+            return self._read()
+        except StateFileUnusable as unusable:
+            if not unusable.set_aside:
+                raise
+            aside = _aside_path(self.path)
+            try:
+                self.path.rename(aside)
+            except OSError as error:
+                raise StateFileUnusable(
+                    f"{unusable.problem} and could not be moved aside ({error.strerror}); it is left as it is",
+                    set_aside=False,
+                ) from error
+            self._report(f"{unusable.problem}; it was moved to {aside} and a new one started")
+            self._signature = None
+            return {}
+
+    def _write(self, backends: dict[str, list[str]]) -> None:
+        document = {"version": VERSION, "backends": {url: {"active": ids} for url, ids in backends.items()}}
+        write_json_atomically(self.path, document)
+        self._signature = _signature(self.path)
+
+    def _report(self, problem: str) -> None:
+        if problem == self.problem:
+            return  # said once: the same failure on every write is one problem
+        self.problem = problem
+        try:
+            self.on_problem(problem)
+        except Exception:  # whoever shows it must not cost the state file its work
+            log.exception("reporting a state file problem failed")
+
+
+def _with_changes(backends: dict[str, list[str]], changes: dict[tuple[str, str], bool]) -> dict[str, list[str]]:
+    merged = {url: list(ids) for url, ids in backends.items()}
+    for (url, train_id), active in changes.items():
+        ids = merged.setdefault(url, [])
+        if active and train_id not in ids:
+            ids.append(train_id)
+        elif not active and train_id in ids:
+            ids.remove(train_id)
+    return {url: ids for url, ids in merged.items() if ids}
+
+
+def _parse(document: Any) -> dict[str, list[str]]:
+    if not isinstance(document, dict) or not isinstance(document.get("backends"), dict):
+        raise ValueError("not a tf-tui state document")
+    if document.get("version") != VERSION:
+        raise ValueError(f"unsupported version {document.get('version')!r}")
+    backends: dict[str, list[str]] = {}
+    for url, entry in document["backends"].items():
+        ids = entry.get("active") if isinstance(entry, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(ident, str) for ident in ids):
+            raise ValueError(f"bad entry for {url}")
+        if ids:
+            backends[_key(url)] = list(dict.fromkeys(ids))
+    return backends
+
+
+def _aside_path(path: Path) -> Path:
+    """A name next to the file that is free (renaming onto a taken one would destroy what is there)."""
+    base = f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside, number = path.with_name(base), 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{base}-{number}")
+    return aside
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        return _signature_of(path.stat())
+    except OSError:
+        return None
+
+
+def _signature_of(status: os.stat_result) -> Signature:
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def _key(url: str) -> str:
+    return url.rstrip("/")

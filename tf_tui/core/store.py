@@ -1,0 +1,324 @@
+"""RunStore: every run's merged state, from the stream and from polls, by fixed rules. Pure.
+
+The rules, because the sources disagree (see the backend contract's quirks):
+- a terminal state (`completed`, `failed`, `stopped`) is final: nothing after it changes the run,
+  though a later report of the same end may fill in a result or error that was missing;
+- `completed` means 100 %;
+- progress never moves backwards, and a poll or resync that reports less progress than we already
+  have is older news, so its status text is not taken either (the deployed backend's status endpoint
+  says 95 after completion, and has no progress at all after a restart);
+- a failed run keeps the progress it had reached (the deployed backend reports 100 on failure, and 0
+  from its status endpoint); a stopped one takes the furthest progress anyone reported;
+- free-text statuses are kept as the server wrote them and classified, never rejected;
+- after a stop the server answered with an error, a `stopped` read over HTTP is not taken as the end
+  for `DOUBTED_STOP_S`: the deployed backend marks the run stopped, answers 500, and trains on.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tf_tui.base.protocol import RunUpdate, StatusKind, classify_status, normalise_status
+from tf_tui.core.history import POINT_LIMIT, MetricHistory, MetricPoint
+
+DOUBTED_STOP_S = 30.0
+TIMELINE_LENGTH = 100
+
+
+class Source(Enum):
+    WS = "ws"
+    POLL = "poll"
+    RESYNC = "resync"
+
+
+class Outcome(Enum):
+    """How a run stands, in the one place that decides it: exit codes, toasts and colours follow from it."""
+
+    GOING = "going"  # also a free-text status, and a run nothing has been heard of yet
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    MISSING = "missing"  # the server answered 404 for it
+
+
+@functools.lru_cache(maxsize=16)  # as `classify_status`: asked for every frame, of a few statuses
+def status_outcome(status: str | None) -> Outcome:
+    """What a status says of a run's end; the server's casing and padding do not matter."""
+    normalised = normalise_status(status)
+    for outcome in (Outcome.COMPLETED, Outcome.FAILED, Outcome.STOPPED):
+        if normalised == outcome.value:
+            return outcome
+    return Outcome.GOING
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: float
+    status: str
+    source: Source
+
+
+@dataclass
+class RunState:
+    """Everything known of one run, merged from every source by the rules above; the views only read it."""
+
+    train_id: str
+    status: str | None = None
+    progress: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    base_model: str | None = None
+    created_at: str | None = None  # the server's dates, in its text
+    started_at: str | None = None
+    ended_at: str | None = None
+    last_source: Source | None = None
+    last_heard_at: float | None = None  # when any source last said anything about the run
+    updated_at: float | None = None  # when the run last changed
+    # When tf-tui saw the run's last change happen: None when all it knows of the run is an end read
+    # after the fact (a listing, a status read), which says nothing of when that end came.
+    seen_change_at: float | None = None
+    missing: bool = False  # the server answered 404 for it
+    failed_stop_at: float | None = None  # when the server last answered a stop with an error
+    extra: dict[str, Any] = field(default_factory=dict)
+    timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
+    history: MetricHistory = field(default_factory=MetricHistory)
+
+    @property
+    def kind(self) -> StatusKind:
+        return classify_status(self.status)
+
+    @property
+    def ended(self) -> bool:
+        return self.kind is StatusKind.TERMINAL
+
+    @property
+    def outcome(self) -> Outcome:
+        """A run the server no longer knows is `MISSING` whatever was last heard: that is what it shows."""
+        return Outcome.MISSING if self.missing else status_outcome(self.status)
+
+    @property
+    def going(self) -> bool:
+        """Heard of, and neither ended nor unknown to the server: a run that goes on without tf-tui."""
+        return self.status is not None and self.outcome is Outcome.GOING
+
+    @property
+    def step(self) -> int | None:
+        step = self.details.get("step")
+        return step if isinstance(step, int) else None
+
+
+class RunStore:
+    """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`).
+
+    Every report goes through `apply`, which merges it by the rules of `merge`: an ended run stays ended,
+    a doubted stop and older news are ignored, `completed` is 100, progress never goes backwards, and a
+    failed run keeps the progress it reached. The views only read the runs.
+    """
+
+    def __init__(self, *, keep_history: bool = True) -> None:
+        """Without `keep_history` (a view with no chart) no run keeps metric points: the latest loss and
+        held-out loss are in its details, and a frame costs no point made from them."""
+        self.runs: dict[str, RunState] = {}
+        self._history_points = POINT_LIMIT if keep_history else 0
+        self._changed: set[str] = set()
+
+    def ensure(self, train_id: str) -> RunState:
+        """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
+        if train_id not in self.runs:
+            self.runs[train_id] = RunState(train_id, history=MetricHistory(self._history_points))
+            self._changed.add(train_id)
+        return self.runs[train_id]
+
+    def apply(self, update: RunUpdate, source: Source, at: float) -> bool:
+        """Merge one report into its run; True when the run changed."""
+        run = self.ensure(update.train_id)
+        run.last_heard_at = at
+        was_going = run.status is not None and not run.ended
+        changed = merge(run, update, source, at)
+        if changed:
+            run.updated_at = at
+            run.last_source = source
+            # A frame is sent as the change happens, and a read of a going run is its state now.
+            if source is Source.WS or was_going or not run.ended:
+                run.seen_change_at = at
+            self._changed.add(run.train_id)
+        return changed
+
+    def describe(self, train_id: str, *, base_model: str | None = None, created_at: str | None = None) -> None:
+        """Facts from listings (`/dashboard`) that no update carries."""
+        run = self.ensure(train_id)
+        if (base_model and run.base_model != base_model) or (created_at and run.created_at != created_at):
+            run.base_model = base_model or run.base_model
+            run.created_at = created_at or run.created_at
+            self._changed.add(train_id)
+
+    def add_history(self, train_id: str, points: Iterable[MetricPoint]) -> None:
+        """The backend's stored points of a run, merged by step into those the updates brought."""
+        run = self.ensure(train_id)
+        run.history.merge(points)
+        run.history.from_backend = True
+        self._changed.add(train_id)
+
+    def doubt_stop(self, train_id: str, at: float) -> None:
+        """The server failed a stop: its `stopped` readings for a while are not to be believed."""
+        self.ensure(train_id).failed_stop_at = at
+
+    def mark_missing(self, train_id: str, at: float) -> None:
+        run = self.ensure(train_id)
+        run.last_heard_at = at
+        if not run.missing:
+            run.missing, run.updated_at = True, at
+            self._changed.add(train_id)
+
+    def forget(self, train_id: str) -> None:
+        """A run the user dismissed (one the server does not know): gone from every view."""
+        self.runs.pop(train_id, None)
+        self._changed.discard(train_id)
+
+    def take_changed(self) -> set[str]:
+        """The runs that changed since the last call: what a view must redraw."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
+    """Merge one report into `run`; True when anything in it changed. The rules, each one function below:
+
+    - an ended run stays ended: a later report of the same end only fills in what it lacked (`_fill_in_end`);
+    - a `stopped` read over HTTP soon after a failed stop is not believed (`_is_doubted_stop`);
+    - a poll or resync behind the progress we have is older news, and ignored whole (`_is_older_news`);
+    - otherwise the report is taken, its progress by `_PROGRESS_RULES`: `completed` is 100, a failed run keeps
+      the progress it reached, and anything else (`stopped` too) keeps the furthest progress reported.
+    """
+    if run.ended:
+        return _fill_in_end(run, update)
+    if _is_doubted_stop(run, update, source, at) or _is_older_news(run, update, source):
+        return False
+    before = _merged_fields(run)
+    if update.status is not None and update.status != run.status:
+        run.status = update.status
+        run.timeline.append(TimelineEntry(at, update.status, source))
+    progress_rule = _PROGRESS_RULES.get(status_outcome(update.status), _furthest)
+    run.progress = progress_rule(run.progress, update.progress)
+    _take_reported(run, update)
+    return before != _merged_fields(run)
+
+
+def _take_reported(run: RunState, update: RunUpdate) -> None:
+    """The newest report's details, result, error and extra fields win; what it does not mention stays."""
+    if update.details:
+        _record_metrics(run, update.details)
+        run.details = {**run.details, **update.details}
+    if update.result is not None:
+        run.result = update.result
+    if update.error is not None:
+        run.error = update.error
+    if update.extra:
+        run.extra = {**run.extra, **update.extra}
+        run.base_model = run.base_model or _text(update.extra.get("base_model"))
+    _take_dates(run, update)
+
+
+def _furthest(known: int | None, reported: int | None) -> int | None:
+    """Progress never moves backwards: the sources lag one another (a poll the stream, a stop reply the last frame
+    the run trained to), so the furthest progress anyone reported is kept, for a going run and a stopped one."""
+    if reported is None:
+        return known  # the deployed backend's status endpoint has no progress after a restart
+    return reported if known is None else max(known, reported)
+
+
+def _complete(known: int | None, reported: int | None) -> int:
+    """`completed` means 100 %, whatever is reported with it: the deployed backend's status endpoint says 95."""
+    return 100
+
+
+def _as_reached(known: int | None, reported: int | None) -> int | None:
+    """A failed run keeps the progress it had reached: the deployed backend reports 100 on failure, and 0 from its
+    status endpoint. Only a run first heard of as failed takes the reported figure, for want of a better one."""
+    return reported if known is None else known
+
+
+ProgressRule = Callable[[int | None, int | None], int | None]
+# Which progress a report leaves the run at, by the outcome its status says; any other: `_furthest`.
+_PROGRESS_RULES: dict[Outcome, ProgressRule] = {Outcome.COMPLETED: _complete, Outcome.FAILED: _as_reached}
+
+
+def _merged_fields(run: RunState) -> tuple[object, ...]:
+    return (
+        run.status,
+        run.progress,
+        run.details,
+        run.result,
+        run.error,
+        run.extra,
+        run.base_model,
+        run.created_at,
+        run.started_at,
+        run.ended_at,
+    )
+
+
+def _take_dates(run: RunState, update: RunUpdate) -> None:
+    """A run's dates do not change once known: only the missing ones are taken."""
+    run.created_at = run.created_at or update.created_at
+    run.started_at = run.started_at or update.started_at
+    run.ended_at = run.ended_at or update.ended_at
+
+
+def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
+    """A poll or resync behind the progress we have is older news, its status text too: the stream is in order,
+    polls can lag it. An end is never older news: the progress sent with it is its own, and its rule decides."""
+    return (
+        source is not Source.WS
+        and classify_status(update.status) is not StatusKind.TERMINAL
+        and update.progress is not None
+        and run.progress is not None
+        and update.progress < run.progress
+    )
+
+
+def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
+    """After the server answered a stop with an error, its `stopped` reads over HTTP are not believed for
+    `DOUBTED_STOP_S`: the deployed backend marks the run stopped, answers 500, and trains on. A frame is."""
+    return (
+        source is not Source.WS
+        and run.failed_stop_at is not None
+        and at - run.failed_stop_at < DOUBTED_STOP_S
+        and status_outcome(update.status) is Outcome.STOPPED
+    )
+
+
+def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
+    """An ended run stays ended: nothing after its end changes it, not even another end (a late `stopped` after
+    `completed`). A repeat of the end we already know may carry what the first report lacked: a listing says
+    only `completed`, the status read after it brings the final step, loss, parameters and dates."""
+    if update.status is None or normalise_status(update.status) != normalise_status(run.status):
+        return False
+    before = _merged_fields(run)
+    run.result = run.result if run.result is not None else update.result
+    run.error = run.error if run.error is not None else update.error
+    if update.details:
+        _record_metrics(run, update.details)
+        run.details = {**update.details, **run.details}  # what was heard live stays
+    run.extra = {**update.extra, **run.extra}
+    run.base_model = run.base_model or _text(update.extra.get("base_model"))
+    _take_dates(run, update)
+    return before != _merged_fields(run)
+
+
+def _record_metrics(run: RunState, details: dict[str, Any]) -> None:
+    if not run.history.limit:
+        return  # a store without history: no point made, a frame the cheaper
+    point = MetricPoint.from_json(details)
+    if point is not None:
+        run.history.add(point)  # the same step reported again (a poll after a frame) merges into its point
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
