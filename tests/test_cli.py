@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import wait_for_status
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui.cli import main
-from tf_tui.common.server_address import SERVER_LOCK_FILE, exclusive_lock
+from tf_tui.common.atomic_file import exclusive_lock
+from tf_tui.common.server_address import SERVER_LOCK_FILE
 from tf_tui.core.local_server import ServerProcess, ServerStartError
 from tf_tui.server import serve as serve_module
 

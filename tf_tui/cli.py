@@ -495,7 +495,7 @@ def _serve(args: argparse.Namespace) -> int:
         return manage(args.data_dir or local_data_dir(), stop=args.stop, token=args.token or None)
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
-        from tf_tui.common.server_address import LockTimeout
+        from tf_tui.common.atomic_file import LockTimeout
         from tf_tui.server.app import ServerSettings
         from tf_tui.server.serve import TlsFilesError, serve
     except ImportError as error:

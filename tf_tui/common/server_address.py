@@ -5,25 +5,20 @@ would fail each other's runs at start-up. The kernel releases the lock when the 
 SIGKILL, so it can never be left held. Once it serves, the server writes `server.json` (its URL, pid and
 a random instance id that `/health` repeats) and removes it on the way out; a launcher that finds the
 file checks that the URL answers with that instance id, which a reused pid or port cannot fake.
-
-Standard library only: the launcher imports this without the server's dependencies.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import secrets
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tf_tui.common.atomic_file import write_json_atomically
+
 ADDRESS_FILE = "server.json"
 SERVER_LOCK_FILE = "server.lock"
-LOCK_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -31,10 +26,6 @@ class ServerAddress:
     url: str
     pid: int
     instance: str
-
-
-class LockTimeout(TimeoutError):
-    pass
 
 
 def new_instance_id() -> str:
@@ -57,11 +48,9 @@ def read_address(data_dir: Path) -> ServerAddress | None:
 
 
 def write_address(data_dir: Path, address: ServerAddress) -> None:
-    """Written whole or not at all: a reader never sees half a file."""
-    path = address_path(data_dir)
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(json.dumps(asdict(address)), encoding="utf-8")
-    partial.replace(path)
+    """Written whole or not at all: a reader never sees half a file. Only the server that holds the data
+    directory's lock writes it, so no further lock is needed."""
+    write_json_atomically(address_path(data_dir), asdict(address))
 
 
 def remove_address(data_dir: Path, instance: str) -> None:
@@ -70,37 +59,3 @@ def remove_address(data_dir: Path, instance: str) -> None:
     if recorded is not None and recorded.instance == instance:
         with suppress(FileNotFoundError):
             address_path(data_dir).unlink()
-
-
-@contextmanager
-def exclusive_lock(path: Path, wait: float | None = None) -> Iterator[None]:
-    """flock on `path`, held until the block ends (or the process dies). `wait=None` waits as long as it
-    takes; else LockTimeout after `wait` seconds. The file stays: removing it would let a process that had
-    just opened it lock an inode no one else can see."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        _acquire(descriptor, wait)
-        try:
-            yield
-        finally:
-            # Unlocked, not only closed: a process another thread forked meanwhile shares the descriptor
-            # until it execs or exits, and would hold the lock on until then.
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-    finally:
-        os.close(descriptor)
-
-
-def _acquire(descriptor: int, wait: float | None) -> None:
-    if wait is None:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        return
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockTimeout(f"still held after {wait:.0f} s") from None
-            time.sleep(LOCK_POLL_S)

@@ -23,7 +23,8 @@ from platformdirs import user_data_path
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.options import SERVER_TOKEN_VARIABLE
-from tf_tui.common.server_address import ServerAddress, exclusive_lock, read_address, remove_address
+from tf_tui.common.atomic_file import exclusive_lock
+from tf_tui.common.server_address import ServerAddress, read_address, remove_address
 from tf_tui.core.format import duration, plural
 
 STARTUP_TIMEOUT_S = 30.0

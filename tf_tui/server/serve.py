@@ -10,7 +10,8 @@ from pathlib import Path
 
 import uvicorn
 
-from tf_tui.common.server_address import SERVER_LOCK_FILE, ServerAddress, exclusive_lock, remove_address, write_address
+from tf_tui.common.atomic_file import exclusive_lock
+from tf_tui.common.server_address import SERVER_LOCK_FILE, ServerAddress, remove_address, write_address
 from tf_tui.server.app import ServerSettings, create_app
 from tf_tui.server.hub import MAX_CLIENT_FRAME_BYTES
 
