@@ -1,7 +1,4 @@
-"""Bounding a series that only grows, shared by the reference server's stored metrics and the client's.
-
-Standard library only and no state: both sides of the contract may import it.
-"""
+"""Bounding a series that only grows, shared by the reference server's stored metrics and the client's."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Datasets as the CLI and the dashboard show them, and the files a user asks to upload, checked first.
 
-No Textual here. A path is checked on this machine before anything is sent, so that a typo, a folder
-or an empty file is said in words at once rather than as the server's error after the upload.
+A path is checked on this machine before anything is sent, so that a typo, a folder or an empty file
+is said in words at once rather than as the server's error after the upload.
 """
 
 from __future__ import annotations

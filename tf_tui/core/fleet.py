@@ -1,4 +1,4 @@
-"""Fleet: several backends followed at once, one Session each, seen as one list of runs. No Textual here.
+"""Fleet: several backends followed at once, one Session each, seen as one list of runs.
 
 Each backend keeps everything of its own: its socket, back-off, poll loop, resyncs and state file key,
 so one slow or dead backend never holds up another. The fleet only merges what the sessions know:

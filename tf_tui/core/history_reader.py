@@ -1,5 +1,5 @@
 """HistoryReader: a session's reads of its runs' stored metrics, so that a run joined late is drawn from
-its first step. No Textual here.
+its first step.
 
 When a run starts being watched its history is read once (`read`); the stream extends it from then on.
 While the socket is down the updates are missed, so after a reconnect each run's history is read again

@@ -1,4 +1,4 @@
-"""A run's log, read from the backend reply by reply and made into lines safe to show. No Textual here.
+"""A run's log, read from the backend reply by reply and made into lines safe to show.
 
 The backend sends the log's bytes cut anywhere (`GET /train/logs/{id}?offset=N`, the reference server's
 extension): they are decoded across replies, so a character split between two replies comes out whole,

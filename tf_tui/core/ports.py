@@ -1,5 +1,5 @@
 """What a Session needs from outside it, as small Protocols: the backend's HTTP API, the update stream
-and a clock. No Textual here.
+and a clock.
 
 The real ones (`TalentFactoryApi`, `UpdateStream`, `time.time`) are `Session`'s defaults; the
 screenshots' demo and the tests hand in their own through the constructor instead of swapping a

@@ -1,4 +1,4 @@
-"""Session: the one implementation of subscribe, reconnect, resync, poll and persist. No Textual here.
+"""Session: the one implementation of subscribe, reconnect, resync, poll and persist.
 
 The dashboard and the headless commands both drive a Session. It owns the HTTP API client, the
 update stream, the fallback poll loop, the run store and the state file:
