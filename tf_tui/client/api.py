@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from tf_tui.base.text import printable
-from tf_tui.client.multipart import MultipartBody, Progress, UnreadableFile
+from tf_tui.client.multipart import Progress, UnreadableFile, form_text, multipart_files
 from tf_tui.client.tls import untrusted_certificate
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -101,11 +101,10 @@ class TalentFactoryApi:
         from disk; `on_progress` hears the bytes sent. Never resent: a broken upload is said, not retried."""
         single = len(paths) == 1
         path = "/dataset/ingest-single" if single else "/dataset/ingest-multiple"
+        form = {"name": form_text(name)} if name else None
         try:
-            body = MultipartBody(
-                [("file" if single else "files", each) for each in paths], {"name": name} if name else {}, on_progress
-            )
-            reply = await self._json("POST", path, content=body.chunks(), headers=body.headers, timeout=UPLOAD_TIMEOUT)
+            with multipart_files("file" if single else "files", paths, on_progress) as files:
+                reply = await self._json("POST", path, data=form, files=files, timeout=UPLOAD_TIMEOUT)
         except UnreadableFile as error:
             raise ApiError(printable(error)) from None
         except BackendUnreachable as error:

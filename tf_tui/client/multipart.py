@@ -1,111 +1,113 @@
-"""An upload's request body: multipart/form-data read from the files while it is sent, bytes counted.
+"""The files of an upload as httpx's multipart encoding reads them: counted as they are sent, and refused
+if one changes size meanwhile.
 
-The body is never held whole in memory (a file is read a chunk at a time as the connection takes it),
-its length is known up front (a `Content-Length`, so a server can refuse a too-big upload at once),
-and it can be sent only once: `chunks()` is a generator, which httpx refuses to iterate a second time
-(`StreamConsumed`). An upload is not idempotent, so nothing may resend it after part of it went out.
+httpx frames the body and reads each file a chunk at a time (64 KiB), so no file is held whole in memory;
+it learns a file's length from `fileno()`, so the body has a `Content-Length` and a server can refuse a
+too-big upload at once. What httpx lacks is added here: the bytes sent, told as they go, and a check that
+what was sent is the file as it was measured before the upload began.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-
-CHUNK_BYTES = 64 * 1024
+from typing import IO, BinaryIO, cast
 
 Progress = Callable[[int, int], None]  # (bytes sent, bytes in all)
+# A part as httpx's `files=` takes it: the field's name, then the file's name and the file.
+FilePart = tuple[str, tuple[str, IO[bytes]]]
 
 
 class UnreadableFile(Exception):
     """A file that could not be read (any more) while its upload was prepared or sent; said in words."""
 
 
-@dataclass(frozen=True)
-class _FilePart:
-    field: str
-    path: Path
-    size: int
-    head: bytes  # the part's boundary and headers
+class _SentBytes:
+    """The bytes of all an upload's files sent so far, told to `on_progress` as they grow."""
 
-
-class MultipartBody:
-    """Form fields and files as one multipart/form-data body; `headers` go with `chunks()`."""
-
-    def __init__(self, files: Sequence[tuple[str, Path]], fields: dict[str, str], on_progress: Progress) -> None:
-        self._boundary = secrets.token_hex(16)
+    def __init__(self, on_progress: Progress) -> None:
         self._on_progress = on_progress
-        self._fields = b"".join(
-            self._head(f'form-data; name="{_quoted(name)}"') + value.encode(errors="replace") + b"\r\n"
-            for name, value in fields.items()
-        )
-        self._files = [self._file_part(field, path) for field, path in files]
-        self._tail = f"--{self._boundary}--\r\n".encode()
-        self.total = len(self._fields) + sum(len(part.head) + part.size + 2 for part in self._files) + len(self._tail)
-        self.headers = {
-            "Content-Type": f"multipart/form-data; boundary={self._boundary}",
-            "Content-Length": str(self.total),
-        }
+        self._sent = 0
+        self._total = 0
 
-    def _head(self, disposition: str, content_type: str | None = None) -> bytes:
-        lines = [f"--{self._boundary}", f"Content-Disposition: {disposition}"]
-        if content_type is not None:
-            lines.append(f"Content-Type: {content_type}")
-        # A name from the file system or the command line may hold bytes that are not UTF-8.
-        return ("\r\n".join(lines) + "\r\n\r\n").encode(errors="replace")
+    def start(self, total: int) -> None:
+        self._total = total
+        self._on_progress(0, total)
 
-    def _file_part(self, field: str, path: Path) -> _FilePart:
+    def add(self, count: int) -> None:
+        if count:
+            self._sent += count
+            self._on_progress(self._sent, self._total)
+
+
+class _FileReader:
+    """One open file as httpx reads it for a multipart part: `read` a chunk at a time, `fileno` for its length."""
+
+    def __init__(self, path: Path, file: BinaryIO, sent: _SentBytes) -> None:
+        self.path = path
+        self._file = file
+        self._sent = sent
+        self.size = self._current_size()
+        self._read = 0
+        self._unsent = 0  # the last chunk handed to httpx, not yet counted as sent
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def read(self, size: int = -1) -> bytes:
+        # httpx asks for the next chunk only once it has written the last one to the connection.
+        self._sent.add(self._unsent)
         try:
-            size = path.stat().st_size
+            chunk = self._file.read(size)
         except OSError as error:
-            raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        disposition = f'form-data; name="{_quoted(field)}"; filename="{_quoted(path.name)}"'
-        return _FilePart(field, path, size, self._head(disposition, content_type))
+            raise UnreadableFile(_cannot_read(self.path, error)) from None
+        self._read += len(chunk)
+        # Raised before the bytes too many (or the closing boundary after too few) are sent, so the
+        # server never takes a body that is not what its Content-Length announced.
+        if self._read > self.size or (not chunk and self._read < self.size):
+            raise UnreadableFile(
+                f"{self.path} changed size while it was being sent: it had {self.size} bytes when the upload "
+                f"began and has {self._current_size()} now"
+            )
+        self._unsent = len(chunk)
+        return chunk
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The body, a chunk at a time; each chunk counts as sent once the connection asks for the next."""
-        sent = 0
-
-        def count(chunk: bytes) -> None:
-            nonlocal sent
-            sent += len(chunk)
-            self._on_progress(sent, self.total)
-
-        self._on_progress(0, self.total)
-        if self._fields:
-            yield self._fields
-            count(self._fields)
-        for part in self._files:
-            yield part.head
-            count(part.head)
-            async for chunk in _file_chunks(part):
-                yield chunk
-                count(chunk)
-            yield b"\r\n"
-            count(b"\r\n")
-        yield self._tail
-        count(self._tail)
+    def _current_size(self) -> int:
+        try:
+            return os.fstat(self._file.fileno()).st_size
+        except OSError as error:
+            raise UnreadableFile(_cannot_read(self.path, error)) from None
 
 
-async def _file_chunks(part: _FilePart) -> AsyncIterator[bytes]:
-    """Exactly the size announced in Content-Length: a file that shrank meanwhile is an error, and what a
-    growing file gained since is left out."""
-    left = part.size
+@contextmanager
+def multipart_files(field: str, paths: Sequence[Path], on_progress: Progress) -> Iterator[list[FilePart]]:
+    """The files, opened and measured, as httpx's `files=`: each a part named `field` with its file name
+    (httpx guesses its content type from it); `on_progress` hears the bytes of them sent. Closed after."""
+    sent = _SentBytes(on_progress)
+    with ExitStack() as files:
+        readers = [_FileReader(path, files.enter_context(_opened(path)), sent) for path in paths]
+        sent.start(sum(reader.size for reader in readers))
+        # httpx types a file as IO[bytes], yet calls only `read` and `fileno` on it.
+        yield [(field, (form_text(reader.path.name), cast(IO[bytes], reader))) for reader in readers]
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
-        with part.path.open("rb") as file:
-            while left > 0:
-                chunk = file.read(min(CHUNK_BYTES, left))
-                if not chunk:
-                    raise UnreadableFile(f"{part.path} became shorter while it was being sent")
-                left -= len(chunk)
-                yield chunk
+        file = path.open("rb")
     except OSError as error:
-        raise UnreadableFile(f"cannot read {part.path}: {error.strerror or error}") from None
+        raise UnreadableFile(_cannot_read(path, error)) from None
+    with file:
+        yield file
 
 
-def _quoted(value: str) -> str:
-    """A name inside a quoted header parameter, as browsers write it: quotes and line breaks escaped."""
-    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+def form_text(text: str) -> str:
+    """A name from the file system or the command line as httpx can encode it: bytes that are not UTF-8
+    (held as lone surrogates) become question marks."""
+    return text.encode(errors="replace").decode()
+
+
+def _cannot_read(path: Path, error: OSError) -> str:
+    return f"cannot read {path}: {error.strerror or error}"
