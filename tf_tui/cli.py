@@ -496,8 +496,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
         from tf_tui.common.atomic_file import LockTimeout
-        from tf_tui.server.app import ServerSettings
         from tf_tui.server.serve import TlsFilesError, serve
+        from tf_tui.server.settings import ServerSettings
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
         return ExitCode.USAGE

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from starlette.routing import Route
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import CloseCode
@@ -30,10 +30,11 @@ def route_table(tmp_path: Path) -> list[tuple[str, str]]:
     is checked the day it is added. A route of a kind this test does not know fails it."""
     app = create_app(ServerSettings(data_dir=tmp_path / "unused", token=TOKEN))
     table = []
-    for route in app.routes:
-        path = PATH_PARAMETER.sub("some-id", route.path)
+    # Flattened: `app.routes` holds each included router as one entry, its routes inside.
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, PATH_PARAMETER.sub("some-id", context.path or "")
         if isinstance(route, APIRoute | Route):
-            table += [(method, path) for method in sorted(route.methods or ())]
+            table += [(method, path) for method in sorted(context.methods or ())]
         elif isinstance(route, APIWebSocketRoute):
             table.append(("WS", path))
         else:

@@ -12,8 +12,9 @@ import uvicorn
 
 from tf_tui.common.atomic_file import exclusive_lock
 from tf_tui.common.server_address import SERVER_LOCK_FILE, ServerAddress, remove_address, write_address
-from tf_tui.server.app import ServerSettings, create_app
+from tf_tui.server.app import create_app
 from tf_tui.server.hub import MAX_CLIENT_FRAME_BYTES
+from tf_tui.server.settings import ServerSettings
 
 GRACEFUL_SHUTDOWN_S = 3
 # How long a server waits for the one before it on the same data directory to finish exiting.

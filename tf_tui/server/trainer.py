@@ -224,11 +224,43 @@ def _windows(codes: np.ndarray, positions: np.ndarray, context: int) -> np.ndarr
     return codes[positions[:, None] + np.arange(-context, 0)]
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """The datasets as one encoded text, its windows split into training and held-out ones."""
+
+    examples: list[Example]
+    text: str
+    codes: np.ndarray
+    train_positions: np.ndarray
+    validation_positions: np.ndarray
+
+
 def train(spec: TrainingSpec) -> dict[str, Any]:
     began = time.monotonic()
     rng = np.random.default_rng(spec.seed)
     context = spec.model.context
+    corpus = _prepare_corpus(spec, rng)
+    codes, validation_positions = corpus.codes, corpus.validation_positions
+    model = CharMLP.initial(spec.model, rng)
+    smoothed_loss = _optimise(spec, corpus, model, rng)
 
+    emit("evaluating", 100, details={"message": f"Evaluating on {len(validation_positions):,} held-out windows"})
+    validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
+    _save_weights(spec, corpus, model)
+    return {
+        "model_path": str(spec.output_path),
+        "final_loss": round(validation_loss, 4),
+        "train_loss": round(smoothed_loss or 0.0, 4),
+        "baseline_loss": round(math.log(len(VOCABULARY)), 4),
+        "duration_s": round(time.monotonic() - began, 2),
+        "steps": spec.max_steps,
+        "parameters": spec.model.parameters,
+        "sample": SAMPLE_PROMPT + model.sample(SAMPLE_PROMPT, SAMPLE_LENGTH, rng),
+    }
+
+
+def _prepare_corpus(spec: TrainingSpec, rng: np.random.Generator) -> Corpus:
+    context = spec.model.context
     emit("preprocessing", 0, details={"message": f"Reading {len(spec.dataset_paths)} dataset(s)"})
     examples = load_corpus(spec.dataset_paths, rng)
     text = "".join(format_example(example) for example in examples)
@@ -246,8 +278,13 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
             "total_steps": spec.max_steps,
         },
     )
+    return Corpus(examples, text, codes, train_positions, validation_positions)
 
-    model = CharMLP.initial(spec.model, rng)
+
+def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random.Generator) -> float | None:
+    """Train `model` for the spec's steps, reporting as it goes; its smoothed training loss at the end."""
+    context = spec.model.context
+    codes, train_positions, validation_positions = corpus.codes, corpus.train_positions, corpus.validation_positions
     optimiser = Adam(model.weights, spec.learning_rate)
     evaluate_every = max(1, min(spec.max_steps // EVALUATIONS, MAX_EVALUATION_INTERVAL))
     probe = validation_positions[:: max(1, len(validation_positions) // EVALUATION_WINDOWS)][:EVALUATION_WINDOWS]
@@ -291,9 +328,12 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
                     "eta_s": round((spec.max_steps - step) / steps_per_s, 1) if steps_per_s else None,
                 },
             )
+    return smoothed_loss
 
-    emit("evaluating", 100, details={"message": f"Evaluating on {len(validation_positions):,} held-out windows"})
-    validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
+
+def _save_weights(spec: TrainingSpec, corpus: Corpus, model: CharMLP) -> None:
+    context = spec.model.context
+    text, validation_positions = corpus.text, corpus.validation_positions
     spec.output_path.parent.mkdir(parents=True, exist_ok=True)
     with spec.output_path.open("wb") as weights_file:
         # What was held out goes with the weights, so that an evaluation measures the model on text it never
@@ -304,20 +344,10 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
             context=np.array(context),
             vocabulary=np.array(VOCABULARY),
             held_out_text=np.array(text[first_target - context : first_target + len(validation_positions)]),
-            held_out_examples=np.array(json.dumps(held_out_examples(examples, first_target))),
+            held_out_examples=np.array(json.dumps(held_out_examples(corpus.examples, first_target))),
             # numpy's stub checks **kwds against savez's own allow_pickle keyword too; the names are the weights'.
             **model.weights,  # type: ignore[arg-type]
         )
-    return {
-        "model_path": str(spec.output_path),
-        "final_loss": round(validation_loss, 4),
-        "train_loss": round(smoothed_loss or 0.0, 4),
-        "baseline_loss": round(math.log(len(VOCABULARY)), 4),
-        "duration_s": round(time.monotonic() - began, 2),
-        "steps": spec.max_steps,
-        "parameters": spec.model.parameters,
-        "sample": SAMPLE_PROMPT + model.sample(SAMPLE_PROMPT, SAMPLE_LENGTH, rng),
-    }
 
 
 def _exit_when_stdin_closes() -> None:

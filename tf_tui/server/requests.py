@@ -1,0 +1,62 @@
+"""The request bodies the routes take, checked before a route sees them: a bad one is a 422 that says why."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS
+from tf_tui.server.evaluation import MAX_TEST_INPUT
+
+DEFAULT_VERSION = "1.0.0"
+
+
+class TrainParams(BaseModel):
+    # The deployed backend takes any params and stores a typo silently; this server names the ones it reads.
+    max_steps: int | None = Field(None, ge=1, le=10_000_000)
+    learning_rate: float | None = Field(None, gt=0, le=1)
+    batch_size: int | None = Field(None, ge=1, le=4096)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_keys(cls, values: Any) -> Any:
+        unknown = [key for key in values if key not in TRAINING_PARAMS] if isinstance(values, dict) else []
+        if unknown:
+            names = ", ".join(repr(key) for key in unknown)
+            raise ValueError(f"unknown parameter {names}; this server takes {', '.join(TRAINING_PARAMS)}")
+        return values
+
+
+class StartRequest(BaseModel):
+    base_model: str
+    dataset_ids: list[str] = Field(min_length=1)
+    params: TrainParams = Field(default_factory=TrainParams)
+    outcome_preference: Literal["speed", "balanced", "quality"] = "balanced"
+
+    @field_validator("base_model")
+    @classmethod
+    def known_model(cls, value: str) -> str:
+        if value not in MODEL_SIZES:
+            raise ValueError(f"unknown model {value!r}; this server trains {', '.join(MODEL_SIZES)}")
+        return value
+
+
+class EvaluateRequest(BaseModel):
+    talent_id: str = Field(min_length=1, max_length=200)
+    test_dataset_id: str | None = None
+
+
+class PublishRequest(BaseModel):
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=100)
+    category: str = "general"
+    version: str = Field(DEFAULT_VERSION, min_length=1, max_length=40)
+    model_path: str | None = None  # the deployed UI sends it; this server uses the run's own weights, never a path
+    metrics: dict[str, float] | None = None
+    status: str = "active"
+
+
+class TestRequest(BaseModel):
+    test_input: str = Field(min_length=1, max_length=MAX_TEST_INPUT)
