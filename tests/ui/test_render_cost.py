@@ -159,6 +159,7 @@ async def test_an_update_of_the_selected_run_lays_nothing_out_unless_the_pane_gr
             return refresh(widget, *regions, layout=layout, **kwargs)
 
         monkeypatch.setattr(Widget, "refresh", refreshed)
+        app._show_evaluation()  # as every selection does: the same (absent) evaluation shown again
         details = {"step": 4201, "total_steps": 12000, "loss": 0.2601}
         app.session.store.apply(RunUpdate(selected, "training", 35, details=details), Source.WS, NOW)
         app._schedule_flush()

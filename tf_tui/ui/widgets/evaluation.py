@@ -43,9 +43,16 @@ class EvaluationPart(Vertical):
         yield LoadingIndicator()
 
     def on_mount(self) -> None:
-        self.show(None)
+        self._shown: EvaluationState | None = None
+        self._draw(None)
 
     def show(self, state: EvaluationState | None) -> None:
+        # Shown again at every selection: the same state again must not cost the detail pane a layout.
+        if state != self._shown:
+            self._draw(state)
+
+    def _draw(self, state: EvaluationState | None) -> None:
+        self._shown = state
         # The indicator animates: it is on screen only while an evaluation runs.
         self.display = state is not None
         self.query_one(LoadingIndicator).display = isinstance(state, Evaluating)
