@@ -74,10 +74,9 @@ class RunLogScreen(ModalScreen[None]):
         super().__init__()
         self._reader = LogReader(session.api, run.train_id, session.capabilities, tail_bytes=TAIL_BYTES)
         self._session = session
-        self._run_name = f"run {short_id(run.train_id)}" + (
-            f" ({printable(run.base_model, 20)})" if run.base_model else ""
-        )
-        self._run_name += f" on {printable(where, 20)}" if where else ""
+        model = f" ({printable(run.base_model, 20)})" if run.base_model else ""
+        backend = f" on {printable(where, 20)}" if where else ""
+        self._run_name = f"run {short_id(run.train_id)}{model}{backend}"
         self._state = "reading…"
         self._matches = ""
         self._shown = asyncio.Event()  # read only while the screen is shown
