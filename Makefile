@@ -50,4 +50,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --quick
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .mypy_cache *.egg-info
+	rm -rf $(VENV) .venv-floor .pytest_cache .ruff_cache .import_linter_cache .mypy_cache *.egg-info

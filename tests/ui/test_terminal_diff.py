@@ -11,7 +11,7 @@ from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from tf_tui.ui.terminal_diff import ScreenCopy
+from tf_tui.ui.paint.terminal_diff import ScreenCopy
 
 WIDTH, HEIGHT = 30, 3
 SIZE = Size(WIDTH, HEIGHT)

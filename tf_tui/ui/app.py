@@ -4,7 +4,7 @@ The app never repaints per WebSocket frame: the session says something changed, 
 painted at the next turn of the event loop, so that frames read together are painted together. When
 updates are rare that is at once; under load, paints are spaced by what they cost (`FlushPacer`), never
 closer than 50 ms. Only what changed on screen is then sent to the terminal
-(`ScreenCopy`).
+(`PaintedApp`, in ui/paint).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
-from textual._compositor import CompositorUpdate
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.keys import format_key
 from textual.notifications import SeverityLevel
@@ -40,6 +38,7 @@ from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
+from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.backend import BackendScreen
 from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -51,7 +50,6 @@ from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
 from tf_tui.ui.screens.start import StartScreen
 from tf_tui.ui.screens.talents import TalentsScreen
 from tf_tui.ui.screens.watch import WatchScreen
-from tf_tui.ui.terminal_diff import ScreenCopy
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
 from tf_tui.ui.widgets.evaluation import Evaluating, EvaluationFailed, EvaluationPart, EvaluationState
@@ -83,7 +81,7 @@ TOAST_SEVERITY: dict[Outcome, SeverityLevel] = {
 }
 
 
-class TfTuiApp(App[None]):
+class TfTuiApp(PaintedApp):
     """The dashboard over one Session: owns the runs list, the detail pane, the header, the filter, the keys
     and the notices of ended runs. What it shows comes from the session's store; what it asks of the
     server goes through the session."""
@@ -171,7 +169,6 @@ class TfTuiApp(App[None]):
         self._clock = clock
         self._flush_pending = False
         self._pacer = FlushPacer()
-        self._screen_copy = ScreenCopy()
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._going: set[RunKey] = set()  # runs seen going: their end is announced
@@ -189,11 +186,10 @@ class TfTuiApp(App[None]):
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
 
-    def _handle_exception(self, error: Exception) -> None:
+    def crashing(self, error: Exception) -> None:
         """Textual's own crash report shows the locals of every frame, cut at 80 characters, so a long
         token can show in part, where masking cannot find it: the log gets the plain traceback instead."""
         logging.getLogger(__name__).critical("the dashboard crashed", exc_info=error)
-        super()._handle_exception(error)
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -230,7 +226,6 @@ class TfTuiApp(App[None]):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
-        self.app_resume_signal.subscribe(self, lambda app: self._screen_copy.forget())
         self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
@@ -313,12 +308,6 @@ class TfTuiApp(App[None]):
             self._header_text = text
             self._header.update(text, layout=False)
 
-    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-        """Textual's updates go to the terminal as the cells that changed (see terminal_diff)."""
-        if isinstance(renderable, CompositorUpdate) and not self.is_headless and not self.is_inline:
-            renderable = self._screen_copy.narrow(renderable, self.size)
-        super()._display(screen, renderable)
-
     def _update_fleet_header(self) -> None:
         problems = [session.state.problem for session in self.fleet.sessions.values() if session.state.problem]
         text, folded = fleet_header_text(
@@ -353,9 +342,8 @@ class TfTuiApp(App[None]):
 
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications
-        if not kind or self.is_headless or self._driver is None:
-            return
-        self._driver.write(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
+        if kind and not self.is_headless:
+            self.write_to_terminal(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:

@@ -74,8 +74,9 @@ class RunLogScreen(ModalScreen[None]):
         super().__init__()
         self._reader = LogReader(session.api, run.train_id, session.capabilities, tail_bytes=TAIL_BYTES)
         self._session = session
-        self._name = f"run {short_id(run.train_id)}" + (f" ({printable(run.base_model, 20)})" if run.base_model else "")
-        self._name += f" on {printable(where, 20)}" if where else ""
+        model = f" ({printable(run.base_model, 20)})" if run.base_model else ""
+        backend = f" on {printable(where, 20)}" if where else ""
+        self._run_name = f"run {short_id(run.train_id)}{model}{backend}"
         self._state = "reading…"
         self._matches = ""
         self._shown = asyncio.Event()  # read only while the screen is shown
@@ -138,7 +139,7 @@ class RunLogScreen(ModalScreen[None]):
         self._show_title()
 
     def _show_title(self) -> None:
-        title = f"Log of {self._name} · {self._state}"
+        title = f"Log of {self._run_name} · {self._state}"
         if self._matches:
             title += f" · {self._matches}"
         self.query_one("#run-log-title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))

@@ -9,21 +9,12 @@ megabytes an hour in a dashboard left open on a busy backend.
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.dom import DOMNode
 from textual.widgets import Footer
+
+from tf_tui.ui.paint.watchers import forget_closed_watchers
 
 
 class LeakFreeFooter(Footer):
     async def recompose(self) -> None:
         await super().recompose()
         forget_closed_watchers(self)
-
-
-def forget_closed_watchers(observed: DOMNode) -> None:
-    """Drop the watchers that removed widgets keep on `observed`, by Textual's own rule (a closing widget's
-    watcher is never called again), without waiting for the watched value to change."""
-    watchers: dict[str, list[tuple[Any, Any]]] = getattr(observed, "__watchers", {})
-    for entries in watchers.values():
-        entries[:] = [(watcher, callback) for watcher, callback in entries if not watcher._closing]

@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.suggester import Suggester
 from textual.widgets import Input
 
+from tf_tui.ui.paint.suggestion import shown_suggestion
+
 
 def complete_path(typed: str) -> str | None:
     """`typed` completed to the names it can only go on as (the longest common start of the matching ones),
@@ -57,7 +59,7 @@ class PathInput(Input):
         super().__init__(suggester=PathSuggester(), **options)  # type: ignore[arg-type]
 
     def action_complete(self) -> None:
-        # Input keeps its suggestion private; taking it is what its own cursor_right does at the end.
-        if not (self.cursor_at_end and self._suggestion):
+        # Taking the suggestion is what Input's own cursor_right does at the end.
+        if not (self.cursor_at_end and shown_suggestion(self)):
             raise SkipAction  # tab then moves the focus, as in any other field
         self.action_cursor_right()
