@@ -19,10 +19,12 @@ run: $(STAMP)
 fleet-demo: $(STAMP)
 	$(BIN)/python tools/fleet_demo.py
 
-# Two workers, one a core: the suite is mostly waiting on real servers and training processes, and runs
-# in about 4 minutes this way instead of 6. Every test is independent of order and of its neighbours.
+# Two workers, one a core: the suite is mostly waiting on real servers and training processes. Every test
+# is independent of order and of its neighbours. Budget: 5 minutes on 2 cores; long runs belong in
+# `make soak`, and the 15 slowest tests are listed at the end. Measured: 17 min 14 s (user 7 min 0 s), on a
+# machine shared with other test suites at a load average of 8 to 11: to be measured again on a quiet one.
 test: $(STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 # The long versions of the fault and fuzz tests, and the property tests with many more examples.
 soak: $(STAMP)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, SelectionList
 from tests.conftest import FAST_BACKOFF, client_settings
 from tests.faulty_http import FAULTS, Fault, FaultyHttp, faulty_http
 from tests.ui.screen import shown_in, toasts_on_screen, until
+from tests.ui.test_dashboard import start_dialog_mounted
 from tf_tui import cli
 from tf_tui.client import api as api_module
 from tf_tui.client.api import ApiError, TalentFactoryApi
@@ -140,7 +141,7 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
         for fault in KINDS:
             backend.fail("/models/list", fault)
             await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
+            await until(pilot, lambda: start_dialog_mounted(app), "the start dialog")
             await until(pilot, lambda: "Could not load" in dialog_error(app), fault.name)
             assert_names(dialog_error(app), fault)
             await pilot.press("escape")
@@ -149,7 +150,7 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
 
         # The start is refused, again and again: each refusal is explained, and nothing typed is lost.
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
+        await until(pilot, lambda: start_dialog_mounted(app), "the start dialog")
         dialog = app.screen
         await until(pilot, lambda: dialog.query_one(SelectionList).option_count == 1, "the choices load")
         await pilot.press("tab", "tab", *"2500", "tab", *"0.01")
@@ -185,15 +186,16 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
             backend.fail("/train/active", fault)
             app.clear_notifications()
             await until(pilot, lambda: not toasts_on_screen(app), "the last fault's toasts gone")
+            since = time.time()
+            # The stop and the listing at once: a fault that never answers costs one timeout, not two.
             await pilot.press("x", "y")
+            app.refresh_listing()
             await until(pilot, lambda: toasts_on_screen(app), f"the stop toast for {fault.name}")
             toast = toasts_on_screen(app)
             if fault.name in STOP_WORDS:
                 assert all(words in toast for words in STOP_WORDS[fault.name]), toast
             else:
                 assert_names(toast, fault)
-            since = time.time()
-            app.refresh_listing()
             await until(pilot, lambda since=since: listing_errors(app, since), f"the listing error for {fault.name}")
             assert_names(listing_errors(app, since)[-1], fault)
 

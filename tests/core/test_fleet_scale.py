@@ -59,5 +59,5 @@ async def test_a_backend_whose_http_never_answers_delays_none_of_nine_others(sta
             lambda: all(fleet.get(RunKey(names[-1], train_id)).status is not None for train_id in ids),
             what="the slow backend's runs read once it answers",
         )
-        for train_id in ids:
+        for train_id in reversed(ids):  # the queued first: stopping a training run would start the next
             await http.post(f"/train/stop/{train_id}")

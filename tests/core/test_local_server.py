@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,13 @@ import pytest
 
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, trainer_processes, wait_until
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
+from tf_tui import cli
 from tf_tui.common.server_address import ServerAddress, new_instance_id, read_address, write_address
+from tf_tui.core import local_server
 from tf_tui.core.local_server import process_alive
 
 STOP_WAIT_S = 15.0
+HUNG_SERVER_WAIT_S = 0.5  # for an answer, then for SIGTERM to work, from a server that is hung
 ENDED = {"completed", "failed", "stopped"}
 
 
@@ -190,18 +194,23 @@ def test_serve_stop_stops_the_local_server_and_its_runs_and_removes_its_address_
     assert status.returncode == 1 and "No server is running on" in status.stdout
 
 
-def test_serve_stop_stops_a_server_that_no_longer_answers(home):
+def test_serve_stop_stops_a_server_that_no_longer_answers(home, monkeypatch, capsys):
     quit_dashboard(home.launch())
     address = home.address()
+    # `serve --stop` in this process, so that its two waits can be short: a hung server answers no health
+    # check and ignores SIGTERM, so each wait runs out in full before the SIGKILL (15 s for a user).
+    monkeypatch.setattr(local_server, "HEALTH_TIMEOUT_S", HUNG_SERVER_WAIT_S)
+    monkeypatch.setattr(local_server, "stop_server", partial(local_server.stop_server, timeout=HUNG_SERVER_WAIT_S))
+    monkeypatch.setenv("XDG_DATA_HOME", home.environment["XDG_DATA_HOME"])
     os.kill(address.pid, signal.SIGSTOP)  # hung: it holds its port and answers nothing
     try:
-        stopped = home.command("serve", "--stop")
+        code = cli.main(["serve", "--stop"])
     finally:
         with suppress(ProcessLookupError):
             os.kill(address.pid, signal.SIGCONT)
-    assert stopped.returncode == 0
+    assert code == 0
     assert f"Stopped the server at {address.url} (pid {address.pid}); what it was training is not known" in (
-        stopped.stdout
+        capsys.readouterr().out
     )
     wait_until(lambda: not process_alive(address.pid), "the server is gone")
     assert read_address(home.data_dir) is None

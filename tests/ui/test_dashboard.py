@@ -50,9 +50,16 @@ async def watch_until_training(app: TfTuiApp, pilot, train_id: str) -> None:
     await until(pilot, lambda: "training" in row_on_screen(app, train_id), "its row says training")
 
 
+def start_dialog_mounted(app: TfTuiApp) -> bool:
+    """The start dialog on top with its widgets in: the screen is on top before they are mounted, and on
+    a loaded machine a query made then finds nothing."""
+    screen = app.screen
+    return isinstance(screen, StartScreen) and bool(screen.query(SelectionList)) and bool(screen.query("#start-error"))
+
+
 async def open_start_dialog(app: TfTuiApp, pilot, datasets: int = 3) -> StartScreen:
     await pilot.press("s")
-    await until(pilot, lambda: isinstance(app.screen, StartScreen), "the start dialog")
+    await until(pilot, lambda: start_dialog_mounted(app), "the start dialog")
     dialog = app.screen
     # The list takes the focus once its choices are in: keys pressed before would land elsewhere.
     choices = dialog.query_one(SelectionList)
