@@ -22,11 +22,15 @@ async def backend():
         yield scripted
 
 
-async def completed_and_selected(app, pilot, backend, result: dict) -> str:
+async def completed_and_selected(app, pilot, backend, result: dict, frame_result: dict | None = None) -> str:
+    """A run that completed, its status giving `result`, its completion frame `frame_result` (default the same)."""
     train_id = (await app.session.start("tiny", ["d"], params={})).train_id
     await backend.wait_until(lambda: backend.subscribed(train_id))
+    # Read back once after its start, before it completes: what tells its result is what follows.
+    await until(pilot, lambda: app.session.store.runs[train_id].status == "validating", "the first read")
     backend.status_bodies[train_id] = {"status": "completed", "progress": 95, "result": result}
-    await backend.push(train_id, {"progress": 100, "status": "completed", "success": True, "result": result})
+    frame = {"progress": 100, "status": "completed", "success": True, "result": frame_result or result}
+    await backend.push(train_id, frame)
     await until(pilot, lambda: app.session.store.runs[train_id].status == "completed", "it completes")
     await until_shown(pilot, short_id(train_id))
     app.query_one(RunsList).select(train_id)
@@ -74,3 +78,17 @@ async def test_the_dialog_says_a_refusal_and_a_way_forward_then_publishes_with_t
         await until(pilot, lambda: f"as talent {train_id}" in toasts_on_screen(app), "it says so")
         [body] = backend.published
         assert (body["id"], body["version"], body["model_path"]) == (train_id, "1.0.1", "/models/m.bin")
+
+
+async def test_the_model_path_only_the_status_names_is_read_back_after_the_completion_frame(backend, tmp_path):
+    app = dashboard(backend.url, tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        frame_result = {"final_loss": 0.3}
+        train_id = await completed_and_selected(app, pilot, backend, {"model_path": "/models/m.bin"}, frame_result)
+        await until(pilot, lambda: footer_key(app, "publish") == set(), "p can act once the status is read back")
+        assert app.session.store.runs[train_id].result == {"final_loss": 0.3, "model_path": "/models/m.bin"}
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PublishScreen), "the publish dialog")
+        await pilot.press("enter")
+        await until(pilot, lambda: f"as talent {train_id}" in toasts_on_screen(app), "it is published")
+        assert [body["model_path"] for body in backend.published] == ["/models/m.bin"]

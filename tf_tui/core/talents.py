@@ -123,9 +123,10 @@ async def publish(
     """
     run = await session.read(train_id)
     refusal = publish_refusal(run)
-    path = model_path(run)
-    if refusal is not None or path is None:
+    if refusal is not None:
         raise Refused(refusal)
+    path = model_path(run)
+    assert path is not None  # publish_refusal refuses a run without one
     call = session.api.publish(train_id, name, category, version, path, metrics)
     reply = await _calling(session, Extension.PUBLISH, call)
     talent_id = reply.get("talent_id")
