@@ -49,7 +49,7 @@ from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
-from tf_tui.core.store import RunState, RunStore, Source
+from tf_tui.core.store import Outcome, RunState, RunStore, Source
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +407,7 @@ class Session:
         if run.ended and update.train_id in self.stream.watched:
             self.events.add(f"{update.train_id} ended: {run.status}")
             self._spawn(self.unwatch(update.train_id), "unwatch")
-            if source is Source.WS:
+            if source is Source.WS and run.outcome is Outcome.COMPLETED:
                 # Read back once: the deployed backend's status names the saved model (publishing needs
                 # it), where its completion frame may not.
                 self._spawn(self._reader.read(update.train_id, Source.RESYNC), "status after the end")
