@@ -2,7 +2,8 @@
 
 It speaks the contract's shapes over real sockets on 127.0.0.1 (FastAPI on uvicorn, in the test's
 own event loop), but nothing happens by itself: the test pushes each frame and sets each status body,
-so every quirk is reproduced exactly and without timing guesses.
+so every quirk is reproduced exactly and without timing guesses. Clients reach it through a
+`DroppingProxy`, which drops the connection after the stop's 500 as the deployed backend does.
 """
 
 from __future__ import annotations
@@ -17,10 +18,33 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 from starlette.websockets import WebSocketDisconnect
 
 from tests.conftest import DEADLINE_S
+from tests.dropping_proxy import DroppingProxy, dropping_proxy
 from tf_tui.server.serve import bind_listening_socket
+
+# What the deployed backend's `POST /evaluate/run` answers, whatever it is asked about.
+CONSTANT_EVALUATION = {
+    "metrics": {"accuracy": 0.85, "f1_score": 0.82, "precision": 0.84, "recall": 0.8},
+    "safety_score": 0.95,
+    "rubric_passed": True,
+    "status": "completed",
+}
+TALENT_ROUTES = ("/evaluate/run", "/talents/publish", "/mcp/talents")
+
+
+class PublishBody(BaseModel):
+    """The deployed backend's request model: `model_path` is required (FastAPI's 422 without it)."""
+
+    id: str
+    name: str
+    category: str = "general"
+    model_path: str
+    version: str = "1.0.0"
+    metrics: dict[str, Any] = {}
+    status: str = "active"
 
 
 class ScriptedBackend:
@@ -33,6 +57,11 @@ class ScriptedBackend:
         self.status_gate: asyncio.Event | None = None
         self.proxy_404: set[str] = set()  # ids whose status read hits a proxy's plain 404 page
         self.stop_replies: dict[str, Response] = {}
+        self.started: list[dict[str, Any]] = []  # every accepted start's body; its datasets are never checked
+        self.talent_routes = True  # False: evaluate, publish and the catalogue answer FastAPI's 404, as routes it lacks
+        self.published: list[dict[str, Any]] = []  # every publish it accepted
+        self.publish_reply: Response | None = None  # what POST /talents/publish answers instead, when set
+        self.proxy: DroppingProxy | None = None  # what clients connect through
         self.received: list[str] = []  # every text frame a client sent, raw
         self.subscribers: dict[str, set[WebSocket]] = {}
         self.connections: set[WebSocket] = set()
@@ -58,10 +87,13 @@ class ScriptedBackend:
         @app.middleware("http")
         async def record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
             self.requests.append(request.url.path)
+            if not self.talent_routes and request.url.path.startswith(TALENT_ROUTES):
+                return JSONResponse({"detail": "Not Found"}, status_code=404)
             return await call_next(request)
 
         @app.post("/train/start")
         async def start(body: dict[str, Any]) -> dict[str, Any]:
+            self.started.append(body)
             train_id = str(uuid.uuid4())
             # As the deployed backend does: the first statuses go out before anyone can subscribe.
             for status, progress in (("starting", 0), ("initializing", 0), ("validating", 20)):
@@ -88,8 +120,11 @@ class ScriptedBackend:
                 return self.stop_replies[train_id]
             if train_id not in self.status_bodies:
                 return JSONResponse({"detail": "Training run not found or not active"}, status_code=404)
-            # As the deployed backend does: mark it stopped in memory, fail the reply, train on.
-            self.status_bodies[train_id] = {**self.status_bodies[train_id], "status": "stopped"}
+            # As the deployed backend does: mark it stopped in memory, fail the reply, train on. A run that
+            # had ended is rewritten `stopped` for good, at the 95 its status endpoint gives after completion.
+            body = self.status_bodies[train_id]
+            ended = body.get("status") in ("completed", "failed", "stopped")
+            self.status_bodies[train_id] = {**body, "status": "stopped", **({"progress": 95} if ended else {})}
             return PlainTextResponse("Internal Server Error", status_code=500)
 
         @app.get("/train/active")
@@ -112,6 +147,18 @@ class ScriptedBackend:
         @app.get("/datasets/available")
         async def datasets() -> dict[str, Any]:
             return {"datasets": self.datasets, "count": len(self.datasets)}
+
+        @app.post("/evaluate/run")
+        async def evaluate(body: dict[str, Any]) -> dict[str, Any]:
+            # The id is not checked: any id, even one never heard of, gets the same numbers.
+            return {"eval_id": str(uuid.uuid4()), "talent_id": body.get("talent_id"), **CONSTANT_EVALUATION}
+
+        @app.post("/talents/publish")
+        async def publish(body: PublishBody) -> Response:
+            if self.publish_reply is not None:
+                return self.publish_reply
+            self.published.append(body.model_dump())
+            return JSONResponse({"status": "published", "talent_id": body.id})
 
         @app.websocket("/ws")
         async def websocket(socket: WebSocket) -> None:
@@ -180,11 +227,12 @@ class ScriptedBackend:
 async def running_backend() -> AsyncIterator[ScriptedBackend]:
     backend = ScriptedBackend()
     listener = bind_listening_socket("127.0.0.1", 0)
-    backend.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(backend.app, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[listener]))
     try:
-        yield backend
+        async with dropping_proxy(listener.getsockname()[1]) as proxy:
+            backend.proxy, backend.url = proxy, proxy.url
+            yield backend
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)

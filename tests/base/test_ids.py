@@ -1,10 +1,12 @@
-"""Run ids as typed: a full id, a unique prefix, and what is refused."""
+"""Ids as typed: a full id, a unique prefix, and what is refused; run ids and dataset ids alike."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tf_tui.base.ids import RunIdError, resolve_id
+from tf_tui.base.ids import DatasetIdError, RunIdError, resolve_dataset, resolve_id
 
 KNOWN = [
     "e2b1b3a4-0000-4000-8000-000000000001",
@@ -45,3 +47,19 @@ def test_a_long_candidate_list_is_cut_short_and_server_text_is_cleaned():
         resolve_id("abcd", many)
     assert "matches 16 runs" in str(raised.value) and "and 6 more" in str(raised.value)
     assert "\x1b" not in str(raised.value)
+
+
+def test_a_dataset_resolves_as_a_run_does_but_one_not_listed_is_refused():
+    available = ["builtin-arithmetic", "builtin-units", "upload-7f3e2a"]
+    assert resolve_dataset("upload-7f", available) == "upload-7f3e2a"
+    assert resolve_dataset("builtin-units", available) == "builtin-units"
+    for typed, words in (
+        ("nope", "no dataset 'nope' on this backend; it has builtin-arithmetic, builtin-units, upload-7f3e2a"),
+        ("builtin", "'builtin' matches 2 datasets: builtin-arithmetic, builtin-units; give more characters"),
+        ("bui", "'bui' is too short to name a dataset"),
+        ("", "no dataset '' on this backend"),
+    ):
+        with pytest.raises(DatasetIdError, match=re.escape(words)):
+            resolve_dataset(typed, available)
+    with pytest.raises(DatasetIdError, match=re.escape("it has none (tf-tui dataset upload adds one)")):
+        resolve_dataset("builtin-units", [])

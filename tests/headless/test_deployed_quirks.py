@@ -78,7 +78,7 @@ async def test_95_after_completion_and_a_double_completion_change_nothing(backen
         assert await follow(session, [train_id], output, timeout=DEADLINE_S) == ExitCode.OK
         await session.resync([train_id])
         run = session.store.runs[train_id]
-        assert (run.progress, run.result) == (100, {"model_path": "/m"})
+        assert (run.progress, run.result) == (100, {"model_path": "/m", "other": True})  # the frame's first
         assert [shown["status"] for shown in output.shown].count("completed") == 1
 
 

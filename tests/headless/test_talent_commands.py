@@ -93,6 +93,23 @@ async def test_only_a_completed_run_can_be_evaluated_or_published(server, endles
         assert unknown.status_code == 404 and unknown.json()["detail"] == "No training run or talent 'no-such-run'"
 
 
+async def test_publish_takes_the_model_path_the_status_names_or_none_but_no_other(server):
+    async with api_client(server.url) as client:
+        run = await completed_run(client)
+        train_id, own = run["train_id"], run["result"]["model_path"]  # what a client sends, as the deployed one needs
+        talent = {"id": train_id, "name": "Adder", "category": "general"}
+        elsewhere = await client.post("/talents/publish", json={**talent, "model_path": "/etc/passwd"})
+        assert elsewhere.status_code == 422
+        assert (
+            elsewhere.json()["detail"]
+            == f"model_path is not where run {train_id} saved its model (its status names that)"
+        )
+        assert (await client.get("/mcp/talents")).json()["talents"] == []
+        for path in ({"model_path": own}, {}):
+            reply = await client.post("/talents/publish", json={**talent, **path})
+            assert reply.json() == {"status": "published", "talent_id": train_id}
+
+
 async def test_publish_appears_in_the_catalogue_and_answers_a_prompt(server):
     async with api_client(server.url) as client, open_socket(server.url) as bystander:
         run = await completed_run(client, max_steps=1500, batch_size=32)
@@ -162,7 +179,8 @@ async def test_the_cli_evaluates_publishes_and_lists(server, cli):
 
 async def test_the_cli_says_when_the_backend_has_no_such_routes(cli):
     async with running_backend() as backend:
-        backend.status_bodies["run-1"] = {"status": "completed", "progress": 100}
+        backend.talent_routes = False
+        backend.status_bodies["run-1"] = {"status": "completed", "progress": 100, "result": {"model_path": "/m"}}
         for arguments, what in (
             (("evaluate", "run-1"), "evaluation"),
             (("publish", "run-1", "--name", "n", "--category", "general"), "publishing"),

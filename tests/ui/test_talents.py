@@ -109,11 +109,14 @@ async def test_e_and_p_are_dimmed_on_a_run_that_is_going(server, endless_run, tm
 @pytest.mark.parametrize("key", ["e", "p", "t"])
 async def test_a_backend_without_the_routes_dims_the_keys_with_the_reason(tmp_path, key):
     async with running_backend() as backend:
+        backend.talent_routes = False
         app = dashboard(backend.url, tmp_path)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             train_id = (await app.session.start("tiny", ["d"], params={})).train_id
             await backend.wait_until(lambda: backend.subscribed(train_id))
-            await backend.push(train_id, {"progress": 100, "status": "completed", "success": True, "result": {}})
+            await backend.push(
+                train_id, {"progress": 100, "status": "completed", "success": True, "result": {"model_path": "/m"}}
+            )
             # The deployed backend's frame for every socket: taken in, never a failure.
             await backend.push_raw(json.dumps({"type": "talent_event", "event": "talent_published", "data": {}}))
             await until(pilot, lambda: app.session.store.runs[train_id].status == "completed", "it completes")

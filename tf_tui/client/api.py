@@ -14,6 +14,7 @@ import httpx
 
 from tf_tui.base.text import printable
 from tf_tui.client.multipart import Progress, UnreadableFile, form_text, multipart_files
+from tf_tui.client.pool import RenewablePool
 from tf_tui.client.tls import untrusted_certificate
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -24,6 +25,11 @@ CONNECT_RETRIES = 1
 UPLOAD_TIMEOUT = httpx.Timeout(10.0, connect=3.0, read=300.0)
 # An evaluation reads thousands of held-out characters through the model: seconds, more on a busy box.
 EVALUATE_TIMEOUT = httpx.Timeout(120.0, connect=3.0)
+# A kept-alive connection the server dropped without a word fails the next request sent over it with one
+# of these, before any answer: the deployed backend drops the connection after its stop's 500.
+DROPPED_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+# Requests that change nothing: one that met a dropped connection is made again, once, on a new one.
+IDEMPOTENT = frozenset({"GET", "HEAD"})
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
 NOT_JSON = (ValueError, RecursionError)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -75,17 +81,21 @@ class TalentFactoryApi:
         self._token = token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         verify: ssl.SSLContext | bool = tls or True
-        self._client = httpx.AsyncClient(
-            base_url=url,
-            headers=headers,
-            timeout=TIMEOUT,
-            trust_env=trust_env,
-            verify=verify,  # for the proxy transports the client makes from the environment
-            transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, trust_env=trust_env, verify=verify),
-        )
+
+        def client() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=url,
+                headers=headers,
+                timeout=TIMEOUT,
+                trust_env=trust_env,
+                verify=verify,  # for the proxy transports the client makes from the environment
+                transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, trust_env=trust_env, verify=verify),
+            )
+
+        self._pool = RenewablePool(client)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._pool.aclose()
 
     async def health(self) -> dict[str, Any]:
         return await self._json("GET", "/health")
@@ -167,9 +177,22 @@ class TalentFactoryApi:
         return await self._json("POST", "/evaluate/run", json=body, timeout=EVALUATE_TIMEOUT)
 
     async def publish(
-        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+        self,
+        talent_id: str,
+        name: str,
+        category: str,
+        version: str,
+        model_path: str,
+        metrics: dict[str, float] | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"id": talent_id, "name": name, "category": category, "version": version}
+        """`model_path` is the run's saved model as its status names it: the deployed backend requires it."""
+        body: dict[str, Any] = {
+            "id": talent_id,
+            "name": name,
+            "category": category,
+            "version": version,
+            "model_path": model_path,
+        }
         if metrics is not None:
             body["metrics"] = metrics
         return await self._json("POST", "/talents/publish", json=body)
@@ -197,7 +220,7 @@ class TalentFactoryApi:
         """The answer to a request, if it is a success; else the failure, as an ApiError that says it."""
         what = f"{method} {path}"
         try:
-            response = await self._client.request(method, path, **options)
+            response = await self._send(method, path, **options)
         except httpx.TimeoutException:
             raise BackendUnreachable(f"{what}: {self.url} did not answer in time") from None
         except httpx.TransportError as error:
@@ -219,6 +242,21 @@ class TalentFactoryApi:
         if response.status_code >= 400:
             hint = "; check the token" if response.status_code in (401, 403) else ""
             raise HttpError(f"{what}: HTTP {response.status_code}, {_detail(response)}{hint}", response.status_code)
+        return response
+
+    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """The request over the pool's connections. A connection that broke, or carried a 5xx, is not used
+        again: the whole pool is renewed. A read that broke on a connection is made again, once, on the new
+        pool; anything else that broke is never sent twice (it may have reached the server)."""
+        try:
+            response = await self._pool.request(method, path, **options)
+        except DROPPED_CONNECTION:
+            await self._pool.renew()
+            if method not in IDEMPOTENT:
+                raise
+            response = await self._pool.request(method, path, **options)
+        if response.status_code >= 500:
+            await self._pool.renew()
         return response
 
 

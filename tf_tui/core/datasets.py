@@ -1,7 +1,9 @@
-"""Datasets as the CLI and the dashboard show them, and the files a user asks to upload, checked first.
+"""Datasets as the CLI and the dashboard show them, the files a user asks to upload, and the datasets a user
+names to train on, each checked first.
 
 A path is checked on this machine before anything is sent, so that a typo, a folder or an empty file
-is said in words at once rather than as the server's error after the upload.
+is said in words at once rather than as the server's error after the upload; a dataset id against the
+backend's list, so that a typo is not a run that fails at once.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tf_tui.base.ids import resolve_dataset
 from tf_tui.base.text import printable
 from tf_tui.core.format import plural
+from tf_tui.core.ports import BackendApi
 
 # `GET /datasets/available` entries: (heading, key)
 DATASET_COLUMNS = (
@@ -55,6 +59,13 @@ def _checked(path: Path) -> Path:
     if status.st_size == 0:
         raise UploadPathError(f"{shown} is empty: there is nothing to upload")
     return path
+
+
+async def named_datasets(api: BackendApi, typed: Sequence[str]) -> list[str]:
+    """The backend's ids of the datasets as typed (a unique prefix will do), checked against its list before a
+    run is started on them. Raises `DatasetIdError` for one it does not have or a prefix of several."""
+    available = [entry["id"] for entry in await api.datasets() if isinstance(entry.get("id"), str)]
+    return [resolve_dataset(text, available) for text in typed]
 
 
 def ingest_summary(reply: dict[str, Any]) -> str:

@@ -58,7 +58,13 @@ class BackendApi(Protocol):
     async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]: ...
 
     async def publish(
-        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+        self,
+        talent_id: str,
+        name: str,
+        category: str,
+        version: str,
+        model_path: str,
+        metrics: dict[str, float] | None = None,
     ) -> dict[str, Any]: ...
 
     async def talents(self) -> list[dict[str, Any]]: ...

@@ -49,7 +49,7 @@ from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
-from tf_tui.core.store import RunStore, Source
+from tf_tui.core.store import Outcome, RunState, RunStore, Source
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,21 @@ class StartedRun:
     reply: dict[str, Any]
 
 
+# What the dashboard adds to a failed stop: it follows the run on, so it can promise to.
+FOLLOWING_ON = " This backend can keep training after a failed stop, so tf-tui goes on following the run's updates."
+
+
 @dataclass(frozen=True)
 class StopOutcome:
     train_id: str
     stopped: bool  # the server confirmed the stop
-    message: str
+    said: str  # what happened, in words
+    may_train_on: bool = False  # the server failed the stop, and this backend can train on after that
+
+    @property
+    def message(self) -> str:
+        """What happened; after a failed stop, that the run's updates are still followed (as the dashboard does)."""
+        return self.said + (FOLLOWING_ON if self.may_train_on else "")
 
 
 class Session:
@@ -268,24 +278,40 @@ class Session:
         return started
 
     async def stop(self, train_id: str) -> StopOutcome:
+        """Stop a run that is going, read first: the deployed backend rewrites a run that has ended `stopped`
+        for good when asked to stop it, so an ended run (or one that cannot be read) is not asked."""
+        try:
+            run = await self.read(train_id)
+        except ApiError as error:
+            return StopOutcome(train_id, False, f"could not read run {train_id} first, so it was not stopped: {error}")
+        if run.missing:
+            return StopOutcome(train_id, False, f"the server does not know run {train_id}")
+        if run.ended:
+            return StopOutcome(train_id, False, f"run {train_id} had already ended ({printable(run.status)})")
         self.events.add(f"asking the server to stop {train_id}")
         try:
             reply = await self.api.stop(train_id)
         except NotFound:
             return StopOutcome(train_id, False, f"the server does not know run {train_id} or it is not active")
         except HttpError as error:
-            if error.status_code == 409:  # the reference server: the run had already ended
+            if error.status_code == 409:  # the reference server: the run ended meanwhile
                 await self._reader.read(train_id, Source.RESYNC)
                 status = self.store.ensure(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
             self.store.doubt_stop(train_id, self.clock())
-            return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
+            return StopOutcome(train_id, False, await self._failed_stop(train_id, error), may_train_on=True)
         except ApiError as error:
             return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")
         status = reply.get("status") if isinstance(reply.get("status"), str) else "stopped"
         progress = reply.get("progress") if isinstance(reply.get("progress"), int) else None
         self._apply(RunUpdate(train_id, status, progress), Source.POLL)
         return StopOutcome(train_id, True, f"stopped {train_id}")
+
+    async def read(self, train_id: str) -> RunState:
+        """The run as the server says it is now, read at once: what a command reads before it acts on a run.
+        A run the server does not know is marked missing; a read that fails raises its `ApiError`."""
+        await self._read_status(train_id, Source.RESYNC)
+        return self.store.ensure(train_id)
 
     async def resync(self, train_ids: Iterable[str] | None = None) -> None:
         """Read the status of runs (default: every watched one) to learn what the stream missed."""
@@ -333,7 +359,7 @@ class Session:
         """The deployed backend answers 500 to a stop, marks the run stopped, and lets it train on.
 
         So the status read afterwards is shown but not taken as the run's end: the updates that
-        follow are believed instead.
+        follow are believed instead (`StopOutcome.may_train_on`).
         """
         try:
             reading = parse_status(train_id, await self.api.status(train_id))
@@ -345,17 +371,21 @@ class Session:
             else:
                 progress = "" if reading.progress is None else f" at {reading.progress}%"
                 now = f"the server now says {printable(reading.status)!r}{progress}"
-        return (
-            f"the server failed to stop {train_id} ({error}); {now}. This backend can keep training after a "
-            "failed stop, so tf-tui goes on following the run's updates."
-        )
+        return f"the server failed to stop {train_id} ({error}); {now}."
 
     async def _fetch_status(self, train_id: str, source: Source) -> None:
         """One status read, made by `self._reader` (never two of one run at once), and its answer taken."""
-        self.counters[f"status_reads.{source.value}"] += 1
         if source is Source.POLL:
             self._last_polled[train_id] = self.clock()
             self.events.add(f"polling the status of {train_id}", kind=Kind.POLL)
+        try:
+            await self._read_status(train_id, source)
+        except ApiError as error:
+            self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
+
+    async def _read_status(self, train_id: str, source: Source) -> None:
+        """One status read and its answer taken; a 404 forgets the run, any other failure is raised."""
+        self.counters[f"status_reads.{source.value}"] += 1
         try:
             body = await self.api.status(train_id)
         except NotFound:
@@ -363,11 +393,9 @@ class Session:
             self.store.mark_missing(train_id, self.clock())
             await self.unwatch(train_id)
             self._changed()
-        except ApiError as error:
-            self.events.add(f"status read of {train_id} failed: {error}", logging.WARNING)
-        else:
-            self._read.add(train_id)
-            self._apply(parse_status(train_id, body), source)
+            return
+        self._read.add(train_id)
+        self._apply(parse_status(train_id, body), source)
 
     def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
         if isinstance(update, Ignored):
@@ -379,6 +407,10 @@ class Session:
         if run.ended and update.train_id in self.stream.watched:
             self.events.add(f"{update.train_id} ended: {run.status}")
             self._spawn(self.unwatch(update.train_id), "unwatch")
+            if source is Source.WS and run.outcome is Outcome.COMPLETED:
+                # Read back once: the deployed backend's status names the saved model (publishing needs
+                # it), where its completion frame may not.
+                self._spawn(self._reader.read(update.train_id, Source.RESYNC), "status after the end")
         if changed:
             self._changed()
 

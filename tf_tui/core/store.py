@@ -2,7 +2,7 @@
 
 The rules, because the sources disagree (see the backend contract's quirks):
 - a terminal state (`completed`, `failed`, `stopped`) is final: nothing after it changes the run,
-  though a later report of the same end may fill in a result or error that was missing;
+  though a later report of the same end may fill in a result (or a part of one) or error that was missing;
 - `completed` means 100 %;
 - progress never moves backwards, and a poll or resync that reports less progress than we already
   have is older news, so its status text is not taken either (the deployed backend's status endpoint
@@ -297,11 +297,14 @@ def _is_doubted_stop(run: RunState, update: RunUpdate, source: Source, at: float
 def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
     """An ended run stays ended: nothing after its end changes it, not even another end (a late `stopped` after
     `completed`). A repeat of the end we already know may carry what the first report lacked: a listing says
-    only `completed`, the status read after it brings the final step, loss, parameters and dates."""
+    only `completed`, the status read after it brings the final step, loss, parameters and dates; the
+    deployed backend's completion frame and status give different results, and only one may name the
+    saved model. What was heard first stays."""
     if update.status is None or normalise_status(update.status) != normalise_status(run.status):
         return False
     before = _merged_fields(run)
-    run.result = run.result if run.result is not None else update.result
+    if update.result is not None:
+        run.result = {**update.result, **(run.result or {})}
     run.error = run.error if run.error is not None else update.error
     if update.details:
         _record_metrics(run, update.details)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError, RouteMissing
+from tf_tui.client.api import ApiError, BackendUnreachable, HttpError, RouteMissing
 from tf_tui.core.format import short_id
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
@@ -60,6 +60,10 @@ class TalentReply:
     response_time_ms: float | None
 
 
+class Refused(Exception):
+    """What cannot be done to a run, found before anything was sent; the message says why, in words."""
+
+
 def completed_refusal(run: RunState | None, done: str) -> str | None:
     """Why a run cannot be `done` ("evaluated", "published"): only a completed run has a model. None when it can."""
     if run is None:
@@ -72,6 +76,38 @@ def completed_refusal(run: RunState | None, done: str) -> str | None:
     return None
 
 
+def model_path(run: RunState | None) -> str | None:
+    """Where the run's saved model is, as its result names it: what the deployed backend needs to publish it."""
+    path = run.result.get("model_path") if run is not None and run.result is not None else None
+    return path if isinstance(path, str) and path.strip() else None
+
+
+def publish_refusal(run: RunState | None) -> str | None:
+    """Why a run cannot be published: it has not completed, or names no saved model. None when it can."""
+    refusal = completed_refusal(run, "published")
+    if refusal is not None or model_path(run) is not None:
+        return refusal
+    assert run is not None  # completed_refusal refuses no run
+    return (
+        f"run {short_id(run.train_id)} names no saved model (its status has no result.model_path), which "
+        "publishing needs; a backend that restarted since the run completed no longer says it"
+    )
+
+
+def publish_advice(error: ApiError) -> str:
+    """The way forward after the backend refused to publish, to say after its own words."""
+    code = error.status_code if isinstance(error, HttpError) else None
+    if isinstance(error, BackendUnreachable):
+        return "Check that the backend is up and reachable, then publish again."
+    if code in (401, 403):
+        return "Give the backend's token (--token-file or TF_TUI_TOKEN), then publish again."
+    if code == 409:
+        return "Only a completed run that saved its model can be published."
+    if code is not None and code >= 500:
+        return "The backend failed: `tf-tui talents` shows whether the talent arrived; if not, publish again."
+    return "Change what the backend names and publish again."
+
+
 async def evaluate(session: Session, train_id: str) -> Evaluation:
     reply = await _calling(session, Extension.EVALUATE, session.api.evaluate(train_id))
     return Evaluation(_text(reply.get("eval_id")), _text(reply.get("talent_id")) or train_id, _metrics(reply))
@@ -80,8 +116,19 @@ async def evaluate(session: Session, train_id: str) -> Evaluation:
 async def publish(
     session: Session, train_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
 ) -> str:
-    """Publish a completed run as a talent; its id as the server gives it back."""
-    reply = await _calling(session, Extension.PUBLISH, session.api.publish(train_id, name, category, version, metrics))
+    """Publish a completed run as a talent; its id as the server gives it back.
+
+    The run is read first: the deployed backend requires the run's `model_path`, which its status gives,
+    so a run that has not completed or names no saved model is `Refused` before anything is sent.
+    """
+    run = await session.read(train_id)
+    refusal = publish_refusal(run)
+    if refusal is not None:
+        raise Refused(refusal)
+    path = model_path(run)
+    assert path is not None  # publish_refusal refuses a run without one
+    call = session.api.publish(train_id, name, category, version, path, metrics)
+    reply = await _calling(session, Extension.PUBLISH, call)
     talent_id = reply.get("talent_id")
     return talent_id if isinstance(talent_id, str) and talent_id else train_id
 

@@ -15,9 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
+from tf_tui.base.ids import DatasetIdError
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
+from tf_tui.core.datasets import named_datasets
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import progress_text, run_record, short_id, summary
 from tf_tui.core.session import Session
@@ -172,7 +174,14 @@ async def start_run(
     follow_with: Callable[[str], Awaitable[int]] | None,
     out: TextIO = sys.stdout,
 ) -> int:
-    started = await session.start(model, datasets, params=params, outcome=outcome)
+    """Start a run, its datasets checked first against the backend's list (a unique prefix is completed):
+    the deployed backend starts a run on any id, and the run then fails without a word."""
+    try:
+        dataset_ids = await named_datasets(session.api, datasets)
+    except DatasetIdError as error:
+        print(f"tf-tui start: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    started = await session.start(model, dataset_ids, params=params, outcome=outcome)
     print(json.dumps(started.reply) if as_json else printable(started.train_id), file=out, flush=True)
     if follow_with is None:
         return ExitCode.OK
@@ -183,29 +192,43 @@ async def stop_run(
     source: Session | Fleet, typed_id: str, *, confirm: Callable[[str], bool] | None, out: TextIO = sys.stdout
 ) -> int:
     """Stop a run named by its id or a unique prefix, on whichever backend knows it (refused if several
-    do); with `confirm`, the user says yes to what it is first."""
+    do); with `confirm`, the user says yes to what it is first. The run is read first either way, and an
+    ended one is never asked to stop. Exit 0 only when the server confirmed the stop."""
     fleet = as_fleet(source)
     key = await fleet.locate(typed_id)
     session, train_id = fleet.session(key.backend), key.train_id
     where = "" if fleet.single else f" on {key.backend}"
     if confirm is not None:
-        await session.resync([train_id])
-        run = session.store.ensure(train_id)
-        if run.missing:
-            print(f"tf-tui stop: the server does not know run {printable(typed_id)}", file=sys.stderr)
+        try:
+            run = await session.read(train_id)
+        except ApiError as error:
+            print(
+                f"tf-tui stop: could not read run {printable(train_id)}, so it was not stopped: {error}",
+                file=sys.stderr,
+            )
             return ExitCode.FAILED
-        if run.ended:
-            print(f"tf-tui stop: run {printable(train_id)} had already ended ({summary(run)})", file=sys.stderr)
-            return ExitCode.FAILED
-        if not confirm(f"Stop run {short_id(train_id)}{printable(where)} ({summary(run)})?"):
+        # Nothing to ask about a run that is unknown or ended: the stop below says so without sending it.
+        if (
+            not run.missing
+            and not run.ended
+            and not confirm(f"Stop run {short_id(train_id)}{printable(where)} ({summary(run)})?")
+        ):
             print("Not stopped.", file=out)
             return ExitCode.FAILED
-    outcome = await session.stop(train_id)
-    print(printable(outcome.message) + printable(where), file=out if outcome.stopped else sys.stderr)
-    run = session.store.ensure(train_id)
-    if run.status is not None and not outcome.stopped:
-        print(f"{short_id(train_id)} {summary(run)}", file=sys.stderr)
-    return ExitCode.OK if outcome.stopped else ExitCode.FAILED
+    outcome = await session.stop(train_id)  # reads the run again: it may have ended while the user answered
+    if outcome.stopped:
+        print(printable(outcome.said) + printable(where), file=out)
+        return ExitCode.OK
+    # This command exits now: it cannot follow the run on, as the dashboard does after a failed stop.
+    watch = f"`tf-tui watch {short_id(train_id)}`"
+    after = (
+        f" This backend can keep training after a failed stop: {watch} shows whether it does."
+        if outcome.may_train_on
+        else ""
+    )
+    backend = "" if fleet.single else f"{printable(key.backend)}: "
+    print(f"tf-tui stop: {backend}{printable(outcome.said)}{after}", file=sys.stderr)
+    return ExitCode.FAILED
 
 
 def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, object]:

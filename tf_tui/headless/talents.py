@@ -17,16 +17,31 @@ from rich.text import Text
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.text import printable
-from tf_tui.client.api import RouteMissing
+from tf_tui.client.api import ApiError, RouteMissing
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.format import short_id
 from tf_tui.core.session import Session
-from tf_tui.core.talents import Metric, Talent, catalogue, evaluate, publish
+from tf_tui.core.talents import (
+    Metric,
+    Refused,
+    Talent,
+    catalogue,
+    completed_refusal,
+    evaluate,
+    publish,
+    publish_advice,
+)
 
 
 async def evaluate_run(fleet: Fleet, typed_id: str, *, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """Measure a completed run. It is read first: the deployed backend answers any id, a run that failed or
+    one never heard of, with the same numbers."""
     key = await fleet.locate(typed_id)
     session = fleet.session(key.backend)
+    refusal = completed_refusal(await session.read(key.train_id), "evaluated")
+    if refusal is not None:
+        print(f"tf-tui evaluate: {refusal}", file=sys.stderr)
+        return ExitCode.FAILED
     try:
         evaluation = await evaluate(session, key.train_id)
     except RouteMissing:
@@ -48,12 +63,19 @@ async def evaluate_run(fleet: Fleet, typed_id: str, *, as_json: bool, out: TextI
 async def publish_run(
     fleet: Fleet, typed_id: str, name: str, category: str, version: str, *, as_json: bool, out: TextIO = sys.stdout
 ) -> int:
+    """Publish a completed run as a talent, with the saved model its status names (`core.talents.publish`)."""
     key = await fleet.locate(typed_id)
     session = fleet.session(key.backend)
     try:
         talent_id = await publish(session, key.train_id, name, category, version)
     except RouteMissing:
         return _unsupported("publish", session, Extension.PUBLISH)
+    except Refused as refusal:
+        print(f"tf-tui publish: {refusal}", file=sys.stderr)
+        return ExitCode.FAILED
+    except ApiError as error:
+        print(f"tf-tui publish: not published: {error}. {publish_advice(error)}", file=sys.stderr)
+        return ExitCode.FAILED
     if as_json:
         print(json.dumps({"status": "published", "talent_id": talent_id}), file=out)
     else:

@@ -53,7 +53,9 @@ class PublishRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     category: str = "general"
     version: str = Field(DEFAULT_VERSION, min_length=1, max_length=40)
-    model_path: str | None = None  # the deployed UI sends it; this server uses the run's own weights, never a path
+    # The deployed backend requires it, and clients send what the run's status names; this server finds the
+    # run's own weights itself, so it may be left out, and a path that is not theirs is refused.
+    model_path: str | None = Field(None, max_length=4096)
     metrics: dict[str, float] | None = None
     status: str = "active"
 

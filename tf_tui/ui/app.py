@@ -35,7 +35,7 @@ from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
-from tf_tui.core.talents import completed_refusal, evaluate
+from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
@@ -483,11 +483,13 @@ class TfTuiApp(PaintedApp):
         self.push_screen(DatasetsScreen(self.session))
 
     def _talent_refusal(self, action: str) -> str | None:
-        """Why `e`, `p` or `t` cannot act now: the backend lacks the route, or (e, p) the run is not completed."""
+        """Why `e`, `p` or `t` cannot act now: the backend lacks the route, or (e, p) the run is not completed,
+        or (p) it names no saved model."""
         missing = self.session.capabilities.missing(TALENT_ACTIONS[action])
         if missing or action == "talents":
             return missing
-        return completed_refusal(self._selected_run(), "evaluated" if action == "evaluate" else "published")
+        run = self._selected_run()
+        return completed_refusal(run, "evaluated") if action == "evaluate" else publish_refusal(run)
 
     def _refused(self, action: str) -> RunKey | None:
         """The selected run's key if `action` can act on it; else says why, and None."""

@@ -123,8 +123,11 @@ DEMO_TALENTS: list[dict[str, Any]] = [
 
 
 class DemoApi:
-    """Stands in for the HTTP API: the lists the start dialog reads; anything else is refused in words.
-    Nothing leaves the process."""
+    """Stands in for the HTTP API: the lists the start dialog reads, and the completed run's status (publishing
+    reads it first); anything else is refused in words. Nothing leaves the process."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, dict[str, Any]] = {}
 
     async def models(self) -> list[dict[str, Any]]:
         return MODELS
@@ -143,6 +146,8 @@ class DemoApi:
         raise self._no_backend()
 
     async def status(self, train_id: str) -> dict[str, Any]:
+        if train_id in self.statuses:
+            return self.statuses[train_id]
         raise self._no_backend()
 
     async def stop(self, train_id: str) -> dict[str, Any]:
@@ -168,7 +173,13 @@ class DemoApi:
         return {"eval_id": "demo", "talent_id": talent_id, **DEMO_EVALUATION, "status": "completed"}
 
     async def publish(
-        self, talent_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
+        self,
+        talent_id: str,
+        name: str,
+        category: str,
+        version: str,
+        model_path: str,
+        metrics: dict[str, float] | None = None,
     ) -> dict[str, Any]:
         return {"status": "published", "talent_id": talent_id}
 
@@ -257,7 +268,8 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
         Phase.FAILED: ConnectionState(Phase.FAILED, reason="the server refused the WebSocket (HTTP 401)"),
     }
     stream = DemoStream(states.get(phase, ConnectionState(phase)))
-    session = Session(settings, api=DemoApi(), stream=lambda **_: stream, clock=lambda: NOW)
+    api = DemoApi()
+    session = Session(settings, api=api, stream=lambda **_: stream, clock=lambda: NOW)
     session.last_message_at = NOW - 2
     store = session.store
     runs = [  # newest first, as the list shows them; created this many seconds before NOW
@@ -291,6 +303,7 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
         )
     result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
+    api.statuses[completed] = {"status": "completed", "progress": 100, "result": result}
     failed = runs[3][0]
     store.apply(
         RunUpdate(

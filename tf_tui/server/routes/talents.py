@@ -2,7 +2,8 @@
 
 `POST /evaluate/run` measures a completed run (named by its train id, as the deployed UI passes it, or by
 a published talent's id) on what it never trained on; `POST /talents/publish` puts a completed run in the
-catalogue (`GET /mcp/talents`) and tells every socket; `/mcp/talents/{id}/test` has the talent continue a
+catalogue (`GET /mcp/talents`) and tells every socket (its `model_path`, which the deployed backend requires,
+is optional here and must be the run's own); `/mcp/talents/{id}/test` has the talent continue a
 prompt. The deployed backend answers constants and canned text to the same shapes.
 """
 
@@ -86,6 +87,9 @@ async def publish(request: PublishRequest, services: Services = Depends(get_serv
     if request.category not in CATEGORIES:
         raise HTTPException(422, f"Unknown category {request.category!r}; choose one of {', '.join(CATEGORIES)}")
     run = _trained_run(services, request.id)
+    if request.model_path is not None and request.model_path != (run.result or {}).get("model_path"):
+        # Never a path of the client's choosing: the talent is the run's own weights, or nothing.
+        raise HTTPException(422, f"model_path is not where run {run.id} saved its model (its status names that)")
     earlier = services.database.talent(run.id)
     evaluation = services.database.latest_evaluation(run.id)
     metrics, methods = (

@@ -1,7 +1,7 @@
 """The publish dialog: a completed run becomes a talent with a name, a category and a version.
 
-The server's refusal is shown here in words and everything typed stays; the dialog closes only once
-the talent is published, with its id.
+The server's refusal is shown here in its words, with a way forward, and everything typed stays; the
+dialog closes only once the talent is published, with its id.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.core.format import short_id
 from tf_tui.core.session import Session
-from tf_tui.core.talents import publish
+from tf_tui.core.talents import Refused, publish, publish_advice
 
 
 class PublishScreen(ModalScreen[str | None]):
@@ -82,8 +82,11 @@ class PublishScreen(ModalScreen[str | None]):
         self.query_one("#publish", Button).disabled = True
         try:
             talent_id = await publish(self._session, self._train_id, name, category, version)
+        except Refused as refusal:  # found on reading the run first: nothing was sent
+            self._show_error(f"Not published: {refusal}.")
+            return
         except ApiError as error:  # shown here; what was typed stays to be corrected or tried again
-            self._show_error(f"Not published: {error}")
+            self._show_error(f"Not published: {error}. {publish_advice(error)}")
             return
         finally:
             self.query_one("#publish", Button).disabled = False
