@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_tui.base.protocol import RunUpdate
-from tf_tui.base.text import printable
+from tf_tui.base.text import printable, printable_log_line
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.format import duration, summary
 from tf_tui.core.store import RunStore, Source
@@ -12,6 +12,18 @@ from tf_tui.core.store import RunStore, Source
 def test_escape_sequences_and_control_characters_are_removed():
     hostile = "a\x1b[31mred\x1b[0m\x1b]0;owned\x07b\x1b]8;;http://x\x1b\\c\x07\x08\x9b2Jd\ne\tf"
     assert printable(hostile) == "aredbcd e f"
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidirectional_controls_are_removed_so_text_reads_in_the_order_it_was_sent():
+    """A dataset named "invoice\u202egpj.exe" would read "invoiceexe.jpg", and an override left open
+    reverses what follows it on the line: the columns beside the name, the run's id."""
+    assert printable("invoice\u202egpj.exe") == "invoicegpj.exe"
+    assert printable(f"a{BIDI_CONTROLS}b") == "ab"
+    assert printable_log_line(f"step\t{BIDI_CONTROLS}1") == "step\t1"
+    assert printable("שלום abc") == "שלום abc"  # right-to-left text itself stays
 
 
 def test_a_lone_surrogate_becomes_the_replacement_character_and_can_be_written():

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tf_tui.core.config import ConfigError, SecretFilter, load_settings, setup_logging, websocket_url
+from tests.conftest import DEADLINE_S
+from tf_tui.core.config import (
+    MAX_CONFIG_BYTES,
+    ConfigError,
+    SecretFilter,
+    load_settings,
+    setup_logging,
+    websocket_url,
+)
 
 
 def settings(tmp_path, config: str = "", environ=None, **flags):
@@ -246,10 +254,11 @@ def log_to(tmp_path: Path, log_file: Path) -> None:
     logging.getLogger("tf_tui").warning("server text: %s", "something private")
 
 
-def test_a_new_log_file_is_readable_by_its_owner_only(tmp_path, restored_logging):
+def test_a_new_log_file_is_readable_by_its_owner_only_in_a_private_directory(tmp_path, restored_logging):
     log_file = tmp_path / "logs" / "tf-tui.log"
     log_to(tmp_path, log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
     assert "something private" in log_file.read_text()
 
 
@@ -260,3 +269,47 @@ def test_a_log_file_others_can_read_is_tightened_and_kept(tmp_path, restored_log
     log_to(tmp_path, log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert log_file.read_text().startswith("an earlier line\n")
+
+
+# --- a config or token file that is not one: a FIFO, a device, too big, too deep -----------------
+
+HANG_DETECTOR_S = 30  # opening a FIFO for reading blocks until a writer comes: the test hangs, not fails
+
+
+@pytest.mark.timeout(HANG_DETECTOR_S)
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (os.mkfifo, "it is a FIFO, not a regular file"),
+        (lambda path: path.symlink_to("/dev/zero"), "it is a character device, not a regular file"),
+        (lambda path: path.write_bytes(b"#" * (MAX_CONFIG_BYTES + 1)), "it is 1 MB, more than the 1 MB tf-tui reads"),
+    ],
+    ids=["fifo", "symlink to /dev/zero", "too big"],
+)
+def test_a_config_or_token_file_that_is_not_a_regular_file_or_too_big_is_said_at_once(tmp_path, make, words):
+    config = tmp_path / "config.toml"
+    make(config)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ={}, config_path=config)
+    assert str(refused.value) == f"cannot read the config file {config}: {words}"
+    token = tmp_path / "token"
+    make(token)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ={}, config_path=tmp_path / "no-config.toml", token_file=token)
+    assert str(refused.value) == f"cannot read the token file {token}: {words}"
+
+
+def test_a_config_file_nested_too_deeply_is_said_in_words(tmp_path):
+    with pytest.raises(ConfigError, match=r"config.toml: not valid TOML: arrays or tables nested too deeply"):
+        settings(tmp_path, "url = " + "[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.timeout(HANG_DETECTOR_S)
+def test_tf_tui_with_a_fifo_for_its_config_file_says_so_at_once(cli, tmp_path):
+    os.mkfifo(tmp_path / "no-config.toml")  # the file the `cli` fixture points TF_TUI_CONFIG at
+    result = cli("status", url="http://127.0.0.1:9", timeout=DEADLINE_S)
+    assert result.returncode == 2
+    assert (
+        f"cannot read the config file {tmp_path / 'no-config.toml'}: it is a FIFO, not a regular file" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

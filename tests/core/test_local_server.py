@@ -216,6 +216,29 @@ def test_serve_stop_stops_a_server_that_no_longer_answers(home, monkeypatch, cap
     assert read_address(home.data_dir) is None
 
 
+def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(home):
+    """A server that answers nothing in time (frozen here, or very busy) is still the data dir's: `--status`
+    and the launcher once took it for gone and deleted its address file, and then `--stop` could not stop it."""
+    quit_dashboard(home.launch())
+    address = home.address()
+    os.kill(address.pid, signal.SIGSTOP)
+    try:
+        status = home.command("serve", "--status")
+        launched = home.command("--local")
+        assert read_address(home.data_dir) == address
+        stopped = home.command("serve", "--stop")
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(address.pid, signal.SIGCONT)
+    assert status.returncode == 0
+    assert f"at {address.url} (pid {address.pid}) but is not answering" in status.stdout
+    assert launched.returncode == 1
+    assert f"the local server at {address.url} (pid {address.pid}) is running but not answering" in launched.stderr
+    assert stopped.returncode == 0 and f"Stopped the server at {address.url} (pid {address.pid})" in stopped.stdout
+    wait_until(lambda: not process_alive(address.pid), "the server is gone")
+    assert read_address(home.data_dir) is None
+
+
 def test_serve_stop_never_signals_a_process_that_took_a_dead_servers_pid(home):
     bystander = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     try:

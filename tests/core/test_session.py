@@ -24,6 +24,7 @@ from tests.proxy import socket_gate
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import Phase, Timeouts
+from tf_tui.core import state as state_module
 from tf_tui.core.session import Session
 from tf_tui.core.state import StateFile
 from tf_tui.core.store import Source
@@ -153,6 +154,23 @@ async def test_a_session_without_a_stream_answers_over_http_alone(server, tmp_pa
     [gone] = [record for record in json.loads(out.getvalue()) if record["train_id"] == "remembered-but-gone"]
     assert gone["missing"] and not outcome.stopped
     assert StateFile(settings.state_file).active(settings.state_key) == []  # its 404 forgot it
+
+
+async def test_the_runs_one_status_forgets_leave_the_state_file_in_one_write(server, tmp_path, monkeypatch):
+    """Each write reads and rewrites the whole file: one per forgotten run made `status` on thousands of
+    remembered runs take time growing with the square of their number (4000 took 80 s, half of it writing)."""
+    settings = client_settings(server.url, tmp_path)
+    gone = [f"remembered-but-gone-{number}" for number in range(40)]
+    StateFile(settings.state_file).add_many(settings.state_key, gone)
+    writes: list[object] = []
+    real_write = state_module.write_json_atomically
+    monkeypatch.setattr(state_module, "write_json_atomically", lambda *args: writes.append(args) or real_write(*args))
+    out = io.StringIO()
+    async with Session(settings).without_stream() as session:
+        assert await show_status(session, as_json=True, out=out) == 0
+    assert {record["train_id"] for record in json.loads(out.getvalue()) if record["missing"]} == set(gone)
+    assert StateFile(settings.state_file).active(settings.state_key) == []
+    assert len(writes) == 1
 
 
 async def test_an_unknown_run_is_forgotten_and_exits_4(server, make_session):

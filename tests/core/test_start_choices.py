@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
 
-from tf_tui.core.start_choices import StartChoices, StartChoicesFile
+import pytest
+
+from tf_tui.core.start_choices import MAX_FILE_BYTES, StartChoices, StartChoicesFile
 
 
 def test_choices_are_kept_per_backend(tmp_path):
@@ -58,3 +61,38 @@ def test_a_file_from_a_newer_tf_tui_is_left_as_it_is_and_said_once(tmp_path, cap
     assert path.read_bytes() == newer
     said = [record.getMessage() for record in caplog.records if "newer tf-tui" in record.getMessage()]
     assert len(said) == 1 and "left as it is" in said[0]
+
+
+@pytest.mark.timeout(30)  # opening a FIFO for reading blocks until a writer comes: the test hangs, not fails
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (os.mkfifo, "it is a FIFO, not a regular file"),
+        (lambda path: path.symlink_to("/dev/zero"), "it is a character device, not a regular file"),
+        (lambda path: path.write_bytes(b" " * (MAX_FILE_BYTES + 1)), "it is 1 MB, more than the 1 MB tf-tui reads"),
+    ],
+    ids=["fifo", "symlink to /dev/zero", "too big"],
+)
+def test_a_file_that_is_not_a_regular_file_or_too_big_gives_defaults_and_is_never_replaced(
+    tmp_path, caplog, make, words
+):
+    path = tmp_path / "state" / "start-choices.json"
+    path.parent.mkdir()
+    make(path)
+    before = os.lstat(path)
+    choices = StartChoicesFile(path)
+    with caplog.at_level(logging.WARNING, logger="tf_tui.core.start_choices"):
+        assert choices.get("http://a:8084") == StartChoices()
+        choices.remember("http://a:8084", StartChoices("tiny"))
+    after = os.lstat(path)
+    assert (after.st_ino, after.st_mode, after.st_size) == (before.st_ino, before.st_mode, before.st_size)
+    assert f"the start dialog's choices are not read from {path} ({words}): it is left as it is" in caplog.text
+
+
+def test_a_new_directory_for_the_choices_is_private(tmp_path):
+    old_umask = os.umask(0o022)  # the usual umask, which leaves a new directory readable by everyone
+    try:
+        StartChoicesFile(tmp_path / "tf-tui" / "start-choices.json").remember("http://a", StartChoices("tiny"))
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "tf-tui").stat().st_mode) == 0o700

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import multiprocessing
 import os
+import resource
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEADLINE_S, cli_environment, tf_tui_command
 from tf_tui.common import atomic_file
-from tf_tui.core.state import StateFile
+from tf_tui.core import state as state_module
+from tf_tui.core.state import MAX_FILE_BYTES, MAX_RUNS_PER_BACKEND, StateFile
 
 PROCESSES = 8
 IDS_PER_PROCESS = 200
@@ -237,3 +242,131 @@ def test_a_failing_problem_listener_does_not_stop_the_state_file(tmp_path):
     state.on_problem = broken
     state.add("http://a", "r1")
     assert state.problem is not None and state.active("http://a") == ["r1"]
+
+
+# --- a state file that is not one tf-tui wrote: a FIFO, a device, too big, too many runs --------------
+
+HANG_DETECTOR_S = 30  # opening a FIFO for reading blocks until a writer comes: the test hangs, not fails
+
+
+@pytest.mark.timeout(HANG_DETECTOR_S)
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (os.mkfifo, "it is a FIFO, not a regular file"),
+        (lambda path: path.symlink_to("/dev/zero"), "it is a character device, not a regular file"),
+        (lambda path: path.write_bytes(b" " * (MAX_FILE_BYTES + 1)), "it is 16 MB, more than the 16 MB tf-tui reads"),
+    ],
+    ids=["fifo", "symlink to /dev/zero", "too big"],
+)
+def test_a_file_that_is_not_a_regular_file_or_too_big_is_said_and_left_as_it_is(tmp_path, make, words):
+    path = tmp_path / "state.json"
+    make(path)
+    before = os.lstat(path)
+    state = StateFile(path)
+    assert state.problem == (
+        f"cannot read the state file {path} ({words}); it is left as it is: move it away and tf-tui starts a new "
+        "one; runs started or watched now are not remembered after this tf-tui exits"
+    )
+    state.add("http://a", "r1")
+    assert state.active("http://a") == ["r1"]  # kept for this process, and said so
+    after = os.lstat(path)
+    assert (after.st_ino, after.st_mode, after.st_size) == (before.st_ino, before.st_mode, before.st_size)
+    assert [entry.name for entry in tmp_path.iterdir() if entry.name != "state.json.lock"] == ["state.json"]
+
+
+def test_a_symlink_to_a_state_file_is_read_through(tmp_path):
+    real = tmp_path / "dotfiles" / "state.json"
+    StateFile(real).add("http://a", "r1")
+    link = tmp_path / "state.json"
+    link.symlink_to(real)
+    state = StateFile(link)
+    assert state.active("http://a") == ["r1"] and state.problem is None
+
+
+def test_beyond_the_bound_the_ended_runs_go_first_then_the_earliest_added_with_a_log_line(tmp_path, caplog):
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    first = [f"r{number}" for number in range(MAX_RUNS_PER_BACKEND)]
+    state.add_many("http://a", first)
+    state.add("http://b", "other")
+    state.ended = lambda train_id: train_id in ("r500", "r700")
+    with caplog.at_level(logging.WARNING, logger="tf_tui.core.state"):
+        state.add_many("http://a", ["new1", "new2", "new3"])
+    expected = [*(ident for ident in first if ident not in ("r500", "r700", "r0")), "new1", "new2", "new3"]
+    assert StateFile(path).active("http://a") == expected
+    assert StateFile(path).active("http://b") == ["other"]  # each backend has its own bound
+    assert [record.getMessage() for record in caplog.records] == [
+        f"the state file {path} keeps at most {MAX_RUNS_PER_BACKEND} runs per backend: 3 of http://a are "
+        "forgotten, those known to have ended first, then the earliest added (r500, r700, r0)"
+    ]
+    assert state.problem is None
+
+
+def test_a_file_with_more_runs_than_the_bound_is_read_as_its_latest_and_cut_at_the_next_write(tmp_path, caplog):
+    path = tmp_path / "state.json"
+    ids = [f"r{number}" for number in range(MAX_RUNS_PER_BACKEND + 5)]
+    path.write_text(json.dumps({"version": 1, "backends": {"http://a": {"active": ids}}}))
+    before = path.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="tf_tui.core.state"):
+        state = StateFile(path)
+    assert state.active("http://a") == ids[5:]
+    assert "5 of http://a are forgotten" in caplog.text and "(r0, r1, r2, …)" in caplog.text
+    assert path.read_bytes() == before  # reading alone changes nothing
+    state.add("http://b", "r1")
+    assert json.loads(path.read_text())["backends"]["http://a"]["active"] == ids[5:]
+
+
+def test_runs_removed_together_are_written_once(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    state.add_many("http://a", ["r1", "r2", "r3"])
+    writes = []
+    real_write = state_module.write_json_atomically
+    monkeypatch.setattr(state_module, "write_json_atomically", lambda *args: writes.append(1) or real_write(*args))
+    state.remove_many("http://a", ["r1", "r3", "not-there"])
+    assert StateFile(path).active("http://a") == ["r2"] and len(writes) == 1
+
+
+def test_a_new_state_directory_is_private(tmp_path):
+    old_umask = os.umask(0o022)  # the usual umask, which leaves a new directory readable by everyone
+    try:
+        StateFile(tmp_path / "state" / "tf-tui" / "state.json").add("http://a", "r1")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "state" / "tf-tui").stat().st_mode) == 0o700
+
+
+# --- as a user runs it: `tf-tui status` in a process of its own -----------------------------------
+
+MEMORY_CAP_BYTES = 2**30  # far more than `status` needs; a read without bounds hits it in seconds
+
+
+def cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [(os.mkfifo, "a FIFO"), (lambda path: path.symlink_to("/dev/zero"), "a character device")],
+    ids=["fifo", "symlink to /dev/zero"],
+)
+def test_status_on_a_fifo_or_a_device_says_so_at_once_and_lists_the_server(tmp_path, server, make, words):
+    """Before: a FIFO blocked `open()` for good (the timeout here is the hang detector), /dev/zero grew the
+    process to gigabytes (here capped at 1 GB, so that a regression fails fast instead of eating the machine)."""
+    make(tmp_path / "state.json")
+    result = subprocess.run(
+        tf_tui_command(server.url, "status"),
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        env=cli_environment(tmp_path),
+        preexec_fn=cap_memory,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"tf-tui status: warning: cannot read the state file {tmp_path / 'state.json'} (it is {words}, not a regular "
+        "file); it is left as it is: move it away and tf-tui starts a new one" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -7,7 +7,10 @@ import re
 # ESC-introduced sequences (CSI, OSC up to BEL or ST, two-character escapes) and 8-bit CSI, then any other
 # C0/C1 control character. Newlines and tabs become spaces: a run's message is one line on screen.
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# And the bidirectional controls: embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the
+# marks (U+200E, U+200F, U+061C). A dataset named "\u202egpj.exe" reads "exe.jpg" on screen, and an override
+# left open reverses the rest of the line after it: the columns beside it, the run's id.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A lone surrogate is valid in JSON ("\ud800") but cannot be encoded: written to the log file or the
 # terminal it raises, so it becomes the replacement character.
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -36,13 +36,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_config_path, user_state_path
 
+from tf_tui.base.bounded_read import MB, read_regular_file, read_regular_file_with_status
 from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
+from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
 CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
+# A config file or a token file is a few lines: one bigger than this is not the file meant.
+MAX_CONFIG_BYTES = 1 * MB
 
 
 class ConfigError(ValueError):
@@ -279,18 +283,16 @@ def _token_from_file(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        with path.open(encoding="utf-8") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                raise ConfigError(f"the token file {path} is not a regular file")
-            if mode & 0o077:
-                raise ConfigError(
-                    f"the token file {path} can be read or changed by other users "
-                    f"(mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
-                )
-            token = handle.read().strip()
+        raw, status = read_regular_file_with_status(path, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"cannot read the token file {path}: {error.strerror}") from None
+    if status.st_mode & 0o077:
+        raise ConfigError(
+            f"the token file {path} can be read or changed by other users "
+            f"(mode {stat.S_IMODE(status.st_mode):o}); run: chmod 600 {path}"
+        )
+    try:
+        token = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise ConfigError(f"the token file {path} is not text") from None
     if not token:
@@ -309,10 +311,10 @@ def _path(value: str | None, relative_to: Path | None = None) -> Path | None:
 def read_config(path: Path) -> dict[str, Any]:
     """The config file's settings; an error names the file, the line and what is wrong there."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return {}
-    except OSError as error:
+    except OSError as error:  # a FIFO or a device (never waited on or read), one too big, or no permission
         raise ConfigError(f"cannot read the config file {path}: {error.strerror}") from None
     try:
         text = raw.decode("utf-8")
@@ -325,6 +327,8 @@ def read_config(path: Path) -> dict[str, Any]:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line L, column C)"
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables: some thousands of `[` do it
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     for key in config:
         if key not in CONFIG_KEYS:
             raise ConfigError(_unknown_key(path, text, key))
@@ -361,7 +365,7 @@ def websocket_url(url: str) -> str:
 
 def setup_logging(settings: Settings) -> None:
     """Logs go to a file, never to the screen; the token is masked in anything logged."""
-    settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.log_file.parent)
     _make_private(settings.log_file)
     # backslashreplace: a line that cannot be encoded is still written, never a traceback on the screen.
     handler = logging.FileHandler(settings.log_file, encoding="utf-8", errors="backslashreplace")

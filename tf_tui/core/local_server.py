@@ -164,9 +164,16 @@ def attach_or_start(data_dir: Path, idle_exit: float = LOCAL_IDLE_EXIT_S) -> Ser
     """The server for `data_dir`: the one running already if it answers as itself, else a new detached
     one that stops itself after `idle_exit` seconds with nothing going."""
     with exclusive_lock(data_dir / LAUNCH_LOCK_FILE):
-        running = _running_server(data_dir)
-        if running is not None:
-            return running
+        recorded = _recorded_server(data_dir)
+        if recorded is not None:
+            address, answering = recorded
+            if answering:
+                return address
+            # Another server on the data dir would only wait for the lock this one holds, then give up.
+            raise ServerStartError(
+                f"the local server at {address.url} (pid {address.pid}) is running but not answering; "
+                "`tf-tui serve --stop` stops it"
+            )
         ServerProcess(data_dir, detached=True, serve_args=["--idle-exit", f"{idle_exit:g}"]).start()
         started = read_address(data_dir)
     if started is None:
@@ -178,26 +185,27 @@ def attach_or_start(data_dir: Path, idle_exit: float = LOCAL_IDLE_EXIT_S) -> Ser
 class ServerStatus:
     address: ServerAddress
     going: int | None  # runs queued or training; None when the server would not say
+    answering: bool = True  # False: alive and a server on the data dir, but /health had no answer in time
 
 
 def server_status(data_dir: Path, token: str | None = None) -> ServerStatus | None:
     with exclusive_lock(data_dir / LAUNCH_LOCK_FILE):
-        running = _running_server(data_dir)
-    return None if running is None else ServerStatus(running, _going_runs(running, token))
+        recorded = _recorded_server(data_dir)
+    if recorded is None:
+        return None
+    address, answering = recorded
+    return ServerStatus(address, _going_runs(address, token) if answering else None, answering)
 
 
 def stop_server(data_dir: Path, token: str | None = None, timeout: float = STOP_TIMEOUT_S) -> ServerStatus | None:
     """Stop the server of `data_dir` (SIGTERM, then SIGKILL after `timeout`); what it was, or None when
     none runs. A server that no longer answers is still stopped when its command line shows it is one."""
     with exclusive_lock(data_dir / LAUNCH_LOCK_FILE):
-        address = read_address(data_dir)
-        if address is None:
+        recorded = _recorded_server(data_dir)
+        if recorded is None:
             return None
-        answering = _answers_as_itself(address)
-        if not answering and not _is_server_on(address.pid, data_dir):
-            remove_address(data_dir, address.instance)
-            return None
-        status = ServerStatus(address, _going_runs(address, token) if answering else None)
+        address, answering = recorded
+        status = ServerStatus(address, _going_runs(address, token) if answering else None, answering)
         _terminate(address.pid, timeout)
         remove_address(data_dir, address.instance)  # a killed server could not remove it itself
         return status
@@ -220,14 +228,20 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def _running_server(data_dir: Path) -> ServerAddress | None:
-    """The recorded server if it answers as itself. The record of one that is gone, or whose pid or port
-    another process has taken since, is removed (under the launch lock, so never a newer server's)."""
+def _recorded_server(data_dir: Path) -> tuple[ServerAddress, bool] | None:
+    """The recorded server, and whether it answers as itself; call it holding the launch lock.
+
+    One that does not answer in time is still running if its pid is alive and runs a server on this
+    data dir: frozen or busy, it holds the data dir, and its record is what `serve --stop` needs. Only
+    the record of one that is gone, or whose pid another process has taken since, is removed (under the
+    launch lock, so never a newer server's)."""
     address = read_address(data_dir)
     if address is None:
         return None
     if _answers_as_itself(address):
-        return address
+        return address, True
+    if _is_server_on(address.pid, data_dir):
+        return address, False
     remove_address(data_dir, address.instance)
     return None
 
@@ -303,6 +317,11 @@ def manage(data_dir: Path, *, stop: bool, token: str | None) -> int:
     address = found.address
     if stop:
         print(f"Stopped the server at {address.url} (pid {address.pid}); {_runs_ended(found.going)}.")
+    elif not found.answering:
+        print(
+            f"A server is running on {data_dir} at {address.url} (pid {address.pid}) but is not answering "
+            f"(nothing within {HEALTH_TIMEOUT_S:g} s: frozen or very busy); `tf-tui serve --stop` stops it."
+        )
     else:
         print(f"A server is running on {data_dir} at {address.url} (pid {address.pid}): {_runs_going(found.going)}.")
     return ExitCode.OK

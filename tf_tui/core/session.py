@@ -18,8 +18,8 @@ import ipaddress
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -134,6 +134,7 @@ class Session:
         self._on_state_problem = on_state_problem
         self.state = StateFile(settings.state_file)
         self.state.on_problem = self._state_problem
+        self.state.ended = self._known_ended
         if self.state.problem:  # found while reading it, just now
             self._state_problem(self.state.problem)
         self._backoff = backoff or Backoff()
@@ -164,6 +165,8 @@ class Session:
             self._changed,
         )
         self._last_polled: dict[str, float] = {}
+        self._batches_of_reads = 0  # batches of status reads going on: see `_forgetting_in_one_write`
+        self._to_forget: list[str] = []  # runs to remove from the state file once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
@@ -259,7 +262,10 @@ class Session:
         if train_id in self.stream.watched:
             self.events.add(f"unsubscribing from {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.unsubscribe(train_id)
-        self.state.remove(self.state_key, train_id)
+        if self._batches_of_reads:
+            self._to_forget.append(train_id)
+        else:
+            self.state.remove(self.state_key, train_id)
 
     async def start(
         self,
@@ -315,8 +321,7 @@ class Session:
 
     async def resync(self, train_ids: Iterable[str] | None = None) -> None:
         """Read the status of runs (default: every watched one) to learn what the stream missed."""
-        ids = list(self.stream.watched if train_ids is None else train_ids)
-        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in ids))
+        await self._read_statuses(self.stream.watched if train_ids is None else train_ids)
 
     async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
         """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
@@ -337,8 +342,27 @@ class Session:
             if train_id not in self.stream.watched:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
-        await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in unread))
+        await self._read_statuses(unread)
         return list(known)
+
+    async def _read_statuses(self, train_ids: Iterable[str]) -> None:
+        with self._forgetting_in_one_write():
+            await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in list(train_ids)))
+
+    @contextmanager
+    def _forgetting_in_one_write(self) -> Iterator[None]:
+        """While a batch of status reads is out, the runs they forget (a 404, an end) leave the state file
+        together, in one write when it is done, not in one write each: every write reads and rewrites the
+        whole file, so `status` on thousands of remembered runs that the server no longer knows took time
+        growing with the square of their number. Batches may overlap: each one's end writes what is due."""
+        self._batches_of_reads += 1
+        try:
+            yield
+        finally:
+            self._batches_of_reads -= 1
+            forgotten, self._to_forget = self._to_forget, []
+            if forgotten:
+                self.state.remove_many(self.state_key, forgotten)
 
     async def resolve(self, typed: list[str]) -> list[str]:
         """Full ids for ids as typed (a unique prefix will do), checked against every run tf-tui can name.

@@ -3,6 +3,8 @@
 A small JSON file beside the state file, written like it (atomically, under a lock). Losing it costs
 only convenience: a problem reading or writing it is logged, never raised, and never blocks a start.
 A file written by a newer tf-tui (a higher format version) is left as it is: that tf-tui still reads it.
+So is one that is not a regular file (a FIFO, a symlink to a device) or too big to be tf-tui's: it is
+never opened in a way that blocks, never read past `MAX_FILE_BYTES`, and never replaced.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file
+from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.config import Settings
 
 VERSION = 1
+MAX_FILE_BYTES = 1 * MB  # a model, some dataset ids and a few parameters per backend
 log = logging.getLogger(__name__)
 _said_newer: set[Path] = set()  # files already said to be a newer tf-tui's: said once a process, not per dialog
 
@@ -68,7 +73,7 @@ class StartChoicesFile:
 
     def _update(self, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
             with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
                 backends = self._read()
                 if backends is None:
@@ -80,11 +85,17 @@ class StartChoicesFile:
             log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
 
     def _read(self) -> dict[str, Any] | None:
-        """The choices per backend; None for a file a newer tf-tui wrote, which must not be replaced."""
+        """The choices per backend; None for a file that must not be replaced: a newer tf-tui's, or one that
+        is not a regular file or is too big to be this one's."""
         try:
-            document = json.loads(self.path.read_bytes())
+            document = json.loads(read_regular_file(self.path, MAX_FILE_BYTES))
         except FileNotFoundError:
             return {}
+        except RefusedFile as refused:
+            log.warning(
+                "the start dialog's choices are not read from %s (%s): it is left as it is", self.path, refused.strerror
+            )
+            return None
         except (OSError, ValueError, RecursionError) as error:
             log.warning("cannot read the start dialog's choices from %s: %s", self.path, error)
             return {}

@@ -10,10 +10,16 @@ Nothing the user had is destroyed:
 - a file that does not parse (truncated, garbage) is renamed aside, under the lock, before a new one
   is written;
 - a file written by a newer tf-tui, or one that cannot be read, is left as it is: this process does
-  not write it;
+  not write it. So is one that is not a regular file (a FIFO, a symlink to a device) or is bigger than
+  `MAX_FILE_BYTES`: it is never opened in a way that blocks, and never read past that size;
 - a change that cannot be written (no space left, no permission) is kept in memory, shown by
   `active()`, written with the next change that succeeds, and reported.
 Each problem is reported once, in words, to `on_problem`.
+
+A backend keeps at most `MAX_RUNS_PER_BACKEND` runs. The file holds no times and no ended runs (a run
+leaves it when it is seen to end), only the order runs were added in; so beyond the bound the runs its
+owner knows to have ended go first, then the earliest added, which are the likeliest to be over. A run
+forgotten so is still found by the dashboard's listing of the server's active runs.
 """
 
 from __future__ import annotations
@@ -26,9 +32,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file_with_status
+from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 
 VERSION = 1
+# A thousand runs of each of a few backends is some 40 kB: a file this big was not written by tf-tui.
+MAX_FILE_BYTES = 16 * MB
+MAX_RUNS_PER_BACKEND = 1000
 NOT_REMEMBERED = "runs started or watched now are not remembered after this tf-tui exits"
 log = logging.getLogger(__name__)
 
@@ -52,6 +63,8 @@ class StateFile:
         self.path = path
         self.problem: str | None = None  # the last problem, in words, until a write succeeds
         self.on_problem: Callable[[str], None] = log.warning  # told each new problem once
+        # Whether its owner knows a run to have ended: such runs are forgotten first beyond the bound.
+        self.ended: Callable[[str], bool] = lambda train_id: False
         self._lock_path = path.with_name(f"{path.name}.lock")
         self._on_disk: dict[str, list[str]] = {}
         self._signature: Signature | None = None  # of the file as last read or written
@@ -59,7 +72,7 @@ class StateFile:
         self.reload()
 
     def active(self, url: str) -> list[str]:
-        return _with_changes(self._on_disk, self._unsaved).get(_key(url), [])
+        return self._bounded(_with_changes(self._on_disk, self._unsaved))[0].get(_key(url), [])
 
     def add(self, url: str, train_id: str) -> None:
         self._change(url, [train_id], active=True)
@@ -70,6 +83,10 @@ class StateFile:
 
     def remove(self, url: str, train_id: str) -> None:
         self._change(url, [train_id], active=False)
+
+    def remove_many(self, url: str, train_ids: Iterable[str]) -> None:
+        """Remove several runs in one read-modify-write: each write rewrites the whole file."""
+        self._change(url, train_ids, active=False)
 
     def changed_on_disk(self) -> bool:
         """Whether another process wrote, replaced or removed the file since it was last read: one stat."""
@@ -89,10 +106,11 @@ class StateFile:
     def _change(self, url: str, train_ids: Iterable[str], *, active: bool) -> None:
         self._unsaved.update(((_key(url), train_id), active) for train_id in train_ids)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
             with exclusive_lock(self._lock_path):
                 self._on_disk = self._read_for_update()
-                wanted = _with_changes(self._on_disk, self._unsaved)
+                wanted, forgotten = self._bounded(_with_changes(self._on_disk, self._unsaved))
+                self._say_forgotten(forgotten)
                 if wanted != self._on_disk:
                     self._write(wanted)
                     self._on_disk = wanted
@@ -108,19 +126,25 @@ class StateFile:
 
     def _read(self) -> dict[str, list[str]]:
         try:
-            with self.path.open("rb") as handle:
-                # The signature of the very file read, even if it is replaced meanwhile.
-                self._signature = _signature_of(os.fstat(handle.fileno()))
-                raw = handle.read()
+            raw, status = read_regular_file_with_status(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             self._signature = None
             return {}
+        except RefusedFile as refused:
+            self._signature = _signature(self.path)
+            raise StateFileUnusable(
+                f"cannot read the state file {self.path} ({refused.strerror}); it is left as it is: move it away "
+                "and tf-tui starts a new one",
+                set_aside=False,
+            ) from refused
         except OSError as error:
             self._signature = _signature(self.path)
             raise StateFileUnusable(
                 f"cannot read the state file {self.path} ({error.strerror or error}); it is left as it is",
                 set_aside=False,
             ) from error
+        # The signature of the very file read, even if it is replaced meanwhile.
+        self._signature = _signature_of(status)
         try:
             document = json.loads(raw)
         except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
@@ -133,9 +157,12 @@ class StateFile:
                 set_aside=False,
             )
         try:
-            return _parse(document)
+            backends = _parse(document)
         except ValueError as error:
             raise StateFileUnusable(f"the state file {self.path} is not valid ({error})", set_aside=True) from error
+        bounded, forgotten = self._bounded(backends)  # a file an older tf-tui, or a person, let grow
+        self._say_forgotten(forgotten)
+        return bounded
 
     def _read_for_update(self) -> dict[str, list[str]]:
         """Read under the lock; a file that does not parse is renamed aside so that it can be replaced."""
@@ -161,6 +188,28 @@ class StateFile:
         write_json_atomically(self.path, document)
         self._signature = _signature(self.path)
 
+    def _bounded(self, backends: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """At most `MAX_RUNS_PER_BACKEND` runs of each backend, and those forgotten to keep to it."""
+        kept: dict[str, list[str]] = {}
+        forgotten: dict[str, list[str]] = {}
+        for url, ids in backends.items():
+            kept[url], dropped = _at_most(ids, MAX_RUNS_PER_BACKEND, self.ended)
+            if dropped:
+                forgotten[url] = dropped
+        return kept, forgotten
+
+    def _say_forgotten(self, forgotten: dict[str, list[str]]) -> None:
+        for url, dropped in forgotten.items():
+            log.warning(
+                "the state file %s keeps at most %d runs per backend: %d of %s are forgotten, those known to have "
+                "ended first, then the earliest added (%s)",
+                self.path,
+                MAX_RUNS_PER_BACKEND,
+                len(dropped),
+                url,
+                ", ".join(dropped[:3]) + (", …" if len(dropped) > 3 else ""),
+            )
+
     def _report(self, problem: str) -> None:
         if problem == self.problem:
             return  # said once: the same failure on every write is one problem
@@ -172,14 +221,25 @@ class StateFile:
 
 
 def _with_changes(backends: dict[str, list[str]], changes: dict[tuple[str, str], bool]) -> dict[str, list[str]]:
-    merged = {url: list(ids) for url, ids in backends.items()}
+    # Dicts, not lists: a list's `in` and `remove` made each change cost as much as the whole backend's runs.
+    merged = {url: dict.fromkeys(ids) for url, ids in backends.items()}
     for (url, train_id), active in changes.items():
-        ids = merged.setdefault(url, [])
-        if active and train_id not in ids:
-            ids.append(train_id)
-        elif not active and train_id in ids:
-            ids.remove(train_id)
-    return {url: ids for url, ids in merged.items() if ids}
+        ids = merged.setdefault(url, {})
+        if active:
+            ids.setdefault(train_id)  # one already there keeps its place
+        else:
+            ids.pop(train_id, None)
+    return {url: list(ids) for url, ids in merged.items() if ids}
+
+
+def _at_most(ids: list[str], limit: int, ended: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """`ids` cut to `limit`, and those cut: the ended ones first, then the earliest (the list is in order added)."""
+    excess = len(ids) - limit
+    if excess <= 0:
+        return ids, []
+    dropped = dict.fromkeys([train_id for train_id in ids if ended(train_id)][:excess])
+    dropped.update(dict.fromkeys([train_id for train_id in ids if train_id not in dropped][: excess - len(dropped)]))
+    return [train_id for train_id in ids if train_id not in dropped], list(dropped)
 
 
 def _parse(document: Any) -> dict[str, list[str]]:
