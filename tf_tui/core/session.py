@@ -374,11 +374,17 @@ class Session:
             self.counters["ignored"] += 1
             self.events.add(f"ignored a {source.value} reading: {update.reason}", logging.WARNING)
             return
+        before = self.store.runs.get(update.train_id)
+        was_going, was_ended = (False, False) if before is None else (before.going, before.ended)
         changed = self.store.apply(update, source, self.clock())
-        run = self.store.runs[update.train_id]
-        if run.ended and update.train_id in self.stream.watched:
-            self.events.add(f"{update.train_id} ended: {run.status}")
-            self._spawn(self.unwatch(update.train_id), "unwatch")
+        watched = update.train_id in self.stream.watched
+        # Said once, by whichever report brings the end first: a stop's reply, the stream's last update and
+        # the server's announcement each tell of the same end.
+        if self.store.runs[update.train_id].ended and not was_ended:
+            if was_going or watched:
+                self.events.add(f"{update.train_id} ended: {self.store.runs[update.train_id].status}")
+            if watched:
+                self._spawn(self.unwatch(update.train_id), "unwatch")
         if changed:
             self._changed()
 
