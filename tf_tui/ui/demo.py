@@ -289,7 +289,13 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
             Source.WS,
             NOW - 300,
         )
-    result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
+    # As the reference server's: the training loss at the last step, and the loss on the text held out.
+    result = {
+        "model_path": "models/8c41d2aa.npz",
+        "final_loss": details["loss"],
+        "held_out_loss": 0.3205,
+        "duration_s": 58.3,
+    }
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
     failed = runs[3][0]
     store.apply(
