@@ -50,6 +50,7 @@ from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
 from tf_tui.core.store import RunStore, Source
+from tf_tui.core.stories import RunStories
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,16 @@ class Session:
             self.events,
             self._changed,
         )
+        # What the runs a view shows said before this session saw them, read once each, a bounded number kept.
+        self.stories = RunStories(
+            self.history,
+            lambda train_id: self.api.evaluation(train_id),
+            self.store,
+            self.capabilities,
+            self.events,
+            followed=lambda train_id: train_id in self.stream.watched,
+            changed=self._changed,
+        )
         self._last_polled: dict[str, float] = {}
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -240,6 +251,12 @@ class Session:
             if not self._headless:
                 self._spawn(self.history.read(new), "metrics history")
             self._changed()
+
+    def showing(self, train_ids: Iterable[str]) -> None:
+        """A view shows these runs (selected, compared): their stories are read in the background, each once
+        (`RunStories`). A headless command draws no chart: it reads none."""
+        if not self._headless:
+            self._spawn(self.stories.show(list(train_ids)), "run stories")
 
     def _known_ended(self, train_id: str) -> bool:
         run = self.store.runs.get(train_id)
