@@ -82,7 +82,41 @@ def test_the_x_axis_reads_steps_from_the_first_to_the_runs_total():
 def test_an_x_axis_without_a_known_end_is_rounded_up_past_the_last_point():
     assert x_bounds([300, 4200]) == (0, 4500)
     assert x_bounds([300, 4200], end_hint=12000) == (0, 12000)
-    assert x_bounds([5.0, 5.0])[1] > 5.0  # one point still has an axis of some length
+    assert x_bounds([5.0, 5.0]) == (0, 5.0)  # one point: an axis of some length, from zero to it
+
+
+def test_a_run_known_by_one_step_is_drawn_at_the_end_of_an_axis_from_zero():
+    """Two finished runs known by their last step only were compared over `8k 8k 8k 8k 8k`."""
+    values = text_of([Series("a", [(8000, 1.7)]), Series("b", [(8000, 1.9)], marker="•")])[-1].split()
+    assert values[0] == "0" and values[-1] == "8k" and len(set(values)) == len(values) > 2
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ((8000, 8003), ["8000", "8001", "8002", "8003"]),  # a few steps of a long run: every digit needed
+        ((7990, 8000), ["7990", "7995", "8000"]),
+        ((8000, 8001), ["8000", "8001"]),  # whole steps: never a tick at step 8000.5
+    ],
+)
+def test_an_axis_over_a_few_steps_names_each_tick_apart(steps, expected):
+    assert text_of([Series("loss", [(step, 1.0) for step in steps])])[-1].split() == expected
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**53), min_size=1, max_size=6),
+    st.sampled_from([None, 10, 10**6]),
+)
+def test_the_x_axis_values_are_distinct_whatever_the_steps(steps, total):
+    lines = text_of([Series("loss", [(step, 1.0) for step in sorted(steps)])], x_end=total)
+    values = lines[-1].split()
+    assert values and len(set(values)) == len(values)
+
+
+def test_elapsed_times_that_would_read_alike_are_written_once():
+    lines = text_of([Series("loss", [(0.1, 2.0), (0.4, 1.0)])], x_format=lambda seconds: f"{seconds:.0f}s")
+    values = lines[-1].split()
+    assert len(set(values)) == len(values)
 
 
 def test_the_x_axis_formats_its_values_as_asked():

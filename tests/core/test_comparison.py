@@ -26,7 +26,8 @@ def test_a_finished_runs_row_reads_its_settings_result_and_best_loss():
     store.describe("run-1", base_model="small")
     for step, loss in ((100, 2.0), (200, 0.5), (300, 0.7)):
         store.apply(RunUpdate("run-1", "training", step // 3, details(step, loss), extra=SETTINGS), Source.WS, 1.0)
-    store.apply(RunUpdate("run-1", "completed", 100, result={"final_loss": 0.65, "duration_s": 75.0}), Source.WS, 2.0)
+    result = {"final_loss": 0.7, "held_out_loss": 0.65, "duration_s": 75.0}
+    store.apply(RunUpdate("run-1", "completed", 100, result=result), Source.WS, 2.0)
     assert table(store, "run-1") == {
         "model": "small",
         "datasets": "builtin-arithmetic, builtin-units",
@@ -34,8 +35,9 @@ def test_a_finished_runs_row_reads_its_settings_result_and_best_loss():
         "steps": "300/300",
         "learning rate": "0.003",
         "batch size": "32",
-        "final loss": "0.65",  # the result's, not the last update's
+        "final loss": "0.7",  # the training loss at the last step
         "best loss": "0.5",
+        "held-out loss": "0.65",  # the result's: measured on all the held-out text at the end
         "duration": "1m15s",
         "samples/s": "4000",
     }
@@ -46,6 +48,7 @@ def test_a_going_run_without_settings_reads_what_it_reported_and_dashes_for_the_
     store.apply(RunUpdate("run-2", "training", 10, details(30, 1.25, learning_rate=0.01)), Source.WS, 1.0)
     row = table(store, "run-2")
     assert row["final loss"] == "1.25" and row["best loss"] == "1.25"  # the latest, while it goes
+    assert row["held-out loss"] == MISSING  # it has not evaluated yet
     assert row["learning rate"] == "0.01"  # from the updates when the status body said none
     assert row["duration"] == "3s"  # from the elapsed time
     assert row["model"] == row["datasets"] == row["outcome"] == row["batch size"] == MISSING

@@ -39,7 +39,8 @@ from tf_tui.core.eventlog import EventLog, Kind
         ),
         (TalentEvent("talent_created", {}), EventLine("server event: talent_created")),
         (SystemUpdate({"event": "maintenance"}), EventLine("server event: maintenance")),
-        (SystemUpdate({}), EventLine("server event: system update")),
+        (SystemUpdate({}), EventLine("server event: a system_update without a name")),
+        (TalentEvent("", {}), EventLine("server event: a talent_event without a name")),
         (
             RunAnnounced("training_started", "r1", "tiny", "starting", None),
             EventLine("the server announced a new run r1 (tiny)", kind=Kind.SUBSCRIPTION),
@@ -49,12 +50,13 @@ from tf_tui.core.eventlog import EventLog, Kind
             EventLine("the server announced a new run r1", kind=Kind.SUBSCRIPTION),
         ),
         (
+            # The session says the end itself, once: the announcement goes with the updates.
             RunAnnounced("training_ended", "r1", "tiny", "completed", None),
-            EventLine("the server announced that r1 ended: completed"),
+            EventLine("server event: training_ended for r1: completed", logging.DEBUG, Kind.UPDATE),
         ),
         (
             RunAnnounced("training_ended", "r1", None, None, None),
-            EventLine("the server announced that r1 ended: status not said"),
+            EventLine("server event: training_ended for r1: status not said", logging.DEBUG, Kind.UPDATE),
         ),
         (Ignored("not JSON"), EventLine("ignored a frame: not JSON", logging.WARNING)),
         (Pong("2026-11-29T00:54:54"), None),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tf_tui.core.evaluation import Metric, metrics_from_json
 from tf_tui.core.store import RunState
-from tf_tui.core.talents import Metric, _metrics, _talent, completed_refusal
+from tf_tui.core.talents import _talent, completed_refusal
 
 
 def test_only_finite_numbers_are_metrics_and_each_keeps_its_method():
@@ -11,13 +12,13 @@ def test_only_finite_numbers_are_metrics_and_each_keeps_its_method():
         "metrics": {"accuracy": 0.9, "flag": True, "nan": float("nan"), "text": "0.5", "\x1b[31mloss": 1},
         "methods": {"accuracy": "share right\x1b]0;title\x07", "\x1b[31mloss": 7},
     }
-    assert _metrics(body) == [Metric("accuracy", 0.9, "share right"), Metric("loss", 1.0, None)]
-    assert _metrics({"metrics": [1, 2]}) == [] and _metrics({}) == []
+    assert metrics_from_json(body) == [Metric("accuracy", 0.9, "share right"), Metric("loss", 1.0, None)]
+    assert metrics_from_json({"metrics": [1, 2]}) == [] and metrics_from_json({}) == []
 
 
 def test_the_deployed_shape_reads_without_methods():
     deployed = {"metrics": {"accuracy": 0.85, "f1_score": 0.82, "precision": 0.88, "recall": 0.8}}
-    assert [(metric.name, metric.method) for metric in _metrics(deployed)] == [
+    assert [(metric.name, metric.method) for metric in metrics_from_json(deployed)] == [
         ("accuracy", None), ("f1_score", None), ("precision", None), ("recall", None)
     ]  # fmt: skip
 

@@ -62,7 +62,7 @@ async def test_a_trained_small_model_does_arithmetic_the_untrained_one_cannot(se
     assert after["metrics"]["held_out_loss"] < before["metrics"]["held_out_loss"]
     assert after["metrics"]["next_char_accuracy"] > before["metrics"]["next_char_accuracy"]
     # The held-out loss is the trainer's own validation loss: the same text, the same weights.
-    assert after["metrics"]["held_out_loss"] == pytest.approx(trained["result"]["final_loss"], abs=2e-4)
+    assert after["metrics"]["held_out_loss"] == pytest.approx(trained["result"]["held_out_loss"], abs=2e-4)
     assert after["metrics"]["perplexity"] == pytest.approx(math.exp(after["metrics"]["held_out_loss"]), rel=1e-3)
     assert "held out by the trainer" in after["methods"]["held_out_loss"]
     assert "builtin-arithmetic problems" in after["methods"]["arithmetic_exact_match"]
@@ -195,3 +195,20 @@ async def test_the_cli_says_when_the_backend_has_no_such_routes(cli):
 async def _in_thread(cli, *arguments: str, url: str) -> subprocess.CompletedProcess[str]:
     """The scripted backend answers from this test's event loop, so the command runs beside it, not in it."""
     return await asyncio.to_thread(cli, *arguments, url=url)
+
+
+async def test_a_runs_latest_evaluation_is_read_back_as_it_was_answered(server, endless_run):
+    """`GET /evaluate/run/{id}`: what a dashboard shows of a run evaluated before it was launched."""
+    async with api_client(server.url) as client:
+        run = await completed_run(client)
+        train_id = run["train_id"]
+        unevaluated = await client.get(f"/evaluate/run/{train_id}")
+        assert unevaluated.status_code == 200 and unevaluated.json() == {"train_id": train_id, "evaluation": None}
+        first = await evaluation_of(client, train_id)
+        latest = await evaluation_of(client, train_id, test_dataset_id="builtin-units")
+        assert first["eval_id"] != latest["eval_id"]
+        assert (await client.get(f"/evaluate/run/{train_id}")).json() == {"train_id": train_id, "evaluation": latest}
+        going = await endless_run()
+        assert (await client.get(f"/evaluate/run/{going}")).json()["evaluation"] is None
+        unknown = await client.get("/evaluate/run/no-such-run")
+        assert unknown.status_code == 404 and unknown.json()["detail"] == "No training run or talent 'no-such-run'"

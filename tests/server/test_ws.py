@@ -80,10 +80,16 @@ async def test_live_updates_arrive_in_order_and_the_loss_falls(server, http):
         assert completion["success"] is True and "details" not in completion
         assert completion["result"]["final_loss"] < completion["result"]["baseline_loss"]
 
-        # Every connection hears that a talent was published; only subscribers hear the run's updates.
-        heard = await receive_until(bystander, lambda frame: frame.get("type") == "talent_event")
-        assert heard[-1]["event"] == "talent_published" and heard[-1]["data"]["talent_id"] == train_id
+        # Every connection hears that the run ended; only subscribers hear the run's updates. Nothing was
+        # published, so no connection hears of a talent: a ping's pong comes after all the server queued.
+        heard = await receive_until(
+            bystander, lambda frame: frame.get("type") == "system_update" and frame["data"]["event"] == "training_ended"
+        )
+        assert heard[-1]["data"]["train_id"] == train_id and heard[-1]["data"]["status"] == "completed"
+        await send_json(bystander, {"type": "ping"})
+        heard += await receive_until(bystander, lambda frame: frame["type"] == "pong")
         assert updates_for(heard, train_id) == []
+        assert [frame for frame in heard if frame["type"] == "talent_event"] == []
 
 
 async def test_no_updates_after_unsubscribe(server, http):

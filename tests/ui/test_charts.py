@@ -11,6 +11,7 @@ import pytest
 
 from tests.ui.screen import row_on_screen, screen_text, shown_in, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
+from tf_tui.base.capabilities import Extension
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.store import Source
@@ -83,6 +84,7 @@ async def test_held_out_loss_is_a_second_series_in_the_legend_and_the_chart(tmp_
 
 async def test_the_chart_says_from_which_step_its_history_starts_when_the_backend_kept_none(tmp_path):
     app = demo_app(tmp_path)
+    app.session.capabilities.lacks(Extension.METRICS, "HTTP 404, Not Found")  # as the deployed backend
     async with app.run_test(size=TALL) as pilot:
         await fed_and_selected(app, pilot, [(3000, 1.0), (3100, 0.9)])
         await until(pilot, lambda: "from step 3000" in detail(app), "the start-step note")
@@ -209,11 +211,14 @@ async def test_the_comparison_shows_a_legend_a_table_and_toggles_its_x_axis(tmp_
         assert f"⠤⠒ {LIVE[:8]} small" in shown and f"• {COMPLETED[:8]} base" in shown  # the legend: marker, id, model
         assert table_row(app, "learning rate") == ["0.003", "0.001"]
         assert table_row(app, "batch size") == ["32", "64"]
-        assert table_row(app, "final loss") == ["0.2607", "0.2432"]
+        assert table_row(app, "final loss") == ["0.2607", "0.2412"]
+        assert table_row(app, "held-out loss") == ["0.3581", "0.3205"]
         assert table_row(app, "steps") == ["4200/12000", "8000/8000"]
         assert table_row(app, "status") == ["training", "completed"]
         assert table_row(app, "duration") == ["13s", "58s"]
-        assert "loss by step" in shown and "8k" in shown.splitlines()[-14]  # steps under the axis
+        lines = shown.splitlines()
+        axis = next(index for index, line in enumerate(lines) if "└" in line)
+        assert "loss by step" in shown and "8k" in lines[axis + 1]  # steps under the axis
 
         await pilot.press("t")
         await until_shown(pilot, "loss by time")

@@ -14,6 +14,7 @@ class Extension(StrEnum):
     METRICS = "a run's metrics history"
     LOGS = "a run's log"
     EVALUATE = "evaluation"
+    STORED_EVALUATION = "a run's stored evaluation"
     PUBLISH = "publishing"
     CATALOGUE = "the talent catalogue"
     TALENT_TEST = "trying a talent"

@@ -176,6 +176,11 @@ class TalentFactoryApi:
         body = {"talent_id": talent_id} | ({} if test_dataset_id is None else {"test_dataset_id": test_dataset_id})
         return await self._json("POST", "/evaluate/run", json=body, timeout=EVALUATE_TIMEOUT)
 
+    async def evaluation(self, train_id: str) -> dict[str, Any]:
+        """A run's latest stored evaluation, `{"evaluation": null}` before one: an extension of the reference
+        server, `RouteMissing` where the backend has none."""
+        return await self._json("GET", f"/evaluate/run/{_segment(train_id)}")
+
     async def publish(
         self,
         talent_id: str,

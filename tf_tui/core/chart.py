@@ -14,6 +14,7 @@ one character per column of cells.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,8 +87,12 @@ def _log_bounds(low: float, high: float) -> tuple[float, float]:
 
 def x_bounds(xs: Sequence[float], end_hint: float | None = None) -> tuple[float, float]:
     """From the first x to the hint (a run's total steps) when it is past the last x, else to the last x
-    rounded up: a growing curve moves right into room already there."""
+    rounded up: a growing curve moves right into room already there. Points that all share one x above
+    zero (a finished run known by its last step only) are drawn at the end of an axis from zero: an axis
+    around that one x would only repeat it."""
     first, last = min(xs), max(xs)
+    if first == last > 0:
+        first = 0.0
     last = end_hint if end_hint is not None and end_hint > last else last
     step = _nice_step((last - first) / 10)
     low = math.floor(first / step) * step
@@ -100,10 +105,11 @@ def draw(
     height: int,
     *,
     x_end: float | None = None,
-    x_format: Callable[[float], str] = compact_number,
+    x_format: Callable[[float], str] | None = None,
 ) -> list[Text]:
     """The chart in `width`x`height` cells: the y axis with values on the left, the x axis and its values
-    in the last two lines. Empty when there is nothing to draw or no room."""
+    in the last two lines. Empty when there is nothing to draw or no room. The x values are written with
+    `x_format`, by default as numbers with as many digits as tell the axis's values apart."""
     drawn = [each for each in series if each.points]
     if not drawn or width < MIN_WIDTH or height < MIN_HEIGHT:
         return []
@@ -114,7 +120,8 @@ def draw(
     labels = _y_labels(low, high, rows, log)
     label_width = max(len(label) for label in labels.values())
     columns = width - label_width - 1
-    x_low, x_high = x_bounds([x for each in drawn for x, _ in each.points], x_end)
+    xs = [x for each in drawn for x, _ in each.points]
+    x_low, x_high = x_bounds(xs, x_end)
 
     def row_of(y: float, per_cell: int) -> int:  # 0 at the top
         value = math.log10(y) if log else y
@@ -138,7 +145,9 @@ def draw(
             x, y = valid[-1]
             cells[row_of(y, 1)][_scaled(x, x_low, x_high, columns)] = (CURRENT_MARKER, f"bold {each.style}".strip())
     lines = [_plot_line(labels.get(row), label_width, line_cells) for row, line_cells in enumerate(cells)]
-    lines.extend(_x_axis(x_low, x_high, columns, label_width, x_format))
+    # Steps are whole: a value between two of them (step 8000.5) means nothing.
+    whole = all(float(x).is_integer() for x in xs)
+    lines.extend(_x_axis(x_low, x_high, columns, label_width, x_format, whole=whole))
     return lines
 
 
@@ -237,22 +246,39 @@ def _draw_braille(cells: list[list[tuple[str, str]]], spans: list[tuple[int, int
         cells[row][column] = (chr(BRAILLE_BASE + value), style)
 
 
-def _x_axis(low: float, high: float, columns: int, indent: int, x_format: Callable[[float], str]) -> list[Text]:
-    """`└──┬────┬──` with round values under the ticks, and the axis's ends."""
+def _x_axis(
+    low: float, high: float, columns: int, indent: int, x_format: Callable[[float], str] | None, *, whole: bool
+) -> list[Text]:
+    """`└──┬────┬──` with round values under the ticks, and the axis's ends. No two values written read
+    alike: a value that would read as the one before it is left out."""
     step = _nice_step((high - low) / max(1, columns // 12))
+    step = max(1.0, step) if whole else step
     values = [low, *(step * index for index in range(math.floor(low / step) + 1, math.ceil(high / step))), high]
+    labels = [(x_format or _tick_format(values, step))(value) for value in values]
     axis, text = ["─"] * columns, [" "] * columns
     taken = -2  # the column after the last value written
-    for index, value in enumerate(values):
+    written = ""
+    for index, (value, label) in enumerate(zip(values, labels, strict=True)):
         column = _scaled(value, low, high, columns) if index < len(values) - 1 else columns - 1
-        label = x_format(value)
         start = min(column, columns - len(label))
         if start <= taken or start < 0 or (index < len(values) - 1 and start + len(label) >= columns - 2):
             continue  # no room: the value would run into its neighbour
+        if label == written:
+            continue  # it would read as the value before it
         axis[column] = "┬"
         text[start : start + len(label)] = list(label)
-        taken = start + len(label)
+        taken, written = start + len(label), label
     return [
         Text(" " * indent + "└" + "".join(axis), style="dim"),
         Text(" " * (indent + 1) + "".join(text), style="dim"),
     ]
+
+
+def _tick_format(values: Sequence[float], step: float) -> Callable[[float], str]:
+    """Compact numbers (`8k`, `8.4k`) while they tell the ticks apart; else every digit the ticks' step
+    needs (`8001`, `8002`): an axis over a few steps of a long run reads `8k 8k 8k` compact."""
+    compact = [compact_number(value) for value in values]
+    if all(before != after for before, after in itertools.pairwise(compact)):
+        return compact_number
+    decimals = max(0, -math.floor(math.log10(step)))
+    return lambda value: f"{value:.{decimals}f}"

@@ -12,6 +12,7 @@ from typing import Any
 from tf_tui.base.protocol import finite_number
 from tf_tui.base.text import printable
 from tf_tui.core.format import duration, step_value
+from tf_tui.core.losses import best_loss, final_loss, held_out_loss
 from tf_tui.core.store import RunState
 
 MISSING = "—"  # a value the run does not report
@@ -29,10 +30,6 @@ def curve(run: RunState, axis: XAxis) -> list[tuple[float, float]]:
     if axis is XAxis.STEP:
         return [(point.step, point.loss) for point in points if point.loss is not None]
     return [(point.elapsed_s, point.loss) for point in points if point.loss is not None and point.elapsed_s is not None]
-
-
-def _losses(run: RunState) -> list[float]:
-    return [point.loss for point in run.history.points if point.loss is not None]
 
 
 def _last_reported(run: RunState, name: str) -> float | None:
@@ -65,18 +62,6 @@ def learning_rate(run: RunState) -> str:
     return _number(given if given is not None else _last_reported(run, "learning_rate"))
 
 
-def final_loss(run: RunState) -> str:
-    """The result's final loss once the run says it, else the latest loss."""
-    reported = finite_number((run.result or {}).get("final_loss"))
-    losses = _losses(run)
-    return _number(reported if reported is not None else (losses[-1] if losses else None))
-
-
-def best_loss(run: RunState) -> str:
-    losses = _losses(run)
-    return _number(min(losses) if losses else None)
-
-
 def run_duration(run: RunState) -> str:
     seconds = finite_number((run.result or {}).get("duration_s"))
     return duration(seconds if seconds is not None else _last_reported(run, "elapsed_s")) or MISSING
@@ -94,8 +79,9 @@ FIELDS: Sequence[tuple[str, Callable[[RunState], str]]] = (
     ("steps", steps),
     ("learning rate", learning_rate),
     ("batch size", lambda run: _text(_param(run, "batch_size"))),
-    ("final loss", final_loss),
-    ("best loss", best_loss),
+    ("final loss", lambda run: _number(final_loss(run))),
+    ("best loss", lambda run: _number(best_loss(run))),
+    ("held-out loss", lambda run: _number(held_out_loss(run))),
     ("duration", run_duration),
     ("samples/s", lambda run: _number(_last_reported(run, "samples_per_s"), ".0f")),
 )

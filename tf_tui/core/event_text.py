@@ -51,15 +51,25 @@ def describe_event(event: Event) -> EventLine | None:
         case ServerError(message=message):
             return EventLine(f"the server reported an error: {message}", logging.WARNING)
         case TalentEvent(event=name):
-            return EventLine(f"server event: {name}")
+            return EventLine(_server_event(name, "talent_event"))
         case RunAnnounced(event=announced, train_id=train_id, base_model=base_model) if announced == TRAINING_STARTED:
             model = f" ({base_model})" if base_model else ""
             return EventLine(f"the server announced a new run {train_id}{model}", kind=Kind.SUBSCRIPTION)
-        case RunAnnounced(train_id=train_id, status=status):
-            return EventLine(f"the server announced that {train_id} ended: {status or 'status not said'}")
+        case RunAnnounced(event=announced, train_id=train_id, status=status):
+            # The session says the run's end once, whichever report brings it first (a stop's reply, the
+            # run's last update, this): the announcement itself goes with the updates.
+            text = f"server event: {announced} for {train_id}: {status or 'status not said'}"
+            return EventLine(text, logging.DEBUG, Kind.UPDATE)
         case SystemUpdate(data=data):
-            return EventLine(f"server event: {data.get('event', 'system update')}")
+            return EventLine(_server_event(data.get("event"), "system_update"))
         case Ignored(reason=reason):
             return EventLine(f"ignored a frame: {reason}", logging.WARNING)
         case Pong():
             return None
+
+
+def _server_event(name: object, frame_type: str) -> str:
+    """A server event by the name the server gave it, never one made up for it."""
+    if isinstance(name, str) and name:
+        return f"server event: {name}"
+    return f"server event: a {frame_type} without a name"

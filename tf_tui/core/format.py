@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from tf_tui.base.protocol import finite_number, parse_server_time
 from tf_tui.base.text import printable
 from tf_tui.core.history import plottable
+from tf_tui.core.losses import final_loss, held_out_loss
 from tf_tui.core.store import RunState
 
 SHORT_ID_LENGTH = 8  # as git and docker shorten theirs
@@ -98,15 +98,19 @@ def message_text(run: RunState, limit: int = 120) -> str:
     if run.error:
         return printable(run.error, limit)
     if run.ended:
-        return result_text(run.result or {})
+        return result_text(run)
     message = run.details.get("message")
     return printable(message, limit) if message else ""
 
 
-def result_text(result: dict[str, Any]) -> str:
-    loss, seconds = finite_number(result.get("final_loss")), finite_number(result.get("duration_s"))
-    parts = ([f"final loss {loss:.4f}"] if loss is not None else []) + ([f"in {duration(seconds)}"] if seconds else [])
-    return " ".join(parts)
+def result_text(run: RunState) -> str:
+    """`final loss 0.2412, held-out loss 0.3205 in 58s`: what the result of an ended run adds; empty without one."""
+    if run.result is None:
+        return ""
+    losses = (("final loss", final_loss(run)), ("held-out loss", held_out_loss(run)))
+    said = ", ".join(f"{name} {loss:.4f}" for name, loss in losses if loss is not None)
+    seconds = finite_number(run.result.get("duration_s"))
+    return " ".join(part for part in (said, f"in {duration(seconds)}" if seconds else "") if part)
 
 
 def summary(run: RunState) -> str:

@@ -1,7 +1,8 @@
 """HistoryReader: a session's reads of its runs' stored metrics, so that a run joined late is drawn from
 its first step.
 
-When a run starts being watched its history is read once (`read`); the stream extends it from then on.
+When a run starts being watched its history is read once (`read`); the stream extends it from then on. A
+run shown without being watched (a finished one) is read once when first shown (`read_unread`).
 While the socket is down the updates are missed, so after a reconnect each run's history is read again
 from the step it had reached when the socket dropped (`socket_dropped`, `catch_up`), and a read that
 failed is tried again then, not sooner. A backend without the route (the deployed one) is asked once:
@@ -60,6 +61,16 @@ class HistoryReader:
     async def read(self, train_ids: Iterable[str]) -> None:
         """Read the runs' histories (newly watched runs): whole, or since the last step of one read before."""
         await asyncio.gather(*(self._read_one(train_id, self._resume_step(train_id)) for train_id in train_ids))
+
+    async def read_unread(self, train_ids: Iterable[str]) -> None:
+        """The whole histories of the runs never read (or whose last read failed): runs a view shows."""
+        await asyncio.gather(*(self._read_one(train_id, None) for train_id in train_ids if train_id not in self._read))
+
+    def forget(self, train_id: str) -> None:
+        """The run's points were let go (`RunStories` keeps a bounded number): its next read is whole again."""
+        self._read.discard(train_id)
+        self._failed.discard(train_id)
+        self._gap_from.pop(train_id, None)
 
     def socket_dropped(self, train_ids: Iterable[str]) -> None:
         """The updates stop: remember where each run's history stood, to read what follows once back."""
@@ -134,4 +145,4 @@ class HistoryReader:
 
     def _fail(self, train_id: str, problem: str) -> None:
         self._failed.add(train_id)
-        self._events.add(f"{problem}; tried again after the next reconnect", logging.WARNING)
+        self._events.add(f"{problem}; tried again when it is shown again or after the next reconnect", logging.WARNING)

@@ -57,6 +57,8 @@ class BackendApi(Protocol):
 
     async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]: ...
 
+    async def evaluation(self, train_id: str) -> dict[str, Any]: ...
+
     async def publish(
         self,
         talent_id: str,

@@ -50,6 +50,7 @@ from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
 from tf_tui.core.store import Outcome, RunState, RunStore, Source
+from tf_tui.core.stories import RunStories
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,16 @@ class Session:
             self.events,
             self._changed,
         )
+        # What the runs a view shows said before this session saw them, read once each, a bounded number kept.
+        self.stories = RunStories(
+            self.history,
+            lambda train_id: self.api.evaluation(train_id),
+            self.store,
+            self.capabilities,
+            self.events,
+            followed=lambda train_id: train_id in self.stream.watched,
+            changed=self._changed,
+        )
         self._last_polled: dict[str, float] = {}
         self._batches_of_reads = 0  # batches of status reads going on: see `_forgetting_in_one_write`
         self._to_forget: list[str] = []  # runs to remove from the state file once a batch is done
@@ -253,6 +264,12 @@ class Session:
             if not self._headless:
                 self._spawn(self.history.read(new), "metrics history")
             self._changed()
+
+    def showing(self, train_ids: Iterable[str]) -> None:
+        """A view shows these runs (selected, compared): their stories are read in the background, each once
+        (`RunStories`). A headless command draws no chart: it reads none."""
+        if not self._headless:
+            self._spawn(self.stories.show(list(train_ids)), "run stories")
 
     def _known_ended(self, train_id: str) -> bool:
         run = self.store.runs.get(train_id)
@@ -426,15 +443,22 @@ class Session:
             self.counters["ignored"] += 1
             self.events.add(f"ignored a {source.value} reading: {update.reason}", logging.WARNING)
             return
+        before = self.store.runs.get(update.train_id)
+        was_going, was_ended = (False, False) if before is None else (before.going, before.ended)
         changed = self.store.apply(update, source, self.clock())
+        watched = update.train_id in self.stream.watched
         run = self.store.runs[update.train_id]
-        if run.ended and update.train_id in self.stream.watched:
-            self.events.add(f"{update.train_id} ended: {run.status}")
-            self._spawn(self.unwatch(update.train_id), "unwatch")
-            if source is Source.WS and run.outcome is Outcome.COMPLETED:
-                # Read back once: the deployed backend's status names the saved model (publishing needs
-                # it), where its completion frame may not.
-                self._spawn(self._reader.read(update.train_id, Source.RESYNC), "status after the end")
+        # Said once, by whichever report brings the end first: a stop's reply, the stream's last update and
+        # the server's announcement each tell of the same end.
+        if run.ended and not was_ended:
+            if was_going or watched:
+                self.events.add(f"{update.train_id} ended: {run.status}")
+            if watched:
+                self._spawn(self.unwatch(update.train_id), "unwatch")
+                if source is Source.WS and run.outcome is Outcome.COMPLETED:
+                    # Read back once: the deployed backend's status names the saved model (publishing needs
+                    # it), where its completion frame may not.
+                    self._spawn(self._reader.read(update.train_id, Source.RESYNC), "status after the end")
         if changed:
             self._changed()
 

@@ -165,6 +165,18 @@ class RunStore:
         run.history.from_backend = True
         self._changed.add(train_id)
 
+    def drop_history(self, train_id: str) -> None:
+        """Let a run's points go: a bounded number of runs keep a history read for a view (`RunStories`)."""
+        run = self.runs.get(train_id)
+        if run is not None:
+            run.history = MetricHistory(self._history_points)
+            self._changed.add(train_id)
+
+    def touch(self, train_id: str) -> None:
+        """What the views show of a run but the store does not keep changed (its stored evaluation): show it again."""
+        if train_id in self.runs:
+            self._changed.add(train_id)
+
     def doubt_stop(self, train_id: str, at: float) -> None:
         """The server failed a stop: its `stopped` readings for a while are not to be believed."""
         self.ensure(train_id).failed_stop_at = at

@@ -8,14 +8,15 @@ it is made printable, and a metric that is not a number is left out rather than 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tf_tui.base.capabilities import Extension
+from tf_tui.base.protocol import finite_number
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, BackendUnreachable, HttpError, RouteMissing
+from tf_tui.core.evaluation import Evaluation, Metric, evaluation_from_json, metrics_from_json
 from tf_tui.core.format import short_id
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
@@ -24,23 +25,6 @@ NAME_LIMIT = 60
 TEXT_LIMIT = 2000
 
 Answer = TypeVar("Answer")
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    value: float
-    method: str | None  # how the server computed it, when it says
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    eval_id: str
-    talent_id: str
-    metrics: list[Metric]
-
-    def numbers(self) -> dict[str, float]:
-        return {metric.name: metric.value for metric in self.metrics}
 
 
 @dataclass(frozen=True)
@@ -110,7 +94,7 @@ def publish_advice(error: ApiError) -> str:
 
 async def evaluate(session: Session, train_id: str) -> Evaluation:
     reply = await _calling(session, Extension.EVALUATE, session.api.evaluate(train_id))
-    return Evaluation(_text(reply.get("eval_id")), _text(reply.get("talent_id")) or train_id, _metrics(reply))
+    return evaluation_from_json(reply, train_id)
 
 
 async def publish(
@@ -146,8 +130,8 @@ async def try_talent(session: Session, talent_id: str, test_input: str) -> Talen
     lines = output.splitlines() or [""]
     return TalentReply(
         "\n".join(printable(line, TEXT_LIMIT) for line in lines)[:TEXT_LIMIT],
-        _number(reply.get("confidence")),
-        _number(reply.get("response_time_ms")),
+        finite_number(reply.get("confidence")),
+        finite_number(reply.get("response_time_ms")),
     )
 
 
@@ -159,38 +143,15 @@ async def _calling(session: Session, extension: Extension, call: Awaitable[Answe
         raise
 
 
-def _metrics(body: dict[str, Any]) -> list[Metric]:
-    """`metrics` (a map of numbers, as the deployed shape has it) with `methods` beside it when present."""
-    metrics, methods = body.get("metrics"), body.get("methods")
-    methods = methods if isinstance(methods, dict) else {}
-    if not isinstance(metrics, dict):
-        return []
-    found = []
-    for name, value in metrics.items():
-        number = _number(value)
-        if number is not None:
-            method = methods.get(name)
-            found.append(
-                Metric(printable(name, NAME_LIMIT), number, printable(method, 300) if isinstance(method, str) else None)
-            )
-    return found
-
-
 def _talent(entry: dict[str, Any]) -> Talent:
     return Talent(
         id=entry["id"],  # as the server spells it, to ask for it again; shown only through printable
         name=_text(entry.get("name")) or "(no name)",
         category=_text(entry.get("category")),
         version=_text(entry.get("version")),
-        metrics=_metrics(entry),
+        metrics=metrics_from_json(entry),
         created_at=_text(entry.get("created_at")),
     )
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def _text(value: object) -> str:

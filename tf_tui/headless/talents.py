@@ -18,11 +18,11 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, RouteMissing
+from tf_tui.core.evaluation import Metric
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.format import short_id
 from tf_tui.core.session import Session
 from tf_tui.core.talents import (
-    Metric,
     Refused,
     Talent,
     catalogue,

@@ -247,16 +247,9 @@ class JobManager:
             data.update(progress=run.progress, success=False, details=run.details)
         self._database.save_run(run)
         self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+        # A completed run is announced as ended, like any other: it becomes a talent only when it is
+        # published (`POST /talents/publish` says so then).
         self._announce_run(run, TRAINING_ENDED)
-        if status == "completed":
-            self._hub.broadcast(
-                {
-                    "type": "talent_event",
-                    "event": "talent_published",
-                    "data": {"talent_id": run.id, "base_model": run.base_model, **(result or {})},
-                    "timestamp": ended_at,
-                }
-            )
 
     def _save_and_publish(self, run: Run) -> None:
         self._database.save_run(run)

@@ -242,15 +242,17 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     corpus = _prepare_corpus(spec, rng)
     codes, validation_positions = corpus.codes, corpus.validation_positions
     model = CharMLP.initial(spec.model, rng)
-    smoothed_loss = _optimise(spec, corpus, model, rng)
+    training_loss = _optimise(spec, corpus, model, rng)
 
     emit("evaluating", 100, details={"message": f"Evaluating on {len(validation_positions):,} held-out windows"})
     validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
     _save_weights(spec, corpus, model)
     return {
         "model_path": str(spec.output_path),
-        "final_loss": round(validation_loss, 4),
-        "train_loss": round(smoothed_loss or 0.0, 4),
+        # The training loss at the last step, as the last update said it; what the model makes of the text it
+        # never trained on is the held-out loss, named as such.
+        "final_loss": round(training_loss or 0.0, 4),
+        "held_out_loss": round(validation_loss, 4),
         "baseline_loss": round(math.log(len(VOCABULARY)), 4),
         "duration_s": round(time.monotonic() - began, 2),
         "steps": spec.max_steps,
@@ -370,7 +372,8 @@ def main() -> int:
         return 1
     print(json.dumps({"status": "completed", "progress": 100, "result": result}), flush=True)
     say(
-        f"completed: held-out loss {result['final_loss']:.4f} after {result['steps']} steps in {result['duration_s']} s"
+        f"completed: final loss {result['final_loss']:.4f}, held-out loss {result['held_out_loss']:.4f} after"
+        f" {result['steps']} steps in {result['duration_s']} s"
     )
     return 0
 

@@ -269,7 +269,10 @@ class TfTuiApp(PaintedApp):
             runs.select_default()
             selected = self._selected_key()
             if selected in changed:
-                self._detail.show(self.fleet.get(selected))
+                run = self.fleet.get(selected)
+                self._detail.show(run)
+                if run.outcome is Outcome.COMPLETED:  # only a completed run has an evaluation to show
+                    self._show_evaluation()  # the one its backend keeps may be what changed
             self._update_header()
         if isinstance(self.screen, CompareScreen):
             self.screen.runs_changed(changed)
@@ -359,6 +362,8 @@ class TfTuiApp(PaintedApp):
         session = self.fleet.sessions[event.backend or self.fleet.names[0]]
         run = None if event.train_id is None else session.store.runs.get(event.train_id)
         self._detail.show(run)
+        if run is not None:
+            session.showing([run.train_id])  # its whole story, read once: the pane shows it as it comes
         self._show_evaluation()
         self._environment.follow()
         self._refresh_footer()
@@ -518,8 +523,12 @@ class TfTuiApp(PaintedApp):
         self._show_evaluation()
 
     def _show_evaluation(self) -> None:
+        """What `e` found in this session, else the evaluation the run's backend keeps."""
         key = self._selected_key()
-        self._detail.query_one(EvaluationPart).show(None if key is None else self._evaluations.get(key))
+        state = None
+        if key is not None:
+            state = self._evaluations.get(key) or self.fleet.session(key.backend).stories.evaluation(key.train_id)
+        self._detail.query_one(EvaluationPart).show(state)
 
     def action_publish(self) -> None:
         key = self._refused("publish")
@@ -596,6 +605,8 @@ class TfTuiApp(PaintedApp):
         if not keys:
             self.notify("No run to compare: mark runs with space, or select one.", timeout=3)
             return
+        for backend in dict.fromkeys(key.backend for key in keys):
+            self.fleet.session(backend).showing([key.train_id for key in keys if key.backend == backend])
         self.push_screen(CompareScreen(keys, self._run_of, show_backend=not self.fleet.single, no_color=self.no_color))
 
     def action_filter(self) -> None:

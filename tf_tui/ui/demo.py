@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,13 @@ DEMO_TALENTS: list[dict[str, Any]] = [
 
 
 class DemoApi:
-    """Stands in for the HTTP API: the lists the start dialog reads, and the completed run's status (publishing
-    reads it first); anything else is refused in words. Nothing leaves the process."""
+    """Stands in for the HTTP API: the lists the start dialog reads, each run's stored metrics as the reference
+    server would keep them, and the completed run's status (publishing reads it first); anything else is
+    refused in words. Nothing leaves the process."""
 
     def __init__(self) -> None:
         self.statuses: dict[str, dict[str, Any]] = {}
+        self.histories: dict[str, list[dict[str, Any]]] = {}  # a run's points, as `GET /train/metrics` has them
 
     async def models(self) -> list[dict[str, Any]]:
         return MODELS
@@ -154,7 +157,10 @@ class DemoApi:
         raise self._no_backend()
 
     async def metrics(self, train_id: str, after_step: int | None = None) -> dict[str, Any]:
-        raise self._no_backend()
+        points = [
+            point for point in self.histories.get(train_id, []) if after_step is None or point["step"] > after_step
+        ]
+        return {"train_id": train_id, "points": points, "downsampled": False}
 
     async def active(self) -> list[str]:
         raise self._no_backend()
@@ -171,6 +177,9 @@ class DemoApi:
 
     async def evaluate(self, talent_id: str, test_dataset_id: str | None = None) -> dict[str, Any]:
         return {"eval_id": "demo", "talent_id": talent_id, **DEMO_EVALUATION, "status": "completed"}
+
+    async def evaluation(self, train_id: str) -> dict[str, Any]:
+        return {"train_id": train_id, "evaluation": None}  # evaluated with `e` only
 
     async def publish(
         self,
@@ -301,9 +310,16 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
             Source.WS,
             NOW - 300,
         )
-    result = {"model_path": "models/8c41d2aa.npz", "final_loss": 0.2432, "duration_s": 58.3}
+    # As the reference server's: the training loss at the last step, and the loss on the text held out.
+    result = {
+        "model_path": "models/8c41d2aa.npz",
+        "final_loss": details["loss"],
+        "held_out_loss": 0.3205,
+        "duration_s": 58.3,
+    }
     store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
     api.statuses[completed] = {"status": "completed", "progress": 100, "result": result}
+    store.runs[completed].history.from_backend = True
     failed = runs[3][0]
     store.apply(
         RunUpdate(
@@ -317,6 +333,8 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
         NOW - 120,
     )
     stream.watched.update({live: None, runs[1][0]: None})
+    # What the backend keeps of each run: the points shown, so that reading a run's story adds nothing.
+    api.histories = {train_id: [asdict(point) for point in run.history.points] for train_id, run in store.runs.items()}
     for text, level, kind in (
         ("socket live", logging.INFO, Kind.CONNECTION),
         (f"subscribing to {live}", logging.INFO, Kind.SUBSCRIPTION),

@@ -1,7 +1,8 @@
 """Evaluate → publish → catalogue: the routes the deployed web UI's new-talent wizard calls, with real numbers.
 
 `POST /evaluate/run` measures a completed run (named by its train id, as the deployed UI passes it, or by
-a published talent's id) on what it never trained on; `POST /talents/publish` puts a completed run in the
+a published talent's id) on what it never trained on, and `GET /evaluate/run/{id}` reads its latest
+evaluation back (an extension of this server); `POST /talents/publish` puts a completed run in the
 catalogue (`GET /mcp/talents`) and tells every socket (its `model_path`, which the deployed backend requires,
 is optional here and must be the run's own); `/mcp/talents/{id}/test` has the talent continue a
 prompt. The deployed backend answers constants and canned text to the same shapes.
@@ -70,16 +71,20 @@ async def evaluate_run(request: EvaluateRequest, services: Services = Depends(ge
         created_at=now_iso(),
     )
     services.database.save_evaluation(record)
-    return {
-        "eval_id": record.id,
-        "talent_id": record.talent_id,
-        "run_id": run.id,
-        "test_dataset_id": record.test_dataset_id,
-        "metrics": record.metrics,  # numbers only, as the deployed backend's; how each was found is beside it
-        "methods": record.methods,
-        "status": record.status,
-        "created_at": record.created_at,
-    }
+    return _evaluation_body(record)
+
+
+@router.get("/evaluate/run/{train_id}")
+async def stored_evaluation(train_id: str, services: Services = Depends(get_services)) -> dict[str, Any]:
+    """A run's latest evaluation (the run named by its id or a published talent's), as `POST /evaluate/run`
+    answered it; `evaluation` is null until the run is evaluated. An extension of this server: a client
+    shows a run's evaluation again after a relaunch, or one a teammate made."""
+    talent = services.database.talent(train_id)
+    run = services.jobs.run(talent.run_id if talent else train_id)
+    if run is None:
+        raise HTTPException(404, f"No training run or talent {train_id!r}")
+    record = services.database.latest_evaluation(run.id)
+    return {"train_id": run.id, "evaluation": None if record is None else _evaluation_body(record)}
 
 
 @router.post("/talents/publish")
@@ -181,6 +186,19 @@ def _trained_run(services: Services, ident: str) -> Run:
     if run.status != "completed":
         raise HTTPException(409, f"Run {run.id} is {run.status}; only a completed run has a model to use")
     return run
+
+
+def _evaluation_body(record: EvaluationRecord) -> dict[str, Any]:
+    return {
+        "eval_id": record.id,
+        "talent_id": record.talent_id,
+        "run_id": record.run_id,
+        "test_dataset_id": record.test_dataset_id,
+        "metrics": record.metrics,  # numbers only, as the deployed backend's; how each was found is beside it
+        "methods": record.methods,
+        "status": record.status,
+        "created_at": record.created_at,
+    }
 
 
 def _weights(run: Run) -> Path:

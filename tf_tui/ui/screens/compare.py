@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tf_tui.base.text import printable
-from tf_tui.core.chart import Series, compact_number
+from tf_tui.core.chart import Series
 from tf_tui.core.comparison import XAxis, curve, field_rows
 from tf_tui.core.fleet import RunKey
 from tf_tui.core.format import duration, short_id
@@ -31,7 +31,7 @@ from tf_tui.ui.widgets.loss_chart import (
 )
 
 # The x axis's values: steps in few characters, elapsed time as a duration.
-X_FORMATS: dict[XAxis, Callable[[float], str]] = {XAxis.STEP: compact_number, XAxis.TIME: lambda s: duration(s) or "0s"}
+X_FORMATS: dict[XAxis, Callable[[float], str] | None] = {XAxis.STEP: None, XAxis.TIME: lambda s: duration(s) or "0s"}
 
 
 class CompareScreen(ModalScreen[None]):

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static
 
 from tf_tui.base.text import printable
-from tf_tui.core.talents import Evaluation
+from tf_tui.core.evaluation import Evaluation
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tf_tui.core.chart import BRAILLE, Series, compact_number, draw
+from tf_tui.core.chart import BRAILLE, Series, draw
 from tf_tui.core.history import MetricHistory
 from tf_tui.ui.repaint import Throttled
 
@@ -33,7 +33,7 @@ def legend_marker(marker: str) -> str:
 class Plot:
     series: Callable[[], Sequence[Series]]
     x_end: float | None = None  # the x the axis runs to when the points stop before it (a run's total steps)
-    x_format: Callable[[float], str] = compact_number
+    x_format: Callable[[float], str] | None = None  # None: numbers (`tf_tui.core.chart.draw`)
 
 
 def history_version(history: MetricHistory) -> tuple[object, ...]:
