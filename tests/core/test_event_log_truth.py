@@ -3,6 +3,7 @@ a server event by the name the server gave it, when the server sent it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import ENDLESS_PARAMS, SHORT_PARAMS, api_client, until
@@ -68,7 +69,10 @@ async def test_talent_published_is_shown_when_a_run_is_published_and_never_when_
 
 
 class StoppingApi:
-    """A run in training, and a stop the server confirms."""
+    """A run in training, and a stop the server confirms after its stream has already told the end."""
+
+    def __init__(self) -> None:
+        self.before_reply: Callable[[], None] = lambda: None
 
     async def status(self, train_id: str) -> dict[str, Any]:
         return {"status": "training", "progress": 3}
@@ -77,6 +81,7 @@ class StoppingApi:
         return {"train_id": train_id, "points": [], "downsampled": False}
 
     async def stop(self, train_id: str) -> dict[str, Any]:
+        self.before_reply()
         return {"status": "stopped", "progress": 3}
 
     async def aclose(self) -> None:
@@ -85,9 +90,10 @@ class StoppingApi:
 
 async def test_a_stop_reply_after_the_runs_last_update_adds_no_second_end(tmp_path):
     """The stream's last update can come before the reply to the stop that caused it: the end is said once."""
-    session, stream = held_session(tmp_path, api=StoppingApi())
+    api = StoppingApi()
+    session, stream = held_session(tmp_path, api=api)
     await session.watch(["r1"])
-    stream.on_event(RunUpdate("r1", "stopped", 3))
+    api.before_reply = lambda: stream.on_event(RunUpdate("r1", "stopped", 3))
     assert (await session.stop("r1")).stopped
     assert shown_lines(session, "r1", "ended") == ["r1 ended: stopped"]
     await session.close()
