@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import EvaluationRecord, Run, Talent
 from tf_tui.server.dependencies import get_services
+from tf_tui.server.errors import unprocessable
 from tf_tui.server.evaluation import (
     MAX_TEST_INPUT,
     EvaluationError,
@@ -27,6 +28,7 @@ from tf_tui.server.evaluation import (
     load_model,
     trained_examples,
 )
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.requests import EvaluateRequest, PublishRequest, TestRequest
 from tf_tui.server.services import Services
 from tf_tui.server.trainer import read_examples
@@ -34,7 +36,7 @@ from tf_tui.server.trainer import read_examples
 # What the deployed web UI offers when publishing.
 CATEGORIES = ("general", "coding", "writing", "analysis", "creative")
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.post("/evaluate/run")
@@ -42,7 +44,7 @@ async def evaluate_run(request: EvaluateRequest, services: Services = Depends(ge
     run = _trained_run(services, request.talent_id)
     test_set = None if request.test_dataset_id is None else services.database.dataset(request.test_dataset_id)
     if request.test_dataset_id is not None and test_set is None:
-        raise HTTPException(422, f"Unknown test dataset {request.test_dataset_id!r}")
+        raise unprocessable(("body", "test_dataset_id"), f"Unknown test dataset {request.test_dataset_id!r}")
     paths = [Path(dataset.path) for dataset in map(services.database.dataset, run.dataset_ids) if dataset]
 
     def measure() -> Any:
@@ -84,7 +86,9 @@ async def evaluate_run(request: EvaluateRequest, services: Services = Depends(ge
 @router.post("/talents/publish")
 async def publish(request: PublishRequest, services: Services = Depends(get_services)) -> dict[str, Any]:
     if request.category not in CATEGORIES:
-        raise HTTPException(422, f"Unknown category {request.category!r}; choose one of {', '.join(CATEGORIES)}")
+        raise unprocessable(
+            ("body", "category"), f"Unknown category {request.category!r}; choose one of {', '.join(CATEGORIES)}"
+        )
     run = _trained_run(services, request.id)
     earlier = services.database.talent(run.id)
     evaluation = services.database.latest_evaluation(run.id)
