@@ -28,7 +28,9 @@ async def validation_failed(request: Request, error: Exception) -> JSONResponse:
     "JSON decode error", and a client shows the `msg`)."""
     assert isinstance(error, RequestValidationError)
     errors = [_worded(item) for item in error.errors()]
-    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    # A body that is not JSON is echoed as its bytes, which need not be UTF-8 (FastAPI's own handler fails on them).
+    shown = jsonable_encoder(errors, custom_encoder={bytes: lambda data: data.decode("utf-8", "replace")})
+    return JSONResponse({"detail": shown}, status_code=422)
 
 
 async def storage_failed(request: Request, error: Exception) -> JSONResponse:
