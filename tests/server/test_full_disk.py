@@ -100,8 +100,8 @@ async def test_an_upload_cut_short_by_a_full_disk_leaves_no_partial_file(small_d
     datasets = server.data_dir / "datasets"
     before = sorted(datasets.iterdir())
     async with api_client(server.url) as client:
-        small_disk.fill(leave=64 * 1024)
-        payload = b"".join(b'{"instruction": "Say %d.", "output": "%d"}\n' % (n, n) for n in range(40_000))
+        small_disk.fill(leave=16 * 1024)
+        payload = b"".join(b'{"instruction": "Say %d.", "output": "%d"}\n' % (n, n) for n in range(4_000))
         reply = await client.post("/dataset/ingest-single", files={"file": ("big.jsonl", payload)})
         assert reply.status_code == 503, reply.text
         assert reply.json()["detail"] == "The server could not store or read its data: No space left on device"

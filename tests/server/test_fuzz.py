@@ -28,7 +28,7 @@ from tests.conftest import DEADLINE_S
 from tf_tui.core.local_server import ServerProcess
 
 SHORT_EXAMPLES = 25  # per operation: about 700 requests in all, in about 25 s
-SOAK_EXAMPLES = 500
+SOAK_EXAMPLES = 2_000
 # Fewer answered requests than this means the fuzzer hardly ran, and its silence proves nothing.
 MIN_REQUESTS = 300
 # A request outside the schema must be refused too; but not a multipart one: every part of a form is text,

@@ -231,12 +231,14 @@ class JobManager:
         except Exception as error:  # whatever breaks, the run must end and say why
             job.final = {"status": "failed", "error": f"The training process could not be run: {error}"}
         finally:
-            self._jobs.pop(run.id, None)
             self._metrics.finish(run.id)
             await _reap(job.process)
         try:
             self._conclude(job, returncode, log_path)
         finally:
+            # Only now: until its end is known, the run is active (its process, too, holds its slot until
+            # reaped), never neither active nor ended.
+            self._jobs.pop(run.id, None)
             job.finished.set()
             self._launch_queued()
             self._announce_queue()
