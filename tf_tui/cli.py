@@ -496,7 +496,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
         from tf_tui.common.atomic_file import LockTimeout
-        from tf_tui.server.serve import TlsFilesError, serve
+        from tf_tui.server.serve import ServeError, TlsFilesError, serve
         from tf_tui.server.settings import ServerSettings
     except ImportError as error:
         print(f"tf-tui serve needs the server extra (pip install 'tf-tui[server]'): {error}", file=sys.stderr)
@@ -526,8 +526,8 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return ExitCode.FAILED
-    except OSError as error:
-        print(f"tf-tui serve: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+    except ServeError as error:
+        print(f"tf-tui serve: {error}", file=sys.stderr)
         return ExitCode.FAILED
     return ExitCode.OK
 

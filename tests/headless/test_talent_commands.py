@@ -79,7 +79,10 @@ async def test_another_dataset_as_the_test_set(server):
         assert "arithmetic_exact_match" in arithmetic["metrics"]
         assert "from dataset builtin-arithmetic, not trained on" in arithmetic["methods"]["arithmetic_exact_match"]
         unknown = await client.post("/evaluate/run", json={"talent_id": run["train_id"], "test_dataset_id": "nope"})
-        assert unknown.status_code == 422 and "Unknown test dataset 'nope'" in unknown.json()["detail"]
+        assert unknown.status_code == 422
+        assert unknown.json()["detail"] == [
+            {"type": "value_error", "loc": ["body", "test_dataset_id"], "msg": "Unknown test dataset 'nope'"}
+        ]
 
 
 async def test_only_a_completed_run_can_be_evaluated_or_published(server, endless_run):
@@ -116,7 +119,7 @@ async def test_publish_appears_in_the_catalogue_and_answers_a_prompt(server):
         train_id = run["train_id"]
         evaluation = await evaluation_of(client, train_id)
         wrong = await client.post("/talents/publish", json={"id": train_id, "name": "Adder", "category": "maths"})
-        assert wrong.status_code == 422 and "choose one of general, coding" in wrong.json()["detail"]
+        assert wrong.status_code == 422 and "choose one of general, coding" in wrong.json()["detail"][0]["msg"]
         reply = await client.post(
             "/talents/publish", json={"id": train_id, "name": "Adder", "category": "analysis", "version": "0.1"}
         )

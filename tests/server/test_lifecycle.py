@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 
 from tests.conftest import (
+    DEADLINE_S,
     ENDLESS_PARAMS,
     api_client,
     eventually,
@@ -16,6 +20,7 @@ from tests.conftest import (
     trainer_processes,
     wait_for_status,
 )
+from tf_tui.base.exit_codes import ExitCode
 
 
 async def test_stop_terminates_the_process_and_nothing_follows_stopped(server, http, endless_run):
@@ -123,6 +128,25 @@ async def test_graceful_shutdown_ends_runs_and_says_why(start_server, tmp_path):
     async with api_client(restarted.url) as client:
         body = (await client.get(f"/train/status/{train_id}")).json()
     assert body["status"] == "failed" and "shut down" in body["error"]
+
+
+def test_a_data_dir_that_cannot_be_made_is_said_so_and_a_busy_port_too(start_server, tmp_path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    cannot_make = serve_once("--data-dir", str(not_a_folder / "data"), "--port", "0")
+    assert cannot_make.returncode == ExitCode.FAILED
+    assert cannot_make.stderr.strip() == (
+        f"tf-tui serve: cannot use the data directory {not_a_folder / 'data'}: Not a directory"
+    )
+    busy = start_server()
+    taken = serve_once("--data-dir", str(tmp_path / "second"), "--port", str(busy.port))
+    assert taken.returncode == ExitCode.FAILED
+    assert taken.stderr.strip() == f"tf-tui serve: cannot listen on 127.0.0.1:{busy.port}: Address already in use"
+
+
+def serve_once(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tf_tui", "serve", "--host", "127.0.0.1", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, check=False)
 
 
 async def test_a_dead_server_is_a_connection_error(start_server):

@@ -14,10 +14,11 @@ from urllib.parse import quote
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from starlette.routing import Route
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import CloseCode
 
-from tests.conftest import api_client, open_socket, receive_json, send_json, wait_for_status
+from tests.conftest import api_client, open_socket, receive_json, send_json, wait_for_status, ws_url
 from tf_tui.server.app import MAX_REQUEST_BYTES, ServerSettings, create_app
 from tf_tui.server.hub import MAX_CLIENT_FRAME_BYTES, MAX_SUBSCRIPTIONS, MAX_TRAIN_ID_CHARS
 
@@ -74,6 +75,22 @@ async def test_every_route_but_health_needs_the_token(start_server, tmp_path):
         reply = await anonymous.post("/train/start", content=b"{not json", headers={"content-type": "application/json"})
         assert reply.status_code == 401
     assert TOKEN not in server.log_path.read_text()
+
+
+async def test_the_bearer_scheme_is_case_insensitive_and_the_token_is_not(start_server):
+    server = start_server(token=TOKEN)
+    for scheme in ("bearer", "BEARER", "BeArEr"):
+        headers = {"Authorization": f"{scheme} {TOKEN}"}
+        async with api_client(server.url) as client:
+            assert (await client.get("/train/active", headers=headers)).status_code == 200, scheme
+            refused = await client.get("/train/active", headers={"Authorization": f"{scheme} {TOKEN.upper()}"})
+            assert refused.status_code == 401
+        async with connect(ws_url(server.url), proxy=None, additional_headers=headers, open_timeout=10) as socket:
+            await send_json(socket, {"type": "ping"})
+            assert (await receive_json(socket))["type"] == "pong"
+    async with api_client(server.url) as client:
+        for wrong in (f"Basic {TOKEN}", TOKEN, f"Bearer{TOKEN}", f"Token {TOKEN}"):
+            assert (await client.get("/train/active", headers={"Authorization": wrong})).status_code == 401, wrong
 
 
 async def test_a_chunked_upload_past_the_limit_is_refused_while_it_streams(server):

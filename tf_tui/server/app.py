@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tf_tui.server.datasets import MAX_UPLOAD_BYTES
+from tf_tui.server.errors import EXCEPTION_HANDLERS
 from tf_tui.server.idle import ActivityMiddleware, IdleWatch
 from tf_tui.server.middleware import BearerTokenMiddleware
 from tf_tui.server.routes import datasets, health, metrics, runs, socket, talents
@@ -52,10 +53,17 @@ def create_app(
         finally:
             if idle_task is not None:
                 idle_task.cancel()
-            await services.jobs.shutdown()
-            services.database.close()
+            try:
+                await services.jobs.shutdown()
+            finally:
+                services.database.close()
 
-    app = FastAPI(title="Talent Factory (tf-tui reference server)", lifespan=lifespan, max_body_size=MAX_REQUEST_BYTES)
+    app = FastAPI(
+        title="Talent Factory (tf-tui reference server)",
+        lifespan=lifespan,
+        max_body_size=MAX_REQUEST_BYTES,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     app.state.settings = settings
     if idle is not None:
         app.add_middleware(ActivityMiddleware, watch=idle)

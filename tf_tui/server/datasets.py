@@ -6,11 +6,12 @@ Everything here is pure; storing datasets is the database's and the routes' job.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from tf_tui.server.json_input import JsonInputError, parse_json
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 EXAMPLE_FIELDS = ("instruction", "input", "output")
@@ -103,9 +104,9 @@ def _format_of(filename: str, text: str) -> str:
 
 def _parse_json_list(text: str) -> list[Example]:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DatasetError(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+        document = parse_json(text)
+    except JsonInputError as error:
+        raise DatasetError(f"invalid JSON: {error}") from None
     if isinstance(document, dict) and isinstance(document.get("examples"), list):
         document = document["examples"]
     if not isinstance(document, list):
@@ -119,9 +120,9 @@ def _parse_json_lines(text: str) -> list[Example]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DatasetError(f"invalid JSON on line {number}: {error.msg}") from None
+            item = parse_json(line)
+        except JsonInputError as error:
+            raise DatasetError(f"invalid JSON on line {number}: {error.reason}") from None
         examples.append(_example_from(item, f"line {number}"))
     return examples
 

@@ -8,10 +8,10 @@ resyncs) rather than letting its backlog grow without bound.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from tf_tui.server.clock import now_iso
+from tf_tui.server.json_input import JsonInputError, parse_json
 
 SEND_QUEUE_LIMIT = 1000
 # What one connection may ask of the server: clients send small control frames, and a dashboard
@@ -60,9 +60,9 @@ class Hub:
     def handle(self, connection: Connection, text: str) -> Frame:
         """The reply to one client frame. Bad input gets an `error` frame, never a dropped socket."""
         try:
-            message = json.loads(text)
-        except json.JSONDecodeError as error:
-            return error_frame(f"Invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+            message = parse_json(text)
+        except JsonInputError as error:
+            return error_frame(f"Invalid JSON: {error}")
         if not isinstance(message, dict):
             return error_frame(f"Frames must be JSON objects, not {type(message).__name__}")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, UploadFile
 
 from tf_tui.server.datasets import MAX_UPLOAD_BYTES, DatasetError, Example, contains_pii, mask_pii, parse_upload
+from tf_tui.server.errors import unprocessable
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,9 @@ class IngestedFile:
     has_pii: bool
 
 
-async def ingested(file: UploadFile) -> IngestedFile:
-    """One uploaded file as examples, PII masked; a 413 or 422 that names the file when it cannot be."""
+async def ingested(file: UploadFile, field: str) -> IngestedFile:
+    """One uploaded file (of the form field `field`) as examples, PII masked; a 413 or 422 that names the
+    file when it cannot be."""
     filename = file.filename or "upload"
     payload = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(payload) > MAX_UPLOAD_BYTES:
@@ -28,7 +30,7 @@ async def ingested(file: UploadFile) -> IngestedFile:
         # Off the event loop: parsing 10 MB must not stall other requests and the progress frames.
         examples, has_pii = await asyncio.to_thread(_parse_and_screen, filename, payload)
     except DatasetError as error:
-        raise HTTPException(422, f"Cannot ingest {filename}: {error}") from None
+        raise unprocessable(("body", field), f"Cannot ingest {filename}: {error}") from None
     return IngestedFile(filename, file.content_type or "application/octet-stream", examples, has_pii)
 
 

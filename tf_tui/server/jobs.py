@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +27,25 @@ from tf_tui.server.paths import file_in, inside
 from tf_tui.server.wire import TERMINAL_STATUSES, TRAINING_ENDED, TRAINING_STARTED
 
 STOP_GRACE_S = 5.0  # how long a trainer may take to exit after SIGTERM before it is killed
+KILL_GRACE_S = 2.0  # and how long its job may take to end once it is killed: past it, the wait gives up
 LAST_LINE_CHARS = 300
 # One BLAS thread per run: a run uses one core, and its numbers do not depend on the thread count.
 TRAINER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+logger = logging.getLogger(__name__)
+
+
 class RunNotFound(LookupError):
     pass
+
+
+class RunNotStarted(RuntimeError):
+    """A run that could not even be recorded: nothing of it is kept. The message says why."""
+
+
+class RunNotEnded(RuntimeError):
+    """A run that was stopped, and killed, but whose job did not end in time."""
 
 
 class RunAlreadyEnded(RuntimeError):
@@ -61,6 +75,9 @@ class JobManager:
         self._max_concurrent = max_concurrent
         self._jobs: dict[str, Job] = {}  # queued and running, in start order
         self._tasks: set[asyncio.Task[None]] = set()
+        # Ended runs whose end the database refused (a full disk): served from here, and saved again at
+        # the next occasion, so that a run never reads as still going once its trainer is gone.
+        self._unsaved: dict[str, Run] = {}
 
     def fail_interrupted_runs(self) -> int:
         """Runs that were in flight when an earlier server process died can never finish."""
@@ -78,54 +95,83 @@ class JobManager:
 
     def run(self, run_id: str) -> Run | None:
         job = self._jobs.get(run_id)
-        return job.run if job else self._database.run(run_id)
+        if job is not None:
+            return job.run
+        return self._unsaved.get(run_id) or self._database.run(run_id)
 
     def submit(self, run: Run) -> None:
-        job = Job(run)
-        self._jobs[run.id] = job
-        if self._running_count() - 1 < self._max_concurrent:  # the new run is not queued yet
-            self._launch(job)
+        """Record the run and start it, or queue it behind `max_concurrent` others. RunNotStarted when it
+        cannot be recorded; then nothing of it is kept: no job, no slot, no row."""
+        self._save_unsaved()
+        starts = self._running_count() < self._max_concurrent
+        if starts:
+            _mark_starting(run)
         else:
             run.status = "queued"
+            run.details = self._queue_details(1 + sum(job.run.status == "queued" for job in self._jobs.values()))
+        try:
+            self._database.save_run(run)
+        except sqlite3.Error as error:
+            raise RunNotStarted(f"The server could not record the run: {error}") from None
+        job = self._jobs[run.id] = Job(run)
+        self._publish(run)
+        if starts:
+            self._spawn(job)
         self._announce_run(run, TRAINING_STARTED)
         self._announce_queue()
 
     async def stop(self, run_id: str) -> Run:
         job = self._jobs.get(run_id)
         if job is None:
-            run = self._database.run(run_id)
+            run = self.run(run_id)
             if run is None:
                 raise RunNotFound(run_id)
             raise RunAlreadyEnded(run)
         if job.final is not None:
             raise RunAlreadyEnded(job.run, str(job.final.get("status")))
         await self._end_early(job, "stopped", "Stopped by request")
+        if not job.finished.is_set():
+            raise RunNotEnded(
+                f"Training run {run_id} was killed but has not ended after {STOP_GRACE_S + KILL_GRACE_S:g} s"
+            )
         if job.run.status != "stopped":  # it reached its end while being stopped
             raise RunAlreadyEnded(job.run, job.run.status)
         return job.run
 
     async def shutdown(self) -> None:
-        """End every run: the trainers must not outlive the server that reports on them."""
+        """End every run: the trainers must not outlive the server that reports on them. Bounded: each
+        run's end is awaited for at most STOP_GRACE_S + KILL_GRACE_S, all at once."""
         await asyncio.gather(
             *(
                 self._end_early(job, "failed", "The server shut down while this run was in flight")
                 for job in list(self._jobs.values())
             )
         )
+        self._save_unsaved()
 
     def _running_count(self) -> int:
         return sum(1 for job in self._jobs.values() if job.run.status != "queued")
 
     def _launch(self, job: Job) -> None:
-        job.run.status = "starting"
-        job.run.started_at = now_iso()
-        job.run.details = {"message": "Starting the training process"}
-        self._save_and_publish(job.run)
+        """Start a queued run; one whose start cannot be recorded ends failed, saying so."""
+        _mark_starting(job.run)
+        try:
+            self._save_and_publish(job.run)
+        except sqlite3.Error as error:
+            self._jobs.pop(job.run.id, None)
+            self._finish(job, "failed", error=f"The server could not record the run's start: {error}")
+            job.finished.set()
+            return
+        self._spawn(job)
+
+    def _spawn(self, job: Job) -> None:
         task = asyncio.create_task(self._execute(job), name=f"training {job.run.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _end_early(self, job: Job, status: str, reason: str) -> None:
+        """Terminate the run's trainer, then kill it, and wait for its job to end, within deadlines:
+        `job.finished` is still unset after them only if the job's own bookkeeping hangs."""
         job.ending_as, job.ending_reason = status, reason
         if job.run.status == "queued":
             self._jobs.pop(job.run.id, None)
@@ -135,12 +181,11 @@ class JobManager:
             return
         if job.process is not None and job.process.returncode is None:
             job.process.terminate()
-        try:
-            await asyncio.wait_for(asyncio.shield(job.finished.wait()), STOP_GRACE_S)
-        except TimeoutError:
-            if job.process is not None and job.process.returncode is None:
-                job.process.kill()
-            await job.finished.wait()
+        if await _ended_within(job, STOP_GRACE_S):
+            return
+        if job.process is not None and job.process.returncode is None:
+            job.process.kill()
+        await _ended_within(job, KILL_GRACE_S)
 
     async def _execute(self, job: Job) -> None:
         run = job.run
@@ -181,15 +226,19 @@ class JobManager:
                     self._metrics.record(run.id, reported)
                     self._save_and_publish(run)
             returncode = await job.process.wait()
+        except sqlite3.Error as error:  # a full disk, most likely: the trainer is ended below
+            job.final = {"status": "failed", "error": f"The server could not record the run's progress: {error}"}
         except Exception as error:  # whatever breaks, the run must end and say why
             job.final = {"status": "failed", "error": f"The training process could not be run: {error}"}
         finally:
-            self._jobs.pop(run.id, None)
             self._metrics.finish(run.id)
             await _reap(job.process)
         try:
             self._conclude(job, returncode, log_path)
         finally:
+            # Only now: until its end is known, the run is active (its process, too, holds its slot until
+            # reaped), never neither active nor ended.
+            self._jobs.pop(run.id, None)
             job.finished.set()
             self._launch_queued()
             self._announce_queue()
@@ -229,30 +278,36 @@ class JobManager:
                 self._launch(job)
 
     def _finish(self, job: Job, status: str, *, result: dict[str, Any] | None = None, error: str | None = None) -> None:
+        """End the run as `status` and tell everyone; never raises. An end the database refuses makes
+        the run `failed`, saying so, kept in memory and saved again later (`_save_unsaved`)."""
         run = job.run
-        run.status = status
-        ended_at = now_iso()
-        data: dict[str, Any] = {"status": status}
-        if status == "completed":
-            run.progress, run.result, run.completed_at = 100, result, ended_at
-            run.details = {**run.details, "message": "Training completed", "eta_s": 0}
-            data.update(progress=100, success=True, result=result)
-        elif status == "failed":
-            run.error, run.completed_at = error, ended_at
-            run.details = {**run.details, "message": error}
-            data.update(progress=run.progress, success=False, result={"error": error})
-        else:
-            run.stopped_at = ended_at
-            run.details = {**run.details, "message": job.ending_reason, "eta_s": None}
-            data.update(progress=run.progress, success=False, details=run.details)
-        self._database.save_run(run)
-        self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
+        _mark_ended(run, status, result=result, error=error, stop_reason=job.ending_reason)
+        try:
+            self._database.save_run(run)
+        except sqlite3.Error as refused:
+            if run.status != "failed":
+                _mark_ended(run, "failed", error=f"The run {run.status} but the server could not record it: {refused}")
+            self._unsaved[run.id] = run
+            logger.warning("Run %s ended %s but could not be saved (%s); kept in memory", run.id, run.status, refused)
+        self._hub.send_to_subscribers(run.id, _update_frame(run.id, _end_data(run)))
         # A completed run is announced as ended, like any other: it becomes a talent only when it is
         # published (`POST /talents/publish` says so then).
         self._announce_run(run, TRAINING_ENDED)
 
+    def _save_unsaved(self) -> None:
+        """Save the ended runs that the database refused before, while it takes them."""
+        for run_id, run in list(self._unsaved.items()):
+            try:
+                self._database.save_run(run)
+            except sqlite3.Error:
+                return
+            del self._unsaved[run_id]
+
     def _save_and_publish(self, run: Run) -> None:
         self._database.save_run(run)
+        self._publish(run)
+
+    def _publish(self, run: Run) -> None:
         data = {"progress": run.progress, "status": run.status, "details": run.details}
         self._hub.send_to_subscribers(run.id, _update_frame(run.id, data))
 
@@ -272,11 +327,12 @@ class JobManager:
         queued = [job.run for job in self._jobs.values() if job.run.status == "queued"]
         for position, run in enumerate(queued, start=1):
             if run.details.get("queue_position") != position:
-                run.details = {
-                    "message": f"Queued behind {position - 1} other run(s); {self._max_concurrent} may train at once",
-                    "queue_position": position,
-                }
-                self._save_and_publish(run)
+                run.details = self._queue_details(position)
+                self._publish(run)
+                try:
+                    self._database.save_run(run)
+                except sqlite3.Error as error:  # only its place in the queue is not saved; it starts in order
+                    logger.warning("The queue position of run %s could not be saved: %s", run.id, error)
         self._hub.broadcast(
             {
                 "type": "system_update",
@@ -284,6 +340,51 @@ class JobManager:
                 "timestamp": now_iso(),
             }
         )
+
+    def _queue_details(self, position: int) -> dict[str, Any]:
+        return {
+            "message": f"Queued behind {position - 1} other run(s); {self._max_concurrent} may train at once",
+            "queue_position": position,
+        }
+
+
+def _mark_starting(run: Run) -> None:
+    run.status = "starting"
+    run.started_at = now_iso()
+    run.details = {"message": "Starting the training process"}
+
+
+def _mark_ended(
+    run: Run, status: str, *, result: dict[str, Any] | None = None, error: str | None = None, stop_reason: str = ""
+) -> None:
+    run.status = status
+    ended_at = now_iso()
+    if status == "completed":
+        run.progress, run.result, run.completed_at = 100, result or {}, ended_at
+        run.details = {**run.details, "message": "Training completed", "eta_s": 0}
+    elif status == "failed":
+        run.result, run.error, run.completed_at = None, error, ended_at
+        run.details = {**run.details, "message": error}
+    else:
+        run.stopped_at = ended_at
+        run.details = {**run.details, "message": stop_reason, "eta_s": None}
+
+
+def _end_data(run: Run) -> dict[str, Any]:
+    """The `data` of the run's last `training_update` frame."""
+    if run.status == "completed":
+        return {"status": run.status, "progress": 100, "success": True, "result": run.result}
+    if run.status == "failed":
+        return {"status": run.status, "progress": run.progress, "success": False, "result": {"error": run.error}}
+    return {"status": run.status, "progress": run.progress, "success": False, "details": run.details}
+
+
+async def _ended_within(job: Job, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.shield(job.finished.wait()), seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _exit_error(returncode: int | None, log_path: Path, data_dir: Path) -> str:
@@ -296,7 +397,10 @@ def _exit_error(returncode: int | None, log_path: Path, data_dir: Path) -> str:
         except ValueError:
             name = f"signal {-returncode}"
         return f"The training process was killed by {name}; {kept}"
-    lines = log_path.read_text(errors="replace").strip().splitlines() if log_path.exists() else []
+    try:
+        lines = log_path.read_text(errors="replace").strip().splitlines()
+    except OSError:  # never written (its folder could not be made), or unreadable
+        lines = []
     last = f" ({lines[-1].strip()[:LAST_LINE_CHARS]})" if lines else ""  # a traceback's last line names the error
     return f"The training process exited with code {returncode}{last}; {kept}"
 

@@ -50,7 +50,9 @@ def read_log(directory: Path, run: Run, offset: int) -> LogPart:
         return LogPart(b"", offset, 0, ended)
     with os.fdopen(descriptor, "rb") as log:
         size = os.fstat(log.fileno()).st_size
-        log.seek(offset)
-        data = log.read(LOG_CHUNK_BYTES)
+        data = b""
+        if offset < size:  # a seek far past the end is an error on some file systems
+            log.seek(offset)
+            data = log.read(LOG_CHUNK_BYTES)
     next_offset = offset + len(data)
     return LogPart(data, next_offset, size, ended and next_offset >= size)

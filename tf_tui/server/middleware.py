@@ -19,7 +19,7 @@ class BearerTokenMiddleware:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS or self._authorized(scope):
@@ -34,4 +34,6 @@ class BearerTokenMiddleware:
 
     def _authorized(self, scope: Scope) -> bool:
         given = dict(scope["headers"]).get(b"authorization", b"")
-        return secrets.compare_digest(given, self._expected)
+        scheme, _, credentials = given.partition(b" ")
+        # The scheme is case-insensitive (RFC 9110, 11.1): `bearer` is as good as `Bearer`. The token is not.
+        return scheme.lower() == b"bearer" and secrets.compare_digest(credentials.strip(b" "), self._token)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS
 from tf_tui.server.evaluation import MAX_TEST_INPUT
@@ -12,12 +12,23 @@ from tf_tui.server.evaluation import MAX_TEST_INPUT
 DEFAULT_VERSION = "1.0.0"
 
 
+def _not_a_boolean(value: Any) -> Any:
+    # Pydantic takes true for 1 in a number field: `"max_steps": true` was a one-step run.
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed, not {str(value).lower()}")
+    return value
+
+
+Count = Annotated[int | None, BeforeValidator(_not_a_boolean)]
+Rate = Annotated[float | None, BeforeValidator(_not_a_boolean)]
+
+
 class TrainParams(BaseModel):
     # The deployed backend takes any params and stores a typo silently; this server names the ones it reads.
-    max_steps: int | None = Field(None, ge=1, le=10_000_000)
-    learning_rate: float | None = Field(None, gt=0, le=1)
-    batch_size: int | None = Field(None, ge=1, le=4096)
-    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    max_steps: Count = Field(None, ge=1, le=10_000_000)
+    learning_rate: Rate = Field(None, gt=0, le=1)
+    batch_size: Count = Field(None, ge=1, le=4096)
+    seed: Count = Field(None, ge=0, le=2**32 - 1)
 
     @model_validator(mode="before")
     @classmethod
@@ -41,6 +52,14 @@ class StartRequest(BaseModel):
         if value not in MODEL_SIZES:
             raise ValueError(f"unknown model {value!r}; this server trains {', '.join(MODEL_SIZES)}")
         return value
+
+    @field_validator("dataset_ids")
+    @classmethod
+    def each_once(cls, value: list[str]) -> list[str]:
+        """A dataset named twice is trained on once: the run's datasets are a set, in the order first
+        named. Refusing the repeat would fail a request whose meaning is plain (a list built by adding
+        choices); keeping it made the trainer hold a copy of the data per repeat."""
+        return list(dict.fromkeys(value))
 
 
 class EvaluateRequest(BaseModel):

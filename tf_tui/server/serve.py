@@ -6,14 +6,17 @@ import os
 import socket
 import ssl
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import uvicorn
 
-from tf_tui.common.atomic_file import exclusive_lock
+from tf_tui.common.atomic_file import LockTimeout, exclusive_lock
 from tf_tui.common.server_address import SERVER_LOCK_FILE, ServerAddress, remove_address, write_address
 from tf_tui.server.app import create_app
 from tf_tui.server.hub import MAX_CLIENT_FRAME_BYTES
+from tf_tui.server.log_secrets import logging_config
+from tf_tui.server.private import PRIVATE_UMASK, make_private
 from tf_tui.server.settings import ServerSettings
 
 GRACEFUL_SHUTDOWN_S = 3
@@ -35,6 +38,11 @@ class TlsFilesError(ValueError):
     """A certificate or key that cannot serve https; the message says which and why."""
 
 
+class ServeError(RuntimeError):
+    """The server cannot start: its data directory cannot be used, or its address cannot be listened on.
+    The message says which, and why."""
+
+
 def check_tls_files(certificate: Path, key: Path) -> None:
     """Load the pair once here, so that a bad file is said in words before anything listens."""
     try:
@@ -47,6 +55,23 @@ def check_tls_files(certificate: Path, key: Path) -> None:
         raise TlsFilesError(f"cannot read {error.filename or certificate}: {error.strerror}") from None
 
 
+def _claim_data_dir(data_dir: Path, held: ExitStack) -> None:
+    """Make the data dir private (saying so when it was not) and hold its lock in `held`."""
+    try:
+        tightened = make_private(data_dir)
+        held.enter_context(exclusive_lock(data_dir / SERVER_LOCK_FILE, wait=DATA_DIR_WAIT_S))
+    except LockTimeout:
+        raise
+    except OSError as error:
+        raise ServeError(f"cannot use the data directory {data_dir}: {error.strerror}") from None
+    if tightened:
+        print(
+            f"Made {data_dir} private to its user: {tightened} file(s) and folder(s) in it were open to others",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def serve(
     settings: ServerSettings,
     host: str,
@@ -57,14 +82,21 @@ def serve(
     tls: tuple[Path, Path] | None = None,
 ) -> None:
     """Serve until interrupted (or idle for `settings.idle_exit`). `ready_fd` gets the bound port and a
-    newline once requests are served. LockTimeout when another server keeps the data directory.
+    newline once requests are served. LockTimeout when another server keeps the data directory, ServeError
+    when it cannot start for another reason.
 
     With `tls` (a certificate and its key, PEM), it serves https and wss instead of http and ws.
     """
     if tls is not None:
         check_tls_files(*tls)
-    with exclusive_lock(settings.data_dir / SERVER_LOCK_FILE, wait=DATA_DIR_WAIT_S):
-        listener = bind_listening_socket(host, port)
+    # Everything the server and its trainers create is its user's alone: the data dir 0700, files 0600.
+    os.umask(PRIVATE_UMASK)
+    with ExitStack() as held:
+        _claim_data_dir(settings.data_dir, held)
+        try:
+            listener = bind_listening_socket(host, port)
+        except OSError as error:
+            raise ServeError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         bound_port = listener.getsockname()[1]
         url_host = f"[{host}]" if ":" in host else host
         url = f"{'http' if tls is None else 'https'}://{url_host}:{bound_port}"
@@ -83,6 +115,7 @@ def serve(
         config = uvicorn.Config(
             create_app(settings, on_ready=announce_ready, on_idle=exit_idle),
             log_level=log_level,
+            log_config=logging_config(settings.token),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             ws_max_size=MAX_CLIENT_FRAME_BYTES,
             ssl_certfile=None if tls is None else tls[0],

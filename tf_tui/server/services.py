@@ -43,7 +43,6 @@ class Services:
         folder = self.data_dir / "datasets"
         folder.mkdir(parents=True, exist_ok=True)
         path = file_in(folder, dataset_id, ".jsonl")
-        path.write_text("".join(json.dumps(example) + "\n" for example in examples), encoding="utf-8")
         dataset = Dataset(
             id=dataset_id,
             name=name,
@@ -54,7 +53,13 @@ class Services:
             path=str(path),
             created_at=now_iso(),
         )
-        self.database.save_dataset(dataset)
+        try:
+            path.write_text("".join(json.dumps(example) + "\n" for example in examples), encoding="utf-8")
+            self.database.save_dataset(dataset)
+        except BaseException:
+            # A full disk cut the file short, or the database refused its row: no part of it is kept.
+            path.unlink(missing_ok=True)
+            raise
         return dataset
 
     def busy(self) -> bool:

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from tf_tui.server.dependencies import get_services
 from tf_tui.server.ingest import ingested
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.services import Services
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.get("/datasets/available")
@@ -27,7 +28,7 @@ async def ingest(
     name: str | None = Form(None),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
-    upload = await ingested(file)
+    upload = await ingested(file, "file")
     dataset = services.store_dataset(
         uuid.uuid4().hex, name or upload.filename, "upload", upload.filename, upload.examples, upload.has_pii
     )
@@ -48,7 +49,7 @@ async def ingest_multiple(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     # One by one: the request's size limit bounds them together, and each is parsed as it comes.
-    uploads = [await ingested(file) for file in files]
+    uploads = [await ingested(file, "files") for file in files]
     examples = [example for upload in uploads for example in upload.examples]
     has_pii = any(upload.has_pii for upload in uploads)
     filename = f"Multi-file dataset ({len(uploads)} files)"  # the deployed backend's words

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends
 from tf_tui.server.catalog import MODEL_SIZES
 from tf_tui.server.dependencies import get_services, get_settings
 from tf_tui.server.environment import environment
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.services import Services
 from tf_tui.server.settings import ServerSettings
 
 RECENT_RUNS = 10
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.get("/health")

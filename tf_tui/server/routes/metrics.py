@@ -8,15 +8,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from tf_tui.server.dependencies import get_services
+from tf_tui.server.json_input import MAX_INTEGER
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.logs import read_log
 from tf_tui.server.paths import UnsafePath
 from tf_tui.server.services import Services
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.get("/train/logs/{train_id}")
-async def logs(train_id: str, offset: int = Query(0, ge=0), services: Services = Depends(get_services)) -> Response:
+async def logs(
+    train_id: str, offset: int = Query(0, ge=0, le=MAX_INTEGER), services: Services = Depends(get_services)
+) -> Response:
     run = services.jobs.run(train_id)
     if run is None:
         raise HTTPException(404, "Training run not found")
@@ -29,7 +33,9 @@ async def logs(train_id: str, offset: int = Query(0, ge=0), services: Services =
 
 @router.get("/train/metrics/{train_id}")
 async def metrics(
-    train_id: str, after_step: int | None = Query(None, ge=0), services: Services = Depends(get_services)
+    train_id: str,
+    after_step: int | None = Query(None, ge=0, le=MAX_INTEGER),
+    services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     if services.jobs.run(train_id) is None:
         raise HTTPException(404, "Training run not found")

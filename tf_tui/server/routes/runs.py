@@ -11,14 +11,16 @@ from tf_tui.server.catalog import MODEL_SIZES, resolve_params
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Run
 from tf_tui.server.dependencies import get_services
-from tf_tui.server.jobs import RunAlreadyEnded, RunNotFound
+from tf_tui.server.errors import field_error
+from tf_tui.server.jobs import RunAlreadyEnded, RunNotEnded, RunNotFound, RunNotStarted
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.requests import StartRequest
 from tf_tui.server.responses import status_body
 from tf_tui.server.services import Services
 
 LISTED_DATASETS = 20  # in an "unknown dataset" answer; uploads add one each
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.post("/train/start")
@@ -27,7 +29,7 @@ async def start(request: StartRequest, services: Services = Depends(get_services
     more = f" and {len(known) - LISTED_DATASETS} more" if len(known) > LISTED_DATASETS else ""
     offer = f"this server has {', '.join(known[:LISTED_DATASETS])}{more}" if known else "this server has none"
     unknown = [
-        {"type": "value_error", "loc": ["body", "dataset_ids", index], "msg": f"unknown dataset {ident!r}; {offer}"}
+        field_error(("body", "dataset_ids", index), f"unknown dataset {ident!r}; {offer}")
         for index, ident in enumerate(request.dataset_ids)
         if ident not in known
     ]
@@ -44,7 +46,10 @@ async def start(request: StartRequest, services: Services = Depends(get_services
         status="pending",
         created_at=now_iso(),
     )
-    services.jobs.submit(run)
+    try:
+        services.jobs.submit(run)
+    except RunNotStarted as error:
+        raise HTTPException(503, f"{error}; nothing was started") from None
     return {
         "train_id": run.id,
         "status": "started",
@@ -68,6 +73,8 @@ async def stop(train_id: str, services: Services = Depends(get_services)) -> dic
         raise HTTPException(404, "Training run not found or not active") from None
     except RunAlreadyEnded as ended:
         raise HTTPException(409, f"Training run already ended: {ended.status}") from None
+    except RunNotEnded as error:
+        raise HTTPException(503, str(error)) from None
     return {"train_id": run.id, "status": run.status, "progress": run.progress, "message": "Training stopped"}
 
 

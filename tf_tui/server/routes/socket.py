@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, WebSocket
 
 from tf_tui.server.dependencies import get_services
 from tf_tui.server.hub import Connection, Hub, error_frame
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.services import Services
 
 WS_TRY_AGAIN_LATER = 1013
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.websocket("/ws")

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import EvaluationRecord, Run, Talent
 from tf_tui.server.dependencies import get_services
+from tf_tui.server.errors import unprocessable
 from tf_tui.server.evaluation import (
     MAX_TEST_INPUT,
     EvaluationError,
@@ -29,6 +30,7 @@ from tf_tui.server.evaluation import (
     load_model,
     trained_examples,
 )
+from tf_tui.server.json_route import CheckedJsonRoute
 from tf_tui.server.requests import EvaluateRequest, PublishRequest, TestRequest
 from tf_tui.server.services import Services
 from tf_tui.server.trainer import read_examples
@@ -36,7 +38,7 @@ from tf_tui.server.trainer import read_examples
 # What the deployed web UI offers when publishing.
 CATEGORIES = ("general", "coding", "writing", "analysis", "creative")
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.post("/evaluate/run")
@@ -44,7 +46,7 @@ async def evaluate_run(request: EvaluateRequest, services: Services = Depends(ge
     run = _trained_run(services, request.talent_id)
     test_set = None if request.test_dataset_id is None else services.database.dataset(request.test_dataset_id)
     if request.test_dataset_id is not None and test_set is None:
-        raise HTTPException(422, f"Unknown test dataset {request.test_dataset_id!r}")
+        raise unprocessable(("body", "test_dataset_id"), f"Unknown test dataset {request.test_dataset_id!r}")
     paths = [Path(dataset.path) for dataset in map(services.database.dataset, run.dataset_ids) if dataset]
 
     def measure() -> Any:
@@ -90,7 +92,9 @@ async def stored_evaluation(train_id: str, services: Services = Depends(get_serv
 @router.post("/talents/publish")
 async def publish(request: PublishRequest, services: Services = Depends(get_services)) -> dict[str, Any]:
     if request.category not in CATEGORIES:
-        raise HTTPException(422, f"Unknown category {request.category!r}; choose one of {', '.join(CATEGORIES)}")
+        raise unprocessable(
+            ("body", "category"), f"Unknown category {request.category!r}; choose one of {', '.join(CATEGORIES)}"
+        )
     run = _trained_run(services, request.id)
     if request.model_path is not None and request.model_path != (run.result or {}).get("model_path"):
         # Never a path of the client's choosing: the talent is the run's own weights, or nothing.
