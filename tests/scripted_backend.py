@@ -22,10 +22,15 @@ from starlette.websockets import WebSocketDisconnect
 from tests.conftest import DEADLINE_S
 from tf_tui.server.serve import bind_listening_socket
 
+RECENT_RUNS = 5  # what the deployed backend's /dashboard lists
+
 
 class ScriptedBackend:
     def __init__(self) -> None:
         self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
+        # As the deployed backend: /train/active lists every run of `status_bodies`, ended ones too, and
+        # /dashboard only the five newest of these (id -> base_model and created_at), in the order made.
+        self.created: dict[str, dict[str, Any]] = {}
         self.status_reads: list[str] = []
         self.requests: list[str] = []  # every HTTP request's path, those of routes it lacks included
         # While this is an Event not yet set, status reads wait for it, then answer with the body as it was
@@ -67,6 +72,7 @@ class ScriptedBackend:
             for status, progress in (("starting", 0), ("initializing", 0), ("validating", 20)):
                 await self.push(train_id, {"progress": progress, "status": status, "details": {}})
             self.status_bodies[train_id] = {"status": "validating", "progress": 20, "started_at": "2026-11-29T01:00:00"}
+            self.created[train_id] = {"base_model": body.get("base_model"), "created_at": "2026-11-29T01:00:00"}
             return {"train_id": train_id, "status": "started", "message": "Training started"}
 
         @app.get("/train/status/{train_id}")
@@ -98,7 +104,12 @@ class ScriptedBackend:
 
         @app.get("/dashboard")
         async def dashboard() -> dict[str, Any]:
-            return {"talent_count": 0, "dataset_count": 0, "recent_runs": [], "active_training": 0}
+            newest = list(reversed(self.created.items()))[:RECENT_RUNS]
+            recent = [
+                {"id": train_id, **facts, "status": self.status_bodies.get(train_id, {}).get("status", "pending")}
+                for train_id, facts in newest
+            ]
+            return {"talent_count": 0, "dataset_count": 0, "recent_runs": recent, "active_training": 0}
 
         @app.get("/env/check")
         async def env_check() -> Response:

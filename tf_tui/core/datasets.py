@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tf_tui.base.text import printable
-from tf_tui.core.format import plural
+from tf_tui.core.format import local_time, plural
 
 # `GET /datasets/available` entries: (heading, key)
 DATASET_COLUMNS = (
@@ -79,6 +79,6 @@ def _cell(key: str, value: object) -> str:
         return "yes" if value else "no"
     if key == "rows" and isinstance(value, int):
         return f"{value:,}"
-    if key == "created_at":
-        return printable(value)[:19].replace("T", " ")  # to the second
+    if key == "created_at" and isinstance(value, str):
+        return local_time(value)
     return printable(value, 60)

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,9 +48,10 @@ from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
 from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
+from tf_tui.core.run_memory import RunMemory, run_memory_path
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
-from tf_tui.core.store import RunStore, Source
+from tf_tui.core.store import RunFacts, RunStore, Source
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +117,14 @@ class Session:
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
-        self.store = RunStore(keep_history=not headless)
-        self._headless = headless
+        self._on_state_problem = on_state_problem
         self.events = EventLog(clock=clock)
+        self.memory = RunMemory(run_memory_path(settings.state_file), settings.state_key, self._memory_problem)
+        self.store = RunStore(keep_history=not headless, recall=self.memory.recall)
+        self._headless = headless
         self.counters: Counter[str] = Counter()
         self.capabilities = Capabilities()
         self.on_change: Callable[[], None] = lambda: None
-        self._on_state_problem = on_state_problem
         self.state = StateFile(settings.state_file)
         self.state.on_problem = self._state_problem
         if self.state.problem:  # found while reading it, just now
@@ -214,7 +217,7 @@ class Session:
         remembered = self.state.active(self.state_key)
         if restore and remembered:
             self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
-            await self.watch(remembered)
+            await self._watch_remembered(remembered)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -241,6 +244,14 @@ class Session:
                 self._spawn(self.history.read(new), "metrics history")
             self._changed()
 
+    async def _watch_remembered(self, train_ids: list[str]) -> None:
+        """Watch the runs the state file remembers active: they were going when a tf-tui last saw them, so the
+        end each comes to is news, even one that came while no tf-tui was running."""
+        for train_id in train_ids:
+            if not self._known_ended(train_id):
+                self.store.expect_going(train_id)
+        await self.watch(train_ids)
+
     def _known_ended(self, train_id: str) -> bool:
         run = self.store.runs.get(train_id)
         return run is not None and run.ended
@@ -263,7 +274,17 @@ class Session:
         reply = await self.api.start(base_model, dataset_ids, params, outcome)
         started = StartedRun(reply["train_id"], reply)  # the API client checked that it is a string
         self.events.add(f"started {started.train_id} ({base_model} on {', '.join(dataset_ids)})")
-        self.store.describe(started.train_id, base_model=base_model)
+        # What was sent, kept: the deployed backend gives none of it back once the run leaves its five newest.
+        sent = RunFacts(
+            base_model=base_model,
+            dataset_ids=tuple(dataset_ids),
+            params=dict(params),
+            outcome_preference=outcome,
+            created_at=datetime.fromtimestamp(self.clock()).isoformat(timespec="seconds"),  # naive local, as its own
+        )
+        self.store.add_facts(started.train_id, sent)
+        self.store.expect_going(started.train_id)
+        self.memory.remember({started.train_id: sent})
         await self.watch([started.train_id])
         return started
 
@@ -279,8 +300,10 @@ class Session:
                 status = self.store.ensure(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
             self.store.doubt_stop(train_id, self.clock())
+            self.note_refusal(train_id, "stop", error)
             return StopOutcome(train_id, False, await self._failed_stop(train_id, error))
         except ApiError as error:
+            self.note_refusal(train_id, "stop", error)
             return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")
         status = reply.get("status") if isinstance(reply.get("status"), str) else "stopped"
         progress = reply.get("progress") if isinstance(reply.get("progress"), int) else None
@@ -312,7 +335,15 @@ class Session:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
         await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in unread))
+        self._remember(known)
         return list(known)
+
+    def note_refusal(self, train_id: str, action: str, error: ApiError) -> None:
+        """Something asked of a run that the server refused or failed (a stop's 500, a publish's 422): said in
+        the event log and in the run's timeline."""
+        self.events.add(f"{action} of {train_id} failed: {error}", logging.WARNING)
+        self.store.note_refusal(train_id, f"{action} failed: {error}", self.clock())
+        self._changed()
 
     async def resolve(self, typed: list[str]) -> list[str]:
         """Full ids for ids as typed (a unique prefix will do), checked against every run tf-tui can name.
@@ -378,6 +409,7 @@ class Session:
         run = self.store.runs[update.train_id]
         if run.ended and update.train_id in self.stream.watched:
             self.events.add(f"{update.train_id} ended: {run.status}")
+            self._remember([update.train_id])
             self._spawn(self.unwatch(update.train_id), "unwatch")
         if changed:
             self._changed()
@@ -416,6 +448,21 @@ class Session:
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
 
+    def _remember(self, train_ids: Iterable[str]) -> None:
+        """Keep what is known of these runs in the run memory (one write, none when nothing is new)."""
+        runs = self.store.runs
+        self.memory.remember(
+            {
+                train_id: runs[train_id].facts()
+                for train_id in train_ids
+                if train_id in runs and not runs[train_id].missing
+            }
+        )
+
+    def _memory_problem(self, problem: str) -> None:
+        self.events.add(problem, logging.WARNING)
+        call_guarded(self._on_state_problem, problem, what="the state file problem callback")
+
     def _state_problem(self, problem: str) -> None:
         self.events.add(problem, logging.WARNING)
         call_guarded(self._on_state_problem, problem, what="the state file problem callback")
@@ -434,7 +481,7 @@ class Session:
         while True:
             if self.state.changed_on_disk():
                 self.state.reload()  # a file that does not parse or cannot be read is reported, not raised
-                await self.watch(self.state.active(self.state_key))
+                await self._watch_remembered(self.state.active(self.state_key))
             await asyncio.sleep(STATE_CHECK_S)
 
     async def _poll_loop(self) -> None:

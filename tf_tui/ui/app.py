@@ -9,6 +9,7 @@ closer than 50 ms. Only what changed on screen is then sent to the terminal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -171,7 +172,7 @@ class TfTuiApp(PaintedApp):
         self._pacer = FlushPacer()
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
-        self._going: set[RunKey] = set()  # runs seen going: their end is announced
+        self._announced: set[RunKey] = set()  # runs whose end was announced
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -325,14 +326,12 @@ class TfTuiApp(PaintedApp):
         self._show_header(text)
 
     def _note_progress(self, key: RunKey, run: RunState) -> None:
-        """Announce the end of a run that was seen going (or was being watched before its end was known)."""
-        if not run.ended:
-            if run.status is not None or run.train_id in self.fleet.session(key.backend).watched:
-                self._going.add(key)
+        """Announce, once, the end of a run tf-tui knew going (`RunState.known_going`): seen going, started
+        here, or remembered active by the state file. A run a listing merely reports ended is no news: the
+        deployed backend's `/train/active` lists every run since it started, those that ended long ago too."""
+        if not run.ended or not run.known_going or key in self._announced:
             return
-        if key not in self._going:
-            return
-        self._going.discard(key)
+        self._announced.add(key)
         outcome = run.outcome
         where = "" if self.fleet.single else f" on {printable(key.backend, 20)}"
         message = f"{short_id(run.train_id)}{where} {summary(run)}"
@@ -594,7 +593,26 @@ class TfTuiApp(PaintedApp):
         if not keys:
             self.notify("No run to compare: mark runs with space, or select one.", timeout=3)
             return
-        self.push_screen(CompareScreen(keys, self._run_of, show_backend=not self.fleet.single, no_color=self.no_color))
+        screen = CompareScreen(
+            keys,
+            self._run_of,
+            history_kept=self._history_kept,
+            show_backend=not self.fleet.single,
+            no_color=self.no_color,
+        )
+        self.push_screen(screen)
+        self._read_histories(screen, [key for key in keys if not self.fleet.get(key).history.points])
+
+    @work(group="compare-history", exit_on_error=False)
+    async def _read_histories(self, screen: CompareScreen, keys: list[RunKey]) -> None:
+        """The stored history of compared runs that have no points (runs that ended before tf-tui watched them),
+        or the backend's word that it keeps none: either way the comparison then shows what it can, and why."""
+        await asyncio.gather(*(self.fleet.session(key.backend).history.read([key.train_id]) for key in keys))
+        screen.runs_changed(set(keys))
+
+    def _history_kept(self, key: RunKey) -> bool:
+        """Whether the run's backend keeps a metrics history, as far as tf-tui has learnt."""
+        return self.fleet.session(key.backend).capabilities.missing(Extension.METRICS) is None
 
     def action_filter(self) -> None:
         filter_input = self._filter
