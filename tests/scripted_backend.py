@@ -38,6 +38,9 @@ class ScriptedBackend:
         self.status_gate: asyncio.Event | None = None
         self.proxy_404: set[str] = set()  # ids whose status read hits a proxy's plain 404 page
         self.stop_replies: dict[str, Response] = {}
+        # What a path answers, whatever is asked, whether or not a route has it: the deployed backend's answers
+        # to the routes this backend lacks (its evaluation's constants, its publish's 422, its ingest's reply).
+        self.canned: dict[str, Response] = {}
         self.received: list[str] = []  # every text frame a client sent, raw
         self.subscribers: dict[str, set[WebSocket]] = {}
         self.connections: set[WebSocket] = set()
@@ -63,7 +66,7 @@ class ScriptedBackend:
         @app.middleware("http")
         async def record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
             self.requests.append(request.url.path)
-            return await call_next(request)
+            return self.canned.get(request.url.path) or await call_next(request)
 
         @app.post("/train/start")
         async def start(body: dict[str, Any]) -> dict[str, Any]:

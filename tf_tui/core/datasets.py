@@ -67,6 +67,26 @@ def ingest_summary(reply: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def name_not_taken(reply: dict[str, Any], asked: str | None) -> str | None:
+    """A sentence when the server did not call the new dataset what was asked (the deployed backend reads no
+    name: it names a dataset after its file); None when it did, or none was asked for."""
+    if not asked:
+        return None
+    given = reply.get("name") if isinstance(reply.get("name"), str) else reply.get("filename")
+    if given == asked:
+        return None
+    called = f"it is called {printable(given, 80)!r}" if isinstance(given, str) and given else "it has no name"
+    return f"this backend did not take the name {printable(asked, 80)!r}: {called}"
+
+
+def cut_in_the_middle(text: str, width: int) -> str:
+    """`/home/me/data/…/train.jsonl`: a path keeps its start and its file's name when cut to `width`."""
+    if len(text) <= width:
+        return text
+    kept = max(width - 1, 0)
+    return f"{text[: kept - kept // 2]}…{text[len(text) - kept // 2 :] if kept // 2 else ''}"
+
+
 def dataset_cells(entry: dict[str, Any]) -> tuple[str, ...]:
     """One `/datasets/available` entry as the cells of DATASET_COLUMNS, in words fit to show."""
     return tuple(_cell(key, entry.get(key)) for _, key in DATASET_COLUMNS)

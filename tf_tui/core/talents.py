@@ -38,9 +38,19 @@ class Evaluation:
     eval_id: str
     talent_id: str
     metrics: list[Metric]
+    # The deployed backend's verdicts beside the metrics, when the server gives them.
+    safety_score: float | None = None
+    rubric_passed: bool | None = None
 
     def numbers(self) -> dict[str, float]:
         return {metric.name: metric.value for metric in self.metrics}
+
+    def verdicts(self) -> list[tuple[str, str]]:
+        """The safety score and the rubric's verdict, as (label, value) text: those the server gave."""
+        shown = [] if self.safety_score is None else [("safety score", f"{self.safety_score:.4g}")]
+        if self.rubric_passed is not None:
+            shown.append(("rubric", "passed" if self.rubric_passed else "not passed"))
+        return shown
 
 
 @dataclass(frozen=True)
@@ -74,14 +84,28 @@ def completed_refusal(run: RunState | None, done: str) -> str | None:
 
 async def evaluate(session: Session, train_id: str) -> Evaluation:
     reply = await _calling(session, Extension.EVALUATE, session.api.evaluate(train_id))
-    return Evaluation(_text(reply.get("eval_id")), _text(reply.get("talent_id")) or train_id, _metrics(reply))
+    passed = reply.get("rubric_passed")
+    return Evaluation(
+        _text(reply.get("eval_id")),
+        _text(reply.get("talent_id")) or train_id,
+        _metrics(reply),
+        safety_score=_number(reply.get("safety_score")),
+        rubric_passed=passed if isinstance(passed, bool) else None,
+    )
 
 
 async def publish(
     session: Session, train_id: str, name: str, category: str, version: str, metrics: dict[str, float] | None = None
 ) -> str:
-    """Publish a completed run as a talent; its id as the server gives it back."""
-    reply = await _calling(session, Extension.PUBLISH, session.api.publish(train_id, name, category, version, metrics))
+    """Publish a completed run as a talent; its id as the server gives it back. A refusal is also kept in the
+    event log and the run's timeline."""
+    try:
+        reply = await _calling(
+            session, Extension.PUBLISH, session.api.publish(train_id, name, category, version, metrics)
+        )
+    except ApiError as error:
+        session.note_refusal(train_id, "publish", error)
+        raise
     talent_id = reply.get("talent_id")
     return talent_id if isinstance(talent_id, str) and talent_id else train_id
 

@@ -60,6 +60,9 @@ from tf_tui.ui.widgets.runs_list import RunsList
 
 # The keys that need an extension of the reference server, and the one each needs.
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
+# Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
+# the help and the palette list them.
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -116,13 +119,19 @@ class TfTuiApp(PaintedApp):
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
-        Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
+        Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
         Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
         Binding("e", "explain_evaluate", show=False),
         Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
         Binding("p", "explain_publish", show=False),
-        Binding("t", "talents", "Talents", tooltip="the talent catalogue: metrics, and a prompt to try a talent"),
+        Binding(
+            "t",
+            "talents",
+            "Talents",
+            show=False,
+            tooltip="the talent catalogue: metrics, and a prompt to try a talent",
+        ),
         Binding("t", "explain_talents", show=False),
         # In the footer only when a "not found" row is selected.
         Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
@@ -131,10 +140,16 @@ class TfTuiApp(PaintedApp):
         Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
         Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
         Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
-        Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
+        Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
-        # Only when several backends are followed.
-        Binding("b", "cycle_backend", "Backends", tooltip="show every backend's runs, or one backend's in turn"),
+        # In the footer only when several backends are followed; with one, b says so.
+        Binding(
+            "b",
+            "cycle_backend",
+            "Backends",
+            tooltip="show every backend's runs, or one backend's in turn (when several are followed)",
+        ),
+        Binding("b", "explain_backends", show=False),
         Binding(
             "l",
             "event_log",
@@ -198,7 +213,8 @@ class TfTuiApp(PaintedApp):
         yield self._runs
         yield self._detail
         yield self._filter
-        yield LeakFreeFooter()
+        # Without the palette's key (ctrl+p, in the help): at 120 columns every other key fits.
+        yield LeakFreeFooter(show_command_palette=False)
 
     @property
     def session(self) -> Session:
@@ -382,8 +398,8 @@ class TfTuiApp(PaintedApp):
             return None if self._talent_refusal(action) else True
         if action.startswith("explain_") and action.removeprefix("explain_") in TALENT_ACTIONS:
             return self._talent_refusal(action.removeprefix("explain_")) is not None
-        if action == "cycle_backend":
-            return not self.fleet.single
+        if action in ("cycle_backend", "explain_backends"):
+            return self.fleet.single == (action == "explain_backends")
         if action in ("dismiss_missing", "explain_dismiss"):
             run = self._selected_run()
             dismissible = run is not None and run.missing
@@ -568,8 +584,19 @@ class TfTuiApp(PaintedApp):
         await session.resync()
         self.refresh_listing()
 
+    def action_explain_backends(self) -> None:
+        self.action_cycle_backend()
+
     def action_cycle_backend(self) -> None:
         """Every backend's runs, then each backend's alone in turn, then every backend's again."""
+        if self.fleet.single:
+            self.notify(
+                f"Only one backend is followed ({printable(self.fleet.names[0], 40)}): b shows each backend's runs in "
+                "turn when several are (give --url more than once, or [[backends]] in the config file).",
+                timeout=5,
+                markup=False,
+            )
+            return
         names: list[str | None] = [None, *self.fleet.names]
         self._backend_shown = names[(names.index(self._backend_shown) + 1) % len(names)]
         self._runs.show_backend(self._backend_shown)
@@ -644,13 +671,7 @@ class TfTuiApp(PaintedApp):
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
-        # The fleet's own keys only when several backends are followed.
-        bindings = [
-            binding
-            for binding in declared_bindings(type(self))
-            if binding.action != "cycle_backend" or not self.fleet.single
-        ]
-        self.push_screen(HelpScreen(key_rows(bindings)))
+        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
@@ -659,7 +680,9 @@ class TfTuiApp(PaintedApp):
         for binding in self.BINDINGS:
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if isinstance(binding, Binding) and binding.show and binding.action != "quit":
+            if not isinstance(binding, Binding) or binding.action == "quit":
+                continue
+            if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")
                 yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
 
