@@ -26,6 +26,9 @@ DATASET_COLUMNS = (
 )
 
 
+SOURCE_LIMIT = 1000
+
+
 class UploadPathError(ValueError):
     """A path that cannot be uploaded, said in words fit to show."""
 
@@ -101,4 +104,5 @@ def _cell(key: str, value: object) -> str:
         return f"{value:,}"
     if key == "created_at" and isinstance(value, str):
         return local_time(value)
-    return printable(value, 60)
+    # A source (a path) whole, to be cut where it is shown: its end, the file's name, is what tells it apart.
+    return printable(value, SOURCE_LIMIT if key == "source" else 60)
