@@ -4,6 +4,7 @@ its process started (ended ones too), `/dashboard` only its five newest, and no 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from fastapi.responses import JSONResponse
@@ -15,7 +16,6 @@ from tests.scripted_backend import RECENT_RUNS, running_backend
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until
 from tests.ui.test_dashboard import dashboard
 from tf_tui.core.fleet import Fleet
-from tf_tui.core.format import local_time
 from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.compare import CompareScreen
@@ -25,6 +25,13 @@ from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.runs_list import RunsList
 
 LARGE = (120, 40)
+
+
+def local_time(server_text: str) -> str:
+    """A server's naive date as every view shows it: local time to the second."""
+    return datetime.fromisoformat(server_text).strftime("%Y-%m-%d %H:%M:%S")
+
+
 ENDS = {"completed": 95, "failed": 0, "stopped": 95}  # the progress the deployed status endpoint reads at each end
 
 
