@@ -278,7 +278,7 @@ class Session:
         sent = RunFacts(
             base_model=base_model,
             dataset_ids=tuple(dataset_ids),
-            params=dict(params),
+            params=dict(params) or None,  # none given: the backend's defaults, which it does not say
             outcome_preference=outcome,
             created_at=datetime.fromtimestamp(self.clock()).isoformat(timespec="seconds"),  # naive local, as its own
         )

@@ -243,6 +243,8 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
+        self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)

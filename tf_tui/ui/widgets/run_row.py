@@ -129,17 +129,23 @@ class RunRow(Widget):
         self.backend = backend  # None when one backend is followed: no column for it
         self._clock = clock
         self._shown: tuple[object, ...] | None = None  # shown_values() and the columns, as last painted
+        self._asked = False  # a repaint is asked for and not made yet
         self.marked = False  # marked to compare: a mark in the first column
 
     def render(self) -> Text:
         now, columns = self._clock(), self._columns()
-        self._shown = (*shown_values(self.run, now), columns)
+        self._shown, self._asked = (*shown_values(self.run, now), columns), False
         width = (self.content_size.width or 81) - 1
         text = Text(MARK if self.marked else " ", style="bold", no_wrap=True, overflow="ellipsis")
         row = row_text(self.run, width, now, no_color=self.app.no_color, backend=self.backend, columns=columns)
         return text.append_text(row)
 
     def show_latest(self) -> None:
-        """Repaint the row if what it shows has changed since it was last painted."""
-        if self._shown is not None and (*shown_values(self.run, self._clock()), self._columns()) != self._shown:
+        """Repaint the row if what it shows has changed since it was last painted. Once asked, not again before
+        it is painted: the paint shows the latest anyway (a growth of the columns and the run's own update
+        come in one batch)."""
+        if self._asked or self._shown is None:
+            return
+        if (*shown_values(self.run, self._clock()), self._columns()) != self._shown:
+            self._asked = True
             self.refresh()
