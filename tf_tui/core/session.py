@@ -118,13 +118,13 @@ class Session:
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
         self._on_state_problem = on_state_problem
+        self.on_change: Callable[[], None] = lambda: None
         self.events = EventLog(clock=clock)
-        self.memory = RunMemory(run_memory_path(settings.state_file), settings.state_key, self._memory_problem)
+        self.memory = RunMemory(run_memory_path(settings.state_file), settings.state_key, self._state_problem)
         self.store = RunStore(keep_history=not headless, recall=self.memory.recall)
         self._headless = headless
         self.counters: Counter[str] = Counter()
         self.capabilities = Capabilities()
-        self.on_change: Callable[[], None] = lambda: None
         self.state = StateFile(settings.state_file)
         self.state.on_problem = self._state_problem
         if self.state.problem:  # found while reading it, just now
@@ -459,11 +459,8 @@ class Session:
             }
         )
 
-    def _memory_problem(self, problem: str) -> None:
-        self.events.add(problem, logging.WARNING)
-        call_guarded(self._on_state_problem, problem, what="the state file problem callback")
-
     def _state_problem(self, problem: str) -> None:
+        """A problem with the state file or the run memory beside it: in the event log, and told once."""
         self.events.add(problem, logging.WARNING)
         call_guarded(self._on_state_problem, problem, what="the state file problem callback")
         self._changed()  # the dashboard's header shows it

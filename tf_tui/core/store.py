@@ -28,6 +28,7 @@ from tf_tui.core.history import POINT_LIMIT, MetricHistory, MetricPoint
 
 DOUBTED_STOP_S = 30.0
 TIMELINE_LENGTH = 100
+DATES = ("created_at", "started_at", "ended_at")  # a run's dates, as RunState, RunUpdate and RunFacts name them
 
 
 class Source(Enum):
@@ -333,9 +334,6 @@ def _merged_fields(run: RunState) -> tuple[object, ...]:
         run.started_at,
         run.ended_at,
     )
-
-
-DATES = ("created_at", "started_at", "ended_at")
 
 
 def _take_dates(run: RunState, update: RunUpdate) -> None:
