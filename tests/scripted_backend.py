@@ -47,9 +47,15 @@ class PublishBody(BaseModel):
     status: str = "active"
 
 
+RECENT_RUNS = 5  # what the deployed backend's /dashboard lists
+
+
 class ScriptedBackend:
     def __init__(self) -> None:
         self.status_bodies: dict[str, Any] = {}  # what GET /train/status/{id} answers; absent = 404
+        # As the deployed backend: /train/active lists every run of `status_bodies`, ended ones too, and
+        # /dashboard only the five newest of these (id -> base_model and created_at), in the order made.
+        self.created: dict[str, dict[str, Any]] = {}
         self.status_reads: list[str] = []
         self.requests: list[str] = []  # every HTTP request's path, those of routes it lacks included
         # While this is an Event not yet set, status reads wait for it, then answer with the body as it was
@@ -62,6 +68,9 @@ class ScriptedBackend:
         self.published: list[dict[str, Any]] = []  # every publish it accepted
         self.publish_reply: Response | None = None  # what POST /talents/publish answers instead, when set
         self.proxy: DroppingProxy | None = None  # what clients connect through
+        # What a path answers, whatever is asked, whether or not a route has it: the deployed backend's answers
+        # to the routes this backend lacks (its evaluation's constants, its publish's 422, its ingest's reply).
+        self.canned: dict[str, Response] = {}
         self.received: list[str] = []  # every text frame a client sent, raw
         self.subscribers: dict[str, set[WebSocket]] = {}
         self.connections: set[WebSocket] = set()
@@ -87,6 +96,9 @@ class ScriptedBackend:
         @app.middleware("http")
         async def record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
             self.requests.append(request.url.path)
+            canned = self.canned.get(request.url.path)
+            if canned is not None:
+                return canned
             if not self.talent_routes and request.url.path.startswith(TALENT_ROUTES):
                 return JSONResponse({"detail": "Not Found"}, status_code=404)
             return await call_next(request)
@@ -99,6 +111,7 @@ class ScriptedBackend:
             for status, progress in (("starting", 0), ("initializing", 0), ("validating", 20)):
                 await self.push(train_id, {"progress": progress, "status": status, "details": {}})
             self.status_bodies[train_id] = {"status": "validating", "progress": 20, "started_at": "2026-11-29T01:00:00"}
+            self.created[train_id] = {"base_model": body.get("base_model"), "created_at": "2026-11-29T01:00:00"}
             return {"train_id": train_id, "status": "started", "message": "Training started"}
 
         @app.get("/train/status/{train_id}")
@@ -133,7 +146,12 @@ class ScriptedBackend:
 
         @app.get("/dashboard")
         async def dashboard() -> dict[str, Any]:
-            return {"talent_count": 0, "dataset_count": 0, "recent_runs": [], "active_training": 0}
+            newest = list(reversed(self.created.items()))[:RECENT_RUNS]
+            recent = [
+                {"id": train_id, **facts, "status": self.status_bodies.get(train_id, {}).get("status", "pending")}
+                for train_id, facts in newest
+            ]
+            return {"talent_count": 0, "dataset_count": 0, "recent_runs": recent, "active_training": 0}
 
         @app.get("/env/check")
         async def env_check() -> Response:

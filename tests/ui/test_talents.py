@@ -146,5 +146,6 @@ async def test_a_backend_without_the_routes_dims_the_keys_with_the_reason(tmp_pa
             await until(
                 pilot, lambda: f"this backend does not offer {what} (" in toasts_on_screen(app), f"{key} says why"
             )
-            # In the footer still, dimmed: not hidden.
-            await until(pilot, lambda: footer_key(app, action) == {"-disabled"}, f"{key} is shown dimmed")
+            if key != "t":  # t is in the help, not the footer: every other key fits there at 120 columns
+                # In the footer still, dimmed: not hidden.
+                await until(pilot, lambda: footer_key(app, action) == {"-disabled"}, f"{key} is shown dimmed")

@@ -68,7 +68,12 @@ def run_duration(run: RunState) -> str:
 
 
 def steps(run: RunState) -> str:
-    return step_value(run) or (MISSING if run.step is None else str(run.step))
+    """The steps done, of how many; else the steps asked for when the run was started (a backend that reports
+    no step, as the deployed one)."""
+    if step_value(run) or run.step is not None:
+        return step_value(run) or str(run.step)
+    asked = _param(run, "max_steps")
+    return MISSING if asked is None else f"{_text(asked)} asked"
 
 
 # The table's rows, in order: a label and how a run's value reads.

@@ -16,7 +16,7 @@ from typing import Any
 
 from tf_tui.base.ids import resolve_dataset
 from tf_tui.base.text import printable
-from tf_tui.core.format import plural
+from tf_tui.core.format import local_time, plural
 from tf_tui.core.ports import BackendApi
 
 # `GET /datasets/available` entries: (heading, key)
@@ -28,6 +28,9 @@ DATASET_COLUMNS = (
     ("PII MASKED", "pii_masked"),
     ("CREATED", "created_at"),
 )
+
+
+SOURCE_LIMIT = 1000
 
 
 class UploadPathError(ValueError):
@@ -78,6 +81,26 @@ def ingest_summary(reply: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def name_not_taken(reply: dict[str, Any], asked: str | None) -> str | None:
+    """A sentence when the server did not call the new dataset what was asked (the deployed backend reads no
+    name: it names a dataset after its file); None when it did, or none was asked for."""
+    if not asked:
+        return None
+    given = reply.get("name") if isinstance(reply.get("name"), str) else reply.get("filename")
+    if given == asked:
+        return None
+    called = f"it is called {printable(given, 80)!r}" if isinstance(given, str) and given else "it has no name"
+    return f"this backend did not take the name {printable(asked, 80)!r}: {called}"
+
+
+def cut_in_the_middle(text: str, width: int) -> str:
+    """`/home/me/data/…/train.jsonl`: a path keeps its start and its file's name when cut to `width`."""
+    if len(text) <= width:
+        return text
+    kept = max(width - 1, 0)
+    return f"{text[: kept - kept // 2]}…{text[len(text) - kept // 2 :] if kept // 2 else ''}"
+
+
 def dataset_cells(entry: dict[str, Any]) -> tuple[str, ...]:
     """One `/datasets/available` entry as the cells of DATASET_COLUMNS, in words fit to show."""
     return tuple(_cell(key, entry.get(key)) for _, key in DATASET_COLUMNS)
@@ -90,6 +113,7 @@ def _cell(key: str, value: object) -> str:
         return "yes" if value else "no"
     if key == "rows" and isinstance(value, int):
         return f"{value:,}"
-    if key == "created_at":
-        return printable(value)[:19].replace("T", " ")  # to the second
-    return printable(value, 60)
+    if key == "created_at" and isinstance(value, str):
+        return local_time(value)
+    # A source (a path) whole, to be cut where it is shown: its end, the file's name, is what tells it apart.
+    return printable(value, SOURCE_LIMIT if key == "source" else 60)

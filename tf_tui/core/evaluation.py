@@ -26,14 +26,31 @@ class Evaluation:
     eval_id: str
     talent_id: str
     metrics: list[Metric]
+    # The deployed backend's verdicts beside the metrics, when the server gives them.
+    safety_score: float | None = None
+    rubric_passed: bool | None = None
 
     def numbers(self) -> dict[str, float]:
         return {metric.name: metric.value for metric in self.metrics}
 
+    def verdicts(self) -> list[tuple[str, str]]:
+        """The safety score and the rubric's verdict, as (label, value) text: those the server gave."""
+        shown = [] if self.safety_score is None else [("safety score", f"{self.safety_score:.4g}")]
+        if self.rubric_passed is not None:
+            shown.append(("rubric", "passed" if self.rubric_passed else "not passed"))
+        return shown
+
 
 def evaluation_from_json(body: dict[str, Any], train_id: str) -> Evaluation:
     """`POST /evaluate/run`'s answer, or a stored evaluation: the talent is the run itself unless it says."""
-    return Evaluation(_text(body.get("eval_id")), _text(body.get("talent_id")) or train_id, metrics_from_json(body))
+    passed = body.get("rubric_passed")
+    return Evaluation(
+        _text(body.get("eval_id")),
+        _text(body.get("talent_id")) or train_id,
+        metrics_from_json(body),
+        safety_score=finite_number(body.get("safety_score")),
+        rubric_passed=passed if isinstance(passed, bool) else None,
+    )
 
 
 def metrics_from_json(body: dict[str, Any]) -> list[Metric]:

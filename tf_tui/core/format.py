@@ -11,6 +11,7 @@ from tf_tui.core.losses import final_loss, held_out_loss
 from tf_tui.core.store import RunState
 
 SHORT_ID_LENGTH = 8  # as git and docker shorten theirs
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def short_id(train_id: str) -> str:
@@ -27,6 +28,21 @@ def duration(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def local_time(when: float | str | None) -> str:
+    """A moment as every view shows it, local time to the second: `2026-12-07 18:20:05`. A server's date is
+    read from its text first (a naive one is the server's local time); one that cannot be read is shown as
+    it came. Empty when not known."""
+    if when is None or when == "":
+        return ""
+    at = parse_server_time(when) if isinstance(when, str) else when
+    if at is None:
+        return printable(when)
+    try:
+        return datetime.fromtimestamp(at).strftime(TIME_FORMAT)
+    except (ValueError, OverflowError, OSError):  # a date the platform cannot show in local time
+        return printable(when)
 
 
 def progress_text(run: RunState) -> str:

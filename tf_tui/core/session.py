@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,9 +48,10 @@ from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
 from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
+from tf_tui.core.run_memory import RunMemory, run_memory_path
 from tf_tui.core.state import StateFile
 from tf_tui.core.status_reader import StatusReader
-from tf_tui.core.store import Outcome, RunState, RunStore, Source
+from tf_tui.core.store import Outcome, RunFacts, RunState, RunStore, Source
 from tf_tui.core.stories import RunStories
 
 log = logging.getLogger(__name__)
@@ -126,13 +128,14 @@ class Session:
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
-        self.store = RunStore(keep_history=not headless)
-        self._headless = headless
+        self._on_state_problem = on_state_problem
+        self.on_change: Callable[[], None] = lambda: None
         self.events = EventLog(clock=clock)
+        self.memory = RunMemory(run_memory_path(settings.state_file), settings.state_key, self._state_problem)
+        self.store = RunStore(keep_history=not headless, recall=self.memory.recall)
+        self._headless = headless
         self.counters: Counter[str] = Counter()
         self.capabilities = Capabilities()
-        self.on_change: Callable[[], None] = lambda: None
-        self._on_state_problem = on_state_problem
         self.state = StateFile(settings.state_file)
         self.state.on_problem = self._state_problem
         self.state.ended = self._known_ended
@@ -238,7 +241,7 @@ class Session:
         remembered = self.state.active(self.state_key)
         if restore and remembered:
             self.events.add(f"restoring {len(remembered)} active run(s) from {self.state.path}", kind=Kind.SUBSCRIPTION)
-            await self.watch(remembered)
+            await self._watch_remembered(remembered)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -271,6 +274,14 @@ class Session:
         if not self._headless:
             self._spawn(self.stories.show(list(train_ids)), "run stories")
 
+    async def _watch_remembered(self, train_ids: list[str]) -> None:
+        """Watch the runs the state file remembers active: they were going when a tf-tui last saw them, so the
+        end each comes to is news, even one that came while no tf-tui was running."""
+        for train_id in train_ids:
+            if not self._known_ended(train_id):
+                self.store.expect_going(train_id)
+        await self.watch(train_ids)
+
     def _known_ended(self, train_id: str) -> bool:
         run = self.store.runs.get(train_id)
         return run is not None and run.ended
@@ -296,7 +307,17 @@ class Session:
         reply = await self.api.start(base_model, dataset_ids, params, outcome)
         started = StartedRun(reply["train_id"], reply)  # the API client checked that it is a string
         self.events.add(f"started {started.train_id} ({base_model} on {', '.join(dataset_ids)})")
-        self.store.describe(started.train_id, base_model=base_model)
+        # What was sent, kept: the deployed backend gives none of it back once the run leaves its five newest.
+        sent = RunFacts(
+            base_model=base_model,
+            dataset_ids=tuple(dataset_ids),
+            params=dict(params) or None,  # none given: the backend's defaults, which it does not say
+            outcome_preference=outcome,
+            created_at=datetime.fromtimestamp(self.clock()).isoformat(timespec="seconds"),  # naive local, as its own
+        )
+        self.store.add_facts(started.train_id, sent)
+        self.store.expect_going(started.train_id)
+        self.memory.remember({started.train_id: sent})
         await self.watch([started.train_id])
         return started
 
@@ -322,8 +343,10 @@ class Session:
                 status = self.store.ensure(train_id).status
                 return StopOutcome(train_id, False, f"run {train_id} had already ended ({status})")
             self.store.doubt_stop(train_id, self.clock())
+            self.note_refusal(train_id, "stop", error)
             return StopOutcome(train_id, False, await self._failed_stop(train_id, error), may_train_on=True)
         except ApiError as error:
+            self.note_refusal(train_id, "stop", error)
             return StopOutcome(train_id, False, f"could not ask the server to stop {train_id}: {error}")
         status = reply.get("status") if isinstance(reply.get("status"), str) else "stopped"
         progress = reply.get("progress") if isinstance(reply.get("progress"), int) else None
@@ -360,7 +383,15 @@ class Session:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
         await self._read_statuses(unread)
+        self._remember(known)
         return list(known)
+
+    def note_refusal(self, train_id: str, action: str, error: ApiError) -> None:
+        """Something asked of a run that the server refused or failed (a stop's 500, a publish's 422): said in
+        the event log and in the run's timeline."""
+        self.events.add(f"{action} of {train_id} failed: {error}", logging.WARNING)
+        self.store.note_refusal(train_id, f"{action} failed: {error}", self.clock())
+        self._changed()
 
     async def _read_statuses(self, train_ids: Iterable[str]) -> None:
         with self._forgetting_in_one_write():
@@ -454,6 +485,7 @@ class Session:
             if was_going or watched:
                 self.events.add(f"{update.train_id} ended: {run.status}")
             if watched:
+                self._remember([update.train_id])
                 self._spawn(self.unwatch(update.train_id), "unwatch")
                 if source is Source.WS and run.outcome is Outcome.COMPLETED:
                     # Read back once: the deployed backend's status names the saved model (publishing needs
@@ -496,7 +528,19 @@ class Session:
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
 
+    def _remember(self, train_ids: Iterable[str]) -> None:
+        """Keep what is known of these runs in the run memory (one write, none when nothing is new)."""
+        runs = self.store.runs
+        self.memory.remember(
+            {
+                train_id: runs[train_id].facts()
+                for train_id in train_ids
+                if train_id in runs and not runs[train_id].missing
+            }
+        )
+
     def _state_problem(self, problem: str) -> None:
+        """A problem with the state file or the run memory beside it: in the event log, and told once."""
         self.events.add(problem, logging.WARNING)
         call_guarded(self._on_state_problem, problem, what="the state file problem callback")
         self._changed()  # the dashboard's header shows it
@@ -514,7 +558,7 @@ class Session:
         while True:
             if self.state.changed_on_disk():
                 self.state.reload()  # a file that does not parse or cannot be read is reported, not raised
-                await self.watch(self.state.active(self.state_key))
+                await self._watch_remembered(self.state.active(self.state_key))
             await asyncio.sleep(STATE_CHECK_S)
 
     async def _poll_loop(self) -> None:

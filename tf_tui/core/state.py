@@ -280,3 +280,8 @@ def _signature_of(status: os.stat_result) -> Signature:
 
 def _key(url: str) -> str:
     return url.rstrip("/")
+
+
+def backend_key(url: str) -> str:
+    """How the state file names a backend: what is kept beside it (the run memory) names it the same way."""
+    return _key(url)

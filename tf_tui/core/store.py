@@ -19,15 +19,16 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 from tf_tui.base.protocol import RunUpdate, StatusKind, classify_status, normalise_status
 from tf_tui.core.history import POINT_LIMIT, MetricHistory, MetricPoint
 
 DOUBTED_STOP_S = 30.0
 TIMELINE_LENGTH = 100
+DATES = ("created_at", "started_at", "ended_at")  # a run's dates, as RunState, RunUpdate and RunFacts name them
 
 
 class Source(Enum):
@@ -58,9 +59,36 @@ def status_outcome(status: str | None) -> Outcome:
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """A status the run reached, and from which source; or (`source` None) what tf-tui asked of the run and
+    the server refused, in words."""
+
     at: float
     status: str
-    source: Source
+    source: Source | None
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What tf-tui knows of a run beyond its updates: what it sent to start it, what listings and status reads
+    said of it. The deployed backend forgets most of it (its `/dashboard` names only its five newest runs), so
+    tf-tui keeps it (`RunMemory`) and gives it back to the run when it next meets it."""
+
+    base_model: str | None = None
+    dataset_ids: tuple[str, ...] | None = None
+    params: dict[str, Any] | None = None
+    outcome_preference: str | None = None  # `speed`, `balanced` or `quality`: `outcome` in a status body
+    created_at: str | None = None  # the server's dates, in its text
+    started_at: str | None = None
+    ended_at: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == RunFacts()
+
+    def over(self, older: RunFacts) -> RunFacts:
+        """These facts, and the older ones for what these do not say."""
+        said = {each.name: value for each in fields(self) if (value := getattr(self, each.name)) is not None}
+        return replace(older, **said)
 
 
 @dataclass
@@ -84,6 +112,10 @@ class RunState:
     # after the fact (a listing, a status read), which says nothing of when that end came.
     seen_change_at: float | None = None
     missing: bool = False  # the server answered 404 for it
+    remembered_dates: set[str] = field(default_factory=set)  # of DATES, those tf-tui gave: the server's win
+    # tf-tui knew the run going: a report said so, tf-tui started it, or the state file remembered it active.
+    # Only such a run's end is news (a toast, the bell): a listing reports runs that ended long ago.
+    known_going: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
@@ -112,6 +144,19 @@ class RunState:
         step = self.details.get("step")
         return step if isinstance(step, int) else None
 
+    def facts(self) -> RunFacts:
+        """What is worth remembering of the run, from wherever it came (a status body's fields, or tf-tui's own)."""
+        dataset_ids, params, outcome = (self.extra.get(key) for key in ("dataset_ids", "params", "outcome"))
+        return RunFacts(
+            base_model=self.base_model,
+            dataset_ids=tuple(dataset_ids) if _is_texts(dataset_ids) else None,
+            params=dict(params) if isinstance(params, dict) else None,
+            outcome_preference=_text(outcome),
+            created_at=self.created_at,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+        )
+
 
 class RunStore:
     """Owns every run's `RunState`, and which runs changed since the view last took them (`take_changed`).
@@ -121,19 +166,37 @@ class RunStore:
     failed run keeps the progress it reached. The views only read the runs.
     """
 
-    def __init__(self, *, keep_history: bool = True) -> None:
+    def __init__(
+        self, *, keep_history: bool = True, recall: Callable[[str], RunFacts | None] = lambda train_id: None
+    ) -> None:
         """Without `keep_history` (a view with no chart) no run keeps metric points: the latest loss and
-        held-out loss are in its details, and a frame costs no point made from them."""
+        held-out loss are in its details, and a frame costs no point made from them. `recall` gives what was
+        known of a run before (`RunMemory.recall`): a run new to the store starts from it."""
         self.runs: dict[str, RunState] = {}
         self._history_points = POINT_LIMIT if keep_history else 0
+        self._recall = recall
         self._changed: set[str] = set()
 
     def ensure(self, train_id: str) -> RunState:
         """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
         if train_id not in self.runs:
-            self.runs[train_id] = RunState(train_id, history=MetricHistory(self._history_points))
+            run = RunState(train_id, history=MetricHistory(self._history_points))
+            remembered = self._recall(train_id)
+            if remembered is not None:
+                _fill_in_facts(run, remembered)
+            self.runs[train_id] = run
             self._changed.add(train_id)
         return self.runs[train_id]
+
+    def add_facts(self, train_id: str, facts: RunFacts) -> None:
+        """Facts no update carries (what tf-tui sent to start the run): each taken where the run lacks it."""
+        if _fill_in_facts(self.ensure(train_id), facts):
+            self._changed.add(train_id)
+
+    def expect_going(self, train_id: str) -> None:
+        """tf-tui knows the run was going though nothing said so yet: it started it, or the state file
+        remembered it active. Its end, when heard, is news."""
+        self.ensure(train_id).known_going = True
 
     def apply(self, update: RunUpdate, source: Source, at: float) -> bool:
         """Merge one report into its run; True when the run changed."""
@@ -141,6 +204,7 @@ class RunStore:
         run.last_heard_at = at
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
+        run.known_going = run.known_going or run.going
         if changed:
             run.updated_at = at
             run.last_source = source
@@ -157,6 +221,8 @@ class RunStore:
             run.base_model = base_model or run.base_model
             run.created_at = created_at or run.created_at
             self._changed.add(train_id)
+        if created_at:
+            run.remembered_dates.discard("created_at")  # the server's own date now
 
     def add_history(self, train_id: str, points: Iterable[MetricPoint]) -> None:
         """The backend's stored points of a run, merged by step into those the updates brought."""
@@ -176,6 +242,12 @@ class RunStore:
         """What the views show of a run but the store does not keep changed (its stored evaluation): show it again."""
         if train_id in self.runs:
             self._changed.add(train_id)
+
+    def note_refusal(self, train_id: str, text: str, at: float) -> None:
+        """What tf-tui asked of the run and the server refused (a stop's 500, a publish's 422), in its timeline."""
+        run = self.ensure(train_id)
+        run.timeline.append(TimelineEntry(at, text, None))
+        self._changed.add(train_id)
 
     def doubt_stop(self, train_id: str, at: float) -> None:
         """The server failed a stop: its `stopped` readings for a while are not to be believed."""
@@ -277,10 +349,13 @@ def _merged_fields(run: RunState) -> tuple[object, ...]:
 
 
 def _take_dates(run: RunState, update: RunUpdate) -> None:
-    """A run's dates do not change once known: only the missing ones are taken."""
-    run.created_at = run.created_at or update.created_at
-    run.started_at = run.started_at or update.started_at
-    run.ended_at = run.ended_at or update.ended_at
+    """A run's dates do not change once the server said them: only the missing ones are taken, and those that
+    tf-tui remembered (its own clock's, when it started the run) give way to the server's."""
+    for name in DATES:
+        said = getattr(update, name)
+        if said and (getattr(run, name) is None or name in run.remembered_dates):
+            setattr(run, name, said)
+            run.remembered_dates.discard(name)
 
 
 def _is_older_news(run: RunState, update: RunUpdate, source: Source) -> bool:
@@ -311,10 +386,14 @@ def _fill_in_end(run: RunState, update: RunUpdate) -> bool:
     `completed`). A repeat of the end we already know may carry what the first report lacked: a listing says
     only `completed`, the status read after it brings the final step, loss, parameters and dates; the
     deployed backend's completion frame and status give different results, and only one may name the
-    saved model. What was heard first stays."""
+    saved model: what was heard first stays, and what only the later one says is added. A listing says
+    `failed` with no progress, the status read after it the progress that run had (0 on the deployed
+    backend, rather than a `?`)."""
     if update.status is None or normalise_status(update.status) != normalise_status(run.status):
         return False
     before = _merged_fields(run)
+    if run.progress is None:
+        run.progress = _PROGRESS_RULES.get(status_outcome(run.status), _furthest)(None, update.progress)
     if update.result is not None:
         run.result = {**update.result, **(run.result or {})}
     run.error = run.error if run.error is not None else update.error
@@ -333,6 +412,26 @@ def _record_metrics(run: RunState, details: dict[str, Any]) -> None:
     point = MetricPoint.from_json(details)
     if point is not None:
         run.history.add(point)  # the same step reported again (a poll after a frame) merges into its point
+
+
+def _fill_in_facts(run: RunState, facts: RunFacts) -> bool:
+    """Take each fact the run lacks; what its updates brought stays. True when the run changed."""
+    before = (run.base_model, run.created_at, run.started_at, run.ended_at, dict(run.extra))
+    run.base_model = run.base_model or facts.base_model
+    for name in DATES:
+        if getattr(run, name) is None and getattr(facts, name) is not None:
+            setattr(run, name, getattr(facts, name))
+            run.remembered_dates.add(name)
+    # As the reference server's status body names them: the comparison and the detail pane read them there.
+    given = {"dataset_ids": facts.dataset_ids, "params": facts.params, "outcome": facts.outcome_preference}
+    for key, value in given.items():
+        if value is not None and key not in run.extra:
+            run.extra[key] = list(value) if isinstance(value, tuple) else value
+    return before != (run.base_model, run.created_at, run.started_at, run.ended_at, run.extra)
+
+
+def _is_texts(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _text(value: object) -> str | None:

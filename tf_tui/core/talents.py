@@ -103,7 +103,8 @@ async def publish(
     """Publish a completed run as a talent; its id as the server gives it back.
 
     The run is read first: the deployed backend requires the run's `model_path`, which its status gives,
-    so a run that has not completed or names no saved model is `Refused` before anything is sent.
+    so a run that has not completed or names no saved model is `Refused` before anything is sent. A
+    refusal by the server is also kept in the event log and the run's timeline.
     """
     run = await session.read(train_id)
     refusal = publish_refusal(run)
@@ -111,8 +112,13 @@ async def publish(
         raise Refused(refusal)
     path = model_path(run)
     assert path is not None  # publish_refusal refuses a run without one
-    call = session.api.publish(train_id, name, category, version, path, metrics)
-    reply = await _calling(session, Extension.PUBLISH, call)
+    try:
+        reply = await _calling(
+            session, Extension.PUBLISH, session.api.publish(train_id, name, category, version, path, metrics)
+        )
+    except ApiError as error:
+        session.note_refusal(train_id, "publish", error)
+        raise
     talent_id = reply.get("talent_id")
     return talent_id if isinstance(talent_id, str) and talent_id else train_id
 

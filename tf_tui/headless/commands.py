@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,12 +17,13 @@ from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.ids import DatasetIdError
+from tf_tui.base.protocol import parse_server_time
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
 from tf_tui.core.datasets import named_datasets
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
-from tf_tui.core.format import progress_text, run_record, short_id, summary
+from tf_tui.core.format import local_time, progress_text, run_record, short_id, summary
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.headless.output import WatchOutput
@@ -134,6 +136,8 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             for name in fleet.names
         )
     )
+    # Newest first, as the dashboard lists them; a run nothing dates goes last, the last listed first.
+    keys = sorted(reversed(keys), key=lambda key: _created_at(fleet.get(key)), reverse=True)
     code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
@@ -155,7 +159,7 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             printable(run.base_model or "", 20),
             printable(run.status or "unknown", 30),
             progress_text(run),
-            printable((run.created_at or "")[:19].replace("T", " ")),
+            local_time(run.created_at),
             note,
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: server text is never read as markup
@@ -229,6 +233,12 @@ async def stop_run(
     backend = "" if fleet.single else f"{printable(key.backend)}: "
     print(f"tf-tui stop: {backend}{printable(outcome.said)}{after}", file=sys.stderr)
     return ExitCode.FAILED
+
+
+def _created_at(run: RunState) -> float:
+    """When the run was made (or began), by the server's dates or what tf-tui remembers; never for none."""
+    created = parse_server_time(run.created_at or run.started_at)
+    return -math.inf if created is None else created
 
 
 def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, object]:

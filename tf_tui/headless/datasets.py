@@ -16,7 +16,7 @@ from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.client.multipart import Progress as OnProgress
-from tf_tui.core.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary
+from tf_tui.core.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary, name_not_taken
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 
@@ -54,6 +54,9 @@ async def upload_dataset(
     # The dashboard's start dialog then offers the new dataset first.
     StartChoicesFile(start_choices_path(session.settings)).prefer_dataset(session.state_key, reply["dataset_id"])
     print(json.dumps(reply) if as_json else f"Uploaded: {ingest_summary(reply)}", file=out, flush=True)
+    renamed = name_not_taken(reply, name)
+    if renamed is not None:
+        print(f"tf-tui dataset upload: {renamed}", file=sys.stderr)
     return ExitCode.OK
 
 

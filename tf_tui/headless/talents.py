@@ -52,11 +52,15 @@ async def evaluate_run(fleet: Fleet, typed_id: str, *, as_json: bool, out: TextI
             "talent_id": evaluation.talent_id,
             "metrics": evaluation.numbers(),
             "methods": {metric.name: metric.method for metric in evaluation.metrics if metric.method},
+            "safety_score": evaluation.safety_score,
+            "rubric_passed": evaluation.rubric_passed,
         }
         print(json.dumps(record, indent=2), file=out)
         return ExitCode.OK
     print(f"Evaluation of {short_id(key.train_id)}:", file=out)
     _print_table(out, ("METRIC", "VALUE", "HOW"), [_metric_cells(metric) for metric in evaluation.metrics])
+    for label, value in evaluation.verdicts():
+        print(f"{label.capitalize()}: {value}", file=out)
     return ExitCode.OK
 
 

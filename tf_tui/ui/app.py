@@ -59,6 +59,9 @@ from tf_tui.ui.widgets.runs_list import RunsList
 
 # The keys that need an extension of the reference server, and the one each needs.
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
+# Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
+# the help and the palette list them.
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -115,13 +118,19 @@ class TfTuiApp(PaintedApp):
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
-        Binding("w", "watch", "Watch", tooltip="watch a run by its id or its first characters (4 or more)"),
+        Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
         Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
         Binding("e", "explain_evaluate", show=False),
         Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
         Binding("p", "explain_publish", show=False),
-        Binding("t", "talents", "Talents", tooltip="the talent catalogue: metrics, and a prompt to try a talent"),
+        Binding(
+            "t",
+            "talents",
+            "Talents",
+            show=False,
+            tooltip="the talent catalogue: metrics, and a prompt to try a talent",
+        ),
         Binding("t", "explain_talents", show=False),
         # In the footer only when a "not found" row is selected.
         Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
@@ -130,10 +139,16 @@ class TfTuiApp(PaintedApp):
         Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
         Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
         Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
-        Binding("r", "resync", "Resync", tooltip="resync now: read every watched run's status"),
+        Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
-        # Only when several backends are followed.
-        Binding("b", "cycle_backend", "Backends", tooltip="show every backend's runs, or one backend's in turn"),
+        # In the footer only when several backends are followed; with one, b says so.
+        Binding(
+            "b",
+            "cycle_backend",
+            "Backends",
+            tooltip="show every backend's runs, or one backend's in turn (when several are followed)",
+        ),
+        Binding("b", "explain_backends", show=False),
         Binding(
             "l",
             "event_log",
@@ -171,7 +186,7 @@ class TfTuiApp(PaintedApp):
         self._pacer = FlushPacer()
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
-        self._going: set[RunKey] = set()  # runs seen going: their end is announced
+        self._announced: set[RunKey] = set()  # runs whose end was announced
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -197,7 +212,8 @@ class TfTuiApp(PaintedApp):
         yield self._runs
         yield self._detail
         yield self._filter
-        yield LeakFreeFooter()
+        # Without the palette's key (ctrl+p, in the help): at 120 columns every other key fits.
+        yield LeakFreeFooter(show_command_palette=False)
 
     @property
     def session(self) -> Session:
@@ -226,6 +242,8 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
+        self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
@@ -328,14 +346,12 @@ class TfTuiApp(PaintedApp):
         self._show_header(text)
 
     def _note_progress(self, key: RunKey, run: RunState) -> None:
-        """Announce the end of a run that was seen going (or was being watched before its end was known)."""
-        if not run.ended:
-            if run.status is not None or run.train_id in self.fleet.session(key.backend).watched:
-                self._going.add(key)
+        """Announce, once, the end of a run tf-tui knew going (`RunState.known_going`): seen going, started
+        here, or remembered active by the state file. A run a listing merely reports ended is no news: the
+        deployed backend's `/train/active` lists every run since it started, those that ended long ago too."""
+        if not run.ended or not run.known_going or key in self._announced:
             return
-        if key not in self._going:
-            return
-        self._going.discard(key)
+        self._announced.add(key)
         outcome = run.outcome
         where = "" if self.fleet.single else f" on {printable(key.backend, 20)}"
         message = f"{short_id(run.train_id)}{where} {summary(run)}"
@@ -388,8 +404,8 @@ class TfTuiApp(PaintedApp):
             return None if self._talent_refusal(action) else True
         if action.startswith("explain_") and action.removeprefix("explain_") in TALENT_ACTIONS:
             return self._talent_refusal(action.removeprefix("explain_")) is not None
-        if action == "cycle_backend":
-            return not self.fleet.single
+        if action in ("cycle_backend", "explain_backends"):
+            return self.fleet.single == (action == "explain_backends")
         if action in ("dismiss_missing", "explain_dismiss"):
             run = self._selected_run()
             dismissible = run is not None and run.missing
@@ -580,8 +596,19 @@ class TfTuiApp(PaintedApp):
         await session.resync()
         self.refresh_listing()
 
+    def action_explain_backends(self) -> None:
+        self.action_cycle_backend()
+
     def action_cycle_backend(self) -> None:
         """Every backend's runs, then each backend's alone in turn, then every backend's again."""
+        if self.fleet.single:
+            self.notify(
+                f"Only one backend is followed ({printable(self.fleet.names[0], 40)}): b shows each backend's runs in "
+                "turn when several are (give --url more than once, or [[backends]] in the config file).",
+                timeout=5,
+                markup=False,
+            )
+            return
         names: list[str | None] = [None, *self.fleet.names]
         self._backend_shown = names[(names.index(self._backend_shown) + 1) % len(names)]
         self._runs.show_backend(self._backend_shown)
@@ -607,7 +634,18 @@ class TfTuiApp(PaintedApp):
             return
         for backend in dict.fromkeys(key.backend for key in keys):
             self.fleet.session(backend).showing([key.train_id for key in keys if key.backend == backend])
-        self.push_screen(CompareScreen(keys, self._run_of, show_backend=not self.fleet.single, no_color=self.no_color))
+        screen = CompareScreen(
+            keys,
+            self._run_of,
+            history_kept=self._history_kept,
+            show_backend=not self.fleet.single,
+            no_color=self.no_color,
+        )
+        self.push_screen(screen)
+
+    def _history_kept(self, key: RunKey) -> bool:
+        """Whether the run's backend keeps a metrics history, as far as tf-tui has learnt."""
+        return self.fleet.session(key.backend).capabilities.missing(Extension.METRICS) is None
 
     def action_filter(self) -> None:
         filter_input = self._filter
@@ -639,13 +677,7 @@ class TfTuiApp(PaintedApp):
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
-        # The fleet's own keys only when several backends are followed.
-        bindings = [
-            binding
-            for binding in declared_bindings(type(self))
-            if binding.action != "cycle_backend" or not self.fleet.single
-        ]
-        self.push_screen(HelpScreen(key_rows(bindings)))
+        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
@@ -654,7 +686,9 @@ class TfTuiApp(PaintedApp):
         for binding in self.BINDINGS:
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if isinstance(binding, Binding) and binding.show and binding.action != "quit":
+            if not isinstance(binding, Binding) or binding.action == "quit":
+                continue
+            if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")
                 yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
 

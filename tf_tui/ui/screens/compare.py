@@ -30,6 +30,7 @@ from tf_tui.ui.widgets.loss_chart import (
     legend_marker,
 )
 
+METRICS_ROUTE = "GET /train/metrics"
 # The x axis's values: steps in few characters, elapsed time as a duration.
 X_FORMATS: dict[XAxis, Callable[[float], str] | None] = {XAxis.STEP: None, XAxis.TIME: lambda s: duration(s) or "0s"}
 
@@ -55,12 +56,15 @@ class CompareScreen(ModalScreen[None]):
         keys: Sequence[RunKey],
         lookup: Callable[[RunKey], RunState | None],
         *,
+        history_kept: Callable[[RunKey], bool] = lambda key: True,
         show_backend: bool = False,
         no_color: bool = False,
     ) -> None:
+        """`history_kept` says whether a run's backend keeps a metrics history: a curve it lacks is said why."""
         super().__init__()
         self.keys = list(keys)
         self._lookup = lookup
+        self._history_kept = history_kept
         self._show_backend = show_backend
         self._no_color = no_color
         self.axis = XAxis.STEP
@@ -123,9 +127,17 @@ class CompareScreen(ModalScreen[None]):
             marker, colour = self._look(index)
             legend.append(legend_marker(marker), style=colour)
             legend.append(f" {self._run_name(key)} {printable(run.base_model or '', 12)}   ")
-            if self.axis is XAxis.TIME and not curve(run, XAxis.TIME):
+            if not curve(run, XAxis.STEP):
+                legend.append(f"({self._no_curve(key)})   ", style="dim")
+            elif self.axis is XAxis.TIME and not curve(run, XAxis.TIME):
                 legend.append("(no elapsed time reported)   ", style="dim")
         return legend
+
+    def _no_curve(self, key: RunKey) -> str:
+        """Why a run has no loss curve: its backend keeps no history, or nothing brought a loss yet."""
+        if self._history_kept(key):
+            return "no points yet"
+        return f"no history: this backend keeps none ({METRICS_ROUTE} is a reference-server extension)"
 
     def _table_values(self, runs: list[tuple[RunKey, RunState]]) -> tuple[object, ...]:
         return tuple(field_rows([run for _, run in runs])), tuple((run.status, run.missing) for _, run in runs)

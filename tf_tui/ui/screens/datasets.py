@@ -8,6 +8,7 @@ path typed stays there to be corrected. A dataset just uploaded is the one the s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,13 +20,23 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.core.datasets import DATASET_COLUMNS, UploadPathError, dataset_cells, ingest_summary, upload_paths
+from tf_tui.core.datasets import (
+    DATASET_COLUMNS,
+    UploadPathError,
+    cut_in_the_middle,
+    dataset_cells,
+    ingest_summary,
+    upload_paths,
+)
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.path_input import PathInput
 
 NAME_WIDTH = 24
+MIN_SOURCE_WIDTH = 12
+CELL_PADDING = 2  # a DataTable cell's padding, one column each side
+NO_DATASETS = "No datasets yet: type a file's path after Upload below and press enter to upload one."
 
 
 class DatasetsScreen(ModalScreen[None]):
@@ -48,6 +59,7 @@ class DatasetsScreen(ModalScreen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self._session = session
+        self._datasets: list[dict[str, Any]] = []  # as last listed: redrawn when the screen's width changes
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Datasets on {printable(self._session.url, 80)}"), id="datasets-title")
@@ -83,18 +95,43 @@ class DatasetsScreen(ModalScreen[None]):
         except ApiError as error:
             self._say(f"Could not list the datasets: {error}", error=True)
             return
+        self._datasets = datasets
+        self._fill(select)
+        if not datasets:
+            self._say(NO_DATASETS)
+
+    def on_resize(self) -> None:
+        if self._datasets:
+            self._fill()
+
+    def _fill(self, select: str | None = None) -> None:
+        """The rows, each source cut in the middle to what the other columns leave of the screen's width: a
+        long path must not push the rows, PII and dates off it."""
         table = self.query_one(DataTable)
+        kept = select or (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        )
+        rows = [dataset_cells(entry) for entry in self._datasets]
+        source = [key for _, key in DATASET_COLUMNS].index("source")
+        others = sum(
+            CELL_PADDING + (NAME_WIDTH if key == "name" else max([len(heading), *(len(row[index]) for row in rows)]))
+            for index, (heading, key) in enumerate(DATASET_COLUMNS)
+            if index != source
+        )
+        width = max(MIN_SOURCE_WIDTH, table.scrollable_content_region.width - others - CELL_PADDING)
         table.clear()
-        for entry in datasets:
+        for entry, cells in zip(self._datasets, rows, strict=True):
             # Text, never a string: a DataTable reads a string cell as markup.
-            cells = dataset_cells(entry)
             row = [
-                Text(cell, justify="right" if key == "rows" else "left")
+                Text(
+                    cut_in_the_middle(cell, width) if key == "source" else cell,
+                    justify="right" if key == "rows" else "left",
+                )
                 for cell, (_, key) in zip(cells, DATASET_COLUMNS, strict=True)
             ]
             table.add_row(*row, key=str(entry.get("id")))
-        if select is not None and select in table.rows:
-            table.move_cursor(row=table.get_row_index(select))
+        if kept is not None and kept in table.rows:
+            table.move_cursor(row=table.get_row_index(kept))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -36,6 +36,11 @@ PARAM_FIELDS = (
 )
 
 
+NO_DATASETS_YET = "upload a dataset first: escape, then d"
+NO_DATASETS = f"Datasets: none on this backend yet ({NO_DATASETS_YET})"
+SELECT_A_DATASET = "select at least one dataset (space ticks one; escape, then d, uploads another)"
+
+
 def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
     """Text, not a string: Textual would read a string from the server as markup."""
     name = printable(entry.get("id", "?"), 40)
@@ -86,6 +91,7 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen .params Label { width: 100%; }
     StartScreen #model-fit { height: auto; padding-left: 10; color: $text-muted; }
     StartScreen #model-fit.too-big { color: $warning; text-style: bold; }
+    StartScreen #no-datasets { display: none; height: auto; margin-top: 1; color: $warning; }
     StartScreen #start-error { display: none; color: $error; text-style: bold; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
@@ -110,6 +116,7 @@ class StartScreen(ModalScreen[str | None]):
                 yield Select[str]([], prompt="Loading models…", id="model", compact=True)
             yield Static("", id="model-fit")  # the chosen model's size against the machine's memory
             yield DatasetList(id="datasets", compact=True)
+            yield Static(Text(NO_DATASETS), id="no-datasets")  # shown in the list's place when it is empty
             with Horizontal(classes="row"):
                 yield Label("Outcome", classes="field")
                 outcomes = [(outcome, outcome) for outcome in OUTCOME_PREFERENCES]
@@ -160,6 +167,7 @@ class StartScreen(ModalScreen[str | None]):
                 for entry, dataset in zip(datasets, dataset_ids, strict=True)
             ]
         )
+        self.query_one("#no-datasets", Static).display = not dataset_ids
         if last.outcome in OUTCOME_PREFERENCES:
             self.query_one("#outcome", Select).value = last.outcome
         for field_id, key, *_ in PARAM_FIELDS:
@@ -210,7 +218,8 @@ class StartScreen(ModalScreen[str | None]):
         if not isinstance(model, str):
             problems.append("choose a model")
         if not datasets:
-            problems.append("select at least one dataset")
+            none = not self.query_one("#datasets", DatasetList).option_count
+            problems.append(NO_DATASETS_YET if none else SELECT_A_DATASET)
         params: dict[str, Any] = {}
         for field_id, key, label, _, parse in PARAM_FIELDS:
             field = self.query_one(f"#{field_id}", Input)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import cast
 
 from rich.console import Group, RenderableType
@@ -15,7 +14,7 @@ from textual.widgets import Static
 
 from tf_tui.base.text import printable
 from tf_tui.core.chart import Series, uses_log_scale
-from tf_tui.core.format import short_id, summary
+from tf_tui.core.format import local_time, short_id, summary
 from tf_tui.core.history import MetricHistory, is_step
 from tf_tui.core.store import RunState
 from tf_tui.ui.field_grid import FieldGrid
@@ -149,10 +148,13 @@ SHOWN_APART = frozenset(
 
 
 def _field_rows(run: RunState) -> list[tuple[str, str]]:
-    """The fields as (label, value) text: what the table shows, and what tells whether it changed."""
+    """The fields as (label, value) text: what the table shows, and what tells whether it changed. An ended
+    run's last message (`Finalizing trained model`) is no longer news: its summary says how it ended."""
+    rows = [("model", printable(run.base_model))] if run.base_model else []
     dates = (("created", run.created_at), ("started", run.started_at), ("ended", run.ended_at))
-    rows = [(label, printable(value)) for label, value in (("model", run.base_model), *dates) if value]
-    rows += [(printable(key, 30), _value(value)) for key, value in run.details.items()]
+    rows += [(label, local_time(value)) for label, value in dates if value]
+    details = {key: value for key, value in run.details.items() if not (run.ended and key == "message")}
+    rows += [(printable(key, 30), _value(value)) for key, value in details.items()]
     rows += [(printable(key, 30), _value(value)) for key, value in run.extra.items() if key not in SHOWN_APART]
     return rows
 
@@ -174,8 +176,10 @@ def _fields(rows: list[tuple[str, str]], error: str | None, result: list[tuple[s
 def _timeline(run: RunState, alert: str) -> Text:
     text = Text("timeline\n", style="bold")
     for entry in run.timeline:
-        when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
-        text.append(f"{when}  ", style="dim")
+        text.append(f"{local_time(entry.at)}  ", style="dim")
+        if entry.source is None:  # what tf-tui asked and the server refused
+            text.append(f"{printable(entry.status, VALUE_LIMIT)}\n", style=alert)
+            continue
         text.append(printable(entry.status, 60))
         text.append(f"  ({entry.source.value})\n", style="dim")
     if run.missing:

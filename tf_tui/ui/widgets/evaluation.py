@@ -66,9 +66,10 @@ def evaluation_view(state: EvaluationState | None) -> RenderableType:
     elif isinstance(state, EvaluationFailed):
         title.append(f"  failed: {printable(state.reason, 300)}", style="bold")
     elif isinstance(state, Evaluation):
+        verdicts = Text("  ".join(f"{label} {value}" for label, value in state.verdicts()))
         if not state.metrics:
             title.append("  the server gave no metrics", style="dim")
-            return title
+            return Group(title, verdicts) if verdicts else title
         # A grid: a long method wraps in its own column, under itself.
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", no_wrap=True)
@@ -78,5 +79,5 @@ def evaluation_view(state: EvaluationState | None) -> RenderableType:
             table.add_row(
                 Text(metric.name), Text(f"{metric.value:.4g}"), Text(metric.method or "not said by the server")
             )
-        return Group(title, table)
+        return Group(title, table, verdicts) if verdicts else Group(title, table)
     return title

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 
 from tf_tui.core.store import RunState
-from tf_tui.ui.widgets.run_row import RunRow
+from tf_tui.ui.widgets.run_row import Columns, RunRow
 
 
 def server_time(value: object) -> float | None:
@@ -67,6 +67,7 @@ class RunsList(VerticalScroll, can_focus=True):
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
         self._in_view: set[RunRow] | None = None  # the rows in the list's viewport; None: to be worked out
         self.selected: RowKey | None = None
+        self.columns = Columns()  # sized from every run shown: the rows are repainted when they grow
 
     @property
     def selected_id(self) -> str | None:
@@ -76,9 +77,11 @@ class RunsList(VerticalScroll, can_focus=True):
         """Add a row for a new run, or repaint the run's row; either way in its place, newest on top."""
         key = (backend, run.train_id)
         row = self._rows.get(key)
+        columns = self.columns.taking(run)
+        grew, self.columns = columns is not self.columns, columns
         if row is None:
             self._known[key] = (self._clock(), next(self._counter))
-            row = RunRow(run, self._clock, backend)
+            row = RunRow(run, self._clock, backend, lambda: self.columns)
             self._rows[key] = row
             self._placed[key] = self._order(row)
             row.display = self._matches(row)
@@ -88,7 +91,9 @@ class RunsList(VerticalScroll, can_focus=True):
         if row.parent is not self:
             return  # its mount was refused: the list is being taken down, at exit
         self._keep_in_place(row)
-        if row in self._rows_in_view():
+        if grew:  # every row's columns moved: those in view are repainted now, the others as they come into it
+            self._view_changed()
+        elif row in self._rows_in_view():
             row.show_latest()
 
     def select_default(self) -> None:
