@@ -43,7 +43,7 @@ async def completed_run(http, server) -> tuple[str, bytes]:
 
 async def test_the_log_is_served_from_an_offset_with_where_to_ask_next(server, http):
     train_id, written = await completed_run(http, server)
-    assert b"training" in written and b"completed: held-out loss" in written
+    assert b"training" in written and b"completed: final loss" in written
 
     whole = await http.get(f"/train/logs/{train_id}")
     assert whole.status_code == 200
@@ -158,7 +158,7 @@ def test_logs_prints_a_runs_log_with_no_escapes_and_no_markup(server, tmp_path):
     train_id = asyncio.run(hostile_run())
     result = logs_command(server.url, tmp_path, train_id[:8])
     assert result.returncode == 0, result.stderr
-    assert "completed: held-out loss" in result.stdout
+    assert "completed: final loss" in result.stdout
     assert result.stdout.splitlines()[-1] == "[bold red]markup[/]  hidden\ttab"
     assert not any(character in result.stdout for character in "\x1b\x9b\x07\x00\r")
     assert_no_traceback(result)

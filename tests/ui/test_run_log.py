@@ -153,5 +153,5 @@ async def test_in_a_fleet_the_log_comes_from_the_selected_runs_own_backend(serve
             runs.select(train_id, "reference")
             assert app.check_action("run_log", ()) is True  # what one backend lacks, the other has
             await pilot.press("o")
-            shown = await until_shown(pilot, "completed: held-out loss")
+            shown = await until_shown(pilot, "completed: final loss")
             assert f"Log of run {train_id[:8]} (tiny) on reference" in shown
