@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.command import Command, CommandList, CommandPalette
 from textual.keys import format_key
+from textual.widgets import Input
 
 from tests.conftest import SHORT_PARAMS
 from tests.ui.screen import until, until_shown
@@ -15,6 +16,7 @@ from tf_tui.core.format import short_id
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.widgets.runs_list import RunsList
 
 README = Path(__file__).parents[2] / "README.md"
 FLEET_KEY_MEANING = next(b.tooltip for b in TfTuiApp.BINDINGS if b.action == "cycle_backend")
@@ -103,3 +105,17 @@ async def test_stop_on_an_ended_run_says_why(server, tmp_path):
         await pilot.press(*"Stop", "enter")
         await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette closes")
         await until_shown(pilot, f"run {train_id[:8]} already ended ({status})")
+
+
+async def test_escape_clears_a_filter_kept_with_enter(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "a selected run")
+        every = len(app.session.store.runs)
+        await pilot.press("slash", *"base", "enter")
+        await until(pilot, lambda: runs.has_focus, "enter keeps the filter and goes back to the runs")
+        assert 0 < len(runs._visible()) < every
+        await pilot.press("escape")
+        await until(pilot, lambda: len(runs._visible()) == every, "every run is shown again")
+        assert app.query_one("#filter", Input).value == "" and not app.query_one("#filter").display

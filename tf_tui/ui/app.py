@@ -398,8 +398,9 @@ class TfTuiApp(PaintedApp):
         self._detail.focus()
 
     async def action_back(self) -> None:
+        # Whether the filter is being typed or was kept with enter: escape clears it either way.
         filter_input = self._filter
-        if filter_input.has_focus:
+        if filter_input.has_focus or filter_input.value:
             filter_input.value = ""
             filter_input.display = False
         self._runs.focus()
