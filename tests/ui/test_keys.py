@@ -7,14 +7,16 @@ from pathlib import Path
 
 from textual.command import Command, CommandList, CommandPalette
 from textual.keys import format_key
-from textual.widgets import Input
+from textual.widgets import Input, Log
 
 from tests.conftest import SHORT_PARAMS
-from tests.ui.screen import until, until_shown
+from tests.ui.screen import screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
+from tf_tui.core.eventlog import Kind
 from tf_tui.core.format import short_id
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
+from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.widgets.runs_list import RunsList
 
@@ -119,3 +121,21 @@ async def test_escape_clears_a_filter_kept_with_enter(tmp_path):
         await pilot.press("escape")
         await until(pilot, lambda: len(runs._visible()) == every, "every run is shown again")
         assert app.query_one("#filter", Input).value == "" and not app.query_one("#filter").display
+
+
+async def test_u_in_the_event_log_shows_it_from_its_newest_line(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for number in range(150):
+            app.events.add(f"line {number}")
+            app.events.add(f"update {number}", kind=Kind.UPDATE)
+        app.events.add("the newest line")
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
+        view = app.screen.query_one(Log)
+        await until(pilot, lambda: "the newest line" in screen_text(app), "it opens at its newest line")
+        for showing in ("shown", "hidden"):
+            await pilot.press("u")
+            await until(pilot, lambda showing=showing: f"run updates {showing}" in screen_text(app), "u took effect")
+            await until(pilot, lambda: "the newest line" in screen_text(app), f"updates {showing}: the newest line")
+            assert view.scroll_y == view.max_scroll_y
