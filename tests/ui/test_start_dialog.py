@@ -1,4 +1,4 @@
-"""The start dialog: enter starts from every field, it remembers its last choices per backend, it fits
+"""The start dialog: enter starts from every field (a closed list it opens), it remembers its last choices per backend, it fits
 60x20, and ticked datasets read differently from unticked ones without colour."""
 
 from __future__ import annotations
@@ -145,3 +145,18 @@ async def test_an_unreadable_machine_leaves_the_fit_unknown_and_says_why(tmp_pat
             await open_start_dialog(app, pilot, datasets=1)
             shown = await until_shown(pilot, "fit unknown: needs 6 GB, the box's memory is unknown (GET")
             assert "/env/check: HTTP 500, Internal Server Error)" in shown
+
+
+async def test_enter_on_a_closed_list_opens_it_and_starts_nothing(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_start_dialog(app, pilot)
+        for list_id in ("#model", "#outcome"):
+            choice = dialog.query_one(list_id, Select)
+            await focus(pilot, choice)
+            await pilot.press("enter")
+            await until(pilot, lambda choice=choice: choice.expanded, f"enter opens {list_id}")
+            assert app.screen is dialog and not started(app)
+            await pilot.press("escape")
+            await until(pilot, lambda choice=choice: not choice.expanded, f"escape closes {list_id}")
+        assert app.screen is dialog and not started(app)

@@ -188,8 +188,11 @@ class StartScreen(ModalScreen[str | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
-            # A focused button takes enter itself (Cancel cancels), and an open list picks with it.
-            return not isinstance(self.focused, Button) and not any(select.expanded for select in self.query(Select))
+            # A focused button takes enter itself (Cancel cancels), an open list picks with it, and a closed
+            # list opens with it: a user on the model list means to choose a model, not to start.
+            return not isinstance(self.focused, Button | Select) and not any(
+                select.expanded for select in self.query(Select)
+            )
         return True
 
     @on(Button.Pressed, "#start")
