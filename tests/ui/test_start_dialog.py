@@ -1,5 +1,5 @@
-"""The start dialog: enter starts from every field (a closed list it opens), it remembers its last choices per backend, it fits
-60x20, and ticked datasets read differently from unticked ones without colour."""
+"""The start dialog: enter starts from every field (a closed list it opens), it remembers its last choices
+per backend, it fits 60x20, and ticked datasets read differently from unticked ones without colour."""
 
 from __future__ import annotations
 
