@@ -226,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=getattr(args, "token_file", None),
             ca_cert=getattr(args, "ca_cert", None),
             insecure=getattr(args, "insecure", False),
+            themes=_dashboard_themes() if args.command is None else None,
         )
         setup_logging(settings)
     except (ConfigError, OSError) as error:
@@ -546,6 +547,13 @@ def _run_local(settings: Settings) -> int:
     # The server is left running on quit: it trains on, and stops itself once idle.
     local = replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}", backends=())
     return _run_app(local, quit_note)
+
+
+def _dashboard_themes() -> list[str]:
+    """Only the dashboard loads Textual, which alone knows the themes: the headless commands never check one."""
+    from tf_tui.ui.launch import theme_names
+
+    return theme_names()
 
 
 def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) -> int:

@@ -260,3 +260,15 @@ def test_a_log_file_others_can_read_is_tightened_and_kept(tmp_path, restored_log
     log_to(tmp_path, log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert log_file.read_text().startswith("an earlier line\n")
+
+
+def test_a_theme_that_does_not_exist_is_an_error_naming_the_known_ones(tmp_path):
+    known = ["nord", "dracula", "textual-dark"]
+    with pytest.raises(ConfigError) as refused:
+        settings(tmp_path, 'theme = "nrod"', themes=known)
+    assert str(refused.value) == (
+        f"{tmp_path / 'config.toml'}: unknown theme 'nrod' (did you mean 'nord'?); "
+        "the known themes are dracula, nord, textual-dark"
+    )
+    assert settings(tmp_path, 'theme = "nord"', themes=known).theme == "nord"
+    assert settings(tmp_path, 'theme = "nrod"').theme == "nrod"  # no themes given (a headless command): unchecked

@@ -217,11 +217,8 @@ class TfTuiApp(PaintedApp):
 
     async def on_mount(self) -> None:
         settings = self.session.settings
-        if settings.theme:
-            if settings.theme in self.available_themes:
-                self.theme = settings.theme
-            else:
-                self.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
+        if settings.theme:  # one of `theme_names()`: the config was checked against them
+            self.theme = settings.theme
         self._filter.display = False
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
