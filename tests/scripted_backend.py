@@ -46,6 +46,8 @@ class ScriptedBackend:
             "ram_gb": 15.6,
             "ready": True,
         }
+        # What GET /health answers: the deployed backend's words; None: the route is absent (FastAPI's 404).
+        self.health: dict[str, Any] | None = {"status": "healthy", "service": "Talent Factory"}
         self.models: list[dict[str, Any]] = []  # what GET /models/list lists
         self.datasets: list[dict[str, Any]] = [{"id": "d", "name": "d", "rows": 10}]
         self._changed = asyncio.Condition()
@@ -99,6 +101,11 @@ class ScriptedBackend:
         @app.get("/dashboard")
         async def dashboard() -> dict[str, Any]:
             return {"talent_count": 0, "dataset_count": 0, "recent_runs": [], "active_training": 0}
+
+        @app.get("/health")
+        async def health() -> Response:
+            answer = self.health
+            return JSONResponse({"detail": "Not Found"}, status_code=404) if answer is None else JSONResponse(answer)
 
         @app.get("/env/check")
         async def env_check() -> Response:

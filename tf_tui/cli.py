@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
     from tf_tui.base.signals import run_until_signalled
-    from tf_tui.client.api import ApiError
+    from tf_tui.client.api import ApiError, NotTalentFactory
     from tf_tui.client.tls import INSECURE_WARNING
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
@@ -239,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
+    except NotTalentFactory as error:
+        print(f"tf-tui {args.command}: {error}", file=sys.stderr)
+        return ExitCode.NOT_TALENT_FACTORY
     except ApiError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
         return ExitCode.FAILED

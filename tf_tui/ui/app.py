@@ -27,13 +27,13 @@ from textual.widgets import Input
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError
+from tf_tui.client.api import ApiError, NotTalentFactory
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
-from tf_tui.core.session import Session
+from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate
 from tf_tui.ui.desktop_notification import notification_sequence
@@ -449,7 +449,10 @@ class TfTuiApp(PaintedApp):
 
     @work(group="stop", exit_on_error=False)
     async def stop_run(self, session: Session, train_id: str) -> None:
-        outcome = await session.stop(train_id)
+        try:
+            outcome = await session.stop(train_id)
+        except NotTalentFactory as error:
+            outcome = StopOutcome(train_id, False, str(error))
         message = outcome.message if self.fleet.single else f"{self.session_name_of(session)}: {outcome.message}"
         self.notify(message, severity="information" if outcome.stopped else "warning", markup=False)
 
