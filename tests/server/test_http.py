@@ -16,9 +16,14 @@ from tf_tui.server.datasets import MAX_UPLOAD_BYTES
 async def test_health(http, server):
     reply = await http.get("/health")
     assert reply.status_code == 200
-    # The contract's fields, and the instance id by which a launcher knows its own server.
+    # The contract's fields, the instance id by which a launcher knows its own server, and the upload limit.
     instance = read_address(server.data_dir).instance
-    assert reply.json() == {"status": "healthy", "service": "Talent Factory", "instance": instance}
+    assert reply.json() == {
+        "status": "healthy",
+        "service": "Talent Factory",
+        "instance": instance,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
 
 
 async def test_models_list_gives_real_parameter_counts(http):

@@ -126,6 +126,9 @@ class DemoApi:
     """Stands in for the HTTP API: the lists the start dialog reads; anything else is refused in words.
     Nothing leaves the process."""
 
+    async def health(self) -> dict[str, Any]:
+        raise self._no_backend()
+
     async def models(self) -> list[dict[str, Any]]:
         return MODELS
 

@@ -1,8 +1,10 @@
 """The datasets screen (`d`): the backend's datasets, and a field to upload a file as a new one.
 
-The upload shows the bytes sent and then the server's answer. What goes wrong (a path that is not a
-readable file, a refusal from the server, a connection that breaks) is said under the field, and the
-path typed stays there to be corrected. A dataset just uploaded is the one the start dialog ticks next.
+The upload shows how much is sent (a bar, the percentage and the bytes) and then the server's answer. What
+goes wrong (a path that is not a readable file, a file bigger than the server takes, a refusal from the
+server, a connection that breaks) is said under the field, and the path typed stays there to be corrected.
+Escape during an upload asks before cancelling it, then says it was. A dataset just uploaded is the one the
+start dialog ticks next.
 """
 
 from __future__ import annotations
@@ -16,12 +18,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
+from textual.worker import Worker
 
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
-from tf_tui.core.datasets import DATASET_COLUMNS, UploadPathError, dataset_cells, ingest_summary, upload_paths
+from tf_tui.core.datasets import (
+    DATASET_COLUMNS,
+    UploadPathError,
+    UploadTooLarge,
+    dataset_cells,
+    ingest_summary,
+    upload,
+    upload_paths,
+)
+from tf_tui.core.environment import memory_text
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
+from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.path_input import PathInput
 
@@ -33,10 +46,11 @@ class DatasetsScreen(ModalScreen[None]):
     DatasetsScreen { background: $background; overflow: hidden; }
     DatasetsScreen > #datasets-title { height: 1; background: $panel; padding: 0 1; }
     DatasetsScreen > DataTable { width: 100%; height: 1fr; border: round $primary; }
-    DatasetsScreen > Horizontal { height: 1; margin: 1 1 0 1; }
+    DatasetsScreen > #upload-row { height: 1; margin: 1 1 0 1; }
     DatasetsScreen Label { width: auto; padding-right: 1; }
     DatasetsScreen PathInput { width: 1fr; }
-    DatasetsScreen ProgressBar { display: none; margin: 0 1; }
+    DatasetsScreen > #upload-progress { display: none; height: 1; margin: 0 1; }
+    DatasetsScreen #upload-sent { width: auto; padding-left: 1; }
     DatasetsScreen #upload-message { height: auto; min-height: 1; margin: 0 1; }
     DatasetsScreen #upload-message.error { color: $error; text-style: bold; }
     """
@@ -48,16 +62,21 @@ class DatasetsScreen(ModalScreen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self._session = session
+        self._upload: Worker[None] | None = None  # the upload on its way, if one is
+        self._uploading: Path | None = None
+        self._sent: tuple[int, int | None] = (0, None)  # its bytes sent, of how many
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Datasets on {printable(self._session.url, 80)}"), id="datasets-title")
         yield DataTable[Text](cursor_type="row", zebra_stripes=True, id="dataset-list")
-        with Horizontal():
+        with Horizontal(id="upload-row"):
             yield Label("Upload")
             yield PathInput(
                 placeholder="path of a JSON, JSON Lines or text file (tab completes, enter uploads)", compact=True
             )
-        yield ProgressBar(show_eta=False, id="upload-progress")
+        with Horizontal(id="upload-progress"):
+            yield ProgressBar(show_eta=False, show_percentage=False)
+            yield Static("", id="upload-sent")  # the percentage and the bytes: the bar alone says neither
         yield Static("", id="upload-message")
         yield LeakFreeFooter()
 
@@ -70,7 +89,30 @@ class DatasetsScreen(ModalScreen[None]):
         self.load()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Closing cancels an upload on its way: asked first, then said."""
+        path = self._uploading
+        if path is None:
+            self.dismiss(None)
+            return
+        question = Text("Cancel the upload of ")
+        question.append(printable(path.name, 60), style="bold")
+        question.append("?")
+        self.app.push_screen(ConfirmScreen(question), lambda yes: self._cancel_upload() if yes else None)
+
+    def _cancel_upload(self) -> None:
+        worker, path = self._upload, self._uploading
+        if worker is None or path is None:
+            return  # it ended while the question was asked: its outcome is on the screen
+        sent, total = self._sent
+        worker.cancel()
+        if total and sent >= total:
+            # All of it reached the server, which may have stored it before the answer could come.
+            self._say(
+                f"Cancelled the upload of {printable(path)} once it was all sent: the list shows whether it was kept."
+            )
+            self.load()
+        else:
+            self._say(f"Cancelled the upload of {printable(path)}: the server keeps none of it.")
 
     def action_reload(self) -> None:
         self.load()
@@ -103,25 +145,28 @@ class DatasetsScreen(ModalScreen[None]):
         except UploadPathError as error:
             self._say(f"Cannot upload: {error}.", error=True)
             return
-        self.upload(path)
+        self._upload = self.upload(path)
 
     @work(group="datasets-upload", exit_on_error=False)
     async def upload(self, path: Path) -> None:
         field = self.query_one(PathInput)
-        bar = self.query_one(ProgressBar)
+        progress = self.query_one("#upload-progress")
         field.disabled = True  # one upload at a time; what was typed stays
-        bar.update(total=None, progress=0)
-        bar.display = True
+        self._uploading = path
+        self._show_sent(0, None)
+        progress.display = True
         self._say(f"Uploading {printable(path)}…")
         try:
-            reply = await self._session.api.ingest(
-                [path], None, lambda sent, total: bar.update(total=total, progress=sent)
-            )
+            reply = await upload(self._session.api, [path], None, self._show_sent)
+        except UploadTooLarge as error:
+            self._say(f"Not uploaded: {error}", error=True)
+            return
         except ApiError as error:
             self._say(f"The upload failed: {error}", error=True)
             return
         finally:
-            bar.display = False  # never left on screen without a total: it would animate for ever
+            self._upload = self._uploading = None
+            progress.display = False  # never left on screen without a total: it would animate for ever
             field.disabled = False
             field.focus()
         dataset_id = str(reply["dataset_id"])
@@ -129,6 +174,12 @@ class DatasetsScreen(ModalScreen[None]):
         field.value = ""
         self._say(f"Uploaded {printable(path)}: {ingest_summary(reply)}. The start dialog (s) has it ticked.")
         self.load(select=dataset_id)
+
+    def _show_sent(self, sent: int, total: int | None) -> None:
+        self._sent = (sent, total)
+        self.query_one(ProgressBar).update(total=total, progress=sent)
+        words = f"{sent * 100 // total}%  {memory_text(sent / 1e9)} of {memory_text(total / 1e9)}" if total else ""
+        self.query_one("#upload-sent", Static).update(words)
 
     def _say(self, message: str, *, error: bool = False) -> None:
         shown = self.query_one("#upload-message", Static)
