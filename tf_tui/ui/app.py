@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.keys import format_key
@@ -236,6 +236,16 @@ class TfTuiApp(PaintedApp):
 
     async def on_unmount(self) -> None:
         await self.fleet.close()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Once laid out: a field focused as its screen mounts has no place on it yet.
+        self.call_after_refresh(self._place_toasts, event.widget.screen)
+
+    def _place_toasts(self, screen: Screen[Any]) -> None:
+        """Toasts keep to the third of the screen away from the text field being typed in (app.tcss)."""
+        field = screen.focused
+        high = isinstance(field, Input) and field.region.y < screen.size.height / 3
+        screen.set_class(high, "-toasts-below")
 
     # --- what the session says --------------------------------------------------------------
 
