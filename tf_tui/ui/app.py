@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.events import DescendantFocus
 from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -237,7 +238,7 @@ class TfTuiApp(PaintedApp):
     async def on_unmount(self) -> None:
         await self.fleet.close()
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
         # Once laid out: a field focused as its screen mounts has no place on it yet.
         self.call_after_refresh(self._place_toasts, event.widget.screen)
 
