@@ -72,9 +72,9 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
             pilot,
             lambda: (
                 all(text in screen_text(relaunched) for text in ("small  (", "speed", "1500"))
-                and " builtin-units" in first_ticked(relaunched)
+                and " Unit conversions" in first_ticked(relaunched)
             ),
-            "the last choices, builtin-units ticked",
+            "the last choices, builtin-units (Unit conversions) ticked",
         )
 
     elsewhere = dashboard(server.url + "/", tmp_path)  # the same backend, written another way
@@ -108,8 +108,8 @@ async def test_without_colour_ticked_and_unticked_datasets_differ(tmp_path, monk
     async with app.run_test(size=SIZE) as pilot:
         await open_start_dialog(app, pilot)
         shown = screen_text(app).splitlines()
-        lines = {name: line for line in shown for name in ("arithmetic", "units") if name in line}
-        ticked, unticked = (lines[name].split("builtin-")[0] for name in ("arithmetic", "units"))
+        lines = {name: line for line in shown for name in ("Arithmetic", "Unit conversions") if name in line}
+        ticked, unticked = (lines[name].split(name)[0] for name in ("Arithmetic", "Unit conversions"))
         assert "X" in ticked and "X" not in unticked
 
 
@@ -160,3 +160,20 @@ async def test_enter_on_a_closed_list_opens_it_and_starts_nothing(tmp_path):
             await pilot.press("escape")
             await until(pilot, lambda choice=choice: not choice.expanded, f"escape closes {list_id}")
         assert app.screen is dialog and not started(app)
+
+
+async def test_datasets_are_listed_by_name_and_told_apart_by_id_when_names_repeat(tmp_path):
+    async with running_backend() as backend:
+        backend.datasets = [
+            {"id": "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f", "name": "echo.jsonl", "rows": 200},
+            {"id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "name": "notes.txt", "rows": 12},
+            {"id": "f9e8d7c6b5a4938271605f4e3d2c1b0a", "name": "notes.txt", "rows": 30},
+            {"id": "builtin-units"},  # no name: its id stands for it
+        ]
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_start_dialog(app, pilot, datasets=4)
+            shown = await until_shown(pilot, "echo.jsonl  (200 rows)")
+            assert "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f" not in shown
+            assert "notes.txt  (12 rows, 0a1b2c3d)" in shown and "notes.txt  (30 rows, f9e8d7c6)" in shown
+            assert "builtin-units" in shown

@@ -6,6 +6,8 @@ lost; the dialog closes only when the run has started, with its id.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from rich.segment import Segment
@@ -36,11 +38,18 @@ PARAM_FIELDS = (
 )
 
 
-def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
-    """Text, not a string: Textual would read a string from the server as markup."""
-    name = printable(entry.get("id", "?"), 40)
-    detail = entry.get(detail_key)
-    return Text(f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name)
+def _dataset_label(entry: dict[str, Any], repeated: Collection[str]) -> Text:
+    """`echo.jsonl  (200 rows)`: its name (an upload's id is 32 hex digits), else its id; the start of its id
+    too when another dataset has the same name. Text, not a string: Textual would read a string from the
+    server as markup."""
+    name = entry.get("name")
+    said = printable(name if isinstance(name, str) and name.strip() else entry.get("id", "?"), 48)
+    rows = entry.get("rows")
+    facts = [f"{rows:,} rows" if isinstance(rows, int) and not isinstance(rows, bool) else ""]
+    if name in repeated:
+        facts.append(printable(entry.get("id", ""))[:8])
+    told = ", ".join(fact for fact in facts if fact)
+    return Text(f"{said}  ({told})" if told else said)
 
 
 def _model_label(entry: dict[str, Any], fit: Fit) -> Text:
@@ -154,9 +163,11 @@ class StartScreen(ModalScreen[str | None]):
         dataset_ids = [str(entry.get("id")) for entry in datasets]
         ticked = [dataset for dataset in last.datasets if dataset in dataset_ids] or dataset_ids[:1]
         choices = self.query_one("#datasets", DatasetList)
+        names = Counter(name for entry in datasets if isinstance(name := entry.get("name"), str))
+        repeated = {name for name, count in names.items() if count > 1}
         choices.add_options(
             [
-                (_label(entry, "rows", "rows"), dataset, dataset in ticked)
+                (_dataset_label(entry, repeated), dataset, dataset in ticked)
                 for entry, dataset in zip(datasets, dataset_ids, strict=True)
             ]
         )
