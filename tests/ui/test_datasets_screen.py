@@ -8,6 +8,7 @@ import json
 from textual.widgets import DataTable, ProgressBar, SelectionList
 
 from tests.faulty_http import Fault, faulty_http
+from tests.scripted_backend import running_backend
 from tests.ui.screen import focus, screen_text, shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, open_start_dialog
 from tf_tui.ui.app import TfTuiApp
@@ -179,3 +180,18 @@ async def test_a_file_over_the_servers_limit_is_refused_with_both_sizes(server, 
         await until(pilot, lambda: "Not uploaded" in message(app), "the refusal")
         assert "Not uploaded: big.csv is 200 MB; this server takes at most 10.5 MB" in message(app)
         assert field.value == str(big) and not field.disabled
+
+
+async def test_a_long_name_takes_the_room_beside_it_and_is_cut_only_where_there_is_none(tmp_path):
+    long_name = "Customer support replies, cleaned, second pass (v2)"  # 51 characters
+    async with running_backend() as backend:
+        backend.datasets = [{"id": "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f", "name": long_name, "rows": 1250}]
+        wide = dashboard(backend.url, tmp_path)
+        async with wide.run_test(size=(160, 32)) as pilot:
+            await open_datasets(wide, pilot)
+            assert long_name in screen_text(wide)
+        narrow = dashboard(backend.url, tmp_path)
+        async with narrow.run_test(size=(80, 24)) as pilot:
+            await open_datasets(narrow, pilot)
+            row = next(line for line in screen_text(narrow).splitlines() if "6b0d2f9e" in line)
+            assert long_name[:24] in row and long_name not in row  # cut, to no fewer than 24 characters

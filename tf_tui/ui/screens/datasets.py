@@ -38,7 +38,9 @@ from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.path_input import PathInput
 
-NAME_WIDTH = 24
+# A long name takes the room its row leaves, and is cut no shorter than this (the CLI shows it whole): at 80
+# columns the rows and PII columns then stay in view.
+NAME_MIN_WIDTH = 24
 
 
 class DatasetsScreen(ModalScreen[None]):
@@ -65,6 +67,7 @@ class DatasetsScreen(ModalScreen[None]):
         self._upload: Worker[None] | None = None  # the upload on its way, if one is
         self._uploading: Path | None = None
         self._sent: tuple[int, int | None] = (0, None)  # its bytes sent, of how many
+        self._rows: list[tuple[str, tuple[str, ...]]] = []  # each dataset's id and cells, as last listed
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Datasets on {printable(self._session.url, 80)}"), id="datasets-title")
@@ -81,12 +84,11 @@ class DatasetsScreen(ModalScreen[None]):
         yield LeakFreeFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for heading, key in DATASET_COLUMNS:
-            # A long name is cut (the CLI shows it whole), so that rows and PII fit in 80 columns.
-            table.add_column(heading, key=key, width=NAME_WIDTH if key == "name" else None)
         self.query_one(PathInput).focus()
         self.load()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show)  # once the table has its new width
 
     def action_close(self) -> None:
         """Closing cancels an upload on its way: asked first, then said."""
@@ -125,18 +127,41 @@ class DatasetsScreen(ModalScreen[None]):
         except ApiError as error:
             self._say(f"Could not list the datasets: {error}", error=True)
             return
+        self._rows = [(str(entry.get("id")), dataset_cells(entry)) for entry in datasets]
+        self._show(select)
+
+    def _show(self, select: str | None = None) -> None:
+        """The datasets listed, the name column as wide as the table leaves it; the cursor on `select`, else
+        where it was."""
         table = self.query_one(DataTable)
-        table.clear()
-        for entry in datasets:
+        if select is None and table.row_count:
+            select = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear(columns=True)
+        for heading, key in DATASET_COLUMNS:
+            table.add_column(heading, key=key, width=self._name_width(table) if key == "name" else None)
+        for dataset_id, cells in self._rows:
             # Text, never a string: a DataTable reads a string cell as markup.
-            cells = dataset_cells(entry)
             row = [
                 Text(cell, justify="right" if key == "rows" else "left")
                 for cell, (_, key) in zip(cells, DATASET_COLUMNS, strict=True)
             ]
-            table.add_row(*row, key=str(entry.get("id")))
+            table.add_row(*row, key=dataset_id)
         if select is not None and select in table.rows:
             table.move_cursor(row=table.get_row_index(select))
+
+    def _name_width(self, table: DataTable[Text]) -> int:
+        """The longest name, or less when the other columns leave less room (never under NAME_MIN_WIDTH)."""
+        widths = [
+            max([len(heading), *(Text(cells[index]).cell_len for _, cells in self._rows)])
+            for index, (heading, _) in enumerate(DATASET_COLUMNS)
+        ]
+        name = next(index for index, (_, key) in enumerate(DATASET_COLUMNS) if key == "name")
+        padding = 2 * table.cell_padding
+        # The vertical scrollbar's room is kept whether it shows or not: a list that grows past the screen
+        # would otherwise gain a horizontal one too.
+        room = table.scrollable_content_region.width - table.styles.scrollbar_size_vertical - padding
+        room -= sum(width + padding for index, width in enumerate(widths) if index != name)
+        return max(NAME_MIN_WIDTH, min(widths[name], room))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
