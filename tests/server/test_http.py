@@ -262,3 +262,11 @@ def test_the_database_is_in_wal_mode(server):
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         connection.close()
+
+
+async def test_models_list_says_what_each_parameter_left_out_will_be(http):
+    models = {model["id"]: model for model in (await http.get("/models/list")).json()["models"]}
+    tiny = models["tiny"]["default_params"]
+    assert set(tiny) == {"speed", "balanced", "quality"}
+    assert tiny["balanced"] == {"max_steps": 15000, "learning_rate": 0.003, "batch_size": 64, "seed": 0}
+    assert tiny["speed"]["max_steps"] == 6000 and tiny["quality"]["max_steps"] == 30000

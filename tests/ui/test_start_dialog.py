@@ -177,3 +177,35 @@ async def test_datasets_are_listed_by_name_and_told_apart_by_id_when_names_repea
             assert "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f" not in shown
             assert "notes.txt  (12 rows, 0a1b2c3d)" in shown and "notes.txt  (30 rows, f9e8d7c6)" in shown
             assert "builtin-units" in shown
+
+
+def placeholders(dialog: StartScreen) -> list[str]:
+    return [
+        str(dialog.query_one(f"#{field}", Input).placeholder)
+        for field in ("steps", "learning-rate", "batch-size", "seed")
+    ]
+
+
+async def test_default_shows_the_value_each_model_and_outcome_will_use(server, tmp_path):
+    app = dashboard(server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_start_dialog(app, pilot)
+        dialog.query_one("#model", Select).value = "tiny"
+        dialog.query_one("#outcome", Select).value = "balanced"
+        await until(pilot, lambda: "15,000 (default)" in screen_text(app), "tiny's steps for a balanced run")
+        assert placeholders(dialog) == ["15,000 (default)", "0.003 (default)", "64 (default)", "0 (default)"]
+        dialog.query_one("#outcome", Select).value = "speed"
+        await until(pilot, lambda: placeholders(dialog)[0] == "6,000 (default)", "fewer steps for speed")
+        dialog.query_one("#model", Select).value = "small"
+        await until(pilot, lambda: placeholders(dialog)[0] == "4,800 (default)", "small's steps for speed")
+        assert placeholders(dialog)[2] == "128 (default)"
+
+
+async def test_default_says_no_value_the_backend_does_not_give(tmp_path):
+    async with running_backend() as backend:  # as the deployed backend lists models: no defaults
+        backend.models = [{"id": "phi-2", "size_gb": 5.4, "min_vram_gb": 6}]
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            dialog = await open_start_dialog(app, pilot, datasets=1)
+            await until(pilot, lambda: dialog.query_one("#model", Select).value == "phi-2", "its model chosen")
+            assert placeholders(dialog) == ["default"] * 4

@@ -25,6 +25,7 @@ from tf_tui.base.options import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.core.environment import BoxEnvironment, parse_environment
+from tf_tui.core.model_defaults import default_text, effective_defaults
 from tf_tui.core.model_fit import Fit, model_fit, size_text
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoices, StartChoicesFile, start_choices_path
@@ -109,6 +110,7 @@ class StartScreen(ModalScreen[str | None]):
         self._session = session
         self._last = StartChoicesFile(start_choices_path(session.settings))
         self._fits: dict[str, Fit] = {}  # each model's fit to the backend's machine, by id
+        self._models: dict[str, dict[str, Any]] = {}  # each model's entry in the backend's list, by id
         self._box_problem = ""  # why the machine could not be read, if it could not
 
     def compose(self) -> ComposeResult:
@@ -129,7 +131,7 @@ class StartScreen(ModalScreen[str | None]):
                 for field_id, _, label, validator, _ in PARAM_FIELDS:
                     with Vertical():
                         yield Label(label)
-                        yield Input(placeholder="default", id=field_id, validators=[validator], compact=True)
+                        yield Input(placeholder=default_text(None), id=field_id, validators=[validator], compact=True)
             yield Static("", id="start-error")  # shown once there is something to say
             with Horizontal(classes="row"):
                 yield Button("Start", variant="primary", id="start", compact=True)
@@ -149,6 +151,7 @@ class StartScreen(ModalScreen[str | None]):
         box = await self._read_box()
         last = self._last.get(self._session.state_key)
         model_ids = [str(entry.get("id")) for entry in models]
+        self._models = dict(zip(model_ids, models, strict=True))
         self._fits = {model_id: model_fit(entry, box) for entry, model_id in zip(models, model_ids, strict=True)}
         model = self.query_one("#model", Select)
         model.set_options(
@@ -185,6 +188,16 @@ class StartScreen(ModalScreen[str | None]):
         except ApiError as error:
             self._box_problem = str(error)
             return None
+
+    @on(Select.Changed, "#model")
+    @on(Select.Changed, "#outcome")
+    def _show_defaults(self) -> None:
+        """Beside "default", the value the run will get, where the backend says it."""
+        model = self.query_one("#model", Select).value
+        outcome = self.query_one("#outcome", Select).value
+        defaults = effective_defaults(self._models.get(model) if isinstance(model, str) else None, str(outcome))
+        for field_id, key, *_ in PARAM_FIELDS:
+            self.query_one(f"#{field_id}", Input).placeholder = default_text(defaults.get(key))
 
     @on(Select.Changed, "#model")
     def _show_fit(self, event: Select.Changed) -> None:
