@@ -12,6 +12,7 @@ from tests.ui.test_dashboard import SIZE, dashboard, header
 from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import Phase
 from tf_tui.core.state import StateFile
+from tf_tui.ui.screens.watch import WatchScreen
 from tf_tui.ui.widgets import environment_line
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
 
@@ -44,3 +45,15 @@ async def test_the_header_names_a_plain_web_server_and_retries_slow_down(tmp_pat
             await until(pilot, lambda: line.ticks >= ticks + QUICK_TICKS, f"{QUICK_TICKS} turns of its timer")
             assert line.reads == reads  # none of them read the backend again
             assert session.stream.state.attempt == attempts
+
+
+async def test_watching_an_id_on_a_plain_web_server_says_why_and_adds_no_row(tmp_path):
+    with plain_web_server(tmp_path) as web:
+        app = dashboard(web.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("w")
+            await until(pilot, lambda: isinstance(app.screen, WatchScreen), "the watch dialog")
+            await pilot.press(*"abcd1234", "enter")
+            error = app.screen.query_one("#watch-error")
+            await until(pilot, lambda: "is not a Talent Factory backend" in shown_in(app, error), "the dialog says why")
+            assert isinstance(app.screen, WatchScreen) and not app.session.store.runs
