@@ -58,7 +58,7 @@ FAULTS = (
 )
 
 OK_BODIES = {
-    "/health": {"status": "ok"},
+    "/health": {"status": "healthy", "service": "Talent Factory"},  # the deployed backend's words
     "/models/list": {"models": [{"id": "tiny", "parameters": 1000}]},
     "/datasets/available": {"datasets": [{"id": "builtin-arithmetic", "rows": 10}]},
     "/train/start": {"train_id": "run-1", "status": "started"},

@@ -84,6 +84,8 @@ class ScriptedBackend:
             "ram_gb": 15.6,
             "ready": True,
         }
+        # What GET /health answers: the deployed backend's words; None: the route is absent (FastAPI's 404).
+        self.health: dict[str, Any] | None = {"status": "healthy", "service": "Talent Factory"}
         self.models: list[dict[str, Any]] = []  # what GET /models/list lists
         self.datasets: list[dict[str, Any]] = [{"id": "d", "name": "d", "rows": 10}]
         self._changed = asyncio.Condition()
@@ -152,6 +154,11 @@ class ScriptedBackend:
                 for train_id, facts in newest
             ]
             return {"talent_count": 0, "dataset_count": 0, "recent_runs": recent, "active_training": 0}
+
+        @app.get("/health")
+        async def health() -> Response:
+            answer = self.health
+            return JSONResponse({"detail": "Not Found"}, status_code=404) if answer is None else JSONResponse(answer)
 
         @app.get("/env/check")
         async def env_check() -> Response:

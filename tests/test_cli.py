@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import wait_for_status
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
+from tf_tui import cli as cli_module
 from tf_tui.cli import main
 from tf_tui.common.atomic_file import exclusive_lock
 from tf_tui.common.server_address import SERVER_LOCK_FILE
@@ -95,3 +96,15 @@ def test_a_second_server_on_a_data_dir_in_use_says_so(tmp_path, monkeypatch, cap
         code = main(["serve", "--port", "0", "--data-dir", str(tmp_path)])
     assert code == 1
     assert f"tf-tui serve: another server is using {tmp_path}" in capsys.readouterr().err
+
+
+def test_a_theme_that_does_not_exist_stops_the_dashboard_before_it_starts(tmp_path, monkeypatch, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "gruvbux"\n')
+    monkeypatch.setenv("TF_TUI_CONFIG", str(config))
+    monkeypatch.setenv("TF_TUI_STATE_FILE", str(tmp_path / "state.json"))
+    monkeypatch.setattr(cli_module, "_run_app", lambda *_: pytest.fail("the dashboard started"))
+    assert main(["--url", "http://127.0.0.1:9"]) == 2
+    said = capsys.readouterr().err
+    assert f"tf-tui: {config}: unknown theme 'gruvbux' (did you mean 'gruvbox'?); the known themes are " in said
+    assert "textual-dark" in said and "nord" in said

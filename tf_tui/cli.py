@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
     from tf_tui.base.signals import run_until_signalled
-    from tf_tui.client.api import ApiError
+    from tf_tui.client.api import ApiError, NotTalentFactory
     from tf_tui.client.tls import INSECURE_WARNING
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
@@ -226,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=getattr(args, "token_file", None),
             ca_cert=getattr(args, "ca_cert", None),
             insecure=getattr(args, "insecure", False),
+            themes=_dashboard_themes() if args.command is None else None,
         )
         setup_logging(settings)
     except (ConfigError, OSError) as error:
@@ -238,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
+    except NotTalentFactory as error:
+        print(f"tf-tui {args.command}: {error}", file=sys.stderr)
+        return ExitCode.NOT_TALENT_FACTORY
     except ApiError as error:
         print(f"tf-tui {args.command}: {error}", file=sys.stderr)
         return ExitCode.FAILED
@@ -546,6 +550,13 @@ def _run_local(settings: Settings) -> int:
     # The server is left running on quit: it trains on, and stops itself once idle.
     local = replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}", backends=())
     return _run_app(local, quit_note)
+
+
+def _dashboard_themes() -> list[str]:
+    """Only the dashboard loads Textual, which alone knows the themes: the headless commands never check one."""
+    from tf_tui.ui.launch import theme_names
+
+    return theme_names()
 
 
 def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) -> int:

@@ -19,6 +19,7 @@ from tests.faulty_http import FAULTS, Fault, FaultyHttp, faulty_http
 from tests.ui.screen import shown_in, toasts_on_screen, until
 from tests.ui.test_dashboard import start_dialog_mounted
 from tf_tui import cli
+from tf_tui.base.exit_codes import ExitCode
 from tf_tui.client import api as api_module
 from tf_tui.client.api import ApiError, TalentFactoryApi
 from tf_tui.core import config as config_module
@@ -115,7 +116,10 @@ STOP_WORDS = {"404": ("does not know run run-1",), "409": ("had already ended",)
 def test_headless_commands_say_what_failed_on_stderr(backend, run_cli, command, fault):
     backend.fail("/train/stop/" if command == "stop" else "/", fault)
     code, stderr = run_cli(*HEADLESS[command])
-    assert code == 1
+    # FastAPI's 404 on every route, /health and /train/active included: a server without the contract.
+    everywhere_absent = fault.name == "404" and command != "stop"
+    assert code == (ExitCode.NOT_TALENT_FACTORY if everywhere_absent else ExitCode.FAILED)
+    assert everywhere_absent == ("is not a Talent Factory backend" in stderr), stderr
     assert "Traceback" not in stderr and "internal error" not in stderr, stderr
     if command == "stop" and fault.name in STOP_WORDS:
         assert all(words in stderr for words in STOP_WORDS[fault.name]), stderr

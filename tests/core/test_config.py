@@ -313,3 +313,15 @@ def test_tf_tui_with_a_fifo_for_its_config_file_says_so_at_once(cli, tmp_path):
         f"cannot read the config file {tmp_path / 'no-config.toml'}: it is a FIFO, not a regular file" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_a_theme_that_does_not_exist_is_an_error_naming_the_known_ones(tmp_path):
+    known = ["nord", "dracula", "textual-dark"]
+    with pytest.raises(ConfigError) as refused:
+        settings(tmp_path, 'theme = "nrod"', themes=known)
+    assert str(refused.value) == (
+        f"{tmp_path / 'config.toml'}: unknown theme 'nrod' (did you mean 'nord'?); "
+        "the known themes are dracula, nord, textual-dark"
+    )
+    assert settings(tmp_path, 'theme = "nord"', themes=known).theme == "nord"
+    assert settings(tmp_path, 'theme = "nrod"').theme == "nrod"  # no themes given (a headless command): unchecked

@@ -79,7 +79,7 @@ def test_on_a_terminal_a_bar_shows_the_bytes_sent(server, tmp_path):
     finally:
         uploading.wait(timeout=60)
         os.close(master)
-    assert "Uploading" in shown and "MB" in shown  # rich's bar with the bytes sent of the whole
+    assert "Uploading" in shown and "MB" in shown and "%" in shown  # rich's bar, the percentage, the bytes
     assert "20000 rows" in shown
     assert uploading.returncode == 0
 
@@ -120,8 +120,9 @@ def test_the_servers_refusals_are_said_in_words(server, cli, tmp_path):
     huge.write_bytes(b"a" * (MAX_UPLOAD_BYTES + 1))
     binary = tmp_path / "weights.bin"
     binary.write_bytes(b"\x00\x01\x02\xff")
-    for path, words in ((huge, ("HTTP 413", "huge.txt is larger than the 10 MB limit")),
-                        (binary, ("HTTP 422", "weights.bin", "not UTF-8"))):  # fmt: skip
+    # Over the limit by a byte: refused before it is sent, both sizes exact, since rounded they read the same.
+    over = "huge.txt is 10,485,761 bytes; this server takes at most 10,485,760 bytes"
+    for path, words in ((huge, (over,)), (binary, ("HTTP 422", "weights.bin", "not UTF-8"))):
         result = cli("dataset", "upload", str(path), url=server.url)
         assert result.returncode == 1, result.stdout
         assert all(word in result.stderr for word in words), result.stderr
@@ -143,7 +144,39 @@ def test_a_server_that_dies_mid_upload_is_said_and_the_upload_is_not_sent_again(
     with faulty_http() as backend:
         backend.fail("/dataset/ingest-single", Fault("die", action="die"))
         result = cli("dataset", "upload", str(big), url=backend.url)
-        assert backend.requests == ["POST /dataset/ingest-single"]  # once: never retried
+        # The limit read first (none stated), then the upload once: never retried.
+        assert backend.requests == ["GET /health", "POST /dataset/ingest-single"]
     assert result.returncode == 1
     assert "broke before the answer" in result.stderr and "not sent again" in result.stderr
     assert_no_traceback(result)
+
+
+STATED_LIMIT = json.dumps({"status": "healthy", "service": "Talent Factory", "max_upload_bytes": MAX_UPLOAD_BYTES})
+
+
+def test_a_file_over_the_stated_limit_is_refused_before_a_byte_is_sent(cli, tmp_path):
+    big = tmp_path / "big.csv"
+    with big.open("wb") as sparse:  # 200 MB on the file system's word, none of it written
+        sparse.truncate(200_000_000)
+    with faulty_http() as backend:
+        backend.fail("/health", Fault("limit", 200, STATED_LIMIT))
+        result = cli("dataset", "upload", str(big), url=backend.url)
+        assert backend.requests == ["GET /health"]  # the limit read, nothing sent
+    assert result.returncode == 1
+    assert "big.csv is 200 MB; this server takes at most 10.5 MB" in result.stderr, result.stderr
+    assert_no_traceback(result)
+
+
+def test_a_413_anyway_names_the_sizes_it_knows(cli, tmp_path):
+    data = jsonl_file(tmp_path / "a.jsonl", 2000)  # 92.9 kB
+    too_large = Fault("413", 413, "Content Too Large", "text/plain")
+    with faulty_http() as backend:
+        backend.fail("/dataset/ingest-single", too_large)
+        unstated = cli("dataset", "upload", str(data), url=backend.url)
+        backend.fail("/health", Fault("limit", 200, STATED_LIMIT))
+        stated = cli("dataset", "upload", str(data), url=backend.url)
+    assert unstated.returncode == stated.returncode == 1
+    assert (
+        "a.jsonl is 92.9 kB; the server refused it as too large: POST /dataset/ingest-single: HTTP 413"
+    ) in unstated.stderr, unstated.stderr
+    assert "a.jsonl is 92.9 kB; the server refused it as too large (it says it takes at most 10.5 MB)" in stated.stderr

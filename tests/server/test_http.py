@@ -16,9 +16,14 @@ from tf_tui.server.datasets import MAX_UPLOAD_BYTES
 async def test_health(http, server):
     reply = await http.get("/health")
     assert reply.status_code == 200
-    # The contract's fields, and the instance id by which a launcher knows its own server.
+    # The contract's fields, the instance id by which a launcher knows its own server, and the upload limit.
     instance = read_address(server.data_dir).instance
-    assert reply.json() == {"status": "healthy", "service": "Talent Factory", "instance": instance}
+    assert reply.json() == {
+        "status": "healthy",
+        "service": "Talent Factory",
+        "instance": instance,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
 
 
 async def test_models_list_gives_real_parameter_counts(http):
@@ -265,3 +270,11 @@ def test_the_database_is_in_wal_mode(server):
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         connection.close()
+
+
+async def test_models_list_says_what_each_parameter_left_out_will_be(http):
+    models = {model["id"]: model for model in (await http.get("/models/list")).json()["models"]}
+    tiny = models["tiny"]["default_params"]
+    assert set(tiny) == {"speed", "balanced", "quality"}
+    assert tiny["balanced"] == {"max_steps": 15000, "learning_rate": 0.003, "batch_size": 64, "seed": 0}
+    assert tiny["speed"]["max_steps"] == 6000 and tiny["quality"]["max_steps"] == 30000

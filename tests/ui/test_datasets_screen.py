@@ -8,10 +8,12 @@ import json
 from textual.widgets import DataTable, ProgressBar, SelectionList
 
 from tests.faulty_http import Fault, faulty_http
+from tests.scripted_backend import running_backend
 from tests.ui.screen import focus, screen_text, shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, open_start_dialog
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
+from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.widgets.path_input import PathInput, complete_path
 
@@ -49,7 +51,7 @@ async def test_an_upload_is_listed_selected_and_ticked_in_the_start_dialog(start
         field = await upload(pilot, screen, str(data))
         await until(pilot, lambda: "Uploaded" in message(app), "the server's answer")
         assert "200 rows, no PII found" in message(app) and field.value == ""
-        assert not screen.query_one(ProgressBar).display  # gone once the upload is over
+        assert not screen.query_one("#upload-progress").display  # gone once the upload is over
         table = screen.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 4, "the new dataset is listed")
         dataset_id = message(app).split("dataset ")[1].split(",")[0]
@@ -93,7 +95,7 @@ async def test_a_server_dying_mid_upload_is_said_once_and_the_path_stays(tmp_pat
             field = await upload(pilot, screen, str(big))
             await until(pilot, lambda: "failed" in message(app), "the failure is said")
             assert "broke before the answer" in message(app) and "not sent again" in message(app)
-            assert field.value == str(big) and not screen.query_one(ProgressBar).display
+            assert field.value == str(big) and not screen.query_one("#upload-progress").display
             assert backend.requests.count("POST /dataset/ingest-single") == 1
 
 
@@ -133,19 +135,63 @@ def test_completion_of_a_path(tmp_path):
     assert complete_path("") is None
 
 
-async def test_closing_the_screen_while_an_upload_waits_for_its_answer_leaves_the_dashboard_running(tmp_path):
+async def test_escape_during_an_upload_asks_then_cancels_it_and_says_so(tmp_path):
     data = tmp_path / "notes.txt"
-    data.write_text("A passage.")
+    data.write_text("A passage.\n\n" * 5000)
     with faulty_http() as backend:
         backend.fail("/dataset/ingest-single", Fault("hang", action="hang"))  # the answer never comes
         app = dashboard(backend.url, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_datasets(app, pilot)
-            await upload(pilot, screen, str(data))
-            await until(pilot, lambda: "POST /dataset/ingest-single" in backend.requests, "the upload is sent")
+            field = await upload(pilot, screen, str(data))
+            # All of it sent, the answer awaited: the bar says how much, in per cent and in bytes.
+            sent = screen.query_one("#upload-sent")
+            await until(pilot, lambda: shown_in(app, sent) == "100% 60 kB of 60 kB", "the percentage and bytes")
+            assert screen.query_one(ProgressBar).percentage == 1
+
             await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "it asks first")
+            assert "Cancel the upload of notes.txt?" in screen_text(app)
+            await pilot.press("n")  # no: the upload goes on
+            await until(pilot, lambda: app.screen is screen, "back to the upload")
+            assert field.disabled and "Uploading" in message(app)
+
+            await pilot.press("escape", "y")
+            await until(pilot, lambda: "Cancelled the upload" in message(app), "it says it cancelled the upload")
+            assert f"Cancelled the upload of {data} once it was all sent" in message(app)
+            assert app.screen is screen and not field.disabled and field.value == str(data)
+            assert not screen.query_one("#upload-progress").display
+            await pilot.press("escape")  # nothing on its way now: escape closes
             await until(pilot, lambda: not isinstance(app.screen, DatasetsScreen), "the screen closes")
             await pilot.press("d")  # and opens again, ready for another
             await until(pilot, lambda: isinstance(app.screen, DatasetsScreen), "the datasets screen again")
             assert not app.screen.query_one(PathInput).disabled
             assert backend.requests.count("POST /dataset/ingest-single") == 1
+
+
+async def test_a_file_over_the_servers_limit_is_refused_with_both_sizes(server, tmp_path):
+    big = tmp_path / "big.csv"
+    with big.open("wb") as sparse:  # 200 MB on the file system's word, none of it written
+        sparse.truncate(200_000_000)
+    app = dashboard(server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_datasets(app, pilot)
+        field = await upload(pilot, screen, str(big))
+        await until(pilot, lambda: "Not uploaded" in message(app), "the refusal")
+        assert "Not uploaded: big.csv is 200 MB; this server takes at most 10.5 MB" in message(app)
+        assert field.value == str(big) and not field.disabled
+
+
+async def test_a_long_name_takes_the_room_beside_it_and_is_cut_only_where_there_is_none(tmp_path):
+    long_name = "Customer support replies, cleaned, second pass (v2)"  # 51 characters
+    async with running_backend() as backend:
+        backend.datasets = [{"id": "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f", "name": long_name, "rows": 1250}]
+        wide = dashboard(backend.url, tmp_path)
+        async with wide.run_test(size=(160, 32)) as pilot:
+            await open_datasets(wide, pilot)
+            assert long_name in screen_text(wide)
+        narrow = dashboard(backend.url, tmp_path)
+        async with narrow.run_test(size=(80, 24)) as pilot:
+            await open_datasets(narrow, pilot)
+            row = next(line for line in screen_text(narrow).splitlines() if "6b0d2f9e" in line)
+            assert long_name[:24] in row and long_name not in row  # cut, to no fewer than 24 characters

@@ -7,14 +7,18 @@ from pathlib import Path
 
 from textual.command import Command, CommandList, CommandPalette
 from textual.keys import format_key
+from textual.widgets import Input, Log
 
 from tests.conftest import SHORT_PARAMS
-from tests.ui.screen import until, until_shown
+from tests.ui.screen import screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
+from tf_tui.core.eventlog import Kind
 from tf_tui.core.format import short_id
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import demo_app
+from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.widgets.runs_list import RunsList
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -99,3 +103,35 @@ async def test_stop_on_an_ended_run_says_why(server, tmp_path):
         await pilot.press(*"Stop", "enter")
         await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette closes")
         await until_shown(pilot, f"run {train_id[:8]} already ended ({status})")
+
+
+async def test_escape_clears_a_filter_kept_with_enter(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "a selected run")
+        every = len(app.session.store.runs)
+        await pilot.press("slash", *"base", "enter")
+        await until(pilot, lambda: runs.has_focus, "enter keeps the filter and goes back to the runs")
+        assert 0 < len(runs._visible()) < every
+        await pilot.press("escape")
+        await until(pilot, lambda: len(runs._visible()) == every, "every run is shown again")
+        assert app.query_one("#filter", Input).value == "" and not app.query_one("#filter").display
+
+
+async def test_u_in_the_event_log_shows_it_from_its_newest_line(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for number in range(150):
+            app.events.add(f"line {number}")
+            app.events.add(f"update {number}", kind=Kind.UPDATE)
+        app.events.add("the newest line")
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
+        view = app.screen.query_one(Log)
+        await until(pilot, lambda: "the newest line" in screen_text(app), "it opens at its newest line")
+        for showing in ("shown", "hidden"):
+            await pilot.press("u")
+            await until(pilot, lambda showing=showing: f"run updates {showing}" in screen_text(app), "u took effect")
+            await until(pilot, lambda: "the newest line" in screen_text(app), f"updates {showing}: the newest line")
+            assert view.scroll_y == view.max_scroll_y

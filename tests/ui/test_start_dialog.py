@@ -1,5 +1,5 @@
-"""The start dialog: enter starts from every field, it remembers its last choices per backend, it fits
-60x20, and ticked datasets read differently from unticked ones without colour."""
+"""The start dialog: enter starts from every field (a closed list it opens), it remembers its last choices
+per backend, it fits 60x20, and ticked datasets read differently from unticked ones without colour."""
 
 from __future__ import annotations
 
@@ -72,9 +72,9 @@ async def test_the_dialog_starts_from_the_last_choices_for_that_backend(server, 
             pilot,
             lambda: (
                 all(text in screen_text(relaunched) for text in ("small  (", "speed", "1500"))
-                and " builtin-units" in first_ticked(relaunched)
+                and " Unit conversions" in first_ticked(relaunched)
             ),
-            "the last choices, builtin-units ticked",
+            "the last choices, builtin-units (Unit conversions) ticked",
         )
 
     elsewhere = dashboard(server.url + "/", tmp_path)  # the same backend, written another way
@@ -108,8 +108,8 @@ async def test_without_colour_ticked_and_unticked_datasets_differ(tmp_path, monk
     async with app.run_test(size=SIZE) as pilot:
         await open_start_dialog(app, pilot)
         shown = screen_text(app).splitlines()
-        lines = {name: line for line in shown for name in ("arithmetic", "units") if name in line}
-        ticked, unticked = (lines[name].split("builtin-")[0] for name in ("arithmetic", "units"))
+        lines = {name: line for line in shown for name in ("Arithmetic", "Unit conversions") if name in line}
+        ticked, unticked = (lines[name].split(name)[0] for name in ("Arithmetic", "Unit conversions"))
         assert "X" in ticked and "X" not in unticked
 
 
@@ -145,3 +145,67 @@ async def test_an_unreadable_machine_leaves_the_fit_unknown_and_says_why(tmp_pat
             await open_start_dialog(app, pilot, datasets=1)
             shown = await until_shown(pilot, "fit unknown: needs 6 GB, the box's memory is unknown (GET")
             assert "/env/check: HTTP 500, Internal Server Error)" in shown
+
+
+async def test_enter_on_a_closed_list_opens_it_and_starts_nothing(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_start_dialog(app, pilot)
+        for list_id in ("#model", "#outcome"):
+            choice = dialog.query_one(list_id, Select)
+            await focus(pilot, choice)
+            await pilot.press("enter")
+            await until(pilot, lambda choice=choice: choice.expanded, f"enter opens {list_id}")
+            assert app.screen is dialog and not started(app)
+            await pilot.press("escape")
+            await until(pilot, lambda choice=choice: not choice.expanded, f"escape closes {list_id}")
+        assert app.screen is dialog and not started(app)
+
+
+async def test_datasets_are_listed_by_name_and_told_apart_by_id_when_names_repeat(tmp_path):
+    async with running_backend() as backend:
+        backend.datasets = [
+            {"id": "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f", "name": "echo.jsonl", "rows": 200},
+            {"id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "name": "notes.txt", "rows": 12},
+            {"id": "f9e8d7c6b5a4938271605f4e3d2c1b0a", "name": "notes.txt", "rows": 30},
+            {"id": "builtin-units"},  # no name: its id stands for it
+        ]
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_start_dialog(app, pilot, datasets=4)
+            shown = await until_shown(pilot, "echo.jsonl  (200 rows)")
+            assert "6b0d2f9e41c84a7f9d3e5a1b2c3d4e5f" not in shown
+            assert "notes.txt  (12 rows, 0a1b2c3d)" in shown and "notes.txt  (30 rows, f9e8d7c6)" in shown
+            assert "builtin-units" in shown
+
+
+def placeholders(dialog: StartScreen) -> list[str]:
+    return [
+        str(dialog.query_one(f"#{field}", Input).placeholder)
+        for field in ("steps", "learning-rate", "batch-size", "seed")
+    ]
+
+
+async def test_default_shows_the_value_each_model_and_outcome_will_use(server, tmp_path):
+    app = dashboard(server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_start_dialog(app, pilot)
+        dialog.query_one("#model", Select).value = "tiny"
+        dialog.query_one("#outcome", Select).value = "balanced"
+        await until(pilot, lambda: "15,000 (default)" in screen_text(app), "tiny's steps for a balanced run")
+        assert placeholders(dialog) == ["15,000 (default)", "0.003 (default)", "64 (default)", "0 (default)"]
+        dialog.query_one("#outcome", Select).value = "speed"
+        await until(pilot, lambda: placeholders(dialog)[0] == "6,000 (default)", "fewer steps for speed")
+        dialog.query_one("#model", Select).value = "small"
+        await until(pilot, lambda: placeholders(dialog)[0] == "4,800 (default)", "small's steps for speed")
+        assert placeholders(dialog)[2] == "128 (default)"
+
+
+async def test_default_says_no_value_the_backend_does_not_give(tmp_path):
+    async with running_backend() as backend:  # as the deployed backend lists models: no defaults
+        backend.models = [{"id": "phi-2", "size_gb": 5.4, "min_vram_gb": 6}]
+        app = dashboard(backend.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            dialog = await open_start_dialog(app, pilot, datasets=1)
+            await until(pilot, lambda: dialog.query_one("#model", Select).value == "phi-2", "its model chosen")
+            assert placeholders(dialog) == ["default"] * 4

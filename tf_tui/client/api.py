@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from tf_tui.base.text import printable
+from tf_tui.client.identity import lists_active_runs, names_talent_factory, says_absent
 from tf_tui.client.multipart import Progress, UnreadableFile, form_text, multipart_files
 from tf_tui.client.pool import RenewablePool
 from tf_tui.client.tls import untrusted_certificate
@@ -57,6 +59,16 @@ class RouteMissing(NotFound):
         self.reason = reason  # the answer alone, in words (`HTTP 404, Not Found`): what capabilities keep
 
 
+class NotTalentFactory(ApiError):
+    """What answers at the backend's URL is not Talent Factory at all (a plain web server, another service, a
+    wrong path: see tf_tui/client/identity.py), so every call fails alike. Not a `NotFound`: no run is forgotten
+    for it."""
+
+    def __init__(self, url: str, answered: str) -> None:
+        super().__init__(f"{url} is not a Talent Factory backend: {answered}")
+        self.answered = answered  # what it answered, in words
+
+
 class HttpError(ApiError):
     def __init__(self, message: str, status_code: int) -> None:
         super().__init__(message)
@@ -75,10 +87,22 @@ class LogChunk:
 
 class TalentFactoryApi:
     def __init__(
-        self, url: str, token: str | None = None, *, trust_env: bool = True, tls: ssl.SSLContext | None = None
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        trust_env: bool = True,
+        tls: ssl.SSLContext | None = None,
+        on_identity: Callable[[str | None], None] = lambda answered: None,
     ) -> None:
+        """`on_identity` hears what the URL answered when it turns out not to be Talent Factory, and None when
+        it answers as one again."""
         self.url = url
         self._token = token
+        self.not_talent_factory: str | None = None  # what the URL answered, while it is not Talent Factory
+        self._talent_factory = False  # confirmed: never asked again
+        self._identifying = asyncio.Lock()  # one check at a time: the calls that wait take its verdict
+        self._on_identity = on_identity
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         verify: ssl.SSLContext | bool = tls or True
 
@@ -237,6 +261,10 @@ class TalentFactoryApi:
             raise BackendUnreachable(
                 f"{what}: the connection to {self.url} broke before the answer ({reason})"
             ) from None
+        if says_absent(response):
+            await self._check_identity()
+        elif response.is_success and self.not_talent_factory is not None:
+            self._identified(None)
         if response.status_code == 405 or (response.status_code == 404 and _json_detail(response) == "Not Found"):
             reason = f"HTTP {response.status_code}, {_detail(response)}"
             raise RouteMissing(f"{what}: {reason}: this backend has no such route", reason)
@@ -263,6 +291,41 @@ class TalentFactoryApi:
         if response.status_code >= 500:
             await self._pool.renew()
         return response
+
+    async def _check_identity(self) -> None:
+        """After an answer that says a route is absent: raises NotTalentFactory when what answers at the URL
+        is not Talent Factory at all. Asked the first time (one or two reads); then a backend confirmed is never
+        asked again, and one that is not stays so until it answers a call with a success."""
+        if self._talent_factory:
+            return
+        async with self._identifying:
+            if not self._talent_factory and self.not_talent_factory is None:
+                await self._identify()
+        if self.not_talent_factory is not None:
+            raise NotTalentFactory(self.url, self.not_talent_factory)
+
+    async def _identify(self) -> None:
+        """The rule of tf_tui/client/identity.py, on the backend's answers; no answer decides nothing."""
+        try:
+            health = await self._pool.request("GET", "/health")
+            active = None if names_talent_factory(health) else await self._pool.request("GET", "/train/active")
+        except httpx.HTTPError:
+            return
+        if active is None or lists_active_runs(active):
+            self._talent_factory = True
+        elif says_absent(active):
+            self._identified(f"GET /health answered {_answer(health)}, GET /train/active HTTP {active.status_code}")
+
+    def _identified(self, answered: str | None) -> None:
+        self.not_talent_factory = answered
+        self._on_identity(answered)
+
+
+def _answer(response: httpx.Response) -> str:
+    """An answer in words: its status, then its detail or its body's start."""
+    if response.is_success:
+        return f"HTTP {response.status_code} with {_body_text(response)}"
+    return f"HTTP {response.status_code}, {_detail(response)}"
 
 
 def _detail(response: httpx.Response) -> str:

@@ -28,7 +28,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -123,7 +123,10 @@ def load_settings(
     token_file: Path | None = None,
     ca_cert: Path | None = None,
     insecure: bool = False,
+    themes: Collection[str] | None = None,
 ) -> Settings:
+    """`themes`: the themes the dashboard knows (Textual's, which only the dashboard loads); when given, the
+    config file's `theme` must be one of them."""
     path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
     config = read_config(path)
     urls = [url] if isinstance(url, str) else list(url or ())
@@ -169,7 +172,7 @@ def load_settings(
         state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
-        theme=_string(config, "theme", path),
+        theme=_theme(_string(config, "theme", path), themes, path),
         desktop_notifications=notifications,
         ca_cert=chosen_ca,
         insecure=insecure,
@@ -419,6 +422,15 @@ def _desktop_notifications(value: object) -> DesktopNotifications | None:
     if value == "osc9":
         return "osc9"
     return None
+
+
+def _theme(theme: str | None, known: Collection[str] | None, path: Path) -> str | None:
+    """A theme that does not exist is an error, as an unknown key is, rather than the default in silence."""
+    if theme is None or known is None or theme in known:
+        return theme
+    close = difflib.get_close_matches(theme, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(f"{path}: unknown theme {theme!r}{hint}; the known themes are {', '.join(sorted(known))}")
 
 
 def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:

@@ -2,8 +2,9 @@
 names to train on, each checked first.
 
 A path is checked on this machine before anything is sent, so that a typo, a folder or an empty file
-is said in words at once rather than as the server's error after the upload; a dataset id against the
-backend's list, so that a typo is not a run that fails at once.
+is said in words at once rather than as the server's error after the upload, and so are files bigger than
+the backend says it takes; a dataset id is checked against the backend's list, so that a typo is not a run
+that fails at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 from tf_tui.base.ids import resolve_dataset
 from tf_tui.base.text import printable
+from tf_tui.client.api import ApiError, HttpError, NotTalentFactory
+from tf_tui.client.multipart import Progress
+from tf_tui.core.environment import memory_text
 from tf_tui.core.format import local_time, plural
 from tf_tui.core.ports import BackendApi
 
@@ -35,6 +39,59 @@ SOURCE_LIMIT = 1000
 
 class UploadPathError(ValueError):
     """A path that cannot be uploaded, said in words fit to show."""
+
+
+class UploadTooLarge(ApiError):
+    """Files bigger than the backend takes, said with both sizes as far as they are known."""
+
+
+async def upload(api: BackendApi, paths: Sequence[Path], name: str | None, on_progress: Progress) -> dict[str, Any]:
+    """Upload checked files as one new dataset (`BackendApi.ingest`). Refused before a byte is sent when they
+    are bigger than the limit the backend states (`max_upload_bytes` in `GET /health`, the reference server's
+    extension); a backend that states none is sent them, and its 413 then names the sizes known."""
+    size = sum(_size(path) for path in paths)
+    limit = await upload_limit(api)
+    if limit is not None and size > limit:
+        raise UploadTooLarge(f"{_sizes_said(paths, size, limit)}; this server takes at most {_bytes(limit, size)}")
+    try:
+        return await api.ingest(paths, name, on_progress)
+    except HttpError as error:
+        if error.status_code != 413:
+            raise
+        stated = "" if limit is None else f" (it says it takes at most {_bytes(limit, size)})"
+        said = f"{_sizes_said(paths, size, limit)}; the server refused it as too large{stated}: {error}"
+        raise UploadTooLarge(said) from None
+
+
+async def upload_limit(api: BackendApi) -> int | None:
+    """The most an upload's files may hold together, as the backend states it; None when it states none (the
+    deployed backend) or its health cannot be read now."""
+    try:
+        health = await api.health()
+    except NotTalentFactory:
+        raise  # nothing could be uploaded there
+    except ApiError:
+        return None
+    limit = health.get("max_upload_bytes")
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None
+
+
+def _sizes_said(paths: Sequence[Path], size: int, limit: int | None) -> str:
+    said = _bytes(size, limit)
+    return f"{printable(paths[0].name)} is {said}" if len(paths) == 1 else f"the {len(paths)} files are {said} together"
+
+
+def _bytes(count: int, other: int | None) -> str:
+    """`200 MB`; exact (`10,485,761 bytes`) when the other size it is said beside would read the same."""
+    rounded = memory_text(count / 1e9)
+    return f"{count:,} bytes" if other is not None and memory_text(other / 1e9) == rounded else rounded
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone since it was checked: sending it says so
 
 
 def upload_paths(typed: Sequence[str]) -> list[Path]:

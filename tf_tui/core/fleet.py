@@ -22,7 +22,7 @@ from functools import partial
 from tf_tui.base.ids import RunIdError
 from tf_tui.base.supervise import call_guarded
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError
+from tf_tui.client.api import ApiError, NotTalentFactory
 from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog, LogEntry
@@ -180,7 +180,7 @@ class Fleet:
         session = self.sessions[name]
         try:
             [train_id] = await session.resolve([typed])
-        except RunIdError as error:
+        except (RunIdError, NotTalentFactory) as error:  # one backend's trouble: the others may know the run
             return f"{name}: {error}"
         was_known = train_id in session.store.runs
         await session.resync([train_id])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import random
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
@@ -39,7 +40,8 @@ from tf_tui.base.protocol import (
 )
 from tf_tui.base.supervise import call_guarded, keep_running
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError, HttpError, NotFound, TalentFactoryApi
+from tf_tui.client.api import ApiError, HttpError, NotFound, NotTalentFactory, TalentFactoryApi
+from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
@@ -75,6 +77,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _SlowedBackoff(Backoff):
+    """The stream's reconnect schedule, stretched to a minute while the URL answers as no Talent Factory does."""
+
+    def __init__(self, schedule: Backoff, slowed: Callable[[], bool]) -> None:
+        super().__init__(schedule.initial, schedule.cap, schedule.jitter)
+        self._slowed = slowed
+
+    def delay(self, failures: int, rng: Callable[[], float] = random.random) -> float:
+        return NOT_TALENT_FACTORY_RETRY_S if self._slowed() else super().delay(failures, rng)
 
 
 @dataclass(frozen=True)
@@ -142,17 +155,21 @@ class Session:
         if self.state.problem:  # found while reading it, just now
             self._state_problem(self.state.problem)
         self._backoff = backoff or Backoff()
+        # What the backend's URL answered, while it is not Talent Factory at all (learnt by the API client).
+        self.not_talent_factory: str | None = None
         if api is None or stream is None:
             # Proxies from the environment never apply to a backend on this machine.
             local = is_loopback(urlsplit(settings.url).hostname or "")
             tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
-            api = api or TalentFactoryApi(settings.url, settings.token, trust_env=not local, tls=tls)
+            api = api or TalentFactoryApi(
+                settings.url, settings.token, trust_env=not local, tls=tls, on_identity=self._identity_learnt
+            )
             stream = stream or partial(
                 UpdateStream,
                 settings.ws_url,
                 settings.token,
                 use_proxy=not local,
-                backoff=self._backoff,
+                backoff=_SlowedBackoff(self._backoff, lambda: self.not_talent_factory is not None),
                 tls=tls,
                 clock=clock,
             )
@@ -200,6 +217,8 @@ class Session:
     def connection(self) -> ConnectionState:
         if self._given_up:  # updates stopped coming for a bug of ours: never shown as live
             return ConnectionState(Phase.FAILED, reason="internal error")
+        if self.not_talent_factory is not None:
+            return ConnectionState(Phase.FAILED, reason=f"not a Talent Factory backend: {self.not_talent_factory}")
         return self.stream.state
 
     @property
@@ -209,7 +228,10 @@ class Session:
     @property
     def poll_interval(self) -> float:
         """How long a watched run may go unheard, now, before its status is read: short while the
-        socket is down (every run is read that often), long while it is live."""
+        socket is down (every run is read that often), long while it is live; a minute while the URL is not
+        Talent Factory at all."""
+        if self.not_talent_factory is not None:
+            return NOT_TALENT_FACTORY_RETRY_S
         return self.poll_intervals.current(self.stream.live)
 
     async def __aenter__(self) -> Session:
@@ -335,6 +357,8 @@ class Session:
         self.events.add(f"asking the server to stop {train_id}")
         try:
             reply = await self.api.stop(train_id)
+        except NotTalentFactory:
+            raise  # nothing to say of the run: the caller says what answered instead
         except NotFound:
             return StopOutcome(train_id, False, f"the server does not know run {train_id} or it is not active")
         except HttpError as error:
@@ -422,6 +446,8 @@ class Session:
             return [text.strip() for text in typed]
         try:
             listed = [*await self.api.active(), *(entry["id"] for entry in _recent_runs(await self.api.dashboard()))]
+        except NotTalentFactory:
+            raise  # no id of its can be right
         except ApiError as error:  # the ids are then taken as typed; what follows reports the server
             self.events.add(f"could not list the server's runs to complete an id: {error}", logging.WARNING)
             listed = []
@@ -538,6 +564,19 @@ class Session:
                 if train_id in runs and not runs[train_id].missing
             }
         )
+
+    def _identity_learnt(self, answered: str | None) -> None:
+        if answered is None:
+            self.events.add(f"{self.url} answers as a Talent Factory backend again", kind=Kind.CONNECTION)
+        else:
+            self.events.add(
+                f"{self.url} is not a Talent Factory backend: {answered}; asking again every "
+                f"{NOT_TALENT_FACTORY_RETRY_S:.0f} s",
+                logging.WARNING,
+                Kind.CONNECTION,
+            )
+        self.not_talent_factory = answered
+        self._changed()
 
     def _state_problem(self, problem: str) -> None:
         """A problem with the state file or the run memory beside it: in the event log, and told once."""

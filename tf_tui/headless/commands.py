@@ -85,6 +85,8 @@ async def follow(
                     output.show(run, key.backend if named else None)
             going = [key for key in keys if fleet.get(key).outcome is Outcome.GOING]
             if all(key.backend in failed for key in going):
+                if any(fleet.session(key.backend).not_talent_factory for key in going):
+                    return ExitCode.NOT_TALENT_FACTORY
                 if going:
                     return ExitCode.USAGE
                 return exit_code([fleet.get(key) for key in keys])

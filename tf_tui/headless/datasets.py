@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn, TransferSpeedColumn
 from rich.table import Table
 from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.client.multipart import Progress as OnProgress
-from tf_tui.core.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary, name_not_taken
+from tf_tui.core.datasets import DATASET_COLUMNS, dataset_cells, ingest_summary, name_not_taken, upload
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 
@@ -48,9 +48,10 @@ async def list_datasets(session: Session, as_json: bool, out: TextIO = sys.stdou
 async def upload_dataset(
     session: Session, paths: Sequence[Path], name: str | None, as_json: bool, out: TextIO = sys.stdout
 ) -> int:
-    """Upload checked files as one dataset; a bar of the bytes sent on a terminal (not with --json)."""
+    """Upload checked files as one dataset (refused first when bigger than the backend takes); a bar of the
+    bytes sent on a terminal (not with --json)."""
     with _progress_bar(out, enabled=not as_json and out.isatty()) as on_progress:
-        reply = await session.api.ingest(paths, name, on_progress)
+        reply = await upload(session.api, paths, name, on_progress)
     # The dashboard's start dialog then offers the new dataset first.
     StartChoicesFile(start_choices_path(session.settings)).prefer_dataset(session.state_key, reply["dataset_id"])
     print(json.dumps(reply) if as_json else f"Uploaded: {ingest_summary(reply)}", file=out, flush=True)
@@ -65,7 +66,7 @@ def _progress_bar(out: TextIO, *, enabled: bool) -> Iterator[OnProgress]:
     if not enabled:
         yield lambda sent, total: None
         return
-    columns = (TextColumn("Uploading"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    columns = (TextColumn("Uploading"), BarColumn(), TaskProgressColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=Console(file=out), transient=True) as bar:
         task = bar.add_task("upload", total=None)
         yield lambda sent, total: bar.update(task, completed=sent, total=total)

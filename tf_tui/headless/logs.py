@@ -9,7 +9,7 @@ from typing import TextIO
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError, NotFound, RouteMissing
+from tf_tui.client.api import ApiError, NotFound, NotTalentFactory, RouteMissing
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.log_reader import POLL_S, LogReader
 from tf_tui.headless.commands import exit_code
@@ -32,7 +32,7 @@ async def print_log(fleet: Fleet, typed_id: str, *, follow: bool, out: TextIO = 
             print(f"tf-tui logs: the server does not know run {printable(typed_id)}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN
         except ApiError as error:
-            if not follow:
+            if not follow or isinstance(error, NotTalentFactory):  # asking again would not help
                 raise
             if str(error) != trouble:  # said once, not at every retry
                 trouble = str(error)

@@ -45,6 +45,9 @@ class ModelSize:
             "parameters": self.parameters,
             "context_chars": self.context,
             "default_steps": self.default_steps,
+            # Beyond the contract: the value of each parameter a start leaves out, per outcome preference, so
+            # that a client shows what "default" stands for.
+            "default_params": {outcome: resolve_params(self, outcome, {}) for outcome in OUTCOME_STEP_FACTORS},
         }
 
 

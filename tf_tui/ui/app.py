@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.events import DescendantFocus
 from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -27,13 +28,13 @@ from textual.widgets import Input
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError
+from tf_tui.client.api import ApiError, NotTalentFactory
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
-from tf_tui.core.session import Session
+from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.ui.desktop_notification import notification_sequence
@@ -233,11 +234,8 @@ class TfTuiApp(PaintedApp):
 
     async def on_mount(self) -> None:
         settings = self.session.settings
-        if settings.theme:
-            if settings.theme in self.available_themes:
-                self.theme = settings.theme
-            else:
-                self.events.add(f"unknown theme {settings.theme!r} in the config file; using the default")
+        if settings.theme:  # one of `theme_names()`: the config was checked against them
+            self.theme = settings.theme
         self._filter.display = False
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
@@ -257,6 +255,16 @@ class TfTuiApp(PaintedApp):
 
     async def on_unmount(self) -> None:
         await self.fleet.close()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # Once laid out: a field focused as its screen mounts has no place on it yet.
+        self.call_after_refresh(self._place_toasts, event.widget.screen)
+
+    def _place_toasts(self, screen: Screen[Any]) -> None:
+        """Toasts keep to the third of the screen away from the text field being typed in (app.tcss)."""
+        field = screen.focused
+        high = isinstance(field, Input) and field.region.y < screen.size.height / 3
+        screen.set_class(high, "-toasts-below")
 
     # --- what the session says --------------------------------------------------------------
 
@@ -419,8 +427,9 @@ class TfTuiApp(PaintedApp):
         self._detail.focus()
 
     async def action_back(self) -> None:
+        # Whether the filter is being typed or was kept with enter: escape clears it either way.
         filter_input = self._filter
-        if filter_input.has_focus:
+        if filter_input.has_focus or filter_input.value:
             filter_input.value = ""
             filter_input.display = False
         self._runs.focus()
@@ -472,7 +481,10 @@ class TfTuiApp(PaintedApp):
 
     @work(group="stop", exit_on_error=False)
     async def stop_run(self, session: Session, train_id: str) -> None:
-        outcome = await session.stop(train_id)
+        try:
+            outcome = await session.stop(train_id)
+        except NotTalentFactory as error:
+            outcome = StopOutcome(train_id, False, str(error))
         message = outcome.message if self.fleet.single else f"{self.session_name_of(session)}: {outcome.message}"
         self.notify(message, severity="information" if outcome.stopped else "warning", markup=False)
 

@@ -39,10 +39,39 @@ from tf_tui.ui.screens.start import StartScreen
 SETTLE_TIMEOUT_S = 60.0  # how long a screenshot may wait for its screen to settle, on a loaded machine
 NOW = 1_795_900_000.0  # a fixed "now", so ages and times never change between runs
 URL = "http://training-box:8084"
+
+
+def _reference_defaults(steps: int, batch_size: int) -> dict[str, dict[str, int | float]]:
+    """As the reference server lists a model's `default_params`: its steps scaled by the outcome, the rest alike."""
+    factors = {"speed": 0.4, "balanced": 1.0, "quality": 2.0}
+    return {
+        outcome: {"max_steps": round(steps * factor), "learning_rate": 0.003, "batch_size": batch_size, "seed": 0}
+        for outcome, factor in factors.items()
+    }
+
+
 MODELS = [
-    {"id": "tiny", "parameters": 22385, "size_gb": 0.00009, "min_vram_gb": 0},
-    {"id": "small", "parameters": 76665, "size_gb": 0.000307, "min_vram_gb": 0},
-    {"id": "base", "parameters": 249985, "size_gb": 0.001, "min_vram_gb": 0},
+    {
+        "id": "tiny",
+        "parameters": 22385,
+        "size_gb": 0.00009,
+        "min_vram_gb": 0,
+        "default_params": _reference_defaults(15000, 64),
+    },
+    {
+        "id": "small",
+        "parameters": 76665,
+        "size_gb": 0.000307,
+        "min_vram_gb": 0,
+        "default_params": _reference_defaults(12000, 128),
+    },
+    {
+        "id": "base",
+        "parameters": 249985,
+        "size_gb": 0.001,
+        "min_vram_gb": 0,
+        "default_params": _reference_defaults(8000, 128),
+    },
     # As the deployed backend lists its models: no parameter count, a real size and a minimum of VRAM.
     {"id": "llama-2-13b", "size_gb": 26, "min_vram_gb": 28},
 ]
@@ -131,6 +160,9 @@ class DemoApi:
     def __init__(self) -> None:
         self.statuses: dict[str, dict[str, Any]] = {}
         self.histories: dict[str, list[dict[str, Any]]] = {}  # a run's points, as `GET /train/metrics` has them
+
+    async def health(self) -> dict[str, Any]:
+        raise self._no_backend()
 
     async def models(self) -> list[dict[str, Any]]:
         return MODELS

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 
 from rich.console import Console
+from textual.theme import BUILTIN_THEMES
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.signals import exit_status
@@ -21,6 +22,12 @@ CRASH_REPORT_WIDTH = 120
 class DashboardExit:
     code: int  # ExitCode.OK after a quit, ExitCode.FAILED after an exception, 128 + the signal's number after one
     going: int  # runs the dashboard last saw going: they go on without it
+
+
+def theme_names() -> list[str]:
+    """The themes the dashboard can be drawn in (Textual's own; it registers none): what the config file's
+    `theme` is checked against before the dashboard starts."""
+    return sorted(BUILTIN_THEMES)
 
 
 def run_dashboard(settings: Settings) -> DashboardExit:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from tf_tui.server.catalog import MODEL_SIZES
+from tf_tui.server.datasets import MAX_UPLOAD_BYTES
 from tf_tui.server.dependencies import get_services, get_settings
 from tf_tui.server.environment import environment
 from tf_tui.server.json_route import CheckedJsonRoute
@@ -20,9 +21,16 @@ router = APIRouter(route_class=CheckedJsonRoute)
 
 
 @router.get("/health")
-async def health(settings: ServerSettings = Depends(get_settings)) -> dict[str, str]:
-    # `instance` beyond the contract: how a launcher knows the server on a port is the one it started.
-    return {"status": "healthy", "service": "Talent Factory", "instance": settings.instance_id}
+async def health(settings: ServerSettings = Depends(get_settings)) -> dict[str, str | int]:
+    # Beyond the contract: `instance`, how a launcher knows the server on a port is the one it started, and
+    # `max_upload_bytes`, the most an upload's files may hold together, so a client refuses a bigger one
+    # before sending a byte of it.
+    return {
+        "status": "healthy",
+        "service": "Talent Factory",
+        "instance": settings.instance_id,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+    }
 
 
 @router.get("/models/list")

@@ -62,6 +62,9 @@ class EventLogScreen(ModalScreen[None]):
         view.clear()
         # Log shows text as it is: entries are already cleaned of escape sequences, and Log has no markup.
         view.write_lines(log_line(entry) for entry in self._events.shown(updates=self._updates))
+        # From the newest line, wherever the view was: Log follows the end only when it was at the end before,
+        # and after `clear` the old position is no longer the end.
+        view.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _append(self, entry: LogEntry) -> None:
         if entry.kind is Kind.UPDATE and not self._updates:

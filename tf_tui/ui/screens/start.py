@@ -6,6 +6,8 @@ lost; the dialog closes only when the run has started, with its id.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from rich.segment import Segment
@@ -23,6 +25,7 @@ from tf_tui.base.options import DEFAULT_OUTCOME_PREFERENCE, OUTCOME_PREFERENCES
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.core.environment import BoxEnvironment, parse_environment
+from tf_tui.core.model_defaults import default_text, effective_defaults
 from tf_tui.core.model_fit import Fit, model_fit, size_text
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoices, StartChoicesFile, start_choices_path
@@ -41,11 +44,18 @@ NO_DATASETS = f"Datasets: none on this backend yet ({NO_DATASETS_YET})"
 SELECT_A_DATASET = "select at least one dataset (space ticks one; escape, then d, uploads another)"
 
 
-def _label(entry: dict[str, Any], detail_key: str, unit: str) -> Text:
-    """Text, not a string: Textual would read a string from the server as markup."""
-    name = printable(entry.get("id", "?"), 40)
-    detail = entry.get(detail_key)
-    return Text(f"{name}  ({detail:,} {unit})" if isinstance(detail, int) else name)
+def _dataset_label(entry: dict[str, Any], repeated: Collection[str]) -> Text:
+    """`echo.jsonl  (200 rows)`: its name (an upload's id is 32 hex digits), else its id; the start of its id
+    too when another dataset has the same name. Text, not a string: Textual would read a string from the
+    server as markup."""
+    name = entry.get("name")
+    said = printable(name if isinstance(name, str) and name.strip() else entry.get("id", "?"), 48)
+    rows = entry.get("rows")
+    facts = [f"{rows:,} rows" if isinstance(rows, int) and not isinstance(rows, bool) else ""]
+    if name in repeated:
+        facts.append(printable(entry.get("id", ""))[:8])
+    told = ", ".join(fact for fact in facts if fact)
+    return Text(f"{said}  ({told})" if told else said)
 
 
 def _model_label(entry: dict[str, Any], fit: Fit) -> Text:
@@ -106,6 +116,7 @@ class StartScreen(ModalScreen[str | None]):
         self._session = session
         self._last = StartChoicesFile(start_choices_path(session.settings))
         self._fits: dict[str, Fit] = {}  # each model's fit to the backend's machine, by id
+        self._models: dict[str, dict[str, Any]] = {}  # each model's entry in the backend's list, by id
         self._box_problem = ""  # why the machine could not be read, if it could not
 
     def compose(self) -> ComposeResult:
@@ -127,7 +138,7 @@ class StartScreen(ModalScreen[str | None]):
                 for field_id, _, label, validator, _ in PARAM_FIELDS:
                     with Vertical():
                         yield Label(label)
-                        yield Input(placeholder="default", id=field_id, validators=[validator], compact=True)
+                        yield Input(placeholder=default_text(None), id=field_id, validators=[validator], compact=True)
             yield Static("", id="start-error")  # shown once there is something to say
             with Horizontal(classes="row"):
                 yield Button("Start", variant="primary", id="start", compact=True)
@@ -147,6 +158,7 @@ class StartScreen(ModalScreen[str | None]):
         box = await self._read_box()
         last = self._last.get(self._session.state_key)
         model_ids = [str(entry.get("id")) for entry in models]
+        self._models = dict(zip(model_ids, models, strict=True))
         self._fits = {model_id: model_fit(entry, box) for entry, model_id in zip(models, model_ids, strict=True)}
         model = self.query_one("#model", Select)
         model.set_options(
@@ -161,9 +173,11 @@ class StartScreen(ModalScreen[str | None]):
         dataset_ids = [str(entry.get("id")) for entry in datasets]
         ticked = [dataset for dataset in last.datasets if dataset in dataset_ids] or dataset_ids[:1]
         choices = self.query_one("#datasets", DatasetList)
+        names = Counter(name for entry in datasets if isinstance(name := entry.get("name"), str))
+        repeated = {name for name, count in names.items() if count > 1}
         choices.add_options(
             [
-                (_label(entry, "rows", "rows"), dataset, dataset in ticked)
+                (_dataset_label(entry, repeated), dataset, dataset in ticked)
                 for entry, dataset in zip(datasets, dataset_ids, strict=True)
             ]
         )
@@ -184,6 +198,16 @@ class StartScreen(ModalScreen[str | None]):
             return None
 
     @on(Select.Changed, "#model")
+    @on(Select.Changed, "#outcome")
+    def _show_defaults(self) -> None:
+        """Beside "default", the value the run will get, where the backend says it."""
+        model = self.query_one("#model", Select).value
+        outcome = self.query_one("#outcome", Select).value
+        defaults = effective_defaults(self._models.get(model) if isinstance(model, str) else None, str(outcome))
+        for field_id, key, *_ in PARAM_FIELDS:
+            self.query_one(f"#{field_id}", Input).placeholder = default_text(defaults.get(key))
+
+    @on(Select.Changed, "#model")
     def _show_fit(self, event: Select.Changed) -> None:
         fit = self._fits.get(event.value) if isinstance(event.value, str) else None
         note = self.query_one("#model-fit", Static)
@@ -196,8 +220,11 @@ class StartScreen(ModalScreen[str | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
-            # A focused button takes enter itself (Cancel cancels), and an open list picks with it.
-            return not isinstance(self.focused, Button) and not any(select.expanded for select in self.query(Select))
+            # A focused button takes enter itself (Cancel cancels), an open list picks with it, and a closed
+            # list opens with it: a user on the model list means to choose a model, not to start.
+            return not isinstance(self.focused, Button | Select) and not any(
+                select.expanded for select in self.query(Select)
+            )
         return True
 
     @on(Button.Pressed, "#start")

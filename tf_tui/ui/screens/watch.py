@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tf_tui.base.ids import RunIdError
+from tf_tui.client.api import NotTalentFactory
 
 Resolve = Callable[[list[str]], Awaitable[list[str]]]
 
@@ -45,7 +46,8 @@ class WatchScreen(ModalScreen[str | None]):
     async def resolve_and_watch(self, typed: str) -> None:
         try:
             [train_id] = await self._resolve([typed])
-        except RunIdError as error:  # the dialog stays, with what was typed, to be corrected
+        # The dialog stays, with what was typed, to be corrected (or the URL, when it is no Talent Factory).
+        except (RunIdError, NotTalentFactory) as error:
             self.query_one("#watch-error", Static).update(Text(str(error)))
             return
         self.dismiss(train_id)

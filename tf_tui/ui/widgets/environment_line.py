@@ -1,8 +1,9 @@
 """The line under the header: what the selected run's backend says of its machine (`GET /env/check`).
 
 It reads the backend every few seconds only while it is on screen: not while a narrower terminal hides
-it, nor while another screen is on top. A failed read is said on the line in words and touches nothing
-else. It repaints only when its text changes, without a layout pass (one line whatever it says).
+it, nor while another screen is on top; once a minute while the URL is not Talent Factory at all. A failed
+read is said on the line in words and touches nothing else. It repaints only when its text changes,
+without a layout pass (one line whatever it says).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from textual import work
 from textual.widgets import Static
 
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError
+from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.core.environment import BoxEnvironment, describe_box, parse_environment
 from tf_tui.core.ports import BackendApi
 
@@ -47,6 +49,7 @@ class EnvironmentLine(Static):
         self._known: dict[str | None, Text] = {}  # the last line of each backend, shown at once when it is selected
         self._text: Text | None = None
         self._reading = False
+        self._resting = 0  # turns of the refresh timer left without a read
         self.ticks = 0  # turns of the refresh timer, shown or not
         self.reads = 0  # reads finished, answered or failed
 
@@ -75,7 +78,10 @@ class EnvironmentLine(Static):
 
     def _tick(self) -> None:
         self.ticks += 1
-        self._read_if_shown()
+        if self._resting:
+            self._resting -= 1
+        else:
+            self._read_if_shown()
 
     def _read_if_shown(self) -> None:
         if self.shown and not self._reading:  # a slow backend is not asked again before it answered
@@ -87,6 +93,9 @@ class EnvironmentLine(Static):
         backend, api = self._source()
         try:
             box: BoxEnvironment | str = parse_environment(await api.environment())
+        except NotTalentFactory as error:
+            box = str(error)
+            self._resting = round(NOT_TALENT_FACTORY_RETRY_S / REFRESH_S) - 1
         except ApiError as error:
             box = str(error)
         finally:
