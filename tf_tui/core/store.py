@@ -84,6 +84,9 @@ class RunState:
     # after the fact (a listing, a status read), which says nothing of when that end came.
     seen_change_at: float | None = None
     missing: bool = False  # the server answered 404 for it
+    # A backend has answered for it (a status, a frame, a listing) or its start reply named it: until
+    # then it is only an id someone typed, shown "unconfirmed" and never remembered.
+    confirmed: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
@@ -139,6 +142,9 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.ensure(update.train_id)
         run.last_heard_at = at
+        if not run.confirmed:
+            run.confirmed = True
+            self._changed.add(run.train_id)
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
         if changed:
@@ -156,6 +162,13 @@ class RunStore:
         if (base_model and run.base_model != base_model) or (created_at and run.created_at != created_at):
             run.base_model = base_model or run.base_model
             run.created_at = created_at or run.created_at
+            self._changed.add(train_id)
+
+    def confirm(self, train_id: str) -> None:
+        """The server named the run itself (its start reply), before any status of it is heard."""
+        run = self.ensure(train_id)
+        if not run.confirmed:
+            run.confirmed = True
             self._changed.add(train_id)
 
     def add_history(self, train_id: str, points: Iterable[MetricPoint]) -> None:

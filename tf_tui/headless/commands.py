@@ -111,7 +111,6 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             if fleet.single:
                 raise listing
             print(f"tf-tui status: {name}: {listing}", file=sys.stderr)
-    remembered = set(fleet.remembered())
     keys = list(
         dict.fromkeys(
             [
@@ -134,6 +133,7 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             for name in fleet.names
         )
     )
+    remembered = set(fleet.remembered())  # after the reads: a run they found ended is no longer remembered
     code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
