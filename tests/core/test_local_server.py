@@ -225,6 +225,7 @@ def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(
     os.kill(address.pid, signal.SIGSTOP)
     try:
         status = home.command("serve", "--status")
+        as_json = home.command("serve", "--status", "--json")
         launched = home.command("--local")
         assert read_address(home.data_dir) == address
         stopped = home.command("serve", "--stop")
@@ -233,6 +234,9 @@ def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(
             os.kill(address.pid, signal.SIGCONT)
     assert status.returncode == 0
     assert f"at {address.url} (pid {address.pid}) but is not answering" in status.stdout
+    assert as_json.returncode == 0
+    said = json.loads(as_json.stdout)
+    assert (said["state"], said["url"], said["pid"], said["going"]) == ("not answering", address.url, address.pid, None)
     assert launched.returncode == 1
     assert f"the local server at {address.url} (pid {address.pid}) is running but not answering" in launched.stderr
     assert stopped.returncode == 0 and f"Stopped the server at {address.url} (pid {address.pid})" in stopped.stdout
@@ -382,3 +386,14 @@ def test_a_dashboard_whose_server_was_killed_follows_the_next_one(home, restarte
     assert home.servers_on_data_dir() == [second.pid]
     said = quit_dashboard(dashboard)
     assert "keeps training" not in said
+
+
+def test_a_server_stopped_on_purpose_under_a_dashboard_is_not_brought_back(home):
+    dashboard = home.launch()
+    address = home.address()
+    assert home.command("serve", "--stop").returncode == 0
+    log_file = Path(home.environment["XDG_STATE_HOME"]) / "tf-tui" / "tf-tui.log"
+    wait_until(lambda: f"the local server at {address.url} is gone: it was stopped" in log_file.read_text(), "said")
+    assert home.servers_on_data_dir() == [] and read_address(home.data_dir) is None
+    said = quit_dashboard(dashboard)
+    assert "the local server is not running (`tf-tui --local` starts it again)" in said

@@ -14,10 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tf_tui.common.atomic_file import exclusive_lock
 from tf_tui.common.server_address import read_address
 from tf_tui.core.config import Backend, LocalServer, Settings, url_name
 from tf_tui.core.eventlog import EventLog, Kind
-from tf_tui.core.local_server import Attached, ServerStartError, attach_or_start, process_alive
+from tf_tui.core.local_server import LAUNCH_LOCK_FILE, Attached, ServerStartError, attach_or_start, process_alive
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 from tf_tui.core.state import StateFile
 
@@ -45,7 +46,9 @@ class LocalServerStopped(ServerStartError):
 def find_again(local: LocalServer) -> Attached | None:
     """The local server to follow instead of `local`'s, found or started; None while that one still runs
     (frozen or busy, it is waited for and never replaced). Blocking: it may start a server."""
-    recorded = read_address(local.data_dir)
+    # Read under the launch lock: a launcher replacing a dead server's record with a new one holds it.
+    with exclusive_lock(local.data_dir / LAUNCH_LOCK_FILE):
+        recorded = read_address(local.data_dir)
     if recorded is None:  # a killed server cannot remove its address file: this one was stopped
         raise LocalServerStopped("it was stopped; `tf-tui --local` elsewhere starts it again, and this one follows")
     if recorded.instance == local.instance and process_alive(recorded.pid):
@@ -64,7 +67,7 @@ class LocalServerKeeper:
         events: EventLog,
         spawn: Callable[[Coroutine[Any, Any, None], str], None],
     ) -> None:
-        self.local = local
+        self._local = local
         self._follow = follow
         self._events = events
         self._spawn = spawn
@@ -85,21 +88,21 @@ class LocalServerKeeper:
 
     async def _find_and_follow(self, backend: Backend) -> None:
         try:
-            found = await asyncio.to_thread(find_again, self.local)
+            found = await asyncio.to_thread(find_again, self._local)
         except ServerStartError as error:
             if str(error) != self._trouble:
                 self._trouble = str(error)
                 self._events.add(f"the local server at {backend.url} is gone: {error}", logging.WARNING)
             return
-        if found is None:
+        if found is None or found.address.instance == self._local.instance:
             return
         self._trouble = None
         address = found.address
-        self.local = LocalServer(self.local.data_dir, address.instance)
+        self._local = LocalServer(self._local.data_dir, address.instance)
         how = "started again" if found.started else "started by another tf-tui"
         self._events.add(
             f"the local server at {backend.url} is gone; now {address.url} (pid {address.pid}, {how})",
             logging.WARNING,
             Kind.CONNECTION,
         )
-        await self._follow(replace(backend, url=address.url, local=self.local))
+        await self._follow(replace(backend, url=address.url, local=self._local))
