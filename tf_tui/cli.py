@@ -27,7 +27,7 @@ from tf_tui.base.talent_choices import CATEGORIES, DEFAULT_VERSION
 
 if TYPE_CHECKING:
     from tf_tui.core.config import Backend, Settings
-    from tf_tui.core.fleet import Fleet
+    from tf_tui.core.fleet import Fleet, RunKey
     from tf_tui.core.session import Session
 
 Followed = TypeVar("Followed", "Fleet", "Session")
@@ -80,12 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the active runs are remembered (else TF_TUI_STATE_FILE)",
     )
     client.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="log file detail")
+    client.add_argument(
+        "--local",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use tf-tui's own reference server, starting it on a free local port if none runs",
+    )
 
     parser = argparse.ArgumentParser(
         prog="tf-tui", parents=[client], description="A terminal dashboard for Talent Factory training runs."
-    )
-    parser.add_argument(
-        "--local", action="store_true", help="start the reference server on a free local port and use it"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -175,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     manage.add_argument(
         "--status", action="store_true", help="is a server running on the data dir (default: tf-tui --local's)?"
     )
+    serve.add_argument(
+        "--json", action="store_true", help="with --status: its state, url, pid, data_dir and uptime_s as JSON"
+    )
     serve.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -214,8 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tf_tui.client.tls import INSECURE_WARNING
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
+    local = getattr(args, "local", False)
     if args.command == "serve":
-        return _serve(args)
+        return _serve(args) if not local else _usage("--local is for the dashboard and the client commands")
+    if local and (hasattr(args, "url") or hasattr(args, "backend")):
+        return _usage("--local names the backend: give it without --url or --backend")
     try:
         settings = load_settings(
             url=getattr(args, "url", None),
@@ -232,10 +241,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    if local:
+        # Resolved before anything else: the local server is then a backend known by its URL, as any other.
+        from tf_tui.core.local_backend import local_settings
+        from tf_tui.core.local_server import ServerStartError, local_data_dir
+
+        try:
+            settings = local_settings(settings, local_data_dir())
+        except ServerStartError as error:
+            print(f"tf-tui --local: {error}", file=sys.stderr)
+            return ExitCode.FAILED
     if settings.insecure and args.command is not None:  # the dashboard says it in its header instead
         print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
-        return _run_local(settings) if args.local else _run_app(settings, _remote_quit_note)
+        return _run_app(settings)
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
@@ -275,7 +294,7 @@ def _fleet(settings: Settings, command: str) -> Fleet:
 
 
 async def _watch(settings: Settings, args: argparse.Namespace) -> int:
-    from tf_tui.core.fleet import RunKey, UnknownRun
+    from tf_tui.core.fleet import UnknownRun
     from tf_tui.headless.commands import follow
     from tf_tui.headless.output import choose_output
 
@@ -290,7 +309,24 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
             where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return ExitCode.USAGE
-        return await follow(fleet, keys, choose_output(args.json), args.timeout)
+        code = await follow(fleet, keys, choose_output(args.json), args.timeout)
+        _say_unconfirmed(fleet, keys)
+        return code
+
+
+def _say_unconfirmed(fleet: Fleet, keys: list[RunKey]) -> None:
+    """The runs no backend ever answered for: kept in this command only, never remembered."""
+    from tf_tui.base.text import printable
+    from tf_tui.core.format import short_id
+
+    for key in keys:
+        if not fleet.get(key).confirmed and not fleet.get(key).missing:
+            where = fleet.session(key.backend).url
+            print(
+                f"tf-tui watch: {printable(short_id(key.train_id))} is unconfirmed: {where} never answered for it,"
+                " so it is not remembered",
+                file=sys.stderr,
+            )
 
 
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
@@ -493,10 +529,12 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.json and not args.status:
+        return _usage("serve --json goes with --status")
     if args.stop or args.status:
         from tf_tui.core.local_server import local_data_dir, manage
 
-        return manage(args.data_dir or local_data_dir(), stop=args.stop, token=args.token or None)
+        return manage(args.data_dir or local_data_dir(), stop=args.stop, token=args.token or None, as_json=args.json)
     # Imported here: the server's dependencies are the optional `server` extra.
     try:
         from tf_tui.common.atomic_file import LockTimeout
@@ -536,22 +574,6 @@ def _serve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _run_local(settings: Settings) -> int:
-    from dataclasses import replace
-
-    from tf_tui.core.local_server import ServerStartError, attach_or_start, local_data_dir, quit_note
-
-    data_dir = local_data_dir()
-    try:
-        address = attach_or_start(data_dir)
-    except ServerStartError as error:
-        print(f"tf-tui --local: {error}", file=sys.stderr)
-        return ExitCode.FAILED
-    # The server is left running on quit: it trains on, and stops itself once idle.
-    local = replace(settings, url=address.url, token=None, backend_name=f"local:{data_dir}", backends=())
-    return _run_app(local, quit_note)
-
-
 def _dashboard_themes() -> list[str]:
     """Only the dashboard loads Textual, which alone knows the themes: the headless commands never check one."""
     from tf_tui.ui.launch import theme_names
@@ -559,12 +581,19 @@ def _dashboard_themes() -> list[str]:
     return theme_names()
 
 
-def _run_app(settings: Settings, quit_note: Callable[[int, str], str | None]) -> int:
+def _run_app(settings: Settings) -> int:
     """The dashboard; then, once the terminal is restored (so it stays on screen), what goes on without it."""
     from tf_tui.ui.launch import run_dashboard
 
     ended = run_dashboard(settings)
-    note = quit_note(ended.going, ", ".join(backend.url for backend in settings.fleet))
+    local = settings.fleet[0].local
+    # The local server is left running on quit: it trains on, and stops itself once idle.
+    if local is not None:
+        from tf_tui.core.local_server import quit_note
+
+        note: str | None = quit_note(local.data_dir, ended.going)
+    else:
+        note = _remote_quit_note(ended.going, ", ".join(backend.url for backend in settings.fleet))
     if note:
         print(f"tf-tui: {note}", file=sys.stderr)
     return ended.code
@@ -575,6 +604,11 @@ def _remote_quit_note(going: int, url: str) -> str | None:
     from tf_tui.core.format import plural
 
     return f"{plural(going, 'run')} {'keeps' if going == 1 else 'keep'} going on {url}" if going else None
+
+
+def _usage(problem: str) -> int:
+    print(f"tf-tui: {problem}", file=sys.stderr)
+    return ExitCode.USAGE
 
 
 def _positive_float(text: str) -> float:

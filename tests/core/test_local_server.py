@@ -6,6 +6,7 @@ dir, and kills whatever server it left behind on the way out: a leaked server ou
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -224,6 +225,7 @@ def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(
     os.kill(address.pid, signal.SIGSTOP)
     try:
         status = home.command("serve", "--status")
+        as_json = home.command("serve", "--status", "--json")
         launched = home.command("--local")
         assert read_address(home.data_dir) == address
         stopped = home.command("serve", "--stop")
@@ -232,6 +234,9 @@ def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(
             os.kill(address.pid, signal.SIGCONT)
     assert status.returncode == 0
     assert f"at {address.url} (pid {address.pid}) but is not answering" in status.stdout
+    assert as_json.returncode == 0
+    said = json.loads(as_json.stdout)
+    assert (said["state"], said["url"], said["pid"], said["going"]) == ("not answering", address.url, address.pid, None)
     assert launched.returncode == 1
     assert f"the local server at {address.url} (pid {address.pid}) is running but not answering" in launched.stderr
     assert stopped.returncode == 0 and f"Stopped the server at {address.url} (pid {address.pid})" in stopped.stdout
@@ -303,3 +308,92 @@ def test_a_server_with_nothing_going_stops_itself_after_its_idle_time(tmp_path):
     assert server.returncode == 0
     assert "Nothing going for 0.5 s: the server stops" in stderr
     assert read_address(tmp_path) is None
+
+
+def remembered_in(state_file: Path) -> dict[str, list[str]]:
+    if not state_file.exists():
+        return {}
+    return {key: entry["active"] for key, entry in json.loads(state_file.read_text())["backends"].items()}
+
+
+def test_local_works_for_every_command_before_or_after_it_and_starts_the_server_as_the_dashboard_does(home):
+    before = home.command("--local", "status", "--json")
+    assert before.returncode == 0, before.stderr
+    assert json.loads(before.stdout) == []
+    address = home.address()
+    train_id = start_endless_run(address.url)
+    after = home.command("status", "--local", "--json")
+    assert after.returncode == 0, after.stderr
+    assert train_id in {record["train_id"] for record in json.loads(after.stdout)}
+    assert home.address() == address and home.servers_on_data_dir() == [address.pid]
+    both = home.command("--local", "--url", "http://127.0.0.1:9", "status")
+    assert both.returncode == 2 and "--local" in both.stderr
+
+
+def test_serve_status_json_gives_the_state_url_pid_data_dir_and_uptime(home):
+    none = home.command("serve", "--status", "--json")
+    assert none.returncode == 1
+    assert json.loads(none.stdout) == {
+        "state": "not running", "url": None, "pid": None, "data_dir": str(home.data_dir), "uptime_s": None,
+        "going": None,
+    }  # fmt: skip
+    assert home.command("--local", "models").returncode == 0
+    address = home.address()
+    running = home.command("serve", "--status", "--json")
+    assert running.returncode == 0, running.stderr
+    said = json.loads(running.stdout)
+    assert {key: said[key] for key in ("state", "url", "pid", "data_dir")} == {
+        "state": "running", "url": address.url, "pid": address.pid, "data_dir": str(home.data_dir),
+    }  # fmt: skip
+    assert 0 <= said["uptime_s"] < DEADLINE_S * 2
+    assert said["going"] == 0
+
+
+def test_the_dashboard_and_a_command_given_the_local_servers_url_share_one_memory(home):
+    """The dashboard remembered its runs under `local:<data dir>`, a command given the URL under the URL."""
+    dashboard = home.launch()
+    address = home.address()
+    train_id = start_endless_run(address.url)
+    shows_training(dashboard, train_id)
+    state_file = Path(home.environment["XDG_STATE_HOME"]) / "tf-tui" / "state.json"
+    wait_until(lambda: [train_id] in remembered_in(state_file).values(), "the dashboard remembers the run")
+    records = json.loads(home.command("--url", address.url, "status", "--json").stdout)
+    assert next(record for record in records if record["train_id"] == train_id)["remembered"] is True
+    watched = home.command("--url", address.url, "watch", "--timeout", "1")
+    assert watched.returncode == 5, watched.stderr  # the remembered run, still going: not "none remembered"
+    quit_dashboard(dashboard)
+
+
+@pytest.mark.parametrize("restarter", ["the dashboard itself", "another launch"])
+def test_a_dashboard_whose_server_was_killed_follows_the_next_one(home, restarter):
+    dashboard = home.launch()
+    first = home.address()
+    train_id = start_endless_run(first.url)
+    shows_training(dashboard, train_id)
+    os.kill(first.pid, signal.SIGKILL)
+    if restarter == "another launch":
+        assert home.command("--local", "status").returncode == 0
+    wait_until(lambda: (read_address(home.data_dir) or first).pid != first.pid, "a new server runs")
+    second = home.address()
+    assert second.url != first.url
+    assert run_status(second.url, train_id)["status"] == "failed"  # what the new server says of the run
+    log_file = Path(home.environment["XDG_STATE_HOME"]) / "tf-tui" / "tf-tui.log"
+    # The event log (its lines go to the log file too): the move, then the run as the new server has it.
+    wait_until(lambda: f"{train_id} ended: failed" in log_file.read_text(), "the dashboard learns the run failed")
+    said = log_file.read_text()
+    assert f"the local server at {first.url} is gone; now {second.url}" in said
+    assert "socket live" in said.split(f"now {second.url}")[1]  # its socket is on the new server
+    assert home.servers_on_data_dir() == [second.pid]
+    said = quit_dashboard(dashboard)
+    assert "keeps training" not in said
+
+
+def test_a_server_stopped_on_purpose_under_a_dashboard_is_not_brought_back(home):
+    dashboard = home.launch()
+    address = home.address()
+    assert home.command("serve", "--stop").returncode == 0
+    log_file = Path(home.environment["XDG_STATE_HOME"]) / "tf-tui" / "tf-tui.log"
+    wait_until(lambda: f"the local server at {address.url} is gone: it was stopped" in log_file.read_text(), "said")
+    assert home.servers_on_data_dir() == [] and read_address(home.data_dir) is None
+    said = quit_dashboard(dashboard)
+    assert "the local server is not running (`tf-tui --local` starts it again)" in said

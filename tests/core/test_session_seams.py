@@ -125,7 +125,9 @@ async def test_watching_many_runs_writes_the_state_file_once(tmp_path, monkeypat
     session, _ = held_session(tmp_path, api=AnsweringApi())
     ids = [f"run-{number}" for number in range(200)]
     await session.watch(ids)
+    assert writes == []  # remembered once the backend confirms them: their reads, one batch, one write
+    await until(lambda: all(session.store.runs[train_id].status == "training" for train_id in ids), what="every read")
+    await until(lambda: writes != [], what="the batch's write")
     assert len(writes) == 1
     assert StateFile(session.state.path).active(session.state_key) == ids
-    await until(lambda: all(session.store.runs[train_id].status == "training" for train_id in ids), what="every read")
     await session.close()

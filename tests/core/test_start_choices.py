@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
 
 import pytest
 
+from tf_tui.common.server_address import ServerAddress, new_instance_id, write_address
 from tf_tui.core.start_choices import MAX_FILE_BYTES, StartChoices, StartChoicesFile
 
 
@@ -96,3 +98,14 @@ def test_a_new_directory_for_the_choices_is_private(tmp_path):
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE((tmp_path / "tf-tui").stat().st_mode) == 0o700
+
+
+def test_an_older_local_key_is_the_recorded_servers_url_and_choices_move_with_the_server(tmp_path):
+    data_dir = tmp_path / "local-server"
+    data_dir.mkdir()
+    write_address(data_dir, ServerAddress("http://127.0.0.1:40125", os.getpid(), new_instance_id()))
+    path = tmp_path / "start-choices.json"
+    path.write_text(json.dumps({"version": 1, "backends": {f"local:{data_dir}": {"model": "small"}}}))
+    assert StartChoicesFile(path).get("http://127.0.0.1:40125/").model == "small"
+    StartChoicesFile(path).move("http://127.0.0.1:40125", "http://127.0.0.1:40126")
+    assert StartChoicesFile(path).get("http://127.0.0.1:40126").model == "small"

@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import DEADLINE_S, cli_environment, tf_tui_command
 from tf_tui.common import atomic_file
+from tf_tui.common.server_address import ServerAddress, new_instance_id, write_address
 from tf_tui.core import state as state_module
 from tf_tui.core.state import MAX_FILE_BYTES, MAX_RUNS_PER_BACKEND, StateFile
 
@@ -370,3 +371,50 @@ def test_status_on_a_fifo_or_a_device_says_so_at_once_and_lists_the_server(tmp_p
         "file); it is left as it is: move it away and tf-tui starts a new one" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def write_state(path: Path, backends: dict[str, list[str]]) -> None:
+    document = {"version": 1, "backends": {key: {"active": ids} for key, ids in backends.items()}}
+    path.write_text(json.dumps(document))
+
+
+def test_an_older_files_local_key_is_read_as_the_url_of_the_server_recorded_in_that_data_dir(tmp_path):
+    """Earlier versions kept the `--local` server's runs under `local:<data dir>`, apart from its URL: one
+    server, two memories. Merged on read into the URL's, and written so with the next change."""
+    data_dir = tmp_path / "local-server"
+    data_dir.mkdir()
+    write_address(data_dir, ServerAddress("http://127.0.0.1:40123", os.getpid(), new_instance_id()))
+    path = tmp_path / "state.json"
+    write_state(path, {f"local:{data_dir}": ["r1", "r2"], "http://127.0.0.1:40123": ["r2", "r3"]})
+    state = StateFile(path)
+    assert state.active("http://127.0.0.1:40123/") == ["r1", "r2", "r3"]
+    state.add("http://127.0.0.1:40123", "r4")
+    assert json.loads(path.read_text())["backends"] == {"http://127.0.0.1:40123": {"active": ["r1", "r2", "r3", "r4"]}}
+
+
+def test_an_older_files_local_key_with_no_server_recorded_is_kept_until_one_is(tmp_path):
+    data_dir = tmp_path / "local-server"
+    path = tmp_path / "state.json"
+    write_state(path, {f"local:{data_dir}": ["r1"]})
+    StateFile(path).add("http://b:8084", "r2")  # another backend's change writes the file
+    assert json.loads(path.read_text())["backends"][f"local:{data_dir}"] == {"active": ["r1"]}
+    data_dir.mkdir()
+    write_address(data_dir, ServerAddress("http://127.0.0.1:40124", os.getpid(), new_instance_id()))
+    assert StateFile(path).active("http://127.0.0.1:40124") == ["r1"]
+
+
+def test_one_backend_is_one_key_however_its_url_is_written(tmp_path):
+    state = StateFile(tmp_path / "state.json")
+    state.add("HTTP://Box:8084/", "r1")
+    state.add("http://box:8084", "r2")
+    assert StateFile(tmp_path / "state.json").active("http://BOX:8084") == ["r1", "r2"]
+
+
+def test_a_backends_runs_move_to_its_new_url_in_one_write(tmp_path):
+    """The `--local` server restarted on another port: its runs are the new URL's, none lost."""
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    state.add_many("http://127.0.0.1:1111", ["r1", "r2"])
+    state.add("http://127.0.0.1:2222", "r3")
+    state.move("http://127.0.0.1:1111", "http://127.0.0.1:2222")
+    assert json.loads(path.read_text())["backends"] == {"http://127.0.0.1:2222": {"active": ["r3", "r1", "r2"]}}

@@ -345,3 +345,42 @@ async def test_models_marks_the_ones_too_big_and_says_an_unknown_fit(tmp_path, m
             assert await list_models(session, as_json=True, out=out) == 0
         assert [record["fits"] for record in json.loads(out.getvalue())] == [None, None]
         assert "tf-tui models: fit unknown: GET /env/check: HTTP 500" in capsys.readouterr().err
+
+
+def remembered_in(state_file) -> dict[str, list[str]]:
+    """The state file's active runs per backend (none when there is no file)."""
+    if not state_file.exists():
+        return {}
+    return {url: entry["active"] for url, entry in json.loads(state_file.read_text())["backends"].items()}
+
+
+def test_watch_against_a_backend_that_cannot_be_reached_never_remembers_the_id(cli, tmp_path):
+    """Remembered unconfirmed, the id became a "waiting" row in every later dashboard on that URL."""
+    url = "http://127.0.0.1:9"  # nothing listens: every connection is refused
+    watching = cli("watch", "abcd1234", "--timeout", "2", url=url)
+    assert watching.returncode == 5, watching.stderr
+    assert "abcd1234 is unconfirmed" in watching.stderr and "not remembered" in watching.stderr
+    assert remembered_in(tmp_path / "state.json") == {}
+    assert cli("watch", url=url).returncode == 2  # none remembered
+
+
+async def test_a_remembered_run_that_has_ended_leaves_the_active_set_when_status_reads_it(server, cli, http, tmp_path):
+    finished = await start_run(http)
+    await wait_for_status(http, finished, {"completed"})
+    state_file = tmp_path / "state.json"
+    state_file.write_text(json.dumps({"version": 1, "backends": {server.url: {"active": [finished]}}}))
+    records = json.loads(cli("status", "--json", url=server.url).stdout)
+    mine = next(record for record in records if record["train_id"] == finished)
+    assert (mine["status"], mine["remembered"]) == ("completed", False)
+    assert remembered_in(state_file) == {}
+    state_file.write_text(json.dumps({"version": 1, "backends": {server.url: {"active": [finished]}}}))
+    table = cli("status", url=server.url)
+    assert finished[:8] in table.stdout and "active (remembered)" not in table.stdout
+
+
+async def test_a_run_is_remembered_once_the_backend_confirms_it(server, cli, http, endless_run, tmp_path):
+    going = await endless_run()
+    await wait_for_status(http, going, {"training"})
+    watching = cli("watch", going[:8], "--timeout", "1", url=server.url)
+    assert watching.returncode == 5, watching.stderr
+    assert remembered_in(tmp_path / "state.json") == {server.url: [going]}

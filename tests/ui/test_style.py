@@ -6,7 +6,7 @@ import pytest
 from rich.text import Text
 
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.core.store import RunState
+from tf_tui.core.store import RunState, RunStore
 from tf_tui.ui.style import status_style, status_text
 from tf_tui.ui.widgets.header import header_text
 
@@ -28,6 +28,14 @@ def test_the_padding_of_a_status_is_not_reversed():
     text = status_text(RunState("a", status="failed"), 13, no_color=True)
     assert text.plain == "failed".ljust(13)
     assert [(span.start, span.end) for span in text.spans] == [(0, 6)]
+
+
+def test_a_run_no_backend_answered_for_reads_unconfirmed_and_one_the_server_named_reads_waiting():
+    store = RunStore()
+    store.ensure("typed")
+    store.confirm("started")  # the start reply named it: no status heard yet
+    assert status_text(store.runs["typed"]).plain == "unconfirmed"
+    assert status_text(store.runs["started"]).plain == "waiting"
 
 
 def styles_of(words: str, text: Text) -> set[str]:

@@ -40,6 +40,7 @@ from tf_tui.base.bounded_read import MB, read_regular_file, read_regular_file_wi
 from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
+from tf_tui.core.identity import backend_key
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
@@ -58,18 +59,22 @@ DesktopNotifications = Literal[False, "osc777", "osc9"]
 
 
 @dataclass(frozen=True)
+class LocalServer:
+    """The `--local` server a backend is: where it keeps its data, and which process it was when attached."""
+
+    data_dir: Path
+    instance: str  # the instance id its address file and `/health` give
+
+
+@dataclass(frozen=True)
 class Backend:
     """One backend followed: the name it is shown by, its URL and its own token."""
 
     name: str
     url: str
     token: str | None = field(default=None, repr=False)
-    # The state file's key for it: the URL, unless its URL changes each time (`--local`).
-    state_name: str | None = None
-
-    @property
-    def state_key(self) -> str:
-        return self.state_name or self.url
+    # Set for `--local`: when that server is gone, the session finds or starts the next one there.
+    local: LocalServer | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,6 @@ class Settings:
     log_level: str = "info"
     theme: str | None = None
     desktop_notifications: DesktopNotifications = False
-    # The state file remembers runs per backend; a backend whose URL changes each time (the
-    # `--local` server on a free port) is remembered under a name of its own instead.
-    backend_name: str | None = None
     ca_cert: Path | None = None  # trust this CA instead of the usual ones (a private CA)
     insecure: bool = False  # no TLS certificate verification: only when asked on the command line
     # Every backend followed; empty means the one of `url` and `token` above.
@@ -95,16 +97,17 @@ class Settings:
 
     @property
     def state_key(self) -> str:
-        return self.backend_name or self.url
+        """The backend's identity, under which the state file and the start choices keep what they keep of it."""
+        return backend_key(self.url)
 
     @property
     def fleet(self) -> tuple[Backend, ...]:
         """The backends followed, at least one."""
-        return self.backends or (Backend(url_name(self.url), self.url, self.token, self.backend_name),)
+        return self.backends or (Backend(url_name(self.url), self.url, self.token),)
 
     def for_backend(self, backend: Backend) -> Settings:
         """These settings for one backend of the fleet: what its Session is made with."""
-        return replace(self, url=backend.url, token=backend.token, backend_name=backend.state_name, backends=(backend,))
+        return replace(self, url=backend.url, token=backend.token, backends=(backend,))
 
 
 def default_config_path() -> Path:
@@ -356,7 +359,7 @@ def normalise_url(url: str) -> str:
         raise ConfigError("the backend URL must not hold a user or password; give the token with --token-file")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"backend URL {url!r} must look like http://host:port or https://host")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return backend_key(url)  # one backend, one name: `--url HTTP://Box:8084/` is the configured http://box:8084
 
 
 def websocket_url(url: str) -> str:

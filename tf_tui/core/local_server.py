@@ -7,6 +7,8 @@ by the next `--local` through the address file in its data directory, and gone b
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import select
 import signal
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -23,9 +25,11 @@ from platformdirs import user_data_path
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.options import SERVER_TOKEN_VARIABLE
-from tf_tui.common.atomic_file import exclusive_lock
-from tf_tui.common.server_address import ServerAddress, read_address, remove_address
+from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
+from tf_tui.common.server_address import ServerAddress, address_path, read_address, remove_address
 from tf_tui.core.format import duration, plural
+
+log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -37,6 +41,9 @@ EXIT_POLL_S = 0.05
 # Held while a launcher checks for the local server and starts one, and while `serve --stop` stops it:
 # two `tf-tui --local` at once find one server.
 LAUNCH_LOCK_FILE = "launch.lock"
+# The URL the launchers last found the data dir's server at. Its URL changes when it is started again (a
+# free port each time); whatever tf-tui keeps of the backend, filed by URL, moves from this one to the new.
+LAST_URL_FILE = "last-url.json"
 
 
 class ServerStartError(RuntimeError):
@@ -160,25 +167,50 @@ def local_data_dir() -> Path:
     return user_data_path("tf-tui") / "local-server"
 
 
-def attach_or_start(data_dir: Path, idle_exit: float = LOCAL_IDLE_EXIT_S) -> ServerAddress:
+@dataclass(frozen=True)
+class Attached:
+    """The server a launcher found or started, and the URL the data dir's server had before, if another."""
+
+    address: ServerAddress
+    started: bool  # started by this launcher, not found running
+    previous_url: str | None = None
+
+
+def attach_or_start(data_dir: Path, idle_exit: float = LOCAL_IDLE_EXIT_S) -> Attached:
     """The server for `data_dir`: the one running already if it answers as itself, else a new detached
     one that stops itself after `idle_exit` seconds with nothing going."""
     with exclusive_lock(data_dir / LAUNCH_LOCK_FILE):
         recorded = _recorded_server(data_dir)
         if recorded is not None:
             address, answering = recorded
-            if answering:
-                return address
-            # Another server on the data dir would only wait for the lock this one holds, then give up.
-            raise ServerStartError(
-                f"the local server at {address.url} (pid {address.pid}) is running but not answering; "
-                "`tf-tui serve --stop` stops it"
-            )
+            if not answering:
+                # Another server on the data dir would only wait for the lock this one holds, then give up.
+                raise ServerStartError(
+                    f"the local server at {address.url} (pid {address.pid}) is running but not answering; "
+                    "`tf-tui serve --stop` stops it"
+                )
+            return _noted(data_dir, Attached(address, started=False))
         ServerProcess(data_dir, detached=True, serve_args=["--idle-exit", f"{idle_exit:g}"]).start()
         started = read_address(data_dir)
-    if started is None:
-        raise ServerStartError(f"the reference server started but left no address file in {data_dir}")
-    return started
+        if started is None:
+            raise ServerStartError(f"the reference server started but left no address file in {data_dir}")
+        return _noted(data_dir, Attached(started, started=True))
+
+
+def _noted(data_dir: Path, attached: Attached) -> Attached:
+    """`attached`, with the URL the launchers last knew if it was another; the new one noted in its place."""
+    path = data_dir / LAST_URL_FILE
+    try:
+        last = json.loads(path.read_text(encoding="utf-8")).get("url")
+    except (OSError, ValueError, AttributeError):
+        last = None
+    if last == attached.address.url:
+        return attached
+    try:
+        write_json_atomically(path, {"url": attached.address.url})
+    except OSError as error:  # the next launcher then moves nothing: a convenience lost, never a launch
+        log.warning("cannot note the local server's URL in %s: %s", path, error.strerror or error)
+    return replace(attached, previous_url=last if isinstance(last, str) else None)
 
 
 @dataclass(frozen=True)
@@ -186,6 +218,7 @@ class ServerStatus:
     address: ServerAddress
     going: int | None  # runs queued or training; None when the server would not say
     answering: bool = True  # False: alive and a server on the data dir, but /health had no answer in time
+    started_at: float | None = None  # when it began to serve (it writes its address file then); None: unknown
 
 
 def server_status(data_dir: Path, token: str | None = None) -> ServerStatus | None:
@@ -194,7 +227,11 @@ def server_status(data_dir: Path, token: str | None = None) -> ServerStatus | No
     if recorded is None:
         return None
     address, answering = recorded
-    return ServerStatus(address, _going_runs(address, token) if answering else None, answering)
+    try:
+        started_at: float | None = address_path(data_dir).stat().st_mtime
+    except OSError:  # stopped meanwhile
+        started_at = None
+    return ServerStatus(address, _going_runs(address, token) if answering else None, answering, started_at)
 
 
 def stop_server(data_dir: Path, token: str | None = None, timeout: float = STOP_TIMEOUT_S) -> ServerStatus | None:
@@ -295,22 +332,46 @@ def _exited_within(pid: int, timeout: float) -> bool:
     return True
 
 
-def quit_note(going: int, url: str) -> str:
-    """What the dashboard says on quit about the local server it leaves running."""
+def quit_note(data_dir: Path, going: int) -> str:
+    """What the dashboard says on quit about the local server of `data_dir`: that it trains on, or stops
+    by itself once idle; or, when it is gone (killed, stopped), only that."""
+    address = read_address(data_dir)
+    if address is None or not process_alive(address.pid):
+        return "the local server is not running (`tf-tui --local` starts it again)"
     if going:
         return (
             f"the local server keeps training {plural(going, 'run')} — `tf-tui --local` reattaches,"
             " `tf-tui serve --stop` stops it"
         )
     return (
-        f"the local server at {url} stops by itself after {duration(LOCAL_IDLE_EXIT_S)} with nothing going"
-        " (`tf-tui serve --stop` stops it now)"
+        f"the local server at {address.url} stops by itself after {duration(LOCAL_IDLE_EXIT_S)} with nothing"
+        " going (`tf-tui serve --stop` stops it now)"
     )
 
 
-def manage(data_dir: Path, *, stop: bool, token: str | None) -> int:
-    """`tf-tui serve --status` (0 when a server runs on `data_dir`, 1 when none does) and `--stop` (0)."""
+def status_record(data_dir: Path, found: ServerStatus | None, now: float) -> dict[str, object]:
+    """`tf-tui serve --status --json`: the server's state, URL, pid, data dir, uptime and runs going."""
+    if found is None:
+        return {"state": "not running", "url": None, "pid": None, "data_dir": str(data_dir), "uptime_s": None,
+                "going": None}  # fmt: skip
+    started_at = found.started_at
+    return {
+        "state": "running" if found.answering else "not answering",
+        "url": found.address.url,
+        "pid": found.address.pid,
+        "data_dir": str(data_dir),
+        "uptime_s": None if started_at is None else round(max(0.0, now - started_at), 1),
+        "going": found.going,
+    }
+
+
+def manage(data_dir: Path, *, stop: bool, token: str | None, as_json: bool = False) -> int:
+    """`tf-tui serve --status` (0 when a server runs on `data_dir`, 1 when none does; `as_json`: one JSON
+    object) and `--stop` (0)."""
     found = stop_server(data_dir, token) if stop else server_status(data_dir, token)
+    if as_json and not stop:
+        print(json.dumps(status_record(data_dir, found, time.time())))
+        return ExitCode.OK if found is not None else ExitCode.FAILED
     if found is None:
         print(f"No server is running on {data_dir}.")
         return ExitCode.OK if stop else ExitCode.FAILED

@@ -9,7 +9,7 @@ store when the run is next met: a relaunch, `status` and `watch --json` show wha
 JSON beside the state file (`state.runs.json` beside `state.json`), versioned, mode 0600, written as the
 state file is: read-modify-write under an exclusive lock, atomically, so that several tf-tui processes
 share it. Bounded: the newest `RUNS_PER_BACKEND` runs of each backend, the one remembered first dropped
-first. The backends are keyed as the state file keys them (`backend_key`).
+first. The backends are keyed by their identity, as the state file keys them (`identity.backend_key`).
 
 It is a memory, not the user's data: a file that does not parse is started anew, one written by a newer
 tf-tui is left as it is (and nothing is written), and a write that fails keeps the facts in memory. Each
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
-from tf_tui.core.state import backend_key
+from tf_tui.core.identity import backend_key
 from tf_tui.core.store import RunFacts
 
 VERSION = 1

@@ -7,8 +7,10 @@ update stream, the fallback poll loop, the run store and the state file:
                                           └▶ event_text.describe_event ─▶ EventLog
     status read  ─▶ StatusReader ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
 
-Runs are watched (subscribed, resynced, polled when silent, persisted) until they end or the
-server answers 404 for them.
+Runs are watched (subscribed, resynced, polled when silent) until they end or the server answers 404
+for them. A run is remembered in the state file once its backend has confirmed it (a status read
+answered for it, or the start reply named it), and forgotten when a read finds it ended: an id the
+backend never confirmed lives in this session only.
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
-from tf_tui.core.config import Settings
+from tf_tui.core.config import Backend, Settings
 from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
 from tf_tui.core.history_reader import HistoryReader
+from tf_tui.core.local_backend import LocalServerKeeper, move_memory
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
 from tf_tui.core.run_memory import RunMemory, run_memory_path
 from tf_tui.core.state import StateFile
@@ -158,23 +161,10 @@ class Session:
         # What the backend's URL answered, while it is not Talent Factory at all (learnt by the API client).
         self.not_talent_factory: str | None = None
         if api is None or stream is None:
-            # Proxies from the environment never apply to a backend on this machine.
-            local = is_loopback(urlsplit(settings.url).hostname or "")
-            tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
-            api = api or TalentFactoryApi(
-                settings.url, settings.token, trust_env=not local, tls=tls, on_identity=self._identity_learnt
-            )
-            stream = stream or partial(
-                UpdateStream,
-                settings.ws_url,
-                settings.token,
-                use_proxy=not local,
-                backoff=_SlowedBackoff(self._backoff, lambda: self.not_talent_factory is not None),
-                tls=tls,
-                clock=clock,
-            )
+            real_api, real_stream = self._connection(settings)
+            api, stream = api or real_api, stream or real_stream
         self.api: BackendApi = api
-        self.stream: Stream = stream(on_event=self._on_event, on_state=self._on_connection, on_open=self._on_open)
+        self.stream: Stream = self._new_stream(stream)
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reader = StatusReader(self._fetch_status, self._spawn)
         # Each watched run's stored metrics, read once: a run joined late is drawn from its first step.
@@ -196,14 +186,39 @@ class Session:
             changed=self._changed,
         )
         self._last_polled: dict[str, float] = {}
-        self._batches_of_reads = 0  # batches of status reads going on: see `_forgetting_in_one_write`
-        self._to_forget: list[str] = []  # runs to remove from the state file once a batch is done
+        self._batches_of_reads = 0  # batches of status reads going on: see `_memory_in_one_write`
+        self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
         # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
         # announced by the server or added to the state file by another tf-tui are then watched at once.
         self.follows_all = False
+        self._stream_task: asyncio.Task[None] | None = None
+        local = settings.fleet[0].local
+        self._local_keeper = None if local is None else LocalServerKeeper(local, self.move_to, self.events, self._spawn)
+
+    def _connection(self, settings: Settings) -> tuple[BackendApi, StreamFactory]:
+        """The real API client and update stream for the backend of `settings`."""
+        # Proxies from the environment never apply to a backend on this machine.
+        local = is_loopback(urlsplit(settings.url).hostname or "")
+        tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
+        api = TalentFactoryApi(
+            settings.url, settings.token, trust_env=not local, tls=tls, on_identity=self._identity_learnt
+        )
+        stream = partial(
+            UpdateStream,
+            settings.ws_url,
+            settings.token,
+            use_proxy=not local,
+            backoff=_SlowedBackoff(self._backoff, lambda: self.not_talent_factory is not None),
+            tls=tls,
+            clock=self.clock,
+        )
+        return api, stream
+
+    def _new_stream(self, make: StreamFactory) -> Stream:
+        return make(on_event=self._on_event, on_state=self._on_connection, on_open=self._on_open)
 
     @property
     def url(self) -> str:
@@ -256,7 +271,7 @@ class Session:
         `follow_all`, runs started elsewhere are watched as soon as the server announces them or another
         tf-tui process records them in the state file."""
         self.follows_all = follow_all
-        self._supervise("stream", self.stream.run)
+        self._stream_task = self._supervise("stream", self.stream.run)
         self._supervise("poll loop", self._poll_loop)
         if follow_all:
             self._supervise("state file watcher", self._state_file_loop)
@@ -271,14 +286,33 @@ class Session:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.api.aclose()
 
+    async def move_to(self, backend: Backend) -> None:
+        """The backend now answers at `backend.url` (the `--local` server, found again after it was gone):
+        what is kept of it moves to the new URL, the API client and the socket go there, and the socket's
+        first open reads every watched run again (what the new server says of them)."""
+        old_url = self.url
+        self.settings = self.settings.for_backend(backend)
+        move_memory(self.state, self.settings, old_url, self.url)
+        api, stream = self._connection(self.settings)
+        old_api, self.api = self.api, api
+        watched = list(self.stream.watched)
+        if self._stream_task is not None:
+            self._stream_task.cancel()
+        self.stream = self._new_stream(stream)
+        for train_id in watched:
+            await self.stream.subscribe(train_id)  # sent when the socket opens
+        self._stream_task = self._supervise("stream", self.stream.run)
+        await old_api.aclose()
+        self._changed()
+
     async def watch(self, train_ids: Iterable[str]) -> None:
-        """Follow runs: persist, subscribe (now, or when the socket opens), and read each one's status."""
+        """Follow runs: subscribe (now, or when the socket opens) and read each one's status; the read that
+        confirms a run remembers it."""
         new = [
             train_id
             for train_id in dict.fromkeys(train_ids)
             if train_id not in self.stream.watched and not self._known_ended(train_id)
         ]
-        self.state.add_many(self.state_key, new)  # one locked write for the batch, not one per run
         for train_id in new:
             self.store.ensure(train_id)
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
@@ -312,10 +346,16 @@ class Session:
         if train_id in self.stream.watched:
             self.events.add(f"unsubscribing from {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.unsubscribe(train_id)
+        self._keep_active(train_id, active=False)
+
+    def _keep_active(self, train_id: str, *, active: bool) -> None:
+        """Add a run to the state file or remove it: at once, or with the batch of reads going on."""
+        if self._memory_changes.get(train_id, self.state.remembers(self.state_key, train_id)) is active:
+            return  # nothing to change: no lock taken, no file read
         if self._batches_of_reads:
-            self._to_forget.append(train_id)
+            self._memory_changes[train_id] = active
         else:
-            self.state.remove(self.state_key, train_id)
+            self.state.update(self.state_key, {train_id: active})
 
     async def start(
         self,
@@ -339,7 +379,9 @@ class Session:
         )
         self.store.add_facts(started.train_id, sent)
         self.store.expect_going(started.train_id)
+        self.store.confirm(started.train_id)
         self.memory.remember({started.train_id: sent})
+        self._keep_active(started.train_id, active=True)  # the server's own reply names it
         await self.watch([started.train_id])
         return started
 
@@ -407,7 +449,7 @@ class Session:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
         await self._read_statuses(unread)
-        self._remember(known)
+        self._keep_facts(known)
         return list(known)
 
     def note_refusal(self, train_id: str, action: str, error: ApiError) -> None:
@@ -418,23 +460,24 @@ class Session:
         self._changed()
 
     async def _read_statuses(self, train_ids: Iterable[str]) -> None:
-        with self._forgetting_in_one_write():
+        with self._memory_in_one_write():
             await asyncio.gather(*(self._reader.read(train_id, Source.RESYNC) for train_id in list(train_ids)))
 
     @contextmanager
-    def _forgetting_in_one_write(self) -> Iterator[None]:
-        """While a batch of status reads is out, the runs they forget (a 404, an end) leave the state file
-        together, in one write when it is done, not in one write each: every write reads and rewrites the
-        whole file, so `status` on thousands of remembered runs that the server no longer knows took time
-        growing with the square of their number. Batches may overlap: each one's end writes what is due."""
+    def _memory_in_one_write(self) -> Iterator[None]:
+        """While a batch of status reads is out, the runs they confirm join the state file and those they
+        forget (a 404, an end) leave it together, in one write when it is done, not in one write each: every
+        write reads and rewrites the whole file, so `status` on thousands of remembered runs that the server
+        no longer knows took time growing with the square of their number. Batches may overlap: each one's
+        end writes what is due."""
         self._batches_of_reads += 1
         try:
             yield
         finally:
             self._batches_of_reads -= 1
-            forgotten, self._to_forget = self._to_forget, []
-            if forgotten:
-                self.state.remove_many(self.state_key, forgotten)
+            changes, self._memory_changes = self._memory_changes, {}
+            if changes:
+                self.state.update(self.state_key, changes)
 
     async def resolve(self, typed: list[str]) -> list[str]:
         """Full ids for ids as typed (a unique prefix will do), checked against every run tf-tui can name.
@@ -493,7 +536,15 @@ class Session:
             self._changed()
             return
         self._read.add(train_id)
-        self._apply(parse_status(train_id, body), source)
+        update = parse_status(train_id, body)
+        self._apply(update, source)
+        if isinstance(update, Ignored):
+            return
+        # The backend answered for the run: remembered while it goes (if watched), forgotten once it ended.
+        if self.store.runs[train_id].ended:
+            self._keep_active(train_id, active=False)
+        elif train_id in self.stream.watched:
+            self._keep_active(train_id, active=True)
 
     def _apply(self, update: RunUpdate | Ignored, source: Source) -> None:
         if isinstance(update, Ignored):
@@ -511,7 +562,7 @@ class Session:
             if was_going or watched:
                 self.events.add(f"{update.train_id} ended: {run.status}")
             if watched:
-                self._remember([update.train_id])
+                self._keep_facts([update.train_id])
                 self._spawn(self.unwatch(update.train_id), "unwatch")
                 if source is Source.WS and run.outcome is Outcome.COMPLETED:
                     # Read back once: the deployed backend's status names the saved model (publishing needs
@@ -551,10 +602,12 @@ class Session:
         level = logging.WARNING if state.phase in (Phase.RETRYING, Phase.FAILED) else logging.INFO
         if state.phase in (Phase.RETRYING, Phase.FAILED):
             self.history.socket_dropped(self.stream.watched)
+        if state.phase is Phase.RETRYING and self._local_keeper is not None:
+            self._local_keeper.check_soon(self.settings.fleet[0])  # is the `--local` server gone?
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
 
-    def _remember(self, train_ids: Iterable[str]) -> None:
+    def _keep_facts(self, train_ids: Iterable[str]) -> None:
         """Keep what is known of these runs in the run memory (one write, none when nothing is new)."""
         runs = self.store.runs
         self.memory.remember(
@@ -610,8 +663,8 @@ class Session:
                 self._spawn(self._reader.read(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)
 
-    def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        self._spawn(
+    def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+        return self._task(
             keep_running(name, work, on_crash=self._crashed, delay=self._backoff.delay, stable_after=STABLE_AFTER_S),
             name,
         )
@@ -630,9 +683,14 @@ class Session:
         call_guarded(self.on_change, what="the view's change callback")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._task(work, name)
+
+    def _task(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """A task of the session's: cancelled on close, its crash said in the event log."""
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

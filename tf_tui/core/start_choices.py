@@ -20,6 +20,7 @@ from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.config import Settings
+from tf_tui.core.identity import backend_key, stored_key
 
 VERSION = 1
 MAX_FILE_BYTES = 1 * MB  # a model, some dataset ids and a few parameters per backend
@@ -40,13 +41,13 @@ def start_choices_path(settings: Settings) -> Path:
 
 
 class StartChoicesFile:
-    """The last choices made in the start dialog, per backend URL."""
+    """The last choices made in the start dialog, per backend, filed by its identity (`identity.backend_key`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def get(self, url: str) -> StartChoices:
-        entry = (self._read() or {}).get(_key(url))
+        entry = (self._read() or {}).get(backend_key(url))
         if not isinstance(entry, dict):
             return StartChoices()
         datasets = entry.get("datasets")
@@ -71,16 +72,33 @@ class StartChoicesFile:
         """A dataset just uploaded is the one ticked when the dialog next opens; the other choices stay."""
         self._update(url, lambda entry: {**entry, "datasets": [dataset_id]})
 
+    def move(self, old_url: str, new_url: str) -> None:
+        """The backend now answers at `new_url` (the `--local` server started again on another port): its
+        choices are the new URL's, unless the new URL has its own."""
+        old, new = backend_key(old_url), backend_key(new_url)
+        if old != new:
+            self._update_all(lambda backends: {new: backends[old]} if old in backends and new not in backends else {})
+
     def _update(self, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        key = backend_key(url)
+
+        def changed(backends: dict[str, Any]) -> dict[str, Any]:
+            entry = backends.get(key)
+            return {key: change(entry if isinstance(entry, dict) else {})}
+
+        self._update_all(changed)
+
+    def _update_all(self, changed: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Write the entries `changed` gives for the backends read, under the lock; none given, nothing written."""
         try:
             make_private_dir(self.path.parent)
             with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
                 backends = self._read()
                 if backends is None:
                     return
-                entry = backends.get(_key(url))
-                backends[_key(url)] = change(entry if isinstance(entry, dict) else {})
-                write_json_atomically(self.path, {"version": VERSION, "backends": backends})
+                entries = changed(backends)
+                if entries:
+                    write_json_atomically(self.path, {"version": VERSION, "backends": {**backends, **entries}})
         except OSError as error:
             log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
 
@@ -114,7 +132,12 @@ class StartChoicesFile:
         if not isinstance(document, dict) or version != VERSION:
             return {}
         backends = document.get("backends")
-        return dict(backends) if isinstance(backends, dict) else {}
+        if not isinstance(backends, dict):
+            return {}
+        # An earlier version's `local:` key gives way to the URL's own entry when the file has both.
+        names = {key: stored_key(key) for key in backends}
+        renamed = {names[key]: entry for key, entry in backends.items() if names[key] != key}
+        return {**renamed, **{key: entry for key, entry in backends.items() if names[key] == key}}
 
 
 def _is_newer(version: object) -> bool:
@@ -123,7 +146,3 @@ def _is_newer(version: object) -> bool:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _key(url: str) -> str:
-    return url.rstrip("/")

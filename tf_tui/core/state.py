@@ -1,4 +1,6 @@
-"""The local state file, tf-tui's localStorage: the active training ids per backend URL.
+"""The local state file, tf-tui's localStorage: the active training ids per backend, filed by its
+identity (`identity.backend_key`: the normalised URL; an earlier version's `local:<data dir>` key is
+merged on read into the URL of the server recorded there, and written so with the next change).
 
 JSON, versioned, mode 0600. A run stays in it until it ends or the server answers 404 for it; a
 network error never removes one. Several tf-tui processes share it (a dashboard, a cron job's
@@ -15,6 +17,9 @@ Nothing the user had is destroyed:
 - a change that cannot be written (no space left, no permission) is kept in memory, shown by
   `active()`, written with the next change that succeeds, and reported.
 Each problem is reported once, in words, to `on_problem`.
+
+A run is recorded only once its backend confirmed it (see `Session`): an id typed for a backend that
+could not be reached is never written, so no later dashboard shows a row for it.
 
 A backend keeps at most `MAX_RUNS_PER_BACKEND` runs. The file holds no times and no ended runs (a run
 leaves it when it is seen to end), only the order runs were added in; so beyond the bound the runs its
@@ -35,6 +40,7 @@ from typing import Any
 from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file_with_status
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
+from tf_tui.core.identity import backend_key, stored_key
 
 VERSION = 1
 # A thousand runs of each of a few backends is some 40 kB: a file this big was not written by tf-tui.
@@ -72,21 +78,46 @@ class StateFile:
         self.reload()
 
     def active(self, url: str) -> list[str]:
-        return self._bounded(_with_changes(self._on_disk, self._unsaved))[0].get(_key(url), [])
+        return self._bounded(_with_changes(self._on_disk, self._unsaved))[0].get(backend_key(url), [])
+
+    def remembers(self, url: str, train_id: str) -> bool:
+        """Whether the run is among the backend's active ones, as `active` says, without building the list."""
+        key = backend_key(url)
+        unsaved = self._unsaved.get((key, train_id))
+        return unsaved if unsaved is not None else train_id in self._on_disk.get(key, ())
 
     def add(self, url: str, train_id: str) -> None:
-        self._change(url, [train_id], active=True)
+        self.update(url, {train_id: True})
 
     def add_many(self, url: str, train_ids: Iterable[str]) -> None:
         """Add several runs in one read-modify-write: one lock, one fsynced write, however many runs."""
-        self._change(url, train_ids, active=True)
+        self.update(url, dict.fromkeys(train_ids, True))
 
     def remove(self, url: str, train_id: str) -> None:
-        self._change(url, [train_id], active=False)
+        self.update(url, {train_id: False})
 
     def remove_many(self, url: str, train_ids: Iterable[str]) -> None:
         """Remove several runs in one read-modify-write: each write rewrites the whole file."""
-        self._change(url, train_ids, active=False)
+        self.update(url, dict.fromkeys(train_ids, False))
+
+    def update(self, url: str, changes: dict[str, bool]) -> None:
+        """Add (True) and remove (False) runs of one backend in one read-modify-write."""
+        key = backend_key(url)
+        self._change({(key, train_id): active for train_id, active in changes.items()})
+
+    def move(self, old_url: str, new_url: str) -> None:
+        """The backend now answers at `new_url` (the `--local` server started again on another port): its
+        runs are the new URL's, after those the new URL had, in one write."""
+        old, new = backend_key(old_url), backend_key(new_url)
+        if old == new:
+            return
+        self.reload()  # the runs another process recorded under the old URL move too
+        moved = self.active(old)
+        if not moved:
+            return
+        self._change(
+            {**{(old, train_id): False for train_id in moved}, **{(new, train_id): True for train_id in moved}}
+        )
 
     def changed_on_disk(self) -> bool:
         """Whether another process wrote, replaced or removed the file since it was last read: one stat."""
@@ -103,8 +134,8 @@ class StateFile:
             then = "it will be moved aside when tf-tui next records a run" if unusable.set_aside else NOT_REMEMBERED
             self._report(f"{unusable.problem}; {then}")
 
-    def _change(self, url: str, train_ids: Iterable[str], *, active: bool) -> None:
-        self._unsaved.update(((_key(url), train_id), active) for train_id in train_ids)
+    def _change(self, changes: dict[tuple[str, str], bool]) -> None:
+        self._unsaved.update(changes)
         try:
             make_private_dir(self.path.parent)
             with exclusive_lock(self._lock_path):
@@ -247,14 +278,15 @@ def _parse(document: Any) -> dict[str, list[str]]:
         raise ValueError("not a tf-tui state document")
     if document.get("version") != VERSION:
         raise ValueError(f"unsupported version {document.get('version')!r}")
-    backends: dict[str, list[str]] = {}
+    # Several keys may name one backend (an earlier version's `local:` key and the URL): merged, in file order.
+    backends: dict[str, dict[str, None]] = {}
     for url, entry in document["backends"].items():
         ids = entry.get("active") if isinstance(entry, dict) else None
         if not isinstance(ids, list) or not all(isinstance(ident, str) for ident in ids):
             raise ValueError(f"bad entry for {url}")
         if ids:
-            backends[_key(url)] = list(dict.fromkeys(ids))
-    return backends
+            backends.setdefault(stored_key(url), {}).update(dict.fromkeys(ids))
+    return {key: list(ids) for key, ids in backends.items()}
 
 
 def _aside_path(path: Path) -> Path:
@@ -276,12 +308,3 @@ def _signature(path: Path) -> Signature | None:
 
 def _signature_of(status: os.stat_result) -> Signature:
     return (status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _key(url: str) -> str:
-    return url.rstrip("/")
-
-
-def backend_key(url: str) -> str:
-    """How the state file names a backend: what is kept beside it (the run memory) names it the same way."""
-    return _key(url)

@@ -116,6 +116,9 @@ class RunState:
     # tf-tui knew the run going: a report said so, tf-tui started it, or the state file remembered it active.
     # Only such a run's end is news (a toast, the bell): a listing reports runs that ended long ago.
     known_going: bool = False
+    # A backend has answered for it (a status, a frame, a listing) or its start reply named it: until
+    # then it is only an id someone typed, shown "unconfirmed" and never remembered.
+    confirmed: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
@@ -202,6 +205,9 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.ensure(update.train_id)
         run.last_heard_at = at
+        if not run.confirmed:
+            run.confirmed = True
+            self._changed.add(run.train_id)
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
         run.known_going = run.known_going or run.going
@@ -223,6 +229,13 @@ class RunStore:
             self._changed.add(train_id)
         if created_at:
             run.remembered_dates.discard("created_at")  # the server's own date now
+
+    def confirm(self, train_id: str) -> None:
+        """The server named the run itself (its start reply), before any status of it is heard."""
+        run = self.ensure(train_id)
+        if not run.confirmed:
+            run.confirmed = True
+            self._changed.add(train_id)
 
     def add_history(self, train_id: str, points: Iterable[MetricPoint]) -> None:
         """The backend's stored points of a run, merged by step into those the updates brought."""

@@ -115,7 +115,6 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
             if fleet.single:
                 raise listing
             print(f"tf-tui status: {name}: {listing}", file=sys.stderr)
-    remembered = set(fleet.remembered())
     keys = list(
         dict.fromkeys(
             [
@@ -140,6 +139,7 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
     )
     # Newest first, as the dashboard lists them; a run nothing dates goes last, the last listed first.
     keys = sorted(reversed(keys), key=lambda key: _created_at(fleet.get(key)), reverse=True)
+    remembered = set(fleet.remembered())  # after the reads: a run they found ended is no longer remembered
     code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]

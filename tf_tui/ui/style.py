@@ -62,7 +62,7 @@ def is_stale(run: RunState, now: float) -> bool:
 
 
 def status_text(run: RunState, width: int | None = None, *, no_color: bool = False) -> Text:
-    label = "not found" if run.missing else (run.status or "waiting")
+    label = "not found" if run.missing else (run.status or ("waiting" if run.confirmed else "unconfirmed"))
     text = printable(label) if width is None else printable(label, width)
     styled = Text()
     styled.append(text, style=status_style(run, no_color=no_color))
