@@ -217,29 +217,39 @@ def test_serve_stop_stops_a_server_that_no_longer_answers(home, monkeypatch, cap
     assert read_address(home.data_dir) is None
 
 
-def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(home):
+def test_a_frozen_server_reads_not_answering_and_keeps_its_record_until_stopped(home, monkeypatch, capsys):
     """A server that answers nothing in time (frozen here, or very busy) is still the data dir's: `--status`
     and the launcher once took it for gone and deleted its address file, and then `--stop` could not stop it."""
     quit_dashboard(home.launch())
     address = home.address()
+    # `serve` in this process, so that the waits a frozen server runs out in full can be short (as above);
+    # the launcher in a process of its own, so that a regression cannot start a dashboard in this one.
+    monkeypatch.setattr(local_server, "HEALTH_TIMEOUT_S", HUNG_SERVER_WAIT_S)
+    monkeypatch.setattr(local_server, "stop_server", partial(local_server.stop_server, timeout=HUNG_SERVER_WAIT_S))
+    monkeypatch.setenv("XDG_DATA_HOME", home.environment["XDG_DATA_HOME"])
+
+    def serve(*arguments: str) -> tuple[int, str]:
+        code = cli.main(["serve", *arguments])
+        return code, capsys.readouterr().out
+
     os.kill(address.pid, signal.SIGSTOP)
     try:
-        status = home.command("serve", "--status")
-        as_json = home.command("serve", "--status", "--json")
+        status = serve("--status")
+        as_json = serve("--status", "--json")
         launched = home.command("--local")
         assert read_address(home.data_dir) == address
-        stopped = home.command("serve", "--stop")
+        stopped = serve("--stop")
     finally:
         with suppress(ProcessLookupError):
             os.kill(address.pid, signal.SIGCONT)
-    assert status.returncode == 0
-    assert f"at {address.url} (pid {address.pid}) but is not answering" in status.stdout
-    assert as_json.returncode == 0
-    said = json.loads(as_json.stdout)
+    assert status[0] == 0
+    assert f"at {address.url} (pid {address.pid}) but is not answering" in status[1]
+    assert as_json[0] == 0
+    said = json.loads(as_json[1])
     assert (said["state"], said["url"], said["pid"], said["going"]) == ("not answering", address.url, address.pid, None)
     assert launched.returncode == 1
     assert f"the local server at {address.url} (pid {address.pid}) is running but not answering" in launched.stderr
-    assert stopped.returncode == 0 and f"Stopped the server at {address.url} (pid {address.pid})" in stopped.stdout
+    assert stopped[0] == 0 and f"Stopped the server at {address.url} (pid {address.pid})" in stopped[1]
     wait_until(lambda: not process_alive(address.pid), "the server is gone")
     assert read_address(home.data_dir) is None
 
