@@ -407,3 +407,29 @@ def test_a_server_stopped_on_purpose_under_a_dashboard_is_not_brought_back(home)
     assert home.servers_on_data_dir() == [] and read_address(home.data_dir) is None
     said = quit_dashboard(dashboard)
     assert "the local server is not running (`tf-tui --local` starts it again)" in said
+
+
+# A parent that forks a child which ends at once, then leaves it unreaped until told to go.
+UNREAPED_CHILD = """
+import os, sys
+child = os.fork()
+if child == 0:
+    os._exit(0)
+print(child, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_process_that_ended_but_was_not_reaped_by_its_parent_is_not_alive():
+    """A server a dashboard started is that dashboard's child: once stopped, it lingers as a zombie until the
+    dashboard reaps it, and `serve --stop` in another process took it for alive, for 20 s."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", UNREAPED_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        wait_until(lambda: not process_alive(child), "the ended child reads as not alive")
+        assert Path(f"/proc/{child}").exists()  # still there, a zombie: only its parent can reap it
+    finally:
+        parent.communicate("")

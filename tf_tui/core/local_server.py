@@ -262,7 +262,18 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # alive, and someone else's
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Ended, and waiting for its parent to reap it: the server a dashboard started is that dashboard's
+    child, and `serve --stop` from another process waited out its whole timeout, then SIGKILL's, on one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # gone meanwhile, or no /proc: the signal's answer stands
+    # The state follows the command's name, which is in parentheses and may hold any character.
+    return stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] == "Z"
 
 
 def _recorded_server(data_dir: Path) -> tuple[ServerAddress, bool] | None:
