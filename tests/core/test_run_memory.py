@@ -4,6 +4,10 @@ processes, and given back to a run the store meets again."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+
+import pytest
 
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core import run_memory
@@ -94,3 +98,15 @@ def test_a_run_new_to_the_store_starts_from_what_was_remembered_and_the_server_a
     assert run.extra == {"dataset_ids": ["d1", "d2"], "params": {"max_steps": 40}, "outcome": "quality"}
     store.apply(RunUpdate("r1", "completed", 95, ended_at="2026-11-29T01:00:10"), Source.POLL, 1.0)
     assert run.facts() == RunFacts(**{**SENT.__dict__, "ended_at": "2026-11-29T01:00:10"})
+
+
+@pytest.mark.timeout(30)  # opening a FIFO for reading blocks until a writer comes: the test hangs, not fails
+def test_a_fifo_in_the_files_place_is_said_and_left_as_it_is(tmp_path):
+    path = run_memory_path(tmp_path / "state.json")
+    os.mkfifo(path)
+    problems: list[str] = []
+    memory = RunMemory(path, URL, problems.append)
+    memory.remember({"r1": SENT})
+    assert memory.recall("r1") == SENT  # kept for this process, never written there
+    assert stat.S_ISFIFO(path.lstat().st_mode)
+    assert problems and "it is a FIFO, not a regular file" in problems[0]

@@ -25,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from tf_tui.base.bounded_read import read_regular_file
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key
 from tf_tui.core.store import RunFacts
@@ -128,16 +129,14 @@ def _bounded(runs: dict[str, RunFacts]) -> dict[str, RunFacts]:
 
 def _read(path: Path) -> Remembered:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        # Bounded, and never blocking on a FIFO: a file that is not a regular one is left as it is.
+        raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return {}
     except OSError as error:
         raise MemoryUnusable(
             f"cannot read the run memory {path} ({error.strerror or error}); it is left as it is", replace=False
         ) from error
-    if len(raw) > MAX_FILE_BYTES:
-        raise MemoryUnusable(f"the run memory {path} is over {MAX_FILE_BYTES // 2**20} MiB", replace=True)
     try:
         document = json.loads(raw)
     except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
