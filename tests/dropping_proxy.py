@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import Enum
 
+from tests.proxy import LoopbackProxy, running
+
 # The requests after whose 5xx answer the deployed backend drops the connection.
 DROPPING_REQUESTS = (b"POST /train/stop/",)
 
@@ -33,27 +35,13 @@ class _Connection:
     dead: bool = False  # the next request on it is dropped unanswered
 
 
-class DroppingProxy:
+class DroppingProxy(LoopbackProxy):
     def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
+        super().__init__(target_port)
         self.drop = Drop.CLOSE
         self.dropped: list[bytes] = []  # the request line of every request dropped unanswered
         self.connections_made = 0  # HTTP and WebSocket connections the proxy accepted
         self._open: set[_Connection] = set()
-        self._server: asyncio.Server | None = None
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
 
     def kill_kept_connections(self) -> None:
         """Every HTTP connection open now drops its next request: a backend that lost its connections
@@ -125,9 +113,5 @@ class DroppingProxy:
 
 @contextlib.asynccontextmanager
 async def dropping_proxy(target_port: int) -> AsyncIterator[DroppingProxy]:
-    proxy = DroppingProxy(target_port)
-    await proxy.start()
-    try:
+    async with running(DroppingProxy(target_port)) as proxy:
         yield proxy
-    finally:
-        await proxy.close()

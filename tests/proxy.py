@@ -6,19 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TypeVar
+
+ProxyKind = TypeVar("ProxyKind", bound="LoopbackProxy")
 
 
-class SocketGate:
+class LoopbackProxy:
+    """A proxy of the test's own on 127.0.0.1 and a free port, in front of `target_port`; a subclass
+    answers each connection in `_handle`."""
+
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.refuse_websockets = False
-        self.silent = False  # proxied bytes vanish, as over a dead SSH tunnel; nothing is closed
-        self.websocket_attempts = 0
-        # While this is an Event not yet set, HTTP requests wait at the gate (a backend whose answers
-        # take ages); WebSockets go through.
-        self.hold_http: asyncio.Event | None = None
-        self.held_http = 0  # HTTP requests waiting at the gate now
-        self._websockets: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -31,9 +29,38 @@ class SocketGate:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
-        self.cut_websockets()
         if self._server is not None:
             self._server.close()
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+@contextlib.asynccontextmanager
+async def running(proxy: ProxyKind) -> AsyncIterator[ProxyKind]:
+    """`proxy` started, and closed after the block whatever happens."""
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
+
+
+class SocketGate(LoopbackProxy):
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.refuse_websockets = False
+        self.silent = False  # proxied bytes vanish, as over a dead SSH tunnel; nothing is closed
+        self.websocket_attempts = 0
+        # While this is an Event not yet set, HTTP requests wait at the gate (a backend whose answers
+        # take ages); WebSockets go through.
+        self.hold_http: asyncio.Event | None = None
+        self.held_http = 0  # HTTP requests waiting at the gate now
+        self._websockets: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+
+    async def close(self) -> None:
+        self.cut_websockets()
+        await super().close()
 
     def cut_websockets(self) -> None:
         """Drop every proxied WebSocket at once, with no close frame, as a dead network does."""
@@ -79,9 +106,5 @@ class SocketGate:
 
 @contextlib.asynccontextmanager
 async def socket_gate(target_port: int) -> AsyncIterator[SocketGate]:
-    gate = SocketGate(target_port)
-    await gate.start()
-    try:
+    async with running(SocketGate(target_port)) as gate:
         yield gate
-    finally:
-        await gate.close()
