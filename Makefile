@@ -22,7 +22,7 @@ fleet-demo: $(STAMP)
 # Two workers, one a core: the suite is mostly waiting on real servers and training processes. Every test
 # is independent of order and of its neighbours. Budget: 5 minutes on 2 cores; long runs belong in
 # `make soak`, and the 15 slowest tests are listed at the end. Measured on a quiet 2-core machine
-# (2026-12-07, 1,059 tests): 5 min 34 s to 6 min 11 s, over the budget (docs/RELIABILITY.md, runs 61-65).
+# (2026-12-07, 1,059 tests): 5 min 27 s to 6 min 11 s, over the budget (docs/RELIABILITY.md, runs 61-66).
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --durations=15
 
