@@ -10,7 +10,8 @@ import stat
 import pytest
 
 from tf_tui.common.server_address import ServerAddress, new_instance_id, write_address
-from tf_tui.core.start_choices import MAX_FILE_BYTES, StartChoices, StartChoicesFile
+from tf_tui.core.backend_file import MAX_FILE_BYTES
+from tf_tui.core.start_choices import StartChoices, StartChoicesFile
 
 
 def test_choices_are_kept_per_backend(tmp_path):

@@ -1,31 +1,13 @@
-"""The start dialog's last choices per backend, so that the next run starts from them.
-
-A small JSON file beside the state file, written like it (atomically, under a lock). Losing it costs
-only convenience: a problem reading or writing it is logged, never raised, and never blocks a start.
-A file written by a newer tf-tui (a higher format version) is left as it is: that tf-tui still reads it.
-So is one that is not a regular file (a FIFO, a symlink to a device) or too big to be tf-tui's: it is
-never opened in a way that blocks, never read past `MAX_FILE_BYTES`, and never replaced.
-"""
+"""The start dialog's last choices per backend, so that the next run starts from them (a `PerBackendFile`)."""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file
-from tf_tui.base.private_dir import make_private_dir
-from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
+from tf_tui.core.backend_file import PerBackendFile
 from tf_tui.core.config import Settings
-from tf_tui.core.identity import backend_key, stored_key
-
-VERSION = 1
-MAX_FILE_BYTES = 1 * MB  # a model, some dataset ids and a few parameters per backend
-log = logging.getLogger(__name__)
-_said_newer: set[Path] = set()  # files already said to be a newer tf-tui's: said once a process, not per dialog
 
 
 @dataclass(frozen=True)
@@ -41,15 +23,14 @@ def start_choices_path(settings: Settings) -> Path:
 
 
 class StartChoicesFile:
-    """The last choices made in the start dialog, per backend, filed by its identity (`identity.backend_key`)."""
+    """The last choices made in the start dialog, per backend."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._file = PerBackendFile(path, "the start dialog's choices")
 
     def get(self, url: str) -> StartChoices:
-        entry = (self._read() or {}).get(backend_key(url))
-        if not isinstance(entry, dict):
-            return StartChoices()
+        entry = self._file.entry(url)
         datasets = entry.get("datasets")
         params = entry.get("params")
         return StartChoices(
@@ -66,82 +47,14 @@ class StartChoicesFile:
             "outcome": choices.outcome,
             "params": choices.params,
         }
-        self._update(url, lambda _: entry)
+        self._file.update(url, lambda _: entry)
 
     def prefer_dataset(self, url: str, dataset_id: str) -> None:
         """A dataset just uploaded is the one ticked when the dialog next opens; the other choices stay."""
-        self._update(url, lambda entry: {**entry, "datasets": [dataset_id]})
+        self._file.update(url, lambda entry: {**entry, "datasets": [dataset_id]})
 
     def move(self, old_url: str, new_url: str) -> None:
-        """The backend now answers at `new_url` (the `--local` server started again on another port): its
-        choices are the new URL's, unless the new URL has its own."""
-        old, new = backend_key(old_url), backend_key(new_url)
-        if old != new:
-            self._update_all(lambda backends: {new: backends[old]} if old in backends and new not in backends else {})
-
-    def _update(self, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        key = backend_key(url)
-
-        def changed(backends: dict[str, Any]) -> dict[str, Any]:
-            entry = backends.get(key)
-            return {key: change(entry if isinstance(entry, dict) else {})}
-
-        self._update_all(changed)
-
-    def _update_all(self, changed: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        """Write the entries `changed` gives for the backends read, under the lock; none given, nothing written."""
-        try:
-            make_private_dir(self.path.parent)
-            with exclusive_lock(self.path.with_name(f"{self.path.name}.lock")):
-                backends = self._read()
-                if backends is None:
-                    return
-                entries = changed(backends)
-                if entries:
-                    write_json_atomically(self.path, {"version": VERSION, "backends": {**backends, **entries}})
-        except OSError as error:
-            log.warning("cannot write the start dialog's choices to %s: %s", self.path, error.strerror or error)
-
-    def _read(self) -> dict[str, Any] | None:
-        """The choices per backend; None for a file that must not be replaced: a newer tf-tui's, or one that
-        is not a regular file or is too big to be this one's."""
-        try:
-            document = json.loads(read_regular_file(self.path, MAX_FILE_BYTES))
-        except FileNotFoundError:
-            return {}
-        except RefusedFile as refused:
-            log.warning(
-                "the start dialog's choices are not read from %s (%s): it is left as it is", self.path, refused.strerror
-            )
-            return None
-        except (OSError, ValueError, RecursionError) as error:
-            log.warning("cannot read the start dialog's choices from %s: %s", self.path, error)
-            return {}
-        version = document.get("version") if isinstance(document, dict) else None
-        if _is_newer(version):
-            if self.path not in _said_newer:
-                _said_newer.add(self.path)
-                log.warning(
-                    "%s was written by a newer tf-tui (format %s, this one writes %s): the start dialog's choices "
-                    "are neither read from it nor saved to it, and it is left as it is",
-                    self.path,
-                    version,
-                    VERSION,
-                )
-            return None
-        if not isinstance(document, dict) or version != VERSION:
-            return {}
-        backends = document.get("backends")
-        if not isinstance(backends, dict):
-            return {}
-        # An earlier version's `local:` key gives way to the URL's own entry when the file has both.
-        names = {key: stored_key(key) for key in backends}
-        renamed = {names[key]: entry for key, entry in backends.items() if names[key] != key}
-        return {**renamed, **{key: entry for key, entry in backends.items() if names[key] == key}}
-
-
-def _is_newer(version: object) -> bool:
-    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION
+        self._file.move(old_url, new_url)
 
 
 def _text(value: object) -> str:
