@@ -122,6 +122,23 @@ class RunMemory:
             log.exception("reporting a run memory problem failed")
 
 
+def move_run_memory(path: Path, old_url: str, new_url: str) -> None:
+    """The backend now answers at `new_url` (the `--local` server started again on another port): what was
+    known of its runs is the new URL's, unless the new URL has its own. A memory that cannot be read or
+    written stays as it is (it is a memory: the runs are learnt again)."""
+    old, new = backend_key(old_url), backend_key(new_url)
+    if old == new:
+        return
+    try:
+        with exclusive_lock(path.with_name(f"{path.name}.lock")):
+            backends = _read(path)
+            if old in backends and new not in backends:
+                backends[new] = backends.pop(old)
+                write_json_atomically(path, _document(backends))
+    except (MemoryUnusable, OSError) as error:
+        log.warning("the run memory %s was not moved to %s: %s", path, new_url, error)
+
+
 def _bounded(runs: dict[str, RunFacts]) -> dict[str, RunFacts]:
     """The newest `RUNS_PER_BACKEND` runs: those remembered first go first."""
     return dict(list(runs.items())[-RUNS_PER_BACKEND:])
