@@ -271,6 +271,14 @@ def test_a_log_file_others_can_read_is_tightened_and_kept(tmp_path, restored_log
     assert log_file.read_text().startswith("an earlier line\n")
 
 
+def test_a_log_file_that_is_a_pipe_nothing_reads_is_said_rather_than_waited_on(tmp_path, restored_logging):
+    """It had blocked the launch for ever in opening the pipe for writing, before any word was said."""
+    log_file = tmp_path / "tf-tui.log"
+    os.mkfifo(log_file)
+    with pytest.raises(ConfigError, match=r"a pipe that nothing reads.*TF_TUI_LOG_FILE"):
+        setup_logging(settings(tmp_path, environ={"TF_TUI_LOG_FILE": str(log_file)}))
+
+
 # --- a config or token file that is not one: a FIFO, a device, too big, too deep -----------------
 
 HANG_DETECTOR_S = 30  # opening a FIFO for reading blocks until a writer comes: the test hangs, not fails

@@ -23,6 +23,7 @@ given, as one more); `--backend NAME` picks named ones and `--url` gives others.
 from __future__ import annotations
 
 import difflib
+import errno
 import logging
 import os
 import re
@@ -387,8 +388,17 @@ def setup_logging(settings: Settings) -> None:
 
 def _make_private(log_file: Path) -> None:
     """The log quotes server text and run ids: made readable by its owner only, and one written by an
-    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is."""
-    descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is.
+    Opened without blocking: a pipe nothing reads would otherwise hold the launch for ever, unsaid."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        descriptor = os.open(log_file, flags, 0o600)
+    except OSError as error:
+        if error.errno != errno.ENXIO:
+            raise
+        raise ConfigError(
+            f"the log file {log_file} is a pipe that nothing reads; give TF_TUI_LOG_FILE a file instead"
+        ) from error
     try:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
