@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -433,3 +434,9 @@ def test_a_process_that_ended_but_was_not_reaped_by_its_parent_is_not_alive():
         assert Path(f"/proc/{child}").exists()  # still there, a zombie: only its parent can reap it
     finally:
         parent.communicate("")
+
+
+def test_a_server_started_here_has_nothing_to_make_private(server):
+    """Its log file had been made readable by all, so every first start said it had made the data private."""
+    assert "private" not in server.log_path.read_text()
+    assert stat.S_IMODE(server.log_path.stat().st_mode) == 0o600
