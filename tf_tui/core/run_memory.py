@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import read_regular_file
+from tf_tui.base.bounded_read import is_newer_format, read_regular_file
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key
 from tf_tui.core.store import RunFacts
@@ -159,7 +159,7 @@ def _read(path: Path) -> Remembered:
     except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
         raise MemoryUnusable(f"the run memory {path} is not JSON ({error})", replace=True) from error
     version = document.get("version") if isinstance(document, dict) else None
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+    if is_newer_format(version, VERSION):
         raise MemoryUnusable(
             f"the run memory {path} was written by a newer tf-tui (format {version}, this one reads {VERSION}); "
             "it is left as it is",
