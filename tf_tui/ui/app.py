@@ -34,6 +34,7 @@ from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
+from tf_tui.core.run_again import LikeRun
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
@@ -62,7 +63,7 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again"})
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -115,6 +116,13 @@ class TfTuiApp(PaintedApp):
             "start",
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
+        ),
+        Binding(
+            "R",
+            "run_again",
+            "Again",
+            tooltip="run the selected run again: the start dialog filled from it, to change one thing",
+            id="run_again",
         ),
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
@@ -446,13 +454,22 @@ class TfTuiApp(PaintedApp):
         default = self._backend_shown or self.session_name_of(self.session)
         self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
 
-    def _start_on(self, backend: str) -> None:
+    def _start_on(self, backend: str, like: LikeRun | None = None) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
                 self._paint_changes()
                 self._runs.select(train_id, self._row_backend(backend))
 
-        self.push_screen(StartScreen(self.fleet.session(backend)), started)
+        self.push_screen(StartScreen(self.fleet.session(backend), like), started)
+
+    def action_run_again(self) -> None:
+        """The start dialog filled from the selected run, on its backend."""
+        key = self._selected_key()
+        run = None if key is None else self._run_of(key)
+        if key is None or run is None:
+            self.notify("No run is selected to run again.", timeout=3)
+            return
+        self._start_on(key.backend, LikeRun(short_id(run.train_id), run.facts()))
 
     def action_explain_stop(self) -> None:
         self.action_stop()
