@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tf_tui.core.config import Backend, Settings
     from tf_tui.core.fleet import Fleet, RunKey
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
 
 Followed = TypeVar("Followed", "Fleet", "Session")
 
@@ -107,11 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
     start = commands.add_parser("start", parents=[client], help="start a training run")
-    start.add_argument("--model", required=True, help="base model id (see /models/list)")
-    start.add_argument("--dataset", action="append", required=True, help="dataset id; repeat for several")
-    start.add_argument("--outcome", choices=OUTCOME_PREFERENCES, default=DEFAULT_OUTCOME_PREFERENCE)
+    start.add_argument("--model", help="base model id (see /models/list); needed unless --like gives it")
+    start.add_argument(
+        "--dataset", action="append", default=[], help="dataset id; repeat for several; needed unless --like gives them"
+    )
+    start.add_argument(
+        "--outcome", choices=OUTCOME_PREFERENCES, help=f"default: the --like run's, else {DEFAULT_OUTCOME_PREFERENCE}"
+    )
     start.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="training parameter; repeat for several"
+    )
+    start.add_argument(
+        "--like",
+        metavar="TRAIN_ID",
+        help="start it as that run was (model, datasets, outcome, every param); the options above change it",
     )
     start.add_argument("--watch", action="store_true", help="follow the run as `watch` does")
     _add_follow_options(start)
@@ -345,6 +355,7 @@ async def _models(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
     from tf_tui.headless.commands import follow, start_run
     from tf_tui.headless.output import choose_output
 
@@ -353,7 +364,16 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return ExitCode.USAGE
-    backend = _one_backend(settings, "start", "a run starts on one backend")
+    if args.like is None and (args.model is None or not args.dataset):
+        return _usage("start needs --model and --dataset, or --like TRAIN_ID to start a run as another was")
+    if args.like is None:
+        backend = _one_backend(settings, "start", "a run starts on one backend")
+        choices = StartChoices(args.model, tuple(args.dataset), args.outcome or DEFAULT_OUTCOME_PREFERENCE, params)
+    else:
+        liked = await _liked(settings, args, params)
+        if liked is None:
+            return ExitCode.USAGE
+        backend, choices = liked
     if backend is None:
         return ExitCode.USAGE
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
@@ -367,13 +387,32 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
 
         return await start_run(
             session,
-            args.model,
-            args.dataset,
-            args.outcome,
-            params,
+            choices.model,
+            list(choices.datasets),
+            choices.outcome or DEFAULT_OUTCOME_PREFERENCE,
+            choices.params,
             as_json=args.json,
             follow_with=follow_run if args.watch else None,
         )
+
+
+async def _liked(
+    settings: Settings, args: argparse.Namespace, params: dict[str, Any]
+) -> tuple[Backend, StartChoices] | None:
+    """`--like`: the backend that knows the run, and the choices to start its like there; None (and said why)
+    when there are none."""
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.start_like import NotLikeable, like_choices
+
+    async with _fleet(settings, "start").without_stream() as fleet:
+        try:
+            key, choices = await like_choices(
+                fleet, args.like, model=args.model, datasets=args.dataset, outcome=args.outcome, params=params
+            )
+        except (UnknownRun, NotLikeable) as error:
+            print(f"tf-tui start --like: {error}", file=sys.stderr)
+            return None
+    return next(backend for backend in settings.fleet if backend.name == key.backend), choices
 
 
 async def _stop(settings: Settings, args: argparse.Namespace) -> int:
