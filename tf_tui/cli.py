@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     client.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="log file detail")
     client.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="watch only: nothing that changes a backend (start, stop, evaluate, publish, upload) is offered or sent",
+    )
+    client.add_argument(
         "--local",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -245,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=getattr(args, "token_file", None),
             ca_cert=getattr(args, "ca_cert", None),
             insecure=getattr(args, "insecure", False),
+            read_only=getattr(args, "read_only", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
         setup_logging(settings)
@@ -265,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
         return _run_app(settings)
+    if args.command in CHANGING_COMMANDS and all(backend.read_only for backend in settings.fleet):
+        return _read_only_refused(CHANGING_COMMANDS[args.command])
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
@@ -376,6 +385,8 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         backend, choices = liked
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("start", backend.name)
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
     session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
@@ -422,6 +433,8 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
     confirm = None if args.yes or not sys.stdin.isatty() else _ask
     async with _fleet(settings, "stop").without_stream() as fleet:
         try:
+            if await _on_read_only_backend(fleet, args.train_id, "stop"):
+                return ExitCode.USAGE
             return await stop_run(fleet, args.train_id, confirm=confirm)
         except UnknownRun as unknown:  # as for one backend: said, exit 1
             print(f"tf-tui stop: {unknown}", file=sys.stderr)
@@ -486,6 +499,8 @@ async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
     backend = _one_backend(settings, "dataset upload", "a dataset is uploaded to one backend")
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("dataset upload", backend.name)
     async with Session(settings.for_backend(backend)).without_stream() as session:
         return await upload_dataset(session, paths, args.name, args.json)
 
@@ -494,6 +509,8 @@ async def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import evaluate_run
 
     async with _fleet(settings, "evaluate").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "evaluate"):
+            return ExitCode.USAGE
         return await evaluate_run(fleet, args.train_id, as_json=args.json)
 
 
@@ -501,6 +518,8 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import publish_run
 
     async with _fleet(settings, "publish").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "publish"):
+            return ExitCode.USAGE
         return await publish_run(fleet, args.train_id, args.name, args.category, args.version, as_json=args.json)
 
 
@@ -509,6 +528,36 @@ async def _talents(settings: Settings, args: argparse.Namespace) -> int:
 
     async with _fleet(settings, "talents").without_stream() as fleet:
         return await list_talents(fleet, as_json=args.json)
+
+
+# The commands that change a backend, as they are named: refused where it is read-only.
+CHANGING_COMMANDS = {
+    "start": "start",
+    "stop": "stop",
+    "evaluate": "evaluate",
+    "publish": "publish",
+    "dataset": "dataset upload",
+}
+
+
+def _read_only_refused(command: str, backend: str | None = None) -> int:
+    from tf_tui.core.read_only import refusal
+
+    print(f"tf-tui {command}: {refusal(command, backend)} Nothing was sent.", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+async def _on_read_only_backend(fleet: Fleet, typed_id: str, command: str) -> bool:
+    """Whether the run is on a read-only backend of the fleet (said, if so). Some backends are read-only and
+    some not: every one being read-only was refused before any was asked."""
+    read_only = [name for name, session in fleet.sessions.items() if session.settings.read_only]
+    if not read_only:
+        return False
+    key = await fleet.locate(typed_id)
+    if key.backend not in read_only:
+        return False
+    _read_only_refused(command, key.backend)
+    return True
 
 
 @contextlib.asynccontextmanager
