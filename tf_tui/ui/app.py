@@ -125,6 +125,7 @@ class TfTuiApp(PaintedApp):
             "R",
             "run_again",
             "Again",
+            show=False,
             tooltip="run the selected run again: the start dialog filled from it, to change one thing",
             id="run_again",
         ),
