@@ -11,6 +11,7 @@ from textual.widgets._footer import FooterKey
 from tests.conftest import DEADLINE_S, ENDLESS_PARAMS, FAST_BACKOFF, SHORT_PARAMS, client_settings
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
 from tests.ui.test_keys import palette_commands
+from tf_tui.client.stream import ConnectionState, Phase
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
@@ -18,7 +19,7 @@ from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.help import HelpScreen
 from tf_tui.ui.screens.start import StartScreen
-from tf_tui.ui.widgets.header import StatusHeader
+from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
 SIZE = (120, 36)
@@ -145,3 +146,13 @@ async def test_a_read_only_backends_runs_cannot_be_changed_and_the_others_can(se
     finally:
         stop(server.url, watched)
         stop(other.url, mine)
+
+
+def test_the_header_says_read_only_and_with_several_backends_which():
+    live = ConnectionState(Phase.LIVE)
+    assert " read-only " in header_text("http://box:1", live, 0, None, 0.0, poll_interval=5, read_only=True).plain
+    assert "read-only" not in header_text("http://box:1", live, 0, None, 0.0, poll_interval=5).plain
+    states = {"gpu1": live, "gpu2": live}
+    some, _ = fleet_header_text(states, 0.0, 200, read_only=["gpu2"])
+    every, _ = fleet_header_text(states, 0.0, 200, read_only=["gpu1", "gpu2"])
+    assert " read-only: gpu2 " in some.plain and " read-only " in every.plain and "read-only:" not in every.plain
