@@ -155,16 +155,13 @@ class CompareScreen(ModalScreen[None]):
         return tuple(field_rows([run for _, run in runs])), self.every_row
 
     def _table(self, runs: list[tuple[RunKey, RunState]]) -> Group | Text:
+        if not runs:  # each was forgotten meanwhile (its backend's store dropped it)
+            return Text("None of the compared runs is known any more.")
         rows = field_rows([run for _, run in runs])
         shown = shown_rows(rows, every_row=self.every_row)
         if not shown:
             return Text(f"All {plural(len(rows), 'row')} are the same for these runs (a: show them).")
-        table = Table(
-            box=None,
-            padding=(0, 2, 0, 0),
-            show_edge=False,
-            header_style="bold",
-        )
+        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="bold")
         table.add_column("", style="dim", no_wrap=True)
         for index, (key, _) in enumerate(runs):
             marker, colour = self._look(index)
