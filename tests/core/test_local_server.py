@@ -337,6 +337,9 @@ def test_local_works_for_every_command_before_or_after_it_and_starts_the_server_
     assert after.returncode == 0, after.stderr
     assert train_id in {record["train_id"] for record in json.loads(after.stdout)}
     assert home.address() == address and home.servers_on_data_dir() == [address.pid]
+    refused = home.command("--local", "--read-only", "stop", train_id, "--yes")  # the local server read-only too
+    assert refused.returncode == 2 and "Read-only: stop is off" in refused.stderr, refused.stderr
+    assert run_status(address.url, train_id)["status"] not in ENDED
     both = home.command("--local", "--url", "http://127.0.0.1:9", "status")
     assert both.returncode == 2 and "--local" in both.stderr
 

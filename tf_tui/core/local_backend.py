@@ -32,7 +32,8 @@ def local_settings(settings: Settings, data_dir: Path) -> Settings:
     if attached.previous_url is not None:
         move_memory(StateFile(settings.state_file), settings, attached.previous_url, attached.address.url)
     address = attached.address
-    backend = Backend(url_name(address.url), address.url, local=LocalServer(data_dir, address.instance))
+    local = LocalServer(data_dir, address.instance)
+    backend = Backend(url_name(address.url), address.url, local=local, read_only=settings.read_only)
     return replace(settings, url=address.url, token=None, backends=(backend,))
 
 

@@ -34,6 +34,8 @@ from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
+from tf_tui.core.read_only import refusal
+from tf_tui.core.run_again import LikeRun
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
@@ -62,7 +64,10 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again"})
+# The actions that change a backend, and their keys: off when it is read-only (see check_action).
+READ_ONLY_KEYS = (("s", "start"), ("R", "run_again"), ("x", "stop"), ("e", "evaluate"), ("p", "publish"))
+CHANGING_ACTIONS = frozenset(action for _, action in READ_ONLY_KEYS)
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -116,9 +121,22 @@ class TfTuiApp(PaintedApp):
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
         ),
+        Binding(
+            "R",
+            "run_again",
+            "Again",
+            show=False,
+            tooltip="run the selected run again: the start dialog filled from it, to change one thing",
+            id="run_again",
+        ),
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
+        # Read-only: the keys that would change something say so rather than nothing.
+        *(
+            Binding(key, f"explain_read_only('{action}')", show=False, id=f"read_only_{action}")
+            for key, action in READ_ONLY_KEYS
+        ),
         Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
         Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
@@ -328,6 +346,7 @@ class TfTuiApp(PaintedApp):
             session.state.problem,
             poll_interval=session.poll_interval,
             insecure=session.settings.insecure,
+            read_only=session.settings.read_only,
             no_color=self.no_color,
         )
         self._show_header(text)
@@ -345,6 +364,7 @@ class TfTuiApp(PaintedApp):
             self._header.size.width or 80,
             problems[0] if problems else None,
             insecure=self.session.settings.insecure,
+            read_only=[name for name, session in self.fleet.sessions.items() if session.settings.read_only],
             no_color=self.no_color,
         )
         if folded and not self._header_folded:  # what the header no longer shows is said in the event log
@@ -401,6 +421,10 @@ class TfTuiApp(PaintedApp):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_read_only":
+            return self._read_only_refusal(str(parameters[0])) is not None
+        if self._read_only_refusal(action.removeprefix("explain_")) is not None:
+            return False  # off: neither in the footer nor on its key, which says why instead
         if action == "stop":
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
@@ -420,6 +444,24 @@ class TfTuiApp(PaintedApp):
             return dismissible if action == "dismiss_missing" else not dismissible  # False: not in the footer
         return True
 
+    def _read_only_refusal(self, action: str) -> str | None:
+        """Why an action that changes a backend is off: every backend is read-only (start), or the selected
+        run's is; None when it is not off."""
+        if action not in CHANGING_ACTIONS:
+            return None
+        if action == "start":
+            return None if self._writable_backends() else refusal("start")
+        session = self.session
+        if not session.settings.read_only:
+            return None
+        return refusal(action.replace("_", " "), None if self.fleet.single else self.session_name_of(session))
+
+    def _writable_backends(self) -> list[str]:
+        return [name for name, session in self.fleet.sessions.items() if not session.settings.read_only]
+
+    def action_explain_read_only(self, action: str) -> None:
+        self.notify(self._read_only_refusal(action) or "", severity="warning", markup=False)
+
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
 
@@ -435,8 +477,12 @@ class TfTuiApp(PaintedApp):
         self._runs.focus()
 
     def action_start(self) -> None:
-        if self.fleet.single:
-            self._start_on(self.fleet.names[0])
+        writable = self._writable_backends()
+        if not writable:
+            self.action_explain_read_only("start")
+            return
+        if len(writable) == 1:  # a read-only backend is never offered
+            self._start_on(writable[0])
             return
 
         def chosen(backend: str | None) -> None:
@@ -444,15 +490,27 @@ class TfTuiApp(PaintedApp):
                 self._start_on(backend)
 
         default = self._backend_shown or self.session_name_of(self.session)
-        self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
+        if default not in writable:
+            default = writable[0]
+        connections = {name: state for name, state in self.fleet.connections().items() if name in writable}
+        self.push_screen(BackendScreen(writable, default, connections), chosen)
 
-    def _start_on(self, backend: str) -> None:
+    def _start_on(self, backend: str, like: LikeRun | None = None) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
                 self._paint_changes()
                 self._runs.select(train_id, self._row_backend(backend))
 
-        self.push_screen(StartScreen(self.fleet.session(backend)), started)
+        self.push_screen(StartScreen(self.fleet.session(backend), like), started)
+
+    def action_run_again(self) -> None:
+        """The start dialog filled from the selected run, on its backend."""
+        key = self._selected_key()
+        run = None if key is None else self._run_of(key)
+        if key is None or run is None:
+            self.notify("No run is selected to run again.", timeout=3)
+            return
+        self._start_on(key.backend, LikeRun(short_id(run.train_id), run.facts()))
 
     def action_explain_stop(self) -> None:
         self.action_stop()
@@ -689,7 +747,8 @@ class TfTuiApp(PaintedApp):
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
+        bindings = [binding for binding in declared_bindings(type(self)) if not self._read_only_refusal(binding.action)]
+        self.push_screen(HelpScreen(key_rows(bindings)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
@@ -698,7 +757,7 @@ class TfTuiApp(PaintedApp):
         for binding in self.BINDINGS:
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if not isinstance(binding, Binding) or binding.action == "quit":
+            if not isinstance(binding, Binding) or binding.action == "quit" or self._read_only_refusal(binding.action):
                 continue
             if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")

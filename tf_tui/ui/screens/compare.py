@@ -1,10 +1,12 @@
 """Runs side by side: their loss curves overlaid (by step or by elapsed time) with a legend, and a table of
-their settings and results. Updated live while the runs go, at most every REPAINT_INTERVAL_S."""
+their settings and results: by default only the rows whose values differ, the values that differ from the
+first run's marked (`a` shows every row). Updated live while the runs go, at most every REPAINT_INTERVAL_S."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,12 +16,12 @@ from textual.widgets import Static
 
 from tf_tui.base.text import printable
 from tf_tui.core.chart import Series
-from tf_tui.core.comparison import XAxis, curve, field_rows
+from tf_tui.core.comparison import ComparedRow, XAxis, curve, field_rows, shown_rows
 from tf_tui.core.fleet import RunKey
-from tf_tui.core.format import duration, short_id
+from tf_tui.core.format import duration, plural, short_id
 from tf_tui.core.store import RunState
 from tf_tui.ui.repaint import Throttled
-from tf_tui.ui.style import status_text
+from tf_tui.ui.style import status_style
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.loss_chart import (
     COLOURS,
@@ -33,6 +35,9 @@ from tf_tui.ui.widgets.loss_chart import (
 METRICS_ROUTE = "GET /train/metrics"
 # The x axis's values: steps in few characters, elapsed time as a duration.
 X_FORMATS: dict[XAxis, Callable[[float], str] | None] = {XAxis.STEP: None, XAxis.TIME: lambda s: duration(s) or "0s"}
+# Before a value that differs from the first run's: it reads without colour too (NO_COLOR).
+DIFFERS = "≠ "
+SAME = " " * len(DIFFERS)  # the same width, so that a column's values line up
 
 
 class CompareScreen(ModalScreen[None]):
@@ -48,6 +53,7 @@ class CompareScreen(ModalScreen[None]):
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
         Binding("t", "toggle_axis", "Step/time"),
+        Binding("a", "toggle_rows", "Diff/all", id="all_rows"),
         Binding("escape,q", "close", "Back"),
     ]
 
@@ -68,6 +74,7 @@ class CompareScreen(ModalScreen[None]):
         self._show_backend = show_backend
         self._no_color = no_color
         self.axis = XAxis.STEP
+        self.every_row = False  # `a`: every row of the table, not only those that differ
         self._shown: dict[str, object] = {}
         self._repaint = Throttled(self, self._show)
 
@@ -88,6 +95,10 @@ class CompareScreen(ModalScreen[None]):
 
     def action_toggle_axis(self) -> None:
         self.axis = XAxis.TIME if self.axis is XAxis.STEP else XAxis.STEP
+        self._repaint.now()
+
+    def action_toggle_rows(self) -> None:
+        self.every_row = not self.every_row
         self._repaint.now()
 
     def action_close(self) -> None:
@@ -140,9 +151,16 @@ class CompareScreen(ModalScreen[None]):
         return f"no history: this backend keeps none ({METRICS_ROUTE} is a reference-server extension)"
 
     def _table_values(self, runs: list[tuple[RunKey, RunState]]) -> tuple[object, ...]:
-        return tuple(field_rows([run for _, run in runs])), tuple((run.status, run.missing) for _, run in runs)
+        # The status row's styles follow its values: the rows say all that the table shows.
+        return tuple(field_rows([run for _, run in runs])), self.every_row
 
-    def _table(self, runs: list[tuple[RunKey, RunState]]) -> Table:
+    def _table(self, runs: list[tuple[RunKey, RunState]]) -> Group | Text:
+        if not runs:  # each was forgotten meanwhile (its backend's store dropped it)
+            return Text("None of the compared runs is known any more.")
+        rows = field_rows([run for _, run in runs])
+        shown = shown_rows(rows, every_row=self.every_row)
+        if not shown:
+            return Text(f"All {plural(len(rows), 'row')} are the same for these runs (a: show them).")
         table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="bold")
         table.add_column("", style="dim", no_wrap=True)
         for index, (key, _) in enumerate(runs):
@@ -150,10 +168,38 @@ class CompareScreen(ModalScreen[None]):
             header = Text(legend_marker(marker), style=colour)
             header.append(f" {self._run_name(key)}", style="bold")
             table.add_column(header, no_wrap=True, overflow="ellipsis")
-        for label, values in field_rows([run for _, run in runs]):
-            table.add_row(label, *values)
-        table.add_row("status", *(status_text(run, no_color=self._no_color) for _, run in runs))
-        return table
+        plain = [""] * len(runs)
+        statuses = [status_style(run, no_color=self._no_color) for _, run in runs]
+        for row in shown:
+            # The status, the last row, keeps its colours (and, without colour, its reverse).
+            table.add_row(row.label, *self._cells(row, statuses if row is rows[-1] else plain))
+        # The title on a line of its own: as the table's own, it would wrap to the table's width.
+        return Group(self._table_title(rows, runs[0][0]), table)
+
+    def _table_title(self, rows: list[ComparedRow], first: RunKey) -> Text:
+        """Which view the table is: every row or the differences only, how many differ, and what ≠ means."""
+        title = Text(no_wrap=True, overflow="ellipsis")
+        if len(rows[0].values) < 2:
+            title.append("Every row", style="bold")
+            title.append(" (one run: nothing to differ from)", style="dim")
+            return title
+        differing = sum(1 for row in rows if row.differs)
+        title.append(f"{'Every row' if self.every_row else 'Differences only'}: ", style="bold")
+        title.append(f"{differing} of {plural(len(rows), 'row')} differ")
+        other = "differences only" if self.every_row else "every row"
+        title.append(f"  ({DIFFERS.strip()}: not as {self._run_name(first)}; a: {other})", style="dim")
+        return title
+
+    def _cells(self, row: ComparedRow, styles: list[str]) -> list[Text]:
+        """The first run's value as it is; each other's after a mark where it differs from the first's, and
+        in the marked style unless its row has its own (the status's)."""
+        marked_style = "bold" if self._no_color else "bold yellow"
+        cells = []
+        for index, (value, marked, style) in enumerate(zip(row.values, row.marked(), styles, strict=True)):
+            cell = Text() if index == 0 else Text(DIFFERS if marked else SAME, style=marked_style)
+            cell.append(value, style=style or (marked_style if marked else ""))
+            cells.append(cell)
+        return cells
 
     def _update(self, part: str, shown: object, content: Callable[[], object] | None = None) -> None:
         if self._shown.get(part) == shown:
