@@ -160,7 +160,7 @@ class TfTuiApp(PaintedApp):
             "Zoom in",
             show=False,
             id="zoom_in",
-            tooltip="narrow the chart to the last part of the run (half the steps shown); the y axis fits it",
+            tooltip="narrow the chart to the last part of the run (half the steps); the y axis fits it",
         ),
         Binding(
             "minus", "zoom_out", "Zoom out", show=False, id="zoom_out", tooltip="widen the chart (twice the steps)"

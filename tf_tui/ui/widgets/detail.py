@@ -167,12 +167,11 @@ def chart_title(history: MetricHistory, view: ChartView, *, no_color: bool = Fal
     text = Text(f"loss by {by}  {first:.4g} → {last:.4f} at step {step}", style="bold")
     if view.window is not None:
         text.append(f"  last {view.window:,} steps", style="bold")
-    text.append(_scale_note(view, view.log_scale(curves.values)), style="dim")
-    if not curves.raw:
-        text.append("  (no elapsed time reported)", style="dim")
+    values = curves.values
+    text.append(_scale_note(view, view.log_scale(values)) if values else "  (no elapsed time reported)", style="dim")
     text.append("\n")
     colour = "" if no_color else COLOURS[0]
-    if curves.smoothed:
+    if view.smoothing:
         marker, style = raw_look(MARKERS[0], colour, no_color=no_color)
         text.append(legend_marker(marker), style=style)
         text.append(" loss  ")
