@@ -460,7 +460,9 @@ async def write_screenshots(target: Path) -> None:
     fleet_app = TfTuiApp(demo_fleet(scratch), connect=False, clock=lambda: NOW)
     await _save(fleet_app, (130, 32), target / "fleet.svg")
     # Last: the smoothing chosen is kept beside the state file, which the screenshots before share.
-    await _save(demo_app(scratch, noisy=True), (100, 34), target / "smoothed-chart.svg", keys=("enter", "m", "m"))
+    await _save(
+        demo_app(scratch, noisy=True), (100, 34), target / "smoothed-chart.svg", keys=("enter", "m", "m", "plus")
+    )
     for leftover in scratch.iterdir():
         leftover.unlink()
     scratch.rmdir()
