@@ -222,3 +222,14 @@ async def test_a_zoomed_chart_repaints_at_most_once_per_interval_however_many_up
         await until(pilot, lambda: "at step 5300" in title(app), "the title follows every update")
         assert chart.renders == renders and chart_text(app) == drawn
         assert FED in detail(app)
+
+
+async def test_plus_on_a_run_without_a_curve_says_so_and_changes_nothing(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=TALL, notifications=True) as pilot:
+        await live_chart(app, pilot)
+        app.query_one(RunsList).select("b7e90f13-2c4d-4a5b-9e8f-7a6b5c4d3e2f")  # the failed run: no loss
+        await until(pilot, lambda: "b7e90f13" in detail(app), "the failed run")
+        await pilot.press("plus")
+        await until(pilot, lambda: "no loss curve yet" in toasts_on_screen(app), "said")
+        assert app.chart_view.window is None

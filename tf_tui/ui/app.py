@@ -680,11 +680,14 @@ class TfTuiApp(PaintedApp):
         self._set_chart_view(self.chart_view.next_smoothing())
 
     def action_zoom_in(self) -> None:
-        view = self.chart_view.narrowed(self._selected_loss_steps())
-        if view is None:
-            self.notify("The chart shows the run's last few points: it narrows no further.", timeout=3)
-        else:
+        steps = self._selected_loss_steps()
+        view = self.chart_view.narrowed(steps)
+        if view is not None:
             self._set_chart_view(view)
+        elif len(steps) < 2:
+            self.notify("No chart to narrow: the selected run has no loss curve yet.", timeout=3)
+        else:
+            self.notify("The chart shows the run's last few points: it narrows no further.", timeout=3)
 
     def action_zoom_out(self) -> None:
         view = self.chart_view.widened(self._selected_loss_steps())
