@@ -94,7 +94,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._update("detail-timeline", _timeline(run, alert))
 
     def _show_chart(self, run: RunState) -> None:
-        """The chart and its title, looked at only when the run's history changed."""
+        """The chart and its title, looked at only when the run's history or the view changed."""
         history, view = run.history, self.view
         version = (run.train_id, history_version(history), view)
         if self._shown.get("loss") == version:
