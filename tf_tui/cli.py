@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     metrics_format = metrics.add_mutually_exclusive_group()
     metrics_format.add_argument("--json", action="store_true", help="one JSON object with the list of points")
     metrics_format.add_argument("--csv", action="store_true", help="CSV with a header row")
+    metrics.add_argument(
+        "--smooth",
+        type=_smoothing_weight,
+        default=None,
+        metavar="W",
+        help="add the loss smoothed with weight W (0 to 1, as TensorBoard's slider), beside the raw loss",
+    )
 
     datasets = commands.add_parser("datasets", parents=[client], help="list the backend's datasets")
     datasets.add_argument("--json", action="store_true", help="a JSON list instead of a table")
@@ -460,7 +467,7 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
     form = MetricsFormat.JSON if args.json else MetricsFormat.CSV if args.csv else MetricsFormat.TABLE
     async with _fleet(settings, "metrics").without_stream() as fleet:
         try:
-            return await print_metrics(fleet, args.train_id, form)
+            return await print_metrics(fleet, args.train_id, form, smooth=args.smooth)
         except UnknownRun as unknown:
             print(f"tf-tui metrics: {unknown}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN
@@ -704,6 +711,15 @@ def _positive_float(text: str) -> float:
     if not value > 0:  # NaN included
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
+
+
+def _smoothing_weight(text: str) -> float:
+    from tf_tui.core.smoothing import check_weight
+
+    try:
+        return check_weight(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be from 0 up to (not including) 1") from None
 
 
 def _positive_int(text: str) -> int:

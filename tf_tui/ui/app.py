@@ -29,6 +29,8 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.core.chart_view import SECTION as CHART_SECTION
+from tf_tui.core.chart_view import ChartView, loss_steps
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
@@ -39,6 +41,7 @@ from tf_tui.core.run_again import LikeRun
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
+from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
@@ -160,6 +163,36 @@ class TfTuiApp(PaintedApp):
         Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
         Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
+        Binding(
+            "m",
+            "smooth",
+            "Smooth",
+            show=False,
+            id="smooth",
+            tooltip="smooth the loss curves: off, 0.6, 0.9, 0.99 (the raw curve stays, fainter, behind)",
+        ),
+        Binding(
+            "plus",
+            "zoom_in",
+            "Zoom in",
+            show=False,
+            id="zoom_in",
+            tooltip="narrow the chart to the last part of the run (half the steps); the y axis fits it",
+        ),
+        Binding(
+            "minus", "zoom_out", "Zoom out", show=False, id="zoom_out", tooltip="widen the chart (twice the steps)"
+        ),
+        Binding("0", "zoom_reset", "Whole run", show=False, id="zoom_reset", tooltip="the chart over the whole run"),
+        Binding(
+            "y",
+            "y_scale",
+            "Y scale",
+            show=False,
+            id="y_scale",
+            tooltip="the chart's y scale: auto (log past a factor of 10), log, linear",
+        ),
+        Binding("T", "x_axis", "Step/time", show=False, id="x_axis", tooltip="the chart by step or by elapsed time"),
         # In the footer only when several backends are followed; with one, b says so.
         Binding(
             "b",
@@ -219,6 +252,13 @@ class TfTuiApp(PaintedApp):
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
+        first = self.fleet.sessions[self.fleet.names[0]]
+        self._view_choices = ViewChoicesFile(view_choices_path(first.settings))
+        # The view's choices are filed under the first backend followed (the only one, usually): they are the
+        # view's, whichever backend's run is shown.
+        self._view_backend = first.state_key
+        self.chart_view = ChartView.from_section(self._view_choices.get(self._view_backend, CHART_SECTION))
+        self._detail.view = self.chart_view
 
     def crashing(self, error: Exception) -> None:
         """Textual's own crash report shows the locals of every frame, cut at 80 characters, so a long
@@ -684,6 +724,45 @@ class TfTuiApp(PaintedApp):
         self._runs.show_backend(self._backend_shown)
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
+    def _set_chart_view(self, view: ChartView) -> None:
+        """Show the charts as `view` says, and keep it for the next launch."""
+        self.chart_view = view
+        self._detail.show_view(view)
+        self._view_choices.set(self._view_backend, CHART_SECTION, view.section())
+
+    def _selected_loss_steps(self) -> list[int]:
+        run = self._selected_run()
+        return [] if run is None else loss_steps(run.history)
+
+    def action_smooth(self) -> None:
+        self._set_chart_view(self.chart_view.next_smoothing())
+
+    def action_zoom_in(self) -> None:
+        steps = self._selected_loss_steps()
+        view = self.chart_view.narrowed(steps)
+        if view is not None:
+            self._set_chart_view(view)
+        elif len(steps) < 2:
+            self.notify("No chart to narrow: the selected run has no loss curve yet.", timeout=3)
+        else:
+            self.notify("The chart shows the run's last few points: it narrows no further.", timeout=3)
+
+    def action_zoom_out(self) -> None:
+        view = self.chart_view.widened(self._selected_loss_steps())
+        if view is None:
+            self.notify("The chart shows the whole run already.", timeout=3)
+        else:
+            self._set_chart_view(view)
+
+    def action_zoom_reset(self) -> None:
+        self._set_chart_view(self.chart_view.reset())
+
+    def action_y_scale(self) -> None:
+        self._set_chart_view(self.chart_view.next_y_scale())
+
+    def action_x_axis(self) -> None:
+        self._set_chart_view(self.chart_view.other_x_axis())
+
     def action_toggle_mark(self) -> None:
         key = self._selected_key()
         if key is None:
@@ -710,6 +789,8 @@ class TfTuiApp(PaintedApp):
             history_kept=self._history_kept,
             show_backend=not self.fleet.single,
             no_color=self.no_color,
+            view=self.chart_view,
+            on_view=self._set_chart_view,
         )
         self.push_screen(screen)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -301,8 +302,21 @@ def _settings(
     return {"dataset_ids": datasets, "outcome": outcome, "params": params}
 
 
-def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "") -> Session:
-    """`id_prefix` makes the runs' ids differ from another demo session's (a fleet's other backends)."""
+def _live_losses(noisy: bool) -> list[tuple[int, float]]:
+    """The live run's (step, loss): every 300 steps on a smooth curve; `noisy`, every 30 steps with the
+    jitter of real mini-batches (the same each time), what smoothing is for."""
+    if not noisy:
+        return [(step, 0.25 + 4.3 * math.exp(-step / 700)) for step in range(300, 4500, 300)]
+    jitter = random.Random(7)
+    return [
+        (step, (0.25 + 4.3 * math.exp(-step / 700)) * (1 + 0.35 * jitter.uniform(-1, 1)))
+        for step in range(30, 4230, 30)
+    ]
+
+
+def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "", noisy: bool = False) -> Session:
+    """`id_prefix` makes the runs' ids differ from another demo session's (a fleet's other backends); `noisy`
+    gives the live run a loss measured often and jittery (`_live_losses`)."""
     settings = Settings(url=URL, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
     states = {
         Phase.RETRYING: ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2),
@@ -327,8 +341,7 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
             store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
     live = runs[0][0]
     live_settings = _settings(["builtin-arithmetic", "builtin-units"], "balanced", 12000, 0.003, 32)
-    for step in range(300, 4500, 300):
-        loss = 0.25 + 4.3 * math.exp(-step / 700)
+    for step, loss in _live_losses(noisy):
         update = RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss), extra=live_settings)
         store.apply(update, Source.WS, NOW - 2)
     store.runs[live].history.from_backend = True  # as if read from the backend's stored history
@@ -425,8 +438,8 @@ def demo_fleet(directory: Path) -> Fleet:
 COMPARE_KEYS = ("space", "j", "j", "space", "c")
 
 
-def demo_app(directory: Path, phase: Phase = Phase.LIVE) -> TfTuiApp:
-    return TfTuiApp(demo_session(directory, phase), connect=False, clock=lambda: NOW)
+def demo_app(directory: Path, phase: Phase = Phase.LIVE, *, noisy: bool = False) -> TfTuiApp:
+    return TfTuiApp(demo_session(directory, phase, noisy=noisy), connect=False, clock=lambda: NOW)
 
 
 async def _save(
@@ -477,6 +490,10 @@ async def write_screenshots(target: Path) -> None:
     await _save(demo_app(scratch), (110, 36), target / "evaluated-run.svg", keys=("j", "j", "e"))
     fleet_app = TfTuiApp(demo_fleet(scratch), connect=False, clock=lambda: NOW)
     await _save(fleet_app, (130, 32), target / "fleet.svg")
+    # Last: the smoothing chosen is kept beside the state file, which the screenshots before share.
+    await _save(
+        demo_app(scratch, noisy=True), (100, 34), target / "smoothed-chart.svg", keys=("enter", "m", "m", "plus")
+    )
     for leftover in scratch.iterdir():
         leftover.unlink()
     scratch.rmdir()

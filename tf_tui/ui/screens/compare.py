@@ -1,6 +1,7 @@
-"""Runs side by side: their loss curves overlaid (by step or by elapsed time) with a legend, and a table of
-their settings and results: by default only the rows whose values differ, the values that differ from the
-first run's marked (`a` shows every row). Updated live while the runs go, at most every REPAINT_INTERVAL_S."""
+"""Runs side by side: their loss curves overlaid (by step or by elapsed time, smoothed or not, as the charts'
+view says) with a legend, and a table of their settings and results: by default only the rows whose values
+differ, the values that differ from the first run's marked (`a` shows every row). Updated live while the
+runs go, at most every REPAINT_INTERVAL_S."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from textual.widgets import Static
 
 from tf_tui.base.text import printable
 from tf_tui.core.chart import Series
+from tf_tui.core.chart_view import ChartView, loss_curves
 from tf_tui.core.comparison import ComparedRow, XAxis, curve, field_rows, shown_rows
 from tf_tui.core.fleet import RunKey
-from tf_tui.core.format import duration, plural, short_id
+from tf_tui.core.format import plural, short_id
 from tf_tui.core.store import RunState
 from tf_tui.ui.repaint import Throttled
 from tf_tui.ui.style import status_style
@@ -26,15 +28,15 @@ from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.loss_chart import (
     COLOURS,
     MARKERS,
+    X_FORMATS,
     LossChart,
     Plot,
+    curve_series,
     history_version,
     legend_marker,
 )
 
 METRICS_ROUTE = "GET /train/metrics"
-# The x axis's values: steps in few characters, elapsed time as a duration.
-X_FORMATS: dict[XAxis, Callable[[float], str] | None] = {XAxis.STEP: None, XAxis.TIME: lambda s: duration(s) or "0s"}
 # Before a value that differs from the first run's: it reads without colour too (NO_COLOR).
 DIFFERS = "≠ "
 SAME = " " * len(DIFFERS)  # the same width, so that a column's values line up
@@ -52,7 +54,8 @@ class CompareScreen(ModalScreen[None]):
     CompareScreen > #compare-table { height: auto; padding: 0 1; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("t", "toggle_axis", "Step/time"),
+        Binding("t", "toggle_axis", "Step/time", id="x_axis"),
+        Binding("m", "smooth", "Smooth", id="smooth"),
         Binding("a", "toggle_rows", "Diff/all", id="all_rows"),
         Binding("escape,q", "close", "Back"),
     ]
@@ -65,15 +68,20 @@ class CompareScreen(ModalScreen[None]):
         history_kept: Callable[[RunKey], bool] = lambda key: True,
         show_backend: bool = False,
         no_color: bool = False,
+        view: ChartView | None = None,
+        on_view: Callable[[ChartView], None] = lambda view: None,
     ) -> None:
-        """`history_kept` says whether a run's backend keeps a metrics history: a curve it lacks is said why."""
+        """`history_kept` says whether a run's backend keeps a metrics history: a curve it lacks is said why.
+        `view` is how the charts are looked at (its smoothing and its `compare_axis` here); `on_view` is told
+        each change made here, to keep it."""
         super().__init__()
         self.keys = list(keys)
         self._lookup = lookup
         self._history_kept = history_kept
         self._show_backend = show_backend
         self._no_color = no_color
-        self.axis = XAxis.STEP
+        self.view = view or ChartView()
+        self._on_view = on_view
         self.every_row = False  # `a`: every row of the table, not only those that differ
         self._shown: dict[str, object] = {}
         self._repaint = Throttled(self, self._show)
@@ -93,8 +101,19 @@ class CompareScreen(ModalScreen[None]):
         if changed.intersection(self.keys):
             self._repaint.request()
 
+    @property
+    def axis(self) -> XAxis:
+        return self.view.compare_axis
+
     def action_toggle_axis(self) -> None:
-        self.axis = XAxis.TIME if self.axis is XAxis.STEP else XAxis.STEP
+        self._change_view(self.view.other_compare_axis())
+
+    def action_smooth(self) -> None:
+        self._change_view(self.view.next_smoothing())
+
+    def _change_view(self, view: ChartView) -> None:
+        self.view = view
+        self._on_view(view)
         self._repaint.now()
 
     def action_toggle_rows(self) -> None:
@@ -111,18 +130,31 @@ class CompareScreen(ModalScreen[None]):
     def _show(self) -> None:
         runs = self._runs()
         other = XAxis.TIME if self.axis is XAxis.STEP else XAxis.STEP
+        smoothing = self.view.smoothing
         title = f"Comparing {len(runs)} run{'s' if len(runs) != 1 else ''}: loss by {self.axis.value}"
-        self._update("compare-title", Text(f"{title}  (t: by {other.value}, escape: back)"))
+        title += f", smoothed {smoothing:g}" if smoothing else ""
+        self._update("compare-title", Text(f"{title}  (t: by {other.value}, m: smoothing, escape: back)"))
         self._update("compare-legend", self._legend(runs))
         self._update("compare-table", self._table_values(runs), lambda: self._table(runs))
         version = tuple((key, history_version(run.history)) for key, run in runs)
         axis = self.axis
         series = [(index, run) for index, (_, run) in enumerate(runs)]
-        plot = Plot(lambda: self._series(series, axis), x_format=X_FORMATS[axis])
-        self.query_one(LossChart).plot((tuple(self.keys), axis), version, plot)
+        plot = Plot(lambda: self._series(series, axis, smoothing), x_format=X_FORMATS[axis])
+        self.query_one(LossChart).plot((tuple(self.keys), axis, smoothing), version, plot)
 
-    def _series(self, runs: list[tuple[int, RunState]], axis: XAxis) -> list[Series]:
-        return [Series(short_id(run.train_id), curve(run, axis), *self._look(index)) for index, run in runs]
+    def _series(self, runs: list[tuple[int, RunState]], axis: XAxis, smoothing: float | None) -> list[Series]:
+        """Each run's curve, behind its smoothed curve when smoothed: every raw curve first, so that no run's
+        raw curve is drawn over another's smoothed one."""
+        raw: list[Series] = []
+        smoothed: list[Series] = []
+        for index, run in runs:
+            curves = loss_curves(run.history, axis, smoothing=smoothing)
+            behind, *over = curve_series(
+                short_id(run.train_id), curves.raw, curves.smoothed, self._look(index), no_color=self._no_color
+            )
+            raw.append(behind)
+            smoothed.extend(over)
+        return raw + smoothed
 
     def _look(self, index: int) -> tuple[str, str]:
         """A run's marker and colour: the same for each run while the screen is open."""
