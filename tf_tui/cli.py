@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `serve`."""
+`datasets`, `dataset upload`; `keys`; `serve`."""
 
 from __future__ import annotations
 
@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_talent_commands(commands, client)
 
+    commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
+
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8084, help="port, 0 for any free one (default: 8084)")
@@ -237,10 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             insecure=getattr(args, "insecure", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
+        keys = _dashboard_keys(settings) if args.command in (None, "keys") else {}
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    if args.command == "keys":
+        return _list_keys(keys)
     if local:
         # Resolved before anything else: the local server is then a backend known by its URL, as any other.
         from tf_tui.core.local_backend import local_settings
@@ -579,6 +584,22 @@ def _dashboard_themes() -> list[str]:
     from tf_tui.ui.launch import theme_names
 
     return theme_names()
+
+
+def _dashboard_keys(settings: Settings) -> dict[str, str]:
+    """The config file's [keys], checked against the dashboard's actions (Textual's, as the themes are)."""
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import checked_keymap
+
+    return checked_keymap(settings.keys, TfTuiApp)
+
+
+def _list_keys(keys: dict[str, str]) -> int:
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import keys_listing
+
+    print(keys_listing(TfTuiApp, keys))
+    return ExitCode.OK
 
 
 def _run_app(settings: Settings) -> int:

@@ -9,6 +9,9 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     theme = "textual-dark"
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
 
+    [keys]                          # the dashboard's keys, by action (`tf-tui keys` lists them)
+    stop = "X"
+
 Several backends are named in `[[backends]]` tables, each with its own token (or none):
 
     [[backends]]
@@ -41,10 +44,21 @@ from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TO
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
 from tf_tui.core.identity import backend_key
+from tf_tui.core.key_choices import KeyChoice, KeyTableError, key_choices
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
-CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
+CONFIG_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_cert",
+    "theme",
+    "desktop_notifications",
+    "log_level",
+    "backends",
+    "keys",
+)
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
 # A config file or a token file is a few lines: one bigger than this is not the file meant.
 MAX_CONFIG_BYTES = 1 * MB
@@ -90,6 +104,8 @@ class Settings:
     insecure: bool = False  # no TLS certificate verification: only when asked on the command line
     # Every backend followed; empty means the one of `url` and `token` above.
     backends: tuple[Backend, ...] = ()
+    # The config file's `[keys]`: checked against the dashboard's actions by the dashboard (`ui.keymap`).
+    keys: tuple[KeyChoice, ...] = ()
 
     @property
     def ws_url(self) -> str:
@@ -179,6 +195,7 @@ def load_settings(
         desktop_notifications=notifications,
         ca_cert=chosen_ca,
         insecure=insecure,
+        keys=config.get("keys", ()),
     )
 
 
@@ -338,6 +355,11 @@ def read_config(path: Path) -> dict[str, Any]:
     for key in config:
         if key not in CONFIG_KEYS:
             raise ConfigError(_unknown_key(path, text, key))
+    if "keys" in config:  # read while the text is at hand: a key's error names its line
+        try:
+            config["keys"] = key_choices(config["keys"], text, path)
+        except KeyTableError as error:
+            raise ConfigError(str(error)) from None
     return config
 
 

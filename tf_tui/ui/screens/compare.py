@@ -47,8 +47,8 @@ class CompareScreen(ModalScreen[None]):
     CompareScreen > #compare-table { height: auto; padding: 0 1; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("t", "toggle_axis", "Step/time"),
-        Binding("escape,q", "close", "Back"),
+        Binding("t", "toggle_axis", "Step/time", id="x_axis"),
+        Binding("escape,q", "close", "Back", id="close"),
     ]
 
     def __init__(
