@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `keys`; `serve`."""
+`datasets`, `dataset upload`; `keys`, `completion`; `serve`."""
 
 from __future__ import annotations
 
@@ -152,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_talent_commands(commands, client)
 
     commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
+    completion = commands.add_parser(
+        "completion", help="print the completion script of bash, zsh or fish (the README says where it goes)"
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -211,7 +215,12 @@ def _add_follow_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`tf-tui completion`'s script)
+        from tf_tui.headless.completion import complete
+
+        complete(parser)
+    args = parser.parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
     # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
@@ -223,6 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
     local = getattr(args, "local", False)
+    if args.command == "completion":
+        from tf_tui.headless.completion import completion_script
+
+        print(completion_script(args.shell), end="")
+        return ExitCode.OK
     if args.command == "serve":
         return _serve(args) if not local else _usage("--local is for the dashboard and the client commands")
     if local and (hasattr(args, "url") or hasattr(args, "backend")):

@@ -130,6 +130,11 @@ def default_config_path() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
 
 
+def state_file_path(environ: Mapping[str, str]) -> Path:
+    """Where the active runs are remembered, when no `--state-file` says: TF_TUI_STATE_FILE, else the default."""
+    return Path(environ.get("TF_TUI_STATE_FILE") or user_state_path(APP_NAME) / "state.json")
+
+
 def load_settings(
     *,
     url: str | Sequence[str] | None = None,
@@ -188,7 +193,7 @@ def load_settings(
         url=fleet[0].url,
         token=fleet[0].token,
         backends=fleet,
-        state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
+        state_file=state_file or state_file_path(environ),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
         theme=_theme(_string(config, "theme", path), themes, path),
