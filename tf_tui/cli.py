@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `keys`, `completion`; `serve`."""
+`datasets`, `dataset upload`, `export`; `keys`, `completion`; `serve`."""
 
 from __future__ import annotations
 
@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_talent_commands(commands, client)
 
+    _add_export_command(commands, client)
+
     commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
     completion = commands.add_parser(
         "completion", help="print the completion script of bash, zsh or fish (the README says where it goes)"
@@ -207,6 +209,22 @@ def _add_talent_commands(
     publish.add_argument("--json", action="store_true", help="the server's answer as JSON")
     talents = commands.add_parser("talents", parents=[client], help="the published talents and their metrics")
     talents.add_argument("--json", action="store_true", help="a JSON list instead of a table")
+
+
+def _add_export_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], client: argparse.ArgumentParser
+) -> None:
+    export = commands.add_parser(
+        "export", parents=[client], help="every run of every backend, or with --metrics their histories, as rows"
+    )
+    export_format = export.add_mutually_exclusive_group()
+    export_format.add_argument("--csv", action="store_true", help="CSV with a header row (the default)")
+    export_format.add_argument("--json", action="store_true", help="one JSON array of objects")
+    export_format.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    export.add_argument("--metrics", action="store_true", help="every run's metrics history, a row per step and metric")
+    export.add_argument("--since", metavar="DATE", help="only the runs made at or after DATE (2026-12-01, ISO)")
+    export.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="only these runs (default: every run)")
+    export.add_argument("--all", action="store_true", help="every run (the default without TRAIN_ID)")
 
 
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
@@ -433,6 +451,29 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
             return ExitCode.UNKNOWN_RUN
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.base.protocol import parse_server_time
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.export import ExportRequest, export
+    from tf_tui.headless.rows import RowFormat
+
+    if args.all and args.train_ids:
+        print("tf-tui export: give run ids or --all, not both", file=sys.stderr)
+        return ExitCode.USAGE
+    since = None if args.since is None else parse_server_time(args.since)
+    if args.since is not None and since is None:
+        print(f"tf-tui export: --since {args.since!r} is not a date (2026-12-01, or ISO with a time)", file=sys.stderr)
+        return ExitCode.USAGE
+    form = RowFormat.JSON if args.json else RowFormat.JSONL if args.jsonl else RowFormat.CSV
+    request = ExportRequest(form, args.metrics, since, args.train_ids)
+    async with _fleet(settings, "export").without_stream() as fleet:
+        try:
+            return await export(fleet, request)
+        except UnknownRun as unknown:
+            print(f"tf-tui export: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
 def _one_backend(settings: Settings, command: str, why: str) -> Backend | None:
     """The one backend a command acts on; None (and said why) when several are configured."""
     if len(settings.fleet) > 1:
@@ -530,6 +571,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "evaluate": _evaluate,
     "publish": _publish,
     "talents": _talents,
+    "export": _export,
 }
 
 
