@@ -16,7 +16,8 @@ from tests.headless.test_headless_cli import assert_no_traceback
 from tests.scripted_backend import running_backend
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.core.fleet import RunKey
-from tf_tui.headless.export import POINT_COLUMNS, RUN_COLUMNS, Reading, in_order, progress_bar
+from tf_tui.headless.export import RUN_COLUMNS, Reading, in_order, progress_bar
+from tf_tui.headless.history_rows import POINT_COLUMNS, best_loss, history_rows
 from tf_tui.headless.rows import RowFormat, RowWriter
 
 METRICS = ("loss", "eval_loss", "samples_per_s", "learning_rate")
@@ -154,10 +155,10 @@ async def test_a_reader_that_stops_early_leaves_no_read_going():
 @pytest.mark.parametrize("form", list(RowFormat))
 def test_rows_are_written_one_at_a_time_in_each_format(form):
     out = io.StringIO()
-    writer = RowWriter(out, form, ("id", "params", "loss"))
-    writer.write({"id": "a", "params": {"lr": 0.1}, "loss": 1.5, "ignored": True})
+    writer = RowWriter(out, form, ("id", "params", "loss"), nested=("params",))
+    writer.write(["a", {"lr": 0.1}, 1.5])
     first = out.getvalue()
-    writer.write({"id": "b", "params": None})
+    writer.write(["b", None, None])
     writer.close()
     if form is RowFormat.CSV:
         assert first == 'id,params,loss\na,"{""lr"": 0.1}",1.5\n'
@@ -185,3 +186,50 @@ def test_the_progress_bar_shows_on_a_terminal_only():
                 advance()
     assert "reading runs" in terminal.getvalue() and "3/3" in terminal.getvalue()
     assert file.getvalue() == ""
+
+
+HOSTILE_HISTORY = [
+    {"step": 1, "loss": 2.5, "eval_loss": None, "elapsed_s": 0.5, "samples_per_s": 100, "learning_rate": 0.003},
+    {"step": 2, "loss": "NaN", "eval_loss": 1e400, "elapsed_s": None, "samples_per_s": True},  # nothing usable
+    {"step": -1, "loss": 1.0},  # no step a run can have
+    {"step": True, "loss": 1.0},
+    "not a point",
+    {"step": 3, "loss": 0.0, "elapsed_s": 1.25},
+]
+
+
+@pytest.mark.parametrize("form", list(RowFormat))
+def test_a_history_is_written_by_the_rules_of_a_point_in_each_format(form):
+    out = io.StringIO()
+    writer = RowWriter(out, form, POINT_COLUMNS)
+    writer.write_encoded(history_rows(form, 'run "a", the first', "gpu,1", HOSTILE_HISTORY, 1_800_000_000.0))
+    writer.close()
+    if form is RowFormat.CSV:
+        rows = [tuple(row.values()) for row in csv.DictReader(io.StringIO(out.getvalue()))]
+    elif form is RowFormat.JSON:
+        rows = [tuple(row.values()) for row in json.loads(out.getvalue())]
+    else:
+        rows = [tuple(json.loads(line).values()) for line in out.getvalue().splitlines()]
+    as_written = [tuple("" if value is None else str(value) for value in row) for row in rows]
+    at = "2027-01-15T08:00:0"
+    assert as_written == [
+        ('run "a", the first', "gpu,1", "1", "loss", "2.5", "0.5", f"{at}0.500+00:00"),
+        ('run "a", the first', "gpu,1", "1", "samples_per_s", "100.0", "0.5", f"{at}0.500+00:00"),
+        ('run "a", the first', "gpu,1", "1", "learning_rate", "0.003", "0.5", f"{at}0.500+00:00"),
+        ('run "a", the first', "gpu,1", "3", "loss", "0.0", "1.25", f"{at}1.250+00:00"),
+    ]
+    assert best_loss(HOSTILE_HISTORY) == 0.0
+
+
+def test_rows_written_one_by_one_and_encoded_ones_read_alike():
+    one_by_one, encoded = io.StringIO(), io.StringIO()
+    for out, write in ((one_by_one, "values"), (encoded, "encoded")):
+        writer = RowWriter(out, RowFormat.JSON, POINT_COLUMNS)
+        if write == "values":
+            writer.write(("r", "b", 1, "loss", 2.5, 0.5, None))
+        else:
+            writer.write_encoded(
+                history_rows(RowFormat.JSON, "r", "b", [{"step": 1, "loss": 2.5, "elapsed_s": 0.5}], None)
+            )
+        writer.close()
+    assert one_by_one.getvalue() == encoded.getvalue()

@@ -16,7 +16,6 @@ import sys
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tf_tui.base.capabilities import Extension
@@ -26,10 +25,11 @@ from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotFound, RouteMissing
 from tf_tui.core.evaluation import evaluation_from_json
 from tf_tui.core.fleet import Fleet, RunKey
-from tf_tui.core.history import VALUE_FIELDS, MetricPoint, StoredHistory, plottable
+from tf_tui.core.history import plottable
 from tf_tui.core.session import Session
 from tf_tui.core.status_reader import MAX_READS_IN_FLIGHT
 from tf_tui.core.store import Outcome, RunState
+from tf_tui.headless.history_rows import POINT_COLUMNS, best_loss, history_rows
 from tf_tui.headless.listing import created_at, list_runs
 from tf_tui.headless.rows import RowFormat, RowWriter
 
@@ -53,8 +53,7 @@ RUN_COLUMNS = (
     "duration_s",
     "error",
 )
-POINT_COLUMNS = ("train_id", "backend", "step", "metric", "value", "elapsed_s", "time")
-POINT_METRICS = tuple(name for name in VALUE_FIELDS if name != "elapsed_s")
+NESTED_COLUMNS = ("dataset_ids", "params", "evaluation")  # a list or a mapping: a cell of JSON in CSV
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class ExportRequest:
 class Reading:
     """What was read of one run besides its status: its history and its stored evaluation, when kept."""
 
-    points: list[MetricPoint] | None = None
+    history: list[Any] | None = None  # the stored history's entries, as the backend wrote them
     evaluation: dict[str, float] | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -91,7 +90,10 @@ async def export(fleet: Fleet, request: ExportRequest, out: TextIO = sys.stdout)
         keys, unlisted = listed.keys, listed.unlisted
     if request.since is not None:
         keys = [key for key in keys if created_at(fleet.get(key)) >= request.since]
-    writer = RowWriter(out, request.form, POINT_COLUMNS if request.metrics else RUN_COLUMNS)
+    if request.metrics:
+        writer = RowWriter(out, request.form, POINT_COLUMNS)
+    else:
+        writer = RowWriter(out, request.form, RUN_COLUMNS, nested=NESTED_COLUMNS)
     readers = {name: RunReader(session) for name, session in fleet.sessions.items()}
     failed = bool(unlisted)
 
@@ -105,10 +107,13 @@ async def export(fleet: Fleet, request: ExportRequest, out: TextIO = sys.stdout)
                 failed = True
                 print(f"tf-tui export: {printable(key.backend)}: {problem}", file=sys.stderr)
             if request.metrics:
-                for row in point_rows(key, run, reading.points or []):
-                    writer.write(row)
+                began = parse_server_time(run.started_at)
+                writer.write_encoded(
+                    history_rows(request.form, run.train_id, key.backend, reading.history or [], began)
+                )
             else:
-                writer.write(run_row(key, run, reading))
+                row = run_row(key, run, reading)
+                writer.write([row[column] for column in RUN_COLUMNS])
             advance()
     writer.close()
     return ExitCode.UNKNOWN_RUN if unknown else ExitCode.FAILED if failed else ExitCode.OK
@@ -132,11 +137,11 @@ class RunReader:
         reading = Reading()
         history = await self._ask(Extension.METRICS, lambda: self._session.api.metrics(train_id), reading)
         if history is not None:
-            stored = StoredHistory.from_json(history)
-            if stored is None:
-                reading.problems.append(f"the metrics history of {train_id} holds no list of points")
+            entries = history.get("points")
+            if isinstance(entries, list):
+                reading.history = entries
             else:
-                reading.points = stored.points
+                reading.problems.append(f"the metrics history of {train_id} holds no list of points")
         run = self._session.store.runs.get(train_id)
         if evaluation and run is not None and run.outcome is Outcome.COMPLETED:
             stored_evaluation = await self._ask(
@@ -200,7 +205,6 @@ def run_row(key: RunKey, run: RunState, reading: Reading) -> dict[str, Any]:
     """A run as one row: what it was started with, how it ended, its losses and its durations."""
     facts = run.facts()
     result = run.result or {}
-    losses = [point.loss for point in reading.points or [] if point.loss is not None]
     return {
         "train_id": run.train_id,
         "backend": key.backend,
@@ -212,7 +216,7 @@ def run_row(key: RunKey, run: RunState, reading: Reading) -> dict[str, Any]:
         "outcome": run.outcome.value,
         "progress": run.progress,
         "final_loss": _first_number(result.get("final_loss"), run.details.get("loss")),
-        "best_loss": min(losses, default=None),
+        "best_loss": best_loss(reading.history or []),
         "held_out_loss": _first_number(result.get("held_out_loss"), run.details.get("eval_loss")),
         "evaluation": reading.evaluation,
         "created_at": run.created_at,
@@ -235,26 +239,6 @@ def _duration(run: RunState) -> float | None:
         return said
     began, ended = parse_server_time(run.started_at), parse_server_time(run.ended_at)
     return None if began is None or ended is None else round(ended - began, 3)
-
-
-def point_rows(key: RunKey, run: RunState, points: Iterable[MetricPoint]) -> Iterator[dict[str, Any]]:
-    """A history in long format: a row a point and metric, with the point's time when the run's start is known."""
-    began = parse_server_time(run.started_at)
-    for point in points:
-        at = None if began is None or point.elapsed_s is None else began + point.elapsed_s
-        time = None if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
-        for metric in POINT_METRICS:
-            value = getattr(point, metric)
-            if value is not None:
-                yield {
-                    "train_id": run.train_id,
-                    "backend": key.backend,
-                    "step": point.step,
-                    "metric": metric,
-                    "value": value,
-                    "elapsed_s": point.elapsed_s,
-                    "time": time,
-                }
 
 
 @contextlib.contextmanager
