@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.scripted_backend import running_backend
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.core.fleet import RunKey
 from tf_tui.headless.export import RUN_COLUMNS, Reading, in_order, progress_bar
-from tf_tui.headless.history_rows import POINT_COLUMNS, best_loss, history_rows
+from tf_tui.headless.history_rows import POINT_COLUMNS, UtcTimes, best_loss, history_rows
 from tf_tui.headless.rows import RowFormat, RowWriter
 
 METRICS = ("loss", "eval_loss", "samples_per_s", "learning_rate")
@@ -233,3 +234,12 @@ def test_rows_written_one_by_one_and_encoded_ones_read_alike():
             )
         writer.close()
     assert one_by_one.getvalue() == encoded.getvalue()
+
+
+@pytest.mark.parametrize(
+    "at", [0.0, 1_800_000_000.0, 1_800_000_000.0004999, 1_800_000_000.9999996, 3239348457.3299994, 1350569684.1689994]
+)
+def test_times_are_written_as_isoformat_writes_them(at):
+    times = UtcTimes()
+    times.iso(at - 7)  # another second formatted before
+    assert times.iso(at) == datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")

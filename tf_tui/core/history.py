@@ -25,6 +25,8 @@ MIN_MAGNITUDE = 1e-12  # nearer zero than this reads as zero
 
 def plottable(value: object) -> float | None:
     """A value from server text as a number a chart or a report can take; None for anything else."""
+    if type(value) is float and -MAX_VALUE <= value <= MAX_VALUE:  # the everyday case, first (NaN is not)
+        return 0.0 if -MIN_MAGNITUDE < value < MIN_MAGNITUDE else value
     number = finite_number(value)
     if number is None or abs(number) > MAX_VALUE:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,12 +31,13 @@ def history_rows(
     (a Unix time), from which each point's time is its elapsed seconds on, when both are known."""
     csv_form = form is RowFormat.CSV
     prefix = _csv_prefix(train_id, backend) if csv_form else _json_prefix(train_id, backend)
+    times = UtcTimes()
     rows: list[str] = []
     for entry in entries:
         if not isinstance(entry, dict) or not is_step(step := entry.get("step")):
             continue
         elapsed = plottable(entry.get("elapsed_s"))
-        at = None if began is None or elapsed is None else _iso(began + elapsed)
+        at = None if began is None or elapsed is None else times.iso(began + elapsed)
         if csv_form:
             tail = f",{'' if elapsed is None else repr(elapsed)},{at or ''}"
         else:
@@ -70,5 +72,18 @@ def _json_prefix(train_id: str, backend: str) -> str:
     return f'{{"train_id": {json.dumps(train_id)}, "backend": {json.dumps(backend)}, "step": '
 
 
-def _iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+class UtcTimes:
+    """Unix times as ISO text in UTC to the millisecond, as `isoformat(timespec="milliseconds")` writes them,
+    each second formatted once: a history has many points a second, and formatting was half its cost."""
+
+    def __init__(self) -> None:
+        self._second: int | None = None
+        self._text = ""
+
+    def iso(self, at: float) -> str:
+        # Rounded to the microsecond first, as datetime.fromtimestamp rounds, then cut to the millisecond.
+        fraction, whole = math.modf(at)
+        second, micro = divmod(int(whole) * 1_000_000 + round(fraction * 1_000_000), 1_000_000)
+        if second != self._second:
+            self._second, self._text = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self._text}.{micro // 1000:03d}+00:00"
