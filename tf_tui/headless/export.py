@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -100,21 +100,24 @@ async def export(fleet: Fleet, request: ExportRequest, out: TextIO = sys.stdout)
     async def read(key: RunKey) -> Reading:
         return await readers[key.backend].read(key.train_id, evaluation=not request.metrics)
 
+    # Closed however the loop ends (a closed pipe raises in it): the reads still out are then cancelled.
+    reads = contextlib.aclosing(in_order(keys, read, MAX_READS_IN_FLIGHT))
     with progress_bar(len(keys)) as advance:
-        async for key, reading in in_order(keys, read, MAX_READS_IN_FLIGHT):
-            run = fleet.get(key)
-            for problem in reading.problems:
-                failed = True
-                print(f"tf-tui export: {printable(key.backend)}: {problem}", file=sys.stderr)
-            if request.metrics:
-                began = parse_server_time(run.started_at)
-                writer.write_encoded(
-                    history_rows(request.form, run.train_id, key.backend, reading.history or [], began)
-                )
-            else:
-                row = run_row(key, run, reading)
-                writer.write([row[column] for column in RUN_COLUMNS])
-            advance()
+        async with reads as readings:
+            async for key, reading in readings:
+                run = fleet.get(key)
+                for problem in reading.problems:
+                    failed = True
+                    print(f"tf-tui export: {printable(key.backend)}: {problem}", file=sys.stderr)
+                if request.metrics:
+                    began = parse_server_time(run.started_at)
+                    writer.write_encoded(
+                        history_rows(request.form, run.train_id, key.backend, reading.history or [], began)
+                    )
+                else:
+                    row = run_row(key, run, reading)
+                    writer.write([row[column] for column in RUN_COLUMNS])
+                advance()
     writer.close()
     return ExitCode.UNKNOWN_RUN if unknown else ExitCode.FAILED if failed else ExitCode.OK
 
@@ -183,7 +186,7 @@ class RunReader:
 
 async def in_order(
     keys: Sequence[RunKey], read: Callable[[RunKey], Coroutine[Any, Any, Reading]], window: int
-) -> AsyncIterator[tuple[RunKey, Reading]]:
+) -> AsyncGenerator[tuple[RunKey, Reading], None]:
     """Each run with what `read` made of it, in the runs' order, at most `window` reads out at once."""
     pending: deque[tuple[RunKey, asyncio.Task[Reading]]] = deque()
     try:
