@@ -1,12 +1,13 @@
 """A load server that speaks the Talent Factory protocol (shared/PROTOCOL.md) and pushes paced updates.
 
 It serves the routes a client calls at start (`/health`, `/train/active`, `/dashboard`,
-`/train/status/{id}`) and the `/ws` socket (subscribe, unsubscribe, ping), and pushes `training_update`
-frames at a chosen rate over a chosen number of runs, round robin. Run `r`'s n-th frame carries
-`step = n` and `progress = n * 100 // total_steps`: with the default 100 steps a run's percentage is its
-frame number, so a value read on a screen names one frame, whose send time the server keeps
-(`/_bench/sends`) and also writes into the frame (`details.sent_at`, `time.monotonic()`, the same clock
-in every process of the machine).
+`/train/status/{id}`), with `history_points` a stored history of that many points per run
+(`/train/metrics/{id}`, the reference server's extension, for `tf-tui export`), and the `/ws` socket
+(subscribe, unsubscribe, ping), and pushes `training_update` frames at a chosen rate over a chosen number of
+runs, round robin. Run `r`'s n-th frame carries `step = n` and `progress = n * 100 // total_steps`: with the
+default 100 steps a run's percentage is its frame number, so a value read on a screen names one frame, whose
+send time the server keeps (`/_bench/sends`) and also writes into the frame (`details.sent_at`,
+`time.monotonic()`, the same clock in every process of the machine).
 
 The stream starts on `/_bench/go` (or at once with `--go`), so a client can be seen settled first.
 `/_bench/stats` counts the status reads, for "no polling while the stream is live". Several instances
@@ -52,6 +53,7 @@ HIGH_WATER = 1 << 20  # bytes queued for a client before the pacer waits for it 
 MAX_MESSAGE = 1 << 16
 RECENT_RUNS = 10  # in /dashboard, as the deployed backend lists them
 STATUS_PATH = re.compile(r"^/train/status/([^/]+)$")
+METRICS_PATH = re.compile(r"^/train/metrics/([^/]+)$")
 CREATED = datetime(2026, 11, 29, 2, 0, 0)
 
 
@@ -70,6 +72,7 @@ class Plan:
     total_steps: int = 100
     complete: bool = False  # send a completion frame after a run's last step (so `watch` ends)
     base_model: str = "bench"
+    history_points: int = 0  # points of each run's stored history; 0: no such route, as the deployed backend
 
 
 @dataclass
@@ -130,6 +133,8 @@ class LoadServer:
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
         self._pacer: asyncio.Task[None] | None = None
+        self.history_reads = 0
+        self._history = history_json(plan.history_points)
 
     @property
     def port(self) -> int:
@@ -206,6 +211,13 @@ class LoadServer:
             if run is None:
                 return HTTPStatus.NOT_FOUND, {"detail": "Training run not found"}
             return HTTPStatus.OK, self._status(run)
+        if (match := METRICS_PATH.match(path)) and self.plan.history_points:
+            self.history_reads += 1
+            if match.group(1) not in self.runs:
+                return HTTPStatus.NOT_FOUND, {"detail": "Training run not found"}
+            return HTTPStatus.OK, RawJson(
+                f'{{"train_id":"{match.group(1)}","downsampled":false,"points":{self._history}}}'
+            )
         if path == "/_bench/go":
             self.go(float(query["rate"][0]) if "rate" in query else None)
             return HTTPStatus.OK, {"rate": self.plan.rate}
@@ -216,7 +228,12 @@ class LoadServer:
         return HTTPStatus.NOT_FOUND, {"detail": "Not Found"}
 
     def stats(self) -> dict[str, Any]:
-        return {"status_reads": self.status_reads, "frames_sent": self.frames_sent, "connections": self.connections}
+        return {
+            "status_reads": self.status_reads,
+            "frames_sent": self.frames_sent,
+            "connections": self.connections,
+            "history_reads": self.history_reads,
+        }
 
     def _created_at(self, run: Run) -> str:
         return (CREATED + timedelta(seconds=self._index[run.train_id])).isoformat()
@@ -370,8 +387,29 @@ def _parse_head(head: bytes) -> tuple[str, dict[str, str]]:
     return target, headers
 
 
+class RawJson(str):
+    """A body already written as JSON: a run's history, made once and sent for every run."""
+
+
+def history_json(points: int) -> str:
+    """A history of `points` points as the reference server stores one: a falling loss, an evaluation every
+    hundredth step, the rate and the learning rate at every step."""
+    entries = [
+        {
+            "step": step,
+            "loss": round(4.0 / (1 + step / 100), 4),
+            "eval_loss": round(4.2 / (1 + step / 100), 4) if step % 100 == 0 else None,
+            "elapsed_s": round(step * 0.01, 3),
+            "samples_per_s": 3200.0,
+            "learning_rate": 0.003,
+        }
+        for step in range(1, points + 1)
+    ]
+    return json.dumps(entries, separators=(",", ":"))
+
+
 def _response(status: HTTPStatus, body: object) -> bytes:
-    data = json.dumps(body).encode()
+    data = (body if isinstance(body, RawJson) else json.dumps(body)).encode()
     head = (
         f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n"
@@ -389,7 +427,12 @@ async def serve_instances(plans: list[Plan], *, go: bool) -> list[LoadServer]:
 
 
 async def _main(arguments: argparse.Namespace) -> None:
-    plan = {"runs": arguments.runs, "total_steps": arguments.steps, "complete": arguments.complete}
+    plan = {
+        "runs": arguments.runs,
+        "total_steps": arguments.steps,
+        "complete": arguments.complete,
+        "history_points": arguments.history_points,
+    }
     plans = [Plan(rate=arguments.rate, **plan) for _ in range(arguments.instances)]
     servers = await serve_instances(plans, go=arguments.go)
     print(json.dumps({"urls": [server.url for server in servers]}), flush=True)
@@ -408,6 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--complete", action="store_true", help="end each run with a completion frame")
     parser.add_argument("--instances", type=int, default=1, help="backends, one per port")
     parser.add_argument("--go", action="store_true", help="stream at once instead of on /_bench/go")
+    parser.add_argument("--history-points", type=int, default=0, help="points of each run's stored history")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args(argv)))
 

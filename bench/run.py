@@ -24,11 +24,14 @@ from typing import TypeVar
 
 import psutil
 
+from bench.export import export_metrics
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
 from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
 
 SCENARIO_TIMEOUT_S = 120.0
+EXPORT_POINTS = 2000
+EXPORT_TIMEOUT_S = 300.0
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -45,6 +48,7 @@ class Config:
     memory_steps: int  # frames per run for 1,000 runs; 0: not measured
     watch_timeout_s: float  # for each `watch --json` scenario, its start included
     warmup_s: float = 1.0  # of each live scenario, after the stream starts
+    export_runs: int = 0  # runs of `EXPORT_POINTS` points each for `export --metrics`; 0: not measured
 
 
 FULL = Config(
@@ -57,6 +61,7 @@ FULL = Config(
     watch_steps=250,
     memory_steps=1000,
     watch_timeout_s=180,
+    export_runs=1000,
 )
 QUICK = Config(
     repeats=1,
@@ -173,6 +178,10 @@ async def measure(config: Config) -> list[Figure]:
         print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
         memory = await _attempt("memory", watch_json(1000, config.memory_steps, timeout_s), timeout_s + 10)
     rss = memory.rss_mb if memory else []
+    exported = None
+    if config.export_runs:
+        print(f"export --metrics: {config.export_runs:,} runs x {EXPORT_POINTS:,} points", flush=True)
+        exported = await _attempt("export", export_metrics(config.export_runs, EXPORT_POINTS), EXPORT_TIMEOUT_S)
 
     live_reads = {
         client: [result.status_reads_per_min for result in [*everyday[client], *busy[client]]] for client in everyday
@@ -268,6 +277,16 @@ async def measure(config: Config) -> list[Figure]:
             ],
             "≤ 150 MB and flat",
             lambda medians: None if math.isnan(medians[0]) else medians[0] <= 150 and medians[1] <= FLAT_MB,
+        ),
+        Figure(
+            f"`export --metrics` of {FULL.export_runs:,} runs x {EXPORT_POINTS:,} points: time / RSS max / growth",
+            [
+                Part({"tf-tui": [exported.seconds] if exported else []}, " s", 1),
+                Part({"tf-tui": [max(exported.rss_mb)] if exported else []}, " MB"),
+                Part({"tf-tui": [exported.growth_mb] if exported else []}, " MB", 1),
+            ],
+            "≤ 10 s, flat",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 10 and medians[2] <= FLAT_MB,
         ),
     ]
 

@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `serve`."""
+`datasets`, `dataset upload`, `export`; `keys`, `completion`; `serve`."""
 
 from __future__ import annotations
 
@@ -174,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_talent_commands(commands, client)
 
+    _add_export_command(commands, client)
+
+    commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
+    completion = commands.add_parser(
+        "completion", help="print the completion script of bash, zsh or fish (the README says where it goes)"
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8084, help="port, 0 for any free one (default: 8084)")
@@ -226,13 +234,34 @@ def _add_talent_commands(
     talents.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
 
+def _add_export_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], client: argparse.ArgumentParser
+) -> None:
+    export = commands.add_parser(
+        "export", parents=[client], help="every run of every backend, or with --metrics their histories, as rows"
+    )
+    export_format = export.add_mutually_exclusive_group()
+    export_format.add_argument("--csv", action="store_true", help="CSV with a header row (the default)")
+    export_format.add_argument("--json", action="store_true", help="one JSON array of objects")
+    export_format.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    export.add_argument("--metrics", action="store_true", help="every run's metrics history, a row per step and metric")
+    export.add_argument("--since", metavar="DATE", help="only the runs made at or after DATE (2026-12-01, ISO)")
+    export.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="only these runs (default: every run)")
+    export.add_argument("--all", action="store_true", help="every run (the default without TRAIN_ID)")
+
+
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line per change")
     parser.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds (exit 5)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`tf-tui completion`'s script)
+        from tf_tui.headless.completion import complete
+
+        complete(parser)
+    args = parser.parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
     # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
@@ -244,6 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
     local = getattr(args, "local", False)
+    if args.command == "completion":
+        from tf_tui.headless.completion import completion_script
+
+        print(completion_script(args.shell), end="")
+        return ExitCode.OK
     if args.command == "serve":
         return _serve(args) if not local else _usage("--local is for the dashboard and the client commands")
     if local and (hasattr(args, "url") or hasattr(args, "backend")):
@@ -261,10 +295,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_only=getattr(args, "read_only", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
+        keys = _dashboard_keys(settings) if args.command in (None, "keys") else {}
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    if args.command == "keys":
+        return _list_keys(keys)
     if local:
         # Resolved before anything else: the local server is then a backend known by its URL, as any other.
         from tf_tui.core.local_backend import local_settings
@@ -473,6 +510,29 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
             return ExitCode.UNKNOWN_RUN
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.base.protocol import parse_server_time
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.export import ExportRequest, export
+    from tf_tui.headless.rows import RowFormat
+
+    if args.all and args.train_ids:
+        print("tf-tui export: give run ids or --all, not both", file=sys.stderr)
+        return ExitCode.USAGE
+    since = None if args.since is None else parse_server_time(args.since)
+    if args.since is not None and since is None:
+        print(f"tf-tui export: --since {args.since!r} is not a date (2026-12-01, or ISO with a time)", file=sys.stderr)
+        return ExitCode.USAGE
+    form = RowFormat.JSON if args.json else RowFormat.JSONL if args.jsonl else RowFormat.CSV
+    request = ExportRequest(form, args.metrics, since, args.train_ids)
+    async with _fleet(settings, "export").without_stream() as fleet:
+        try:
+            return await export(fleet, request)
+        except UnknownRun as unknown:
+            print(f"tf-tui export: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
 def _one_backend(settings: Settings, command: str, why: str) -> Backend | None:
     """The one backend a command acts on; None (and said why) when several are configured."""
     if len(settings.fleet) > 1:
@@ -606,6 +666,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "evaluate": _evaluate,
     "publish": _publish,
     "talents": _talents,
+    "export": _export,
 }
 
 
@@ -674,6 +735,22 @@ def _dashboard_themes() -> list[str]:
     from tf_tui.ui.launch import theme_names
 
     return theme_names()
+
+
+def _dashboard_keys(settings: Settings) -> dict[str, str]:
+    """The config file's [keys], checked against the dashboard's actions (Textual's, as the themes are)."""
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import checked_keymap
+
+    return checked_keymap(settings.keys, TfTuiApp)
+
+
+def _list_keys(keys: dict[str, str]) -> int:
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import keys_listing
+
+    print(keys_listing(TfTuiApp, keys))
+    return ExitCode.OK
 
 
 def _run_app(settings: Settings) -> int:

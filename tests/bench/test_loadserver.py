@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.loadserver import LoadServer, Plan, serve_instances
 from tests.conftest import ListingCounter, api_client, open_socket, receive_json, send_json, until
 from tf_tui.core.fleet import Fleet, RunKey
+from tf_tui.core.history import StoredHistory
 
 STEPS = 5
 
@@ -131,3 +132,23 @@ async def test_locating_many_runs_on_one_backend_lists_its_runs_once(make_sessio
         await many.stop()
     assert keys == [RunKey("only", train_id) for train_id in many.runs]
     assert counter.listings == 2  # `/train/active` and `/dashboard`, once for all fifty
+
+
+async def test_a_stored_history_is_served_as_the_reference_server_serves_one_or_no_route_without():
+    with_history = LoadServer(Plan(runs=2, rate=0, history_points=250))
+    without = LoadServer(Plan(runs=2, rate=0))
+    for server in (with_history, without):
+        await server.start()
+    try:
+        run = next(iter(with_history.runs))
+        async with api_client(with_history.url) as http:
+            body = (await http.get(f"/train/metrics/{run}")).json()
+        stored = StoredHistory.from_json(body)
+        assert body["train_id"] == run and stored is not None and not stored.downsampled
+        assert [point.step for point in stored.points] == list(range(1, 251))
+        assert [point.step for point in stored.points if point.eval_loss is not None] == [100, 200]
+        async with api_client(without.url) as http:
+            assert (await http.get(f"/train/metrics/{run}")).json() == {"detail": "Not Found"}  # no such route
+    finally:
+        for server in (with_history, without):
+            await server.stop()

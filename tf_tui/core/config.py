@@ -10,6 +10,9 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
     read_only = true                # or --read-only: watch, never change (no start, stop, publish, ...)
 
+    [keys]                          # the dashboard's keys, by action (`tf-tui keys` lists them)
+    stop = "X"
+
 Several backends are named in `[[backends]]` tables, each with its own token (or none):
 
     [[backends]]
@@ -44,6 +47,7 @@ from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TO
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
 from tf_tui.core.identity import backend_key
+from tf_tui.core.key_choices import KeyChoice, KeyTableError, key_choices
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
@@ -57,6 +61,7 @@ CONFIG_KEYS = (
     "log_level",
     "read_only",
     "backends",
+    "keys",
 )
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file", "read_only")
 # A config file or a token file is a few lines: one bigger than this is not the file meant.
@@ -107,6 +112,8 @@ class Settings:
     # Every backend read-only (`--read-only`, the config's top-level `read_only`); each backend's own is in
     # its Backend, and a Session's settings (`for_backend`) say its backend's.
     read_only: bool = False
+    # The config file's `[keys]`: checked against the dashboard's actions by the dashboard (`ui.keymap`).
+    keys: tuple[KeyChoice, ...] = ()
 
     @property
     def ws_url(self) -> str:
@@ -135,6 +142,11 @@ class Settings:
 
 def default_config_path() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
+
+
+def state_file_path(environ: Mapping[str, str]) -> Path:
+    """Where the active runs are remembered, when no `--state-file` says: TF_TUI_STATE_FILE, else the default."""
+    return Path(environ.get("TF_TUI_STATE_FILE") or user_state_path(APP_NAME) / "state.json")
 
 
 def load_settings(
@@ -199,7 +211,7 @@ def load_settings(
         url=fleet[0].url,
         token=fleet[0].token,
         backends=fleet,
-        state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
+        state_file=state_file or state_file_path(environ),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
         theme=_theme(_string(config, "theme", path), themes, path),
@@ -207,6 +219,7 @@ def load_settings(
         ca_cert=chosen_ca,
         insecure=insecure,
         read_only=every_read_only,
+        keys=config.get("keys", ()),
     )
 
 
@@ -367,6 +380,11 @@ def read_config(path: Path) -> dict[str, Any]:
     for key in config:
         if key not in CONFIG_KEYS:
             raise ConfigError(_unknown_key(path, text, key))
+    if "keys" in config:  # read while the text is at hand: a key's error names its line
+        try:
+            config["keys"] = key_choices(config["keys"], text, path)
+        except KeyTableError as error:
+            raise ConfigError(str(error)) from None
     return config
 
 

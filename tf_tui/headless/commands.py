@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,7 +16,6 @@ from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.ids import DatasetIdError
-from tf_tui.base.protocol import parse_server_time
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
@@ -26,6 +24,7 @@ from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import local_time, progress_text, run_record, short_id, summary
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
+from tf_tui.headless.listing import list_runs
 from tf_tui.headless.output import WatchOutput
 
 IDLE_WAKE_S = 1.0  # wake at least this often to report connection changes and check the timeout
@@ -109,38 +108,10 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
     status is then 1.
     """
     fleet = as_fleet(source)
-    listings = await fleet.refresh_listings()
-    for name, listing in listings.items():
-        if isinstance(listing, ApiError):
-            if fleet.single:
-                raise listing
-            print(f"tf-tui status: {name}: {listing}", file=sys.stderr)
-    keys = list(
-        dict.fromkeys(
-            [
-                *(
-                    RunKey(name, train_id)
-                    for name, listing in listings.items()
-                    if isinstance(listing, list)
-                    for train_id in listing
-                ),
-                *fleet.remembered(),
-            ]
-        )
-    )
-    # Listings carry no progress; read the ones that may still be going, every backend at once.
-    await asyncio.gather(
-        *(
-            fleet.session(name).resync(
-                [key.train_id for key in keys if key.backend == name and not fleet.get(key).ended]
-            )
-            for name in fleet.names
-        )
-    )
-    # Newest first, as the dashboard lists them; a run nothing dates goes last, the last listed first.
-    keys = sorted(reversed(keys), key=lambda key: _created_at(fleet.get(key)), reverse=True)
+    listed = await list_runs(fleet, "status")
+    keys = listed.keys
     remembered = set(fleet.remembered())  # after the reads: a run they found ended is no longer remembered
-    code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
+    code = ExitCode.FAILED if listed.unlisted else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
         print(json.dumps(records, indent=2), file=out)
@@ -235,12 +206,6 @@ async def stop_run(
     backend = "" if fleet.single else f"{printable(key.backend)}: "
     print(f"tf-tui stop: {backend}{printable(outcome.said)}{after}", file=sys.stderr)
     return ExitCode.FAILED
-
-
-def _created_at(run: RunState) -> float:
-    """When the run was made (or began), by the server's dates or what tf-tui remembers; never for none."""
-    created = parse_server_time(run.created_at or run.started_at)
-    return -math.inf if created is None else created
 
 
 def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, object]:

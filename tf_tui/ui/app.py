@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
-from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
@@ -43,6 +42,7 @@ from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
 from tf_tui.ui.desktop_notification import notification_sequence
+from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.backend import BackendScreen
@@ -50,7 +50,7 @@ from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
-from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_names, key_rows
 from tf_tui.ui.screens.publish import PublishScreen
 from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
 from tf_tui.ui.screens.start import StartScreen
@@ -103,12 +103,13 @@ class TfTuiApp(PaintedApp):
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012 - narrow: no machine line
     # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
-    # A tooltip is what the help screen says the key does.
+    # A tooltip is what the help screen says the key does. An id is the action's name in the config file's
+    # [keys] (ui/keymap.py); a hidden binding that says why a key cannot act shares that key's id.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
         # First: at 80 columns the footer cannot show every key, and this one leads to all of them.
-        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
-        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
-        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
+        Binding("question_mark", "help", "Keys", tooltip="every key (this help)", id="help"),
+        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below", id="down"),
+        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above", id="up"),
         Binding(
             "enter",
             "focus_detail",
@@ -116,13 +117,15 @@ class TfTuiApp(PaintedApp):
             show=False,
             key_display="enter",
             tooltip="focus the detail pane (to scroll it)",
+            id="detail",
         ),
-        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)"),
+        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)", id="back"),
         Binding(
             "s",
             "start",
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
+            id="start",
         ),
         Binding(
             "R",
@@ -132,37 +135,65 @@ class TfTuiApp(PaintedApp):
             tooltip="run the selected run again: the start dialog filled from it, to change one thing",
             id="run_again",
         ),
-        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
+        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)", id="stop"),
         # When stop is dimmed, x still says why rather than nothing.
-        Binding("x", "explain_stop", show=False),
-        # Read-only: the keys that would change something say so rather than nothing.
-        *(
-            Binding(key, f"explain_read_only('{action}')", show=False, id=f"read_only_{action}")
-            for key, action in READ_ONLY_KEYS
+        Binding("x", "explain_stop", show=False, id="stop"),
+        # Read-only: the keys that would change something say so rather than nothing (and move with them).
+        *(Binding(key, f"explain_read_only('{action}')", show=False, id=action) for key, action in READ_ONLY_KEYS),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            show=False,
+            tooltip="watch a run by its id or its first characters (4 or more)",
+            id="watch",
         ),
-        Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
-        Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
-        Binding("e", "explain_evaluate", show=False),
-        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
-        Binding("p", "explain_publish", show=False),
+        Binding(
+            "e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data", id="evaluate"
+        ),
+        Binding("e", "explain_evaluate", show=False, id="evaluate"),
+        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent", id="publish"),
+        Binding("p", "explain_publish", show=False, id="publish"),
         Binding(
             "t",
             "talents",
             "Talents",
             show=False,
             tooltip="the talent catalogue: metrics, and a prompt to try a talent",
+            id="talents",
         ),
-        Binding("t", "explain_talents", show=False),
+        Binding("t", "explain_talents", show=False, id="talents"),
         # In the footer only when a "not found" row is selected.
-        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
+        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run', id="dismiss"),
         # Any other time, delete says why it does nothing.
-        Binding("delete", "explain_dismiss", show=False),
-        Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
-        Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
-        Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
-        Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
-        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        Binding("delete", "explain_dismiss", show=False, id="dismiss"),
+        Binding(
+            "d",
+            "datasets",
+            "Datasets",
+            tooltip="the datasets: list them, upload a file (tab completes paths)",
+            id="datasets",
+        ),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            tooltip="mark or unmark the selected run, to compare it",
+            id="mark",
+        ),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            tooltip="compare the marked runs (or the selected one): curves, a table",
+            id="compare",
+        ),
+        Binding(
+            "r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status", id="resync"
+        ),
+        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status", id="filter"),
         # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
         Binding(
             "m",
@@ -199,22 +230,25 @@ class TfTuiApp(PaintedApp):
             "cycle_backend",
             "Backends",
             tooltip="show every backend's runs, or one backend's in turn (when several are followed)",
+            id="backends",
         ),
-        Binding("b", "explain_backends", show=False),
+        Binding("b", "explain_backends", show=False, id="backends"),
         Binding(
             "l",
             "event_log",
             "Log",
             tooltip="the event log: socket, subscriptions, polls, errors (u there adds run updates)",
+            id="event_log",
         ),
         Binding(
             "o",
             "run_log",
             "Output",
             tooltip="the selected run's own log (its trainer's output), followed live; / searches it, n and N",
+            id="run_log",
         ),
         # When the log cannot be had (a backend without the route), o still says why.
-        Binding("o", "explain_run_log", show=False),
+        Binding("o", "explain_run_log", show=False, id="run_log"),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -222,8 +256,9 @@ class TfTuiApp(PaintedApp):
             show=False,
             priority=True,
             tooltip="the command palette: every action by name",
+            id="palette",
         ),
-        Binding("q", "quit", "Quit", tooltip="quit"),
+        Binding("q", "quit", "Quit", tooltip="quit", id="quit"),
     ]
 
     def __init__(
@@ -231,6 +266,9 @@ class TfTuiApp(PaintedApp):
     ) -> None:
         super().__init__()
         self.fleet = as_fleet(source)
+        # The config file's [keys], checked before the dashboard starts (an error names its line).
+        self.keys = checked_keymap(self.fleet.sessions[self.fleet.names[0]].settings.keys, type(self))
+        self.set_keymap(self.keys)
         self._backend_shown: str | None = None  # `b`: one backend's runs only, or (None) every backend's
         self._connect = connect
         self._clock = clock
@@ -828,21 +866,25 @@ class TfTuiApp(PaintedApp):
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
-        bindings = [binding for binding in declared_bindings(type(self)) if not self._read_only_refusal(binding.action)]
-        self.push_screen(HelpScreen(key_rows(bindings)))
+        bindings = remapped(declared_bindings(type(self)), self.keys)
+        self.push_screen(
+            HelpScreen(key_rows([binding for binding in bindings if not self._read_only_refusal(binding.action)]))
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
         textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
-        for binding in self.BINDINGS:
+        own = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
+        for binding in remapped(own, self.keys):
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if not isinstance(binding, Binding) or binding.action == "quit" or self._read_only_refusal(binding.action):
+            if binding.action == "quit" or self._read_only_refusal(binding.action):
                 continue
             if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")
-                yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
+                keys = "  ".join(key_names(binding))
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({keys})", action)
 
     def _selected_key(self) -> RunKey | None:
         selected = self._runs.selected
