@@ -89,14 +89,14 @@ class AlertMonitor:
     def _non_finite(
         self, run: RunState, step: int | None, loss: float | None, held_out: float | None, now: float
     ) -> Alert | None:
-        bad = [(name, value) for name, value in (("loss", loss), ("held-out loss", held_out)) if _non_finite(value)]
-        if not bad or not self._fires(run, Rule.NON_FINITE):
-            return None
-        name, value = bad[0]
-        where = "" if step is None else f" at step {step}"
-        text = f"the {name} is {number_text(value)}{where}: the run is training on numbers no longer"
-        key = "loss" if name == "loss" else "eval_loss"
-        return Alert(Rule.NON_FINITE, run.train_id, now, step, text, {key: value}, self.settings.non_finite.stop)
+        for key, name, value in (("loss", "loss", loss), ("eval_loss", "held-out loss", held_out)):
+            if value is not None and not math.isfinite(value) and self._fires(run, Rule.NON_FINITE):
+                where = "" if step is None else f" at step {step}"
+                text = f"the {name} is {number_text(value)}{where}: the run is training on numbers no longer"
+                return Alert(
+                    Rule.NON_FINITE, run.train_id, now, step, text, {key: value}, self.settings.non_finite.stop
+                )
+        return None
 
     def _divergence(self, run: RunState, health: RunHealth, step: int, loss: float, now: float) -> Alert | None:
         """NaN says nothing of the trend (the non-finite rule tells of it); an infinite loss is above any bound."""
@@ -148,7 +148,3 @@ class AlertMonitor:
             "loss_at_best": at_best,
         }
         return Alert(Rule.OVERFITTING, run.train_id, now, step, text, numbers, rule.stop)
-
-
-def _non_finite(value: float | None) -> bool:
-    return value is not None and not math.isfinite(value)

@@ -16,7 +16,7 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from tf_tui.core.alerts.rules import Rule
 
@@ -127,17 +127,25 @@ def alert_settings(table: object) -> AlertSettings:
         return AlertSettings()
     if not isinstance(table, dict):
         raise AlertConfigError("alerts must be a table: [alerts]")
-    settings = AlertSettings(enabled=_boolean(table.get("enabled", True), "alerts.enabled"))
-    for rule in Rule:
-        given = table.get(rule.value, {})
-        if not isinstance(given, dict):
-            raise AlertConfigError(f"alerts.{rule.value} must be a table: [alerts.{rule.value}]")
-        settings = replace(settings, **{rule.value: _rule(settings.rule(rule), given, f"alerts.{rule.value}")})
-    return settings
+    return AlertSettings(
+        enabled=_boolean(table.get("enabled", True), "alerts.enabled"),
+        non_finite=_rule(NonFiniteRule(), table, Rule.NON_FINITE),
+        divergence=_rule(DivergenceRule(), table, Rule.DIVERGENCE),
+        stall=_rule(StallRule(), table, Rule.STALL),
+        overfitting=_rule(OverfittingRule(), table, Rule.OVERFITTING),
+    )
 
 
-def _rule(defaults: RuleSettings, given: Mapping[str, Any], where: str) -> RuleSettings:
-    changes: dict[str, object] = {}
+Settings = TypeVar("Settings", NonFiniteRule, DivergenceRule, StallRule, OverfittingRule)
+
+
+def _rule(defaults: Settings, table: Mapping[str, Any], rule: Rule) -> Settings:
+    """A rule's settings: its defaults, and what its table in `[alerts]` gives."""
+    where = f"alerts.{rule.value}"
+    given = table.get(rule.value, {})
+    if not isinstance(given, dict):
+        raise AlertConfigError(f"{where} must be a table: [{where}]")
+    changes: dict[str, Any] = {}
     for key, value in given.items():
         name = f"{where}.{key}"
         if key == "enabled":
