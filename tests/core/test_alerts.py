@@ -174,6 +174,7 @@ def test_an_alert_record_is_json_with_non_finite_numbers_as_text():
         "event": "alert",
         "rule": "non_finite",
         "train_id": "r1",
+        "at": "1970-01-01T00:00:01.000+00:00",
         "step": 2,
         "text": alert.text,
         "numbers": {"loss": "inf"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 
 # How a backend may write a loss that is no number: JSON has no NaN or infinity, so a Python backend writes
@@ -48,6 +49,7 @@ class Alert:
             "event": "alert",
             "rule": self.rule.value,
             "train_id": self.train_id,
+            "at": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds"),
             "step": self.step,
             "text": self.text,
             "numbers": {name: _json_number(value) for name, value in self.numbers.items()},
