@@ -17,6 +17,7 @@ from tf_tui.core.chart import Series, uses_log_scale
 from tf_tui.core.format import local_time, short_id, summary
 from tf_tui.core.history import MetricHistory, is_step
 from tf_tui.core.store import RunState
+from tf_tui.ui.alert_text import detail_lines
 from tf_tui.ui.field_grid import FieldGrid
 from tf_tui.ui.style import alert_style, status_text
 from tf_tui.ui.widgets.evaluation import EvaluationPart
@@ -44,6 +45,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
         yield Static(id="detail-summary")
+        yield Static(id="detail-alerts")
         yield EvaluationPart(id="evaluation")  # shown by the app, which keeps the evaluations
         yield Static(id="loss-title")
         yield LossChart(id="loss")
@@ -56,7 +58,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def show(self, run: RunState | None) -> None:
         if run is None:
             self._update("detail-title", Text("No run selected. Press s to start one or w to watch one by id."))
-            for part in ("detail-summary", "detail-fields", "detail-timeline"):
+            for part in ("detail-summary", "detail-alerts", "detail-fields", "detail-timeline"):
                 self._update(part, Text())
             self.query_one("#loss-title", Static).display = self.query_one("#loss", LossChart).display = False
             self._shown.pop("loss", None)
@@ -66,6 +68,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         headline.append_text(status_text(run, no_color=self.app.no_color))
         self._update("detail-title", headline)
         self._update("detail-summary", Text(summary(run)))
+        self._update("detail-alerts", (run.train_id, tuple(run.alerts)), lambda: detail_lines(run, alert))
         fields = (_field_rows(run), run.error, _result_rows(run))
         self._update("detail-fields", fields, lambda: _fields(*fields, alert))
         self._show_chart(run)
