@@ -185,3 +185,17 @@ def test_an_alert_record_is_json_with_non_finite_numbers_as_text():
 @pytest.mark.parametrize("value", [None, True, "1.5", [1.0], {"loss": 1}, "nanx"])
 def test_what_is_no_loss_reads_as_none(value):
     assert loss_reading(value) is None
+
+
+def test_a_held_out_loss_that_wanders_within_the_margin_of_its_best_is_a_plateau_not_overfitting():
+    """As a healthy run's does at its floor: 0.6 % above its best for six evaluations, the training loss falling."""
+    rule = OverfittingRule(evaluations=3, margin=0.02)
+    monitor, run = AlertMonitor(AlertSettings(overfitting=rule)), going()
+    plateau = [{"loss": 0.42 - step / 100, "eval_loss": 0.4301 if step == 0 else 0.4325} for step in range(8)]
+    assert feed(monitor, run, plateau) == []
+    # Past the margin, the count starts from the first evaluation above it: one within it set it back to 0.
+    climbing = [{"loss": 0.3, "eval_loss": 0.45}, {"loss": 0.29, "eval_loss": 0.44}, {"loss": 0.28, "eval_loss": 0.43}]
+    assert feed(monitor, run, climbing, start_step=9) == []
+    above = [{"loss": 0.27 - step / 100, "eval_loss": 0.46 + step / 100} for step in range(3)]
+    [alert] = feed(monitor, run, above, start_step=12)
+    assert alert.numbers["evaluations"] == 3 and alert.step == 14

@@ -20,8 +20,9 @@ Health alerts on every followed run (`core/alerts/settings.py` has each default 
     points = 5
     [alerts.stall]                  # a running run reports no new step for `seconds`
     seconds = 300
-    [alerts.overfitting]            # the held-out loss above its best for `evaluations` in a row,
-    evaluations = 5                 # while the training loss falls
+    [alerts.overfitting]            # the held-out loss above its best by more than `margin` for
+    evaluations = 5                 # `evaluations` in a row, while the training loss falls
+    margin = 0.02
 
 Each rule's table also takes `enabled = false`.
 

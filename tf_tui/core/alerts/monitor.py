@@ -31,7 +31,7 @@ class RunHealth:
     above_since: int | None = None  # the step of the first of them
     best_held_out: float = math.inf
     training_at_best: float | None = None  # the training loss when the held-out loss was at its best
-    evaluations_worse: int = 0  # evaluations in a row above the best held-out loss
+    evaluations_worse: int = 0  # evaluations in a row above the best held-out loss by more than the margin
 
 
 class AlertMonitor:
@@ -127,6 +127,9 @@ class AlertMonitor:
         rule = self.settings.overfitting
         if held_out < health.best_held_out:
             health.best_held_out, health.training_at_best, health.evaluations_worse = held_out, health.training_loss, 0
+            return None
+        if held_out <= health.best_held_out * (1 + rule.margin):
+            health.evaluations_worse = 0  # near its best: a plateau, not a climb
             return None
         health.evaluations_worse += 1
         training, at_best = health.training_loss, health.training_at_best

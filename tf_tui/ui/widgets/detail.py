@@ -58,7 +58,9 @@ class DetailPane(VerticalScroll, can_focus=True):
     def show(self, run: RunState | None) -> None:
         if run is None:
             self._update("detail-title", Text("No run selected. Press s to start one or w to watch one by id."))
-            for part in ("detail-summary", "detail-alerts", "detail-fields", "detail-timeline"):
+            self.query_one("#detail-alerts", Static).display = False
+            self._shown.pop("detail-alerts", None)
+            for part in ("detail-summary", "detail-fields", "detail-timeline"):
                 self._update(part, Text())
             self.query_one("#loss-title", Static).display = self.query_one("#loss", LossChart).display = False
             self._shown.pop("loss", None)
@@ -68,11 +70,18 @@ class DetailPane(VerticalScroll, can_focus=True):
         headline.append_text(status_text(run, no_color=self.app.no_color))
         self._update("detail-title", headline)
         self._update("detail-summary", Text(summary(run)))
-        self._update("detail-alerts", (run.train_id, tuple(run.alerts)), lambda: detail_lines(run, alert))
+        self._show_alerts(run, alert)
         fields = (_field_rows(run), run.error, _result_rows(run))
         self._update("detail-fields", fields, lambda: _fields(*fields, alert))
         self._show_chart(run)
         self._update("detail-timeline", _timeline(run, alert))
+
+    def _show_alerts(self, run: RunState, style: str) -> None:
+        """Shown only for a run with alerts: even empty, a part takes its line."""
+        shown = (run.train_id, tuple(run.alerts))
+        if self._shown.get("detail-alerts") != shown:
+            self.query_one("#detail-alerts", Static).display = bool(run.alerts)
+            self._update("detail-alerts", shown, lambda: detail_lines(run, style))
 
     def _show_chart(self, run: RunState) -> None:
         """The chart and its title, looked at only when the run's history changed."""
