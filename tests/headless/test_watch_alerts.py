@@ -156,3 +156,11 @@ def test_a_bad_alerts_table_is_a_usage_error_that_names_the_key(server, cli, tmp
     result = cli("watch", "abcd1234", "--alerts", url=server.url, extra_env=environment)
     assert result.returncode == ExitCode.USAGE
     assert "unknown key 'second' in [alerts.stall] (did you mean 'seconds'?)" in result.stderr
+
+
+def test_the_help_documents_the_alert_options_and_exit_7(cli):
+    watch = " ".join(cli("watch", "--help", url="http://127.0.0.1:9").stdout.split())
+    assert "--alerts watch the runs' health too" in watch
+    assert "--exit-on-alert exit 7 at the first alert (implies --alerts)" in watch
+    commands = " ".join(cli("--help", url="http://127.0.0.1:9").stdout.split())
+    assert "7 an alert with --exit-on-alert" in commands
