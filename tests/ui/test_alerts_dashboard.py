@@ -62,10 +62,10 @@ async def test_an_infinite_loss_shows_everywhere_once(server, http, tmp_path, mo
     assert said == [
         "Alert: NaN",
         "bell",
-        f"tf-tui: alert: nan on run {short}",
+        f"tf-tui: run {short} NaN",
         "Alert: diverging",
         "bell",
-        f"tf-tui: alert: diverging on run {short}",
+        f"tf-tui: run {short} diverging",
     ]
     assert [line.split(":")[0] for line in lines] == [f"alert on {short}, non_finite", f"alert on {short}, divergence"]
 

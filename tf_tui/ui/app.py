@@ -380,7 +380,7 @@ class TfTuiApp(PaintedApp):
             title, message = notice(alert, "" if self.fleet.single else f" on {printable(key.backend, 20)}")
             self.notify(message, title=title, severity="error", markup=False, timeout=10)
             self.bell()
-            self._desktop_notification(f"tf-tui: {title.lower()} on run {short_id(run.train_id)}", message)
+            self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {alert.rule.badge}", message)
 
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications
