@@ -4,8 +4,10 @@ notification and the event log line, each once; and the stop action stopping the
 
 from __future__ import annotations
 
+from textual.widgets import Static
+
 from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, client_settings, start_run
-from tests.ui.screen import row_on_screen, shown_in, toasts_on_screen, until
+from tests.ui.screen import row_on_screen, toasts_on_screen, until
 from tf_tui.core.alerts.settings import AlertSettings, DivergenceRule, NonFiniteRule
 from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
@@ -36,7 +38,9 @@ def told(app: TfTuiApp, monkeypatch) -> list[str]:
 
 
 def detail_alerts(app: TfTuiApp) -> str:
-    return shown_in(app, app.query_one("#detail-alerts"))
+    """The detail's alert lines, as given to their part: the toasts may cover some of them on the screen."""
+    part = app.query_one("#detail-alerts", Static)
+    return str(part.content) if part.display else ""
 
 
 async def test_an_infinite_loss_shows_everywhere_once(server, http, tmp_path, monkeypatch):
