@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = commands.add_parser(
-        "watch", parents=[client], help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, ...)"
+        "watch",
+        parents=[client],
+        help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, 7 an alert with --exit-on-alert, ...)",
     )
     watch.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="default: the remembered active runs")
     _add_follow_options(watch)
@@ -253,6 +255,14 @@ def _add_export_command(
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line per change")
     parser.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds (exit 5)")
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="watch the runs' health too: NaN loss, divergence, stalls, overfitting ([alerts] in the config file)",
+    )
+    parser.add_argument(
+        "--exit-on-alert", action="store_true", help=f"exit {int(ExitCode.ALERT)} at the first alert (implies --alerts)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -345,14 +355,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.FAILED
 
 
-def _fleet(settings: Settings, command: str) -> Fleet:
+def _fleet(settings: Settings, command: str, *, alerts: bool = False) -> Fleet:
     from functools import partial
 
     from tf_tui.core.fleet import Fleet
     from tf_tui.core.session import Session
 
     # No headless command draws a chart: runs keep no metric points (`tf-tui metrics` asks the backend).
-    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
+    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True, alerts=alerts)
     return Fleet.from_settings(settings, session)
 
 
@@ -362,7 +372,8 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.output import choose_output
 
     # Only the runs asked for, or else the remembered ones: never others besides the ones named.
-    async with _opened(_fleet(settings, "watch"), restore=False) as fleet:
+    alerts = args.alerts or args.exit_on_alert
+    async with _opened(_fleet(settings, "watch", alerts=alerts), restore=False) as fleet:
         try:
             keys: list[RunKey] = await fleet.locate_all(args.train_ids) or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
@@ -372,7 +383,7 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
             where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return ExitCode.USAGE
-        code = await follow(fleet, keys, choose_output(args.json), args.timeout)
+        code = await follow(fleet, keys, choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
         _say_unconfirmed(fleet, keys)
         return code
 
@@ -433,12 +444,17 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         return _read_only_refused("start", backend.name)
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
-    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
+    session = Session(
+        settings.for_backend(backend),
+        on_state_problem=_say_on_stderr("start"),
+        headless=True,
+        alerts=args.alerts or args.exit_on_alert,
+    )
     async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
-            return follow(session, [train_id], choose_output(args.json), args.timeout)
+            return follow(session, [train_id], choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
 
         return await start_run(
             session,

@@ -47,6 +47,7 @@ from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
 from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
+from tf_tui.core.alerts.watch import HealthWatch
 from tf_tui.core.config import Backend, Settings
 from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
@@ -134,13 +135,16 @@ class Session:
         poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
         headless: bool = False,
+        alerts: bool | None = None,
     ) -> None:
         """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
         `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
         what goes wrong with the state file: the headless commands say it on stderr. The event log has
         it too, and `state.problem` while it lasts. A `headless` command draws no chart and shows
         no event log: no run's stored metrics history is read, no run keeps metric points, and the event log
-        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second)."""
+        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second).
+        `alerts`: whether the health rules watch the runs (`settings.alerts` says which); by default the
+        dashboard's do and a headless command's do not (`watch --alerts` asks for them)."""
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
@@ -195,6 +199,10 @@ class Session:
         # announced by the server or added to the state file by another tf-tui are then watched at once.
         self.follows_all = False
         self._stream_task: asyncio.Task[None] | None = None
+        watches_health = (not headless if alerts is None else alerts) and settings.alerts.enabled
+        self.health = (
+            HealthWatch(settings.alerts, self.store, self.events, self.stop, self._task) if watches_health else None
+        )
         local = settings.fleet[0].local
         self._local_keeper = None if local is None else LocalServerKeeper(local, self.move_to, self.events, self._spawn)
 
@@ -557,6 +565,8 @@ class Session:
         changed = self.store.apply(update, source, self.clock())
         watched = update.train_id in self.stream.watched
         run = self.store.runs[update.train_id]
+        if self.health is not None and changed and run.known_going:  # a run a listing reports ended is no news
+            changed = self.health.updated(run, update.details, self.clock()) or changed
         # Said once, by whichever report brings the end first: a stop's reply, the stream's last update and
         # the server's announcement each tell of the same end.
         if run.ended and not was_ended:
@@ -660,6 +670,8 @@ class Session:
             runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
             due = due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.poll_interval)
+            if self.health is not None and self.health.tick(runs, now):
+                self._changed()
             for train_id in due:
                 self._spawn(self._reader.read(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)

@@ -24,6 +24,7 @@ from enum import Enum
 from typing import Any, TypeGuard
 
 from tf_tui.base.protocol import RunUpdate, StatusKind, classify_status, normalise_status
+from tf_tui.core.alerts.rules import Alert, Rule
 from tf_tui.core.history import POINT_LIMIT, MetricHistory, MetricPoint
 
 DOUBTED_STOP_S = 30.0
@@ -123,6 +124,7 @@ class RunState:
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
     history: MetricHistory = field(default_factory=MetricHistory)
+    alerts: dict[Rule, Alert] = field(default_factory=dict)  # the health rules that fired for it, in order
 
     @property
     def kind(self) -> StatusKind:
@@ -250,6 +252,12 @@ class RunStore:
         if run is not None:
             run.history = MetricHistory(self._history_points)
             self._changed.add(train_id)
+
+    def add_alert(self, alert: Alert) -> None:
+        """A health rule fired for the run: shown on its row and in its detail, once."""
+        run = self.ensure(alert.train_id)
+        run.alerts.setdefault(alert.rule, alert)
+        self._changed.add(alert.train_id)
 
     def touch(self, train_id: str) -> None:
         """What the views show of a run but the store does not keep changed (its stored evaluation): show it again."""

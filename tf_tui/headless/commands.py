@@ -19,6 +19,7 @@ from tf_tui.base.ids import DatasetIdError
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
+from tf_tui.core.alerts.rules import Rule
 from tf_tui.core.datasets import named_datasets
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import local_time, progress_text, run_record, short_id, summary
@@ -54,12 +55,19 @@ def _keys(fleet: Fleet, runs: Sequence[str | RunKey]) -> list[RunKey]:
 
 
 async def follow(
-    source: Session | Fleet, runs: Sequence[str | RunKey], output: WatchOutput, timeout: float | None
+    source: Session | Fleet,
+    runs: Sequence[str | RunKey],
+    output: WatchOutput,
+    timeout: float | None,
+    *,
+    exit_on_alert: bool = False,
 ) -> int:
     """Show every change of the given runs until all have ended; the exit status says how they ended.
 
     Across a fleet the exit status is decided over every run by the same precedence. A backend that
     failed for good (a refused token) is said at once; the others' runs are followed to their end.
+    The alerts of sessions that watch the runs' health are shown as they fire; with `exit_on_alert`, the
+    first one ends the command with `ExitCode.ALERT`, once any stop its rule asked for has had its answer.
     """
     fleet = as_fleet(source)
     keys = _keys(fleet, runs)
@@ -70,6 +78,7 @@ async def follow(
     deadline = None if timeout is None else time.monotonic() + timeout
     await fleet.watch(keys)
     failed: dict[str, str] = {}
+    alerted: set[tuple[RunKey, Rule]] = set()
     try:
         while True:
             for name, state in fleet.connections().items():
@@ -78,10 +87,21 @@ async def follow(
                     failed[name] = state.describe()
                     where = f"{name}: " if named else ""
                     print(f"tf-tui watch: {where}{failed[name]}", file=sys.stderr)
+            fired = False
             for key in sorted(fleet.take_changed() & wanted):
                 run = fleet.get(key)
                 if run.status is not None or run.missing:  # nothing heard yet is nothing to show
                     output.show(run, key.backend if named else None)
+                for alert in run.alerts.values():
+                    if (key, alert.rule) not in alerted:
+                        alerted.add((key, alert.rule))
+                        output.alert(alert, key.backend if named else None)
+                        fired = True
+            if fired and exit_on_alert:
+                await asyncio.gather(
+                    *(session.health.settled() for session in fleet.sessions.values() if session.health)
+                )
+                return ExitCode.ALERT
             going = [key for key in keys if fleet.get(key).outcome is Outcome.GOING]
             if all(key.backend in failed for key in going):
                 if any(fleet.session(key.backend).not_talent_factory for key in going):

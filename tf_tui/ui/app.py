@@ -28,6 +28,7 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.core.alerts.rules import Rule
 from tf_tui.core.chart_view import SECTION as CHART_SECTION
 from tf_tui.core.chart_view import ChartView, loss_steps
 from tf_tui.core.config import Settings
@@ -41,6 +42,7 @@ from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
+from tf_tui.ui.alert_text import notice
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
@@ -277,6 +279,7 @@ class TfTuiApp(PaintedApp):
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._announced: set[RunKey] = set()  # runs whose end was announced
+        self._alerts_told: set[tuple[RunKey, Rule]] = set()
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -388,6 +391,7 @@ class TfTuiApp(PaintedApp):
             for entry in [entry for entry in self.fleet.runs() if entry.key in changed]:
                 runs.show(entry.run, self._row_backend(entry.backend))
                 self._note_progress(entry.key, entry.run)
+                self._note_alerts(entry.key, entry.run)
             runs.select_default()
             selected = self._selected_key()
             if selected in changed:
@@ -464,6 +468,17 @@ class TfTuiApp(PaintedApp):
         self.notify(message, title=f"Run {outcome.value}", severity=TOAST_SEVERITY[outcome], markup=False)
         self.bell()
         self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {outcome.value}", message)
+
+    def _note_alerts(self, key: RunKey, run: RunState) -> None:
+        """Each alert of a run, once: a toast, the bell and the desktop notification, as a run's end has."""
+        for alert in run.alerts.values():
+            if (key, alert.rule) in self._alerts_told:
+                continue
+            self._alerts_told.add((key, alert.rule))
+            title, message = notice(alert, "" if self.fleet.single else f" on {printable(key.backend, 20)}")
+            self.notify(message, title=title, severity="error", markup=False, timeout=10)
+            self.bell()
+            self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {alert.rule.badge}", message)
 
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications
