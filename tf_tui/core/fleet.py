@@ -204,6 +204,16 @@ class Fleet:
         answers = await asyncio.gather(*(one(session) for session in self.sessions.values()))
         return dict(zip(self.sessions, answers, strict=True))
 
+    def prioritise(self, keys: Iterable[RunKey]) -> None:
+        """The runs a view shows now, top first: each backend reads those of its runs not read yet first
+        (`Session.prioritise`); a backend none of them is on reads its listed runs at its own pace."""
+        by_backend: dict[str, list[str]] = {name: [] for name in self.sessions}
+        for key in keys:
+            by_backend.setdefault(key.backend, []).append(key.train_id)
+        for name, train_ids in by_backend.items():
+            if name in self.sessions:
+                self.sessions[name].prioritise(train_ids)
+
     def remembered(self) -> list[RunKey]:
         """The active runs the state file remembers, each under its own backend."""
         return [

@@ -50,6 +50,7 @@ from tf_tui.client.tls import backend_context
 from tf_tui.core.config import Backend, Settings
 from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
+from tf_tui.core.first_reads import FirstReads, Read
 from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.local_backend import LocalServerKeeper, move_memory
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
@@ -134,13 +135,16 @@ class Session:
         poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
         headless: bool = False,
+        first_reads: Callable[[Read], FirstReads] = FirstReads,
     ) -> None:
         """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
         `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
         what goes wrong with the state file: the headless commands say it on stderr. The event log has
         it too, and `state.problem` while it lasts. A `headless` command draws no chart and shows
         no event log: no run's stored metrics history is read, no run keeps metric points, and the event log
-        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second)."""
+        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second).
+        `first_reads` makes what paces the first status reads of the runs a dashboard's listing names, given
+        the read to make (a test hands in a `FirstReads` with its own pace)."""
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
@@ -167,6 +171,8 @@ class Session:
         self.stream: Stream = self._new_stream(stream)
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reader = StatusReader(self._fetch_status, self._spawn)
+        self._first_reads = first_reads(self._first_read)
+        self._first_reads_task: asyncio.Task[None] | None = None
         # Each watched run's stored metrics, read once: a run joined late is drawn from its first step.
         self.history = HistoryReader(
             lambda train_id, after_step: self.api.metrics(train_id, after_step),
@@ -315,6 +321,7 @@ class Session:
         ]
         for train_id in new:
             self.store.ensure(train_id)
+            self._first_reads.discard(train_id)  # the resync below reads it
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
             self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.subscribe(train_id)
@@ -432,14 +439,13 @@ class Session:
     async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
         """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
 
-        With `watch_active`, the server's active runs are watched too (the dashboard follows them all).
-        Each listed run's status is read once: a listing says `completed`, the read says how it ended.
+        Each listed run's status is read once: a listing says `completed`, the read says how it ended. With
+        `watch_active` (the dashboard, which follows every run) those reads are paced, the runs in view first
+        and the rest a trickle (`FirstReads`), and a run its read finds going is watched from then on; without
+        it they are all made before this returns.
         """
         known = dict.fromkeys(self.stream.watched)
-        active = await self.api.active()
-        known.update(dict.fromkeys(active))
-        if watch_active:
-            await self.watch(active)
+        known.update(dict.fromkeys(await self.api.active()))
         # Oldest first, so that the store learns of runs in the order they were made.
         for entry in reversed(_recent_runs(await self.api.dashboard())):
             train_id = entry["id"]
@@ -448,9 +454,35 @@ class Session:
             if train_id not in self.stream.watched:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
-        await self._read_statuses(unread)
+        if watch_active:
+            self._read_lazily(unread)
+        else:
+            await self._read_statuses(unread)
         self._keep_facts(known)
         return list(known)
+
+    def prioritise(self, train_ids: Iterable[str]) -> None:
+        """The runs a view shows now, top first (the runs list calls this as it scrolls or resizes): those a
+        listing named and no read has answered yet are read next, before the trickle of the others."""
+        self._first_reads.prioritise(train_ids)
+
+    def _read_lazily(self, listed: list[str]) -> None:
+        """Listed runs, oldest first, to be read by `FirstReads`: each shown as not read yet until then."""
+        for train_id in listed:
+            self.store.await_read(train_id)
+        self._first_reads.add(listed)
+        if self._first_reads_task is None:
+            self._first_reads_task = self._supervise("first status reads", self._first_reads.run)
+        self._changed()
+
+    async def _first_read(self, train_id: str) -> None:
+        """A listed run's first status read (`FirstReads`); a run it finds going is watched from then on."""
+        if train_id in self._read or train_id in self.stream.watched:
+            return  # read meanwhile (an announcement's read, a watch's resync)
+        await self._reader.read(train_id, Source.RESYNC)
+        run = self.store.runs.get(train_id)
+        if run is not None and run.going:
+            await self.watch([train_id])
 
     def note_refusal(self, train_id: str, action: str, error: ApiError) -> None:
         """Something asked of a run that the server refused or failed (a stop's 500, a publish's 422): said in

@@ -119,6 +119,9 @@ class RunState:
     # A backend has answered for it (a status, a frame, a listing) or its start reply named it: until
     # then it is only an id someone typed, shown "unconfirmed" and never remembered.
     confirmed: bool = False
+    # A listing named it and its status is still to be read (a dashboard reads thousands of listed runs at a
+    # bounded pace, those in view first): shown as not read yet, with what the listing said of it.
+    unread: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
@@ -205,8 +208,8 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.ensure(update.train_id)
         run.last_heard_at = at
-        if not run.confirmed:
-            run.confirmed = True
+        if not run.confirmed or run.unread:
+            run.confirmed, run.unread = True, False
             self._changed.add(run.train_id)
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
@@ -229,6 +232,14 @@ class RunStore:
             self._changed.add(train_id)
         if created_at:
             run.remembered_dates.discard("created_at")  # the server's own date now
+
+    def await_read(self, train_id: str) -> None:
+        """A listing named the run, and its status is to be read: until a report of it comes, it shows as not
+        read yet. Named by the backend, it is confirmed."""
+        run = self.ensure(train_id)
+        if not (run.unread and run.confirmed):
+            run.unread = run.confirmed = True
+            self._changed.add(train_id)
 
     def confirm(self, train_id: str) -> None:
         """The server named the run itself (its start reply), before any status of it is heard."""
@@ -270,7 +281,7 @@ class RunStore:
         run = self.ensure(train_id)
         run.last_heard_at = at
         if not run.missing:
-            run.missing, run.updated_at = True, at
+            run.missing, run.updated_at, run.unread = True, at, False
             self._changed.add(train_id)
 
     def forget(self, train_id: str) -> None:

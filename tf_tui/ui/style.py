@@ -62,13 +62,20 @@ def is_stale(run: RunState, now: float) -> bool:
 
 
 def status_text(run: RunState, width: int | None = None, *, no_color: bool = False) -> Text:
-    label = "not found" if run.missing else (run.status or ("waiting" if run.confirmed else "unconfirmed"))
+    label = "not found" if run.missing else (run.status or _unheard(run))
     text = printable(label) if width is None else printable(label, width)
     styled = Text()
     styled.append(text, style=status_style(run, no_color=no_color))
     if width is not None:
         styled.append(" " * (width - len(text)))  # the padding is not part of the label's reverse
     return styled
+
+
+def _unheard(run: RunState) -> str:
+    """What a run nothing has told the status of yet shows in its place."""
+    if run.unread:
+        return "not read yet"
+    return "waiting" if run.confirmed else "unconfirmed"
 
 
 def bar(progress: int | None, width: int, style: str) -> Text:
