@@ -79,7 +79,7 @@ class FirstReads:
             if not self.waiting(train_id):
                 self._pending.add(train_id)
                 self._newest_first.appendleft(train_id)
-        if not self._view_said:
+        if not self._view_said and not self._in_view:  # the first listing's newest: later ones add no screenful
             self._in_view = self._newest(self.pace.in_view_default)
         self._work.set()
 

@@ -461,6 +461,11 @@ class Session:
         self._keep_facts(known)
         return list(known)
 
+    @property
+    def reads_pending(self) -> int:
+        """How many runs a listing named are still to be read (`FirstReads`)."""
+        return self._first_reads.pending
+
     def prioritise(self, train_ids: Iterable[str]) -> None:
         """The runs a view shows now, top first (the runs list calls this as it scrolls or resizes): those a
         listing named and no read has answered yet are read next, before the trickle of the others."""
