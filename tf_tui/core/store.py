@@ -17,7 +17,6 @@ The rules, because the sources disagree (see the backend contract's quirks):
 from __future__ import annotations
 
 import functools
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
@@ -57,7 +56,7 @@ def status_outcome(status: str | None) -> Outcome:
     return Outcome.GOING
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """A status the run reached, and from which source; or (`source` None) what tf-tui asked of the run and
     the server refused, in words."""
@@ -91,7 +90,7 @@ class RunFacts:
         return replace(older, **said)
 
 
-@dataclass
+@dataclass(slots=True)  # thousands of runs: no dict of attributes each
 class RunState:
     """Everything known of one run, merged from every source by the rules above; the views only read it."""
 
@@ -124,7 +123,9 @@ class RunState:
     unread: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
-    timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
+    # The last `TIMELINE_LENGTH` entries (`_add_to_timeline`): a list, as most runs have one or two, where a
+    # bounded deque took half a kilobyte each, thousands of runs over.
+    timeline: list[TimelineEntry] = field(default_factory=list)
     history: MetricHistory = field(default_factory=MetricHistory)
 
     @property
@@ -270,7 +271,7 @@ class RunStore:
     def note_refusal(self, train_id: str, text: str, at: float) -> None:
         """What tf-tui asked of the run and the server refused (a stop's 500, a publish's 422), in its timeline."""
         run = self.ensure(train_id)
-        run.timeline.append(TimelineEntry(at, text, None))
+        _add_to_timeline(run, TimelineEntry(at, text, None))
         self._changed.add(train_id)
 
     def doubt_stop(self, train_id: str, at: float) -> None:
@@ -311,11 +312,17 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     before = _merged_fields(run)
     if update.status is not None and update.status != run.status:
         run.status = update.status
-        run.timeline.append(TimelineEntry(at, update.status, source))
+        _add_to_timeline(run, TimelineEntry(at, update.status, source))
     progress_rule = _PROGRESS_RULES.get(status_outcome(update.status), _furthest)
     run.progress = progress_rule(run.progress, update.progress)
     _take_reported(run, update)
     return before != _merged_fields(run)
+
+
+def _add_to_timeline(run: RunState, entry: TimelineEntry) -> None:
+    run.timeline.append(entry)
+    if len(run.timeline) > TIMELINE_LENGTH:
+        del run.timeline[0]
 
 
 def _take_reported(run: RunState, update: RunUpdate) -> None:
