@@ -19,6 +19,7 @@ from tf_tui.core.session import Session
 from tf_tui.ui.style import status_text
 
 LISTED = 500
+STARTED = "2026-11-29T01:00:00"
 PACE = FirstReadPace(in_view_in_flight=4, in_view_default=30, trickle_in_flight=2)
 
 
@@ -35,7 +36,8 @@ async def backend() -> AsyncIterator[ScriptedBackend]:
         for index in range(LISTED):
             train_id = run_id(index)
             going = train_id in GOING
-            scripted.status_bodies[train_id] = {"status": "training" if going else "completed", "progress": 40}
+            status = "training" if going else "completed"
+            scripted.status_bodies[train_id] = {"status": status, "progress": 40, "started_at": STARTED}
         yield scripted
 
 
@@ -94,6 +96,9 @@ async def test_the_runs_in_view_are_read_first_then_the_rest_once_each_and_only_
     assert sorted(subscribed(backend)) == sorted(GOING)
     assert backend.received.count(subscribe_frame(run_id(480))) == 1
     assert sorted(session.watched) == sorted(GOING)
+    assert session.memory.recall(run_id(7)) is None  # what a read taught is kept at the next listing
+    await session.refresh_listing(watch_active=True)
+    assert session.memory.recall(run_id(7)).started_at == STARTED
 
 
 async def test_until_the_view_says_what_it_shows_the_newest_are_read_and_no_other(backend, session, trickle):

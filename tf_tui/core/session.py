@@ -195,6 +195,7 @@ class Session:
         self._batches_of_reads = 0  # batches of status reads going on: see `_memory_in_one_write`
         self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
+        self._learnt: set[str] = set()  # runs read since the last listing kept what is known of them
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
         # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
@@ -446,8 +447,9 @@ class Session:
         """
         known = dict.fromkeys(self.stream.watched)
         known.update(dict.fromkeys(await self.api.active()))
+        recent = _recent_runs(await self.api.dashboard())
         # Oldest first, so that the store learns of runs in the order they were made.
-        for entry in reversed(_recent_runs(await self.api.dashboard())):
+        for entry in reversed(recent):
             train_id = entry["id"]
             known[train_id] = None
             self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
@@ -456,9 +458,13 @@ class Session:
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
         if watch_active:
             self._read_lazily(unread)
+            # What the listing and the reads since the last one taught, not every listed run's facts again:
+            # with thousands of runs that took most of a second at each listing.
+            self._keep_facts([*self.stream.watched, *(entry["id"] for entry in recent), *self._learnt])
         else:
             await self._read_statuses(unread)
-        self._keep_facts(known)
+            self._keep_facts(known)
+        self._learnt.clear()
         return list(known)
 
     @property
@@ -573,6 +579,7 @@ class Session:
             self._changed()
             return
         self._read.add(train_id)
+        self._learnt.add(train_id)
         update = parse_status(train_id, body)
         self._apply(update, source)
         if isinstance(update, Ignored):
