@@ -183,6 +183,9 @@ class RunStore:
         self._history_points = POINT_LIMIT if keep_history else 0
         self._recall = recall
         self._changed: set[str] = set()
+        # Counts the runs added and forgotten: a view that keeps the runs' order (`Fleet`) works it out again
+        # only when this moved, not at every change of thousands of runs.
+        self.revision = 0
 
     def ensure(self, train_id: str) -> RunState:
         """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
@@ -193,6 +196,7 @@ class RunStore:
                 _fill_in_facts(run, remembered)
             self.runs[train_id] = run
             self._changed.add(train_id)
+            self.revision += 1
         return self.runs[train_id]
 
     def add_facts(self, train_id: str, facts: RunFacts) -> None:
@@ -287,7 +291,8 @@ class RunStore:
 
     def forget(self, train_id: str) -> None:
         """A run the user dismissed (one the server does not know): gone from every view."""
-        self.runs.pop(train_id, None)
+        if self.runs.pop(train_id, None) is not None:
+            self.revision += 1
         self._changed.discard(train_id)
 
     def take_changed(self) -> set[str]:
