@@ -9,11 +9,18 @@ pseudo-terminal, as `scenarios.py` measures the others:
 - keypress to paint for j, k, page down and a filter character: from the key's write to the first read of
   the terminal after which the screen shows what the key does (the selection moved, the page scrolled, the
   list filtered), so the header's clock or a row read meanwhile never counts as the key's paint.
+
+`make bench` runs it with the other scenarios; on its own, with fewer runs if wanted:
+
+    python -m bench.many_runs [--runs 10000] [--presses 20]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
+import json
 import re
 import time
 from collections import Counter
@@ -43,6 +50,7 @@ class ManyRuns:
     """What the scenario measured, once."""
 
     first_paint_s: float
+    first_paint_cpu_s: float  # the dashboard's CPU time by then: what a loaded machine's wall clock hides
     rows_in_view: int  # run rows on the first screen that had any
     reads_at_first_paint: int
     reads_after_window: int  # TRICKLE_WINDOW_S after the first paint
@@ -51,7 +59,7 @@ class ManyRuns:
     keys_missed: int = 0  # presses whose paint was never seen
 
 
-def _rows(terminal: Terminal) -> list[tuple[int, str]]:
+def run_rows(terminal: Terminal) -> list[tuple[int, str]]:
     """(line, short id) of every run row on the screen, top first."""
     found = []
     for y, line in enumerate(terminal.lines()):
@@ -61,9 +69,9 @@ def _rows(terminal: Terminal) -> list[tuple[int, str]]:
     return found
 
 
-def _selected(terminal: Terminal) -> str | None:
+def selected_row(terminal: Terminal) -> str | None:
     """The short id of the selected row: the one row whose background differs from the others'."""
-    rows = _rows(terminal)
+    rows = run_rows(terminal)
     if len(rows) < 2:
         return None
     backgrounds = {short: tuple(terminal.backgrounds(y)[:8]) for y, short in rows}
@@ -72,13 +80,13 @@ def _selected(terminal: Terminal) -> str | None:
     return odd[0] if len(odd) == 1 else None
 
 
-def _top(terminal: Terminal) -> str | None:
-    rows = _rows(terminal)
+def top_row(terminal: Terminal) -> str | None:
+    rows = run_rows(terminal)
     return rows[0][1] if rows else None
 
 
-def _shown(terminal: Terminal) -> tuple[str, ...]:
-    return tuple(short for _, short in _rows(terminal))
+def shown_rows(terminal: Terminal) -> tuple[str, ...]:
+    return tuple(short for _, short in run_rows(terminal))
 
 
 async def _press(
@@ -98,16 +106,16 @@ async def _press(
 
 async def _keys(terminal: Terminal, result: ManyRuns, presses: int) -> None:
     for _ in range(presses):
-        await _press(terminal, b"j", _selected, result, "j")
+        await _press(terminal, b"j", selected_row, result, "j")
     for _ in range(presses):
-        await _press(terminal, b"k", _selected, result, "k")
+        await _press(terminal, b"k", selected_row, result, "k")
     for _ in range(max(1, presses // 2)):
-        await _press(terminal, PAGE_DOWN, _top, result, "page down")
+        await _press(terminal, PAGE_DOWN, top_row, result, "page down")
     terminal.type(b"/")
     await asyncio.sleep(FILTER_OPENS_S)
     for _ in range(max(1, presses // 2)):
-        await _press(terminal, FILTER_KEYS, _shown, result, "filter character")
-        await _press(terminal, BACKSPACE, _shown, result, "filter backspace")
+        await _press(terminal, FILTER_KEYS, shown_rows, result, "filter character")
+        await _press(terminal, BACKSPACE, shown_rows, result, "filter backspace")
     terminal.type(ESCAPE)
 
 
@@ -115,17 +123,18 @@ async def _reads(backend: Backend) -> int:
     return sum(len(instance["status_reads"]) for instance in await backend.stats())
 
 
-async def many_runs(presses: int) -> ManyRuns:
-    """tf-tui on `LISTED` listed runs: first paint, status reads, RSS, and `presses` presses of each key."""
-    async with load_server(GOING, 0, ended=LISTED - GOING) as backend:
+async def many_runs(presses: int, listed: int = LISTED) -> ManyRuns:
+    """tf-tui on `listed` runs: first paint, status reads, RSS, and `presses` presses of each key."""
+    async with load_server(GOING, 0, ended=listed - GOING) as backend:
         with scratch_home() as home:
             argv = TF_TUI_CLIENT.argv(backend.urls, home)
             async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
                 painted_at = await terminal.wait(
-                    lambda: len(_rows(terminal)) >= FIRST_ROWS, FIRST_PAINT_TIMEOUT_S, f"{FIRST_ROWS} run rows"
+                    lambda: len(run_rows(terminal)) >= FIRST_ROWS, FIRST_PAINT_TIMEOUT_S, f"{FIRST_ROWS} run rows"
                 )
+                cpu_at_paint = terminal.cpu_seconds()
                 reads_at_paint = await _reads(backend)
-                rows_in_view = len(_rows(terminal))
+                rows_in_view = len(run_rows(terminal))
                 rss = [terminal.rss()]
                 window_ends = painted_at + TRICKLE_WINDOW_S
                 while time.monotonic() < window_ends:
@@ -134,6 +143,7 @@ async def many_runs(presses: int) -> ManyRuns:
                 reads_after = await _reads(backend)
                 result = ManyRuns(
                     first_paint_s=painted_at - terminal.started_at,
+                    first_paint_cpu_s=cpu_at_paint,
                     rows_in_view=rows_in_view,
                     reads_at_first_paint=reads_at_paint,
                     reads_after_window=reads_after,
@@ -143,3 +153,16 @@ async def many_runs(presses: int) -> ManyRuns:
                 rss.append(terminal.rss())
                 result.rss_mb = max(rss) / 2**20
     return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="tf-tui on a backend listing many runs, measured once")
+    parser.add_argument("--runs", type=int, default=LISTED, help="runs the backend lists")
+    parser.add_argument("--presses", type=int, default=20, help="presses of j and of k; half as many of the others")
+    arguments = parser.parse_args()
+    result = asyncio.run(many_runs(arguments.presses, arguments.runs))
+    print(json.dumps(dataclasses.asdict(result), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -292,7 +292,8 @@ KEYS = ("j", "k", "page down", "filter character")
 def _print_many(result: ManyRuns) -> None:
     keys = ", ".join(f"{key} p99 {percentile(times, 0.99):.0f} ms" for key, times in result.keys_ms.items())
     print(
-        f"    first paint {result.first_paint_s:.1f}s with {result.rows_in_view} rows, status reads "
+        f"    first paint {result.first_paint_s:.1f}s ({result.first_paint_cpu_s:.1f}s of CPU) with "
+        f"{result.rows_in_view} rows, status reads "
         f"{result.reads_at_first_paint} then {result.reads_after_window} {TRICKLE_WINDOW_S:.0f}s later, "
         f"RSS {result.rss_mb:.0f} MB; {keys}; missed {result.keys_missed}",
         flush=True,
@@ -322,10 +323,10 @@ def _many_runs_figures(many: list[ManyRuns]) -> list[Figure]:
 
     return [
         Figure(
-            f"{LISTED:,} runs listed (issue 25): first paint of the list",
-            [Part(values(lambda r: r.first_paint_s), " s", 1)],
+            f"{LISTED:,} runs listed (issue 25): first paint of the list / the dashboard's CPU time by then",
+            [Part(values(lambda r: r.first_paint_s), " s", 1), Part(values(lambda r: r.first_paint_cpu_s), " s", 1)],
             "≤ 2 s",
-            _at_most(2),
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 2,
         ),
         Figure(
             f"{LISTED:,} runs: status reads at first paint / {TRICKLE_WINDOW_S:.0f} s later (first paint, s)",
