@@ -29,7 +29,7 @@ class FirstReadPace:
     """How fast listed runs are read: those in view at once, a bounded number at a time; the rest at a rate."""
 
     in_view_in_flight: int = 8
-    in_view_default: int = 50  # runs taken as in view until a view says which it shows: a tall screen's rows
+    in_view_default: int = 40  # runs taken as in view until a view says which it shows: a tall screen's rows
     per_second: float = 20.0  # 10,000 ended runs read in eight minutes, a light load on any backend
     trickle_in_flight: int = 2
 
