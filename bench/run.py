@@ -273,7 +273,7 @@ async def measure(config: Config) -> list[Figure]:
             "≥ 20,000",
             lambda medians: None if math.isnan(medians[0]) else medians[0] >= 20_000,
         ),
-        *_many_runs_figures(many),
+        *many_runs_figures(many),
         Figure(
             f"1,000 runs fed {1000 * FULL.memory_steps:,} updates (`watch --json`): RSS max / growth",
             [
@@ -311,7 +311,7 @@ def _read_bound(after_s: float) -> float:
     return pace.in_view_default + GOING + pace.per_second * after_s
 
 
-def _many_runs_figures(many: list[ManyRuns]) -> list[Figure]:
+def many_runs_figures(many: list[ManyRuns]) -> list[Figure]:
     def values(measure: Callable[[ManyRuns], float]) -> Values:
         return {"tf-tui": [measure(result) for result in many]}
 

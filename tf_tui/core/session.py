@@ -9,9 +9,9 @@ update stream, the fallback poll loop, the run store and the state file:
 
 Runs are watched (subscribed, resynced, polled when silent) until they end or the server answers 404
 for them. The runs a dashboard's listing names are read once each, those in view first and the rest at a
-bounded pace (`FirstReads`); only those found going are watched. A run is remembered in the state file once its backend has confirmed it (a status read
-answered for it, or the start reply named it), and forgotten when a read finds it ended: an id the
-backend never confirmed lives in this session only.
+bounded pace (`FirstReads`); only those found going are watched. A run is remembered in the state file
+once its backend has confirmed it (a status read answered for it, or the start reply named it), and
+forgotten when a read finds it ended: an id the backend never confirmed lives in this session only.
 """
 
 from __future__ import annotations
