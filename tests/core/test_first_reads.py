@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from tests.conftest import until
-from tf_tui.core.first_reads import FirstReadPace, FirstReads
+from tf_tui.core.first_reads import FirstReadPace, FirstReads, TokenBucket
 
 
 class Trickle:
@@ -120,3 +120,43 @@ async def test_a_run_read_another_way_is_not_read_and_one_listed_again_is_read_o
         await trickle.open()
         await until(lambda: first_reads.pending == 0 and reads.in_flight == 0, what="the rest read")
     assert reads.made == RUNS[3::-1]
+
+
+async def test_a_view_that_moves_on_as_its_rows_are_read_is_read_no_faster_than_its_pace():
+    """A read can move its row out of view (a list sorted by date, status or loss) and bring the next row
+    into view, whose read moves it on in turn: the in-view pace bounds that chain."""
+    reads, trickle, in_view = Reads(), Trickle(), Trickle()
+
+    async def read_and_move_on(train_id: str) -> None:
+        await reads(train_id)
+        first_reads.prioritise(RUNS[len(reads.made) : len(reads.made) + 10])  # the rows now in view
+
+    first_reads = FirstReads(read_and_move_on, PACE, trickle_pace=trickle.pace, in_view_pace=in_view.pace)
+    task = asyncio.create_task(first_reads.run())
+    try:
+        first_reads.prioritise(RUNS[:10])
+        first_reads.add(RUNS)
+        await in_view.release(15)
+        await until(lambda: len(reads.made) == 15, what="fifteen reads in view")
+        assert first_reads.pending == len(RUNS) - 15  # both paces held: no other read
+        assert reads.made == RUNS[:15]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_token_bucket_lets_a_burst_through_then_one_take_per_interval():
+    now, slept = [0.0], []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    bucket = TokenBucket(3, 10.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        await bucket.take()
+    assert slept == [0.1, 0.1]  # three at once, then a tenth of a second each
+    now[0] += 1.0  # a quiet second refills the burst, no more
+    for _ in range(4):
+        await bucket.take()
+    assert slept == [0.1, 0.1, 0.1]

@@ -5,7 +5,9 @@ The deployed backend's `/train/active` names every run since its process started
 dozen. So a listed run is read once, in this order:
 
 - the runs a view says it shows (`prioritise`), at once, `FirstReadPace.in_view_in_flight` at a time: a
-  view that scrolled on is read where it is now, not where it was;
+  view that scrolled on is read where it is now, not where it was. A screenful goes at once, and then no
+  more than `FirstReadPace.in_view_per_second`: a read can move its row (a list sorted by date, status or
+  loss), and bring another into view to be read, and so on down the list;
 - then the others newest first (the last listed first), a trickle of `FirstReadPace.per_second` reads, at
   most `FirstReadPace.trickle_in_flight` at a time, until every one was read.
 
@@ -16,12 +18,45 @@ of the list, which is newest first. No I/O of its own: `read` makes the read and
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 Read = Callable[[str], Awaitable[None]]  # one run's first status read, and what follows from it
-Pace = Callable[[], Awaitable[None]]  # waited before each read of the trickle: its rate
+Pace = Callable[[], Awaitable[None]]  # waited before each read: its rate
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TokenBucket:
+    """`take` returns at once while `burst` takes are left, then one per `per_second`th of a second."""
+
+    def __init__(
+        self,
+        burst: int,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._burst, self._per_second = burst, per_second
+        self._clock, self._sleep = clock, sleep
+        self._tokens = float(burst)
+        self._at = clock()
+        self._turn = asyncio.Lock()  # one reader waits at a time, so the readers together keep the rate
+
+    async def take(self) -> None:
+        async with self._turn:
+            self._refill()
+            if self._tokens < 1:
+                await self._sleep((1 - self._tokens) / self._per_second)
+                self._refill()
+            self._tokens -= 1
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(float(self._burst), self._tokens + (now - self._at) * self._per_second)
+        self._at = now
 
 
 @dataclass(frozen=True)
@@ -30,19 +65,15 @@ class FirstReadPace:
 
     in_view_in_flight: int = 8
     in_view_default: int = 40  # runs taken as in view until a view says which it shows: a tall screen's rows
+    in_view_per_second: float = 40.0  # after a first screenful at once: a screenful a second while scrolling
     per_second: float = 20.0  # 10,000 ended runs read in eight minutes, a light load on any backend
     trickle_in_flight: int = 2
 
+    def in_view_pace(self) -> Pace:
+        return TokenBucket(self.in_view_default, self.in_view_per_second).take
+
     def trickle_pace(self) -> Pace:
-        """A wait of one `per_second`th of a second: the trickle's rate, shared by its readers."""
-        gap_s = 1.0 / self.per_second
-        turn = asyncio.Lock()
-
-        async def pace() -> None:
-            async with turn:  # one reader waits at a time, so the readers together keep the rate
-                await asyncio.sleep(gap_s)
-
-        return pace
+        return TokenBucket(1, self.per_second).take
 
 
 class FirstReads:
@@ -51,11 +82,19 @@ class FirstReads:
     `run` reads them until cancelled (a task its owner supervises); `add` and `prioritise` say what to read.
     """
 
-    def __init__(self, read: Read, pace: FirstReadPace | None = None, trickle_pace: Pace | None = None) -> None:
-        """`trickle_pace` replaces the pace's own rate (a test releases the trickle's reads one by one)."""
+    def __init__(
+        self,
+        read: Read,
+        pace: FirstReadPace | None = None,
+        *,
+        trickle_pace: Pace | None = None,
+        in_view_pace: Pace | None = None,
+    ) -> None:
+        """`trickle_pace` and `in_view_pace` replace the pace's own rates (a test releases reads one by one)."""
         self._read = read
         self.pace = pace or FirstReadPace()
         self._trickle_pace = trickle_pace or self.pace.trickle_pace()
+        self._in_view_pace = in_view_pace or self.pace.in_view_pace()
         self._pending: set[str] = set()  # to be read, not yet taken by a reader
         self._newest_first: deque[str] = deque()  # the order of the trickle; ids no longer pending are skipped
         self._in_view: list[str] = []  # what the view shows, in its order
@@ -102,11 +141,14 @@ class FirstReads:
 
     async def _in_view_reader(self) -> None:
         while True:
-            train_id = next((each for each in self._in_view if each in self._pending), None)
-            if train_id is None:
+            if not any(each in self._pending for each in self._in_view):
                 await self._idle()
                 continue
-            await self._take(train_id)
+            await self._in_view_pace()
+            # Chosen after the wait: the view may have moved on meanwhile.
+            train_id = next((each for each in self._in_view if each in self._pending), None)
+            if train_id is not None:
+                await self._take(train_id)
 
     async def _trickle_reader(self) -> None:
         while True:
