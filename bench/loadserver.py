@@ -9,12 +9,17 @@ default 100 steps a run's percentage is its frame number, so a value read on a s
 send time the server keeps (`/_bench/sends`) and also writes into the frame (`details.sent_at`,
 `time.monotonic()`, the same clock in every process of the machine).
 
+A plan can also list runs that ended before the server's listing (`--ended`), as the deployed backend's
+`/train/active` names every run since its process started: they come first (oldest), read `completed`,
+and send nothing; the runs that stream are the newest.
+
 The stream starts on `/_bench/go` (or at once with `--go`), so a client can be seen settled first.
 `/_bench/stats` counts the status reads, for "no polling while the stream is live". Several instances
 (one per port, each its own runs) serve a fleet. Run as a program it prints one JSON line with the
 URLs once it listens, and serves until killed:
 
     python -m bench.loadserver --runs 100 --rate 100 --instances 1
+    python -m bench.loadserver --runs 10 --ended 9990 --rate 0
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class Plan:
     complete: bool = False  # send a completion frame after a run's last step (so `watch` ends)
     base_model: str = "bench"
     history_points: int = 0  # points of each run's stored history; 0: no such route, as the deployed backend
+    ended: int = 0  # runs listed before these, ended already: they read `completed` and stream nothing
 
 
 @dataclass
@@ -123,8 +129,10 @@ class LoadServer:
 
     def __init__(self, plan: Plan, instance: int = 0) -> None:
         self.plan = plan
-        self.runs = {run.train_id: run for run in (Run(train_id(instance, index)) for index in range(plan.runs))}
-        self._order = list(self.runs.values())
+        ended = [Run(train_id(instance, index), plan.total_steps, done=True) for index in range(plan.ended)]
+        going = [Run(train_id(instance, index)) for index in range(plan.ended, plan.ended + plan.runs)]
+        self._order = [*ended, *going]
+        self.runs = {run.train_id: run for run in self._order}
         self._index = {run.train_id: index for index, run in enumerate(self._order)}
         self._subscribers: dict[str, set[Peer]] = {key: set() for key in self.runs}
         self.status_reads: list[float] = []  # when each `/train/status` read came
@@ -243,7 +251,7 @@ class LoadServer:
             {
                 "id": run.train_id,
                 "base_model": self.plan.base_model,
-                "status": "training",
+                "status": "completed" if run.done else "training",
                 "created_at": self._created_at(run),
             }
             for run in self._order[-RECENT_RUNS:][::-1]
@@ -432,6 +440,7 @@ async def _main(arguments: argparse.Namespace) -> None:
         "total_steps": arguments.steps,
         "complete": arguments.complete,
         "history_points": arguments.history_points,
+        "ended": arguments.ended,
     }
     plans = [Plan(rate=arguments.rate, **plan) for _ in range(arguments.instances)]
     servers = await serve_instances(plans, go=arguments.go)
@@ -446,6 +455,7 @@ async def _main(arguments: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per instance")
+    parser.add_argument("--ended", type=int, default=0, help="runs listed before them, ended, per instance")
     parser.add_argument("--rate", type=float, default=5.0, help="frames per second per instance (inf: unthrottled)")
     parser.add_argument("--steps", type=int, default=100, help="steps (frames) per run")
     parser.add_argument("--complete", action="store_true", help="end each run with a completion frame")

@@ -82,6 +82,30 @@ async def test_status_reads_are_counted_and_unknown_runs_are_404(backend: LoadSe
     assert len(backend.status_reads) == 2
 
 
+async def test_runs_that_ended_before_the_listing_are_listed_first_read_completed_and_never_streamed():
+    """As the deployed backend lists every run since it started: the bench's ten thousand runs."""
+    server = LoadServer(Plan(runs=2, rate=200, total_steps=STEPS, ended=3))
+    await server.start()
+    try:
+        ended, going = list(server.runs)[:3], list(server.runs)[3:]
+        async with api_client(server.url) as http:
+            listed = (await http.get("/train/active")).json()["active_trainings"]
+            body = (await http.get(f"/train/status/{ended[0]}")).json()
+            recent = (await http.get("/dashboard")).json()["recent_runs"]
+        async with open_socket(server.url) as socket:
+            for train_id in server.runs:
+                await send_json(socket, {"type": "subscribe_training", "train_id": train_id})
+                await receive_json(socket)
+            server.go()
+            updated = [(await receive_json(socket))["train_id"] for _ in range(2 * STEPS)]
+    finally:
+        await server.stop()
+    assert listed == [*ended, *going]
+    assert (body["status"], body["progress"]) == ("completed", 100)
+    assert {entry["id"]: entry["status"] for entry in recent}[ended[-1]] == "completed"
+    assert set(updated) == set(going)
+
+
 async def test_several_instances_serve_distinct_runs_on_distinct_ports():
     servers = await serve_instances([Plan(runs=2, rate=0), Plan(runs=2, rate=0)], go=False)
     try:

@@ -339,6 +339,7 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        self._runs.on_view = self._read_in_view_first
         # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
@@ -484,6 +485,10 @@ class TfTuiApp(PaintedApp):
         kind = self.session.settings.desktop_notifications
         if kind and not self.is_headless:
             self.write_to_terminal(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
+
+    def _read_in_view_first(self, keys: list[tuple[str | None, str]]) -> None:
+        """The runs list's rows in view: their runs' statuses are read before the others' (`Fleet.prioritise`)."""
+        self.fleet.prioritise(RunKey(backend or self.fleet.names[0], train_id) for backend, train_id in keys)
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
