@@ -9,7 +9,9 @@ frame number, so a value read on a screen names one frame, whose send time the s
 in every process of the machine).
 
 The stream starts on `/_bench/go` (or at once with `--go`), so a client can be seen settled first.
-`/_bench/stats` counts the status reads, for "no polling while the stream is live". Several instances
+`/_bench/stats` gives the status reads, for "no polling while the stream is live", and every request a
+client made (when, and its path), for "requests a minute while nothing changes". `/env/check` answers
+the deployed backend's fixed figures (no live use), as cheap here as it is dear there. Several instances
 (one per port, each its own runs) serve a fleet. Run as a program it prints one JSON line with the
 URLs once it listens, and serves until killed:
 
@@ -53,6 +55,7 @@ MAX_MESSAGE = 1 << 16
 RECENT_RUNS = 10  # in /dashboard, as the deployed backend lists them
 STATUS_PATH = re.compile(r"^/train/status/([^/]+)$")
 CREATED = datetime(2026, 11, 29, 2, 0, 0)
+ENVIRONMENT = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 2, "ram_gb": 24, "ready": True}  # fixed, as deployed
 
 
 def train_id(instance: int, index: int) -> str:
@@ -125,6 +128,7 @@ class LoadServer:
         self._index = {run.train_id: index for index, run in enumerate(self._order)}
         self._subscribers: dict[str, set[Peer]] = {key: set() for key in self.runs}
         self.status_reads: list[float] = []  # when each `/train/status` read came
+        self.requests: list[tuple[float, str]] = []  # when each client request came, and its path
         self.frames_sent = 0
         self.connections = 0
         self._server: asyncio.Server | None = None
@@ -194,12 +198,16 @@ class LoadServer:
             writer.close()
 
     def _route(self, path: str, query: dict[str, list[str]]) -> tuple[HTTPStatus, object]:
+        if not path.startswith("/_bench/"):
+            self.requests.append((time.monotonic(), path))
         if path == "/health":
             return HTTPStatus.OK, {"status": "healthy", "service": "Talent Factory"}
         if path == "/train/active":
             return HTTPStatus.OK, {"active_trainings": list(self.runs), "count": len(self.runs)}
         if path == "/dashboard":
             return HTTPStatus.OK, self._dashboard()
+        if path == "/env/check":
+            return HTTPStatus.OK, ENVIRONMENT
         if match := STATUS_PATH.match(path):
             self.status_reads.append(time.monotonic())
             run = self.runs.get(match.group(1))
@@ -216,7 +224,12 @@ class LoadServer:
         return HTTPStatus.NOT_FOUND, {"detail": "Not Found"}
 
     def stats(self) -> dict[str, Any]:
-        return {"status_reads": self.status_reads, "frames_sent": self.frames_sent, "connections": self.connections}
+        return {
+            "status_reads": self.status_reads,
+            "requests": self.requests,
+            "frames_sent": self.frames_sent,
+            "connections": self.connections,
+        }
 
     def _created_at(self, run: Run) -> str:
         return (CREATED + timedelta(seconds=self._index[run.train_id])).isoformat()
@@ -231,12 +244,11 @@ class LoadServer:
             }
             for run in self._order[-RECENT_RUNS:][::-1]
         ]
-        environment = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 2, "ram_gb": 24, "ready": True}
         return {
             "talent_count": 0,
             "dataset_count": 0,
             "recent_runs": recent,
-            "environment": environment,
+            "environment": ENVIRONMENT,
             "active_training": len(self.runs),
         }
 
