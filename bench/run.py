@@ -307,8 +307,8 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
         Figure(
             "`watch --json` on 200 runs: updates processed per second",
             [Part({"tf-tui": [watch.updates_per_s] if watch else []})],
-            "≥ 20,000",
-            lambda medians: None if math.isnan(medians[0]) else medians[0] >= 20_000,
+            "≥ 30,000",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] >= 30_000,
         ),
         Figure(
             f"1,000 runs fed {1000 * FULL.memory_steps:,} updates (`watch --json`): RSS max / growth",
