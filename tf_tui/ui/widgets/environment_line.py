@@ -71,7 +71,7 @@ class EnvironmentLine(Static):
         return self._reading
 
     def follow(self) -> None:
-        """The backend may have changed (another run was selected): its last line at once, then a read."""
+        """The backend may have changed (another run was selected): its last line at once, then a read if one is due."""
         backend, _ = self._source()
         if self._followed and backend == self._backend:
             return
