@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import psutil
@@ -133,6 +134,43 @@ async def live(
         server_cpu_percent=100 * server_cpu / elapsed,
         harness_cpu_percent=100 * harness_cpu / elapsed,
     )
+
+
+@dataclass(frozen=True)
+class Requests:
+    """The HTTP requests a client made over a window, as a rate, and by path (a run's status as one)."""
+
+    per_minute: float
+    by_path: dict[str, int]
+
+
+QUIET_STEPS = 10_000  # a run never reaches its last step in the window, so none falls silent and is polled
+STATUS_PREFIX = "/train/status/"
+
+
+async def requests_while_live(client: Client, runs: int, rate: float, window_s: float) -> Requests:
+    """The requests a client makes while its stream is live and nothing else changes (no run comes or goes,
+    none falls silent): what a dashboard left open costs a backend, counted at the load server."""
+    async with load_server(runs, rate, steps=QUIET_STEPS) as backend:
+        with scratch_home() as home:
+            argv = client.argv(backend.urls, home)
+            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+                await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
+                await _every_status_read(backend, runs)
+                await backend.go()
+                await asyncio.sleep(SETTLE_S + WARMUP_S)
+                began = time.monotonic()
+                await asyncio.sleep(window_s)
+                ended = time.monotonic()
+                stats = await backend.stats()
+    paths = [
+        "/train/status/…" if STATUS_PREFIX in path else path
+        for instance in stats
+        for at, path in instance["requests"]
+        if began <= at <= ended
+    ]
+    by_path = dict(sorted(Counter(paths).items()))
+    return Requests(per_minute=60 * len(paths) / (ended - began), by_path=by_path)
 
 
 async def first_frame(client: Client) -> float:

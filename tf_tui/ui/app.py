@@ -761,6 +761,7 @@ class TfTuiApp(PaintedApp):
         session = self.session
         where = "" if self.fleet.single else f" on {self.session_name_of(session)}"
         self.notify(f"Resyncing every watched run{where}", timeout=2)
+        self._environment.reread()  # the machine too: fixed figures are read only when asked
         await session.resync()
         self.refresh_listing()
 
