@@ -119,6 +119,8 @@ class RunState:
     # A backend has answered for it (a status, a frame, a listing) or its start reply named it: until
     # then it is only an id someone typed, shown "unconfirmed" and never remembered.
     confirmed: bool = False
+    # Restored from the screen a previous dashboard left (`ScreenSnapshot`): until confirmed, shown as such.
+    from_snapshot: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
@@ -136,6 +138,11 @@ class RunState:
     def outcome(self) -> Outcome:
         """A run the server no longer knows is `MISSING` whatever was last heard: that is what it shows."""
         return Outcome.MISSING if self.missing else status_outcome(self.status)
+
+    @property
+    def remembered_unconfirmed(self) -> bool:
+        """Shown as a previous dashboard last saw it, and not yet answered for by its backend."""
+        return self.from_snapshot and not self.confirmed
 
     @property
     def going(self) -> bool:
@@ -190,6 +197,19 @@ class RunStore:
             self.runs[train_id] = run
             self._changed.add(train_id)
         return self.runs[train_id]
+
+    def restore(self, run: RunState) -> bool:
+        """A run as a previous dashboard last showed it (`ScreenSnapshot`), unless the store knows it already;
+        True when taken. It stays unconfirmed until a backend answers for it."""
+        if run.train_id in self.runs:
+            return False
+        run.history = MetricHistory(self._history_points)
+        remembered = self._recall(run.train_id)
+        if remembered is not None:
+            _fill_in_facts(run, remembered)
+        self.runs[run.train_id] = run
+        self._changed.add(run.train_id)
+        return True
 
     def add_facts(self, train_id: str, facts: RunFacts) -> None:
         """Facts no update carries (what tf-tui sent to start the run): each taken where the run lacks it."""
