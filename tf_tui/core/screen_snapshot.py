@@ -7,7 +7,9 @@ dashboard quits and, while it runs, at most every `SAVE_EVERY_S` when those rows
 (`state.runs.json`) is not the source: it keeps up to 2,000 runs per backend and none of their progress.
 
 A restored run is unconfirmed (`RunState.from_snapshot`): shown dim and marked until its backend answers for
-it; one that the backend's listing no longer names goes (`unlisted`). Unconfirmed runs are never written back.
+it; one that the backend's listing no longer names goes (`unlisted`). An id typed for a backend that never
+answered for it is never written; a restored run not confirmed yet is written again as it was (a dashboard
+that quits while its backend is down keeps what it had).
 
 It is a cache: a file that is missing, too big, not JSON or of another version is ignored (said once in the
 log) and replaced by the next save. Its values are checked for their type like a server's, and its texts go
@@ -69,7 +71,7 @@ class ScreenSnapshot:
         return restored
 
     def save(self, fleet: Fleet) -> None:
-        """Write each backend's newest confirmed runs, if they changed since the last save. Never raises: a
+        """Write each backend's newest runs (`rows_of`), if they changed since the last save. Never raises: a
         snapshot that cannot be written is only a slower next start."""
         rows = {
             backend_key(session.state_key): rows_of(session.store.runs.values()) for session in fleet.sessions.values()
@@ -102,8 +104,9 @@ class ScreenSnapshot:
 
 
 def rows_of(runs: Iterable[RunState]) -> Rows:
-    """The newest `ROWS` confirmed runs (by the server's dates, else by when they became known), as saved."""
-    confirmed = [run for run in runs if run.confirmed]
+    """The newest `ROWS` runs that a backend confirmed, now or before the snapshot was taken (by the server's
+    dates, else by when they became known), as saved."""
+    confirmed = [run for run in runs if run.confirmed or run.from_snapshot]
     known_order = {id(run): index for index, run in enumerate(confirmed)}
 
     def newest_first(run: RunState) -> tuple[float, int]:
