@@ -128,6 +128,15 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(line.rstrip() for line in self._emulator.display)
 
+    def type(self, keys: str) -> None:
+        """Keys typed at the terminal."""
+        assert self._process is not None
+        self._process.write(keys.encode())
+
+    async def ended(self, timeout: float) -> None:
+        """Until the program has exited (its end of the pty closed); TimeoutError after `timeout` seconds."""
+        await asyncio.wait_for(self._closed.wait(), timeout)
+
     def _readable(self) -> None:
         assert self._process is not None
         try:
