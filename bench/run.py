@@ -26,7 +26,15 @@ import psutil
 
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
-from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
+from bench.scenarios import (
+    Live,
+    bare_first_frame,
+    first_frame,
+    help_time,
+    live,
+    remembered_first_screen,
+    watch_json,
+)
 
 SCENARIO_TIMEOUT_S = 120.0
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
@@ -153,6 +161,7 @@ async def measure(config: Config) -> list[Figure]:
     print("first frame with 5 runs, and a bare Textual app", flush=True)
     firsts: Values = defaultdict(list)
     ratios: Values = defaultdict(list)
+    remembered: Values = defaultdict(list)  # tf-tui started again: "shown" and "live", and "live" ÷ bare
     for repeat in range(config.first_frames):
         bare = await _attempt(f"first frame #{repeat + 1} bare", bare_first_frame())
         for client in CLIENTS:
@@ -160,6 +169,11 @@ async def measure(config: Config) -> list[Figure]:
             if took is not None:
                 firsts[client.name].append(took)
                 ratios[client.name].append(math.nan if bare is None else took / bare)
+        again = await _attempt(f"first screen #{repeat + 1} remembered", remembered_first_screen())
+        if again is not None:
+            remembered["shown"].append(again.shown_s)
+            remembered["live"].append(again.live_s)
+            remembered["live ratio"].append(math.nan if bare is None else again.live_s / bare)
 
     print("tf-tui --help", flush=True)
     helps = [help_time() for _ in range(config.first_frames)]
@@ -241,6 +255,16 @@ async def measure(config: Config) -> list[Figure]:
             [Part(dict(firsts), " s", 2), Part(dict(ratios), "x", 1)],
             "≤ 1.5x",
             lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1.5,
+        ),
+        Figure(
+            "started again (the rows it last showed kept): first screen (s) / live rows (s), and ÷ a bare Textual app",
+            [
+                Part({"tf-tui": remembered["shown"]}, " s", 2),
+                Part({"tf-tui": remembered["live"]}, " s", 2),
+                Part({"tf-tui": remembered["live ratio"]}, "x", 1),
+            ],
+            "≤ 0.5 s / — / ≤ 1.5x",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 0.5 and medians[2] <= 1.5,
         ),
         Figure(
             "status reads per minute while the stream is live and fresh",
