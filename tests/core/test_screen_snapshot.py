@@ -14,8 +14,9 @@ from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.config import Backend
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.identity import backend_key
+from tf_tui.core.run_memory import run_memory_path
 from tf_tui.core.screen_snapshot import ROWS, ScreenSnapshot, screen_snapshot_path, unlisted
-from tf_tui.core.store import Source
+from tf_tui.core.store import RunFacts, Source
 
 URL = "http://127.0.0.1:9"  # never reached: the sessions are only stores here
 
@@ -52,6 +53,8 @@ def test_what_one_dashboard_showed_the_next_restores_unconfirmed(tmp_path, make_
     first = make_fleet()
     report(first, "run-a", "training", 37, step=370, total_steps=1000, loss=1.25, eta_s=12.0)
     report(first, "run-b", "completed", 100)
+    started = RunFacts(dataset_ids=("d1", "d2"), params={"max_steps": 1000}, outcome_preference="quality")
+    first.sessions[first.names[0]].store.add_facts("run-a", started)
     first.sessions[first.names[0]].store.ensure("typed-id")  # an id no backend answered for
     snapshot_of(tmp_path).save(first)
 
@@ -65,6 +68,7 @@ def test_what_one_dashboard_showed_the_next_restores_unconfirmed(tmp_path, make_
         37,
         {"step": 370, "total_steps": 1000, "loss": 1.25, "eta_s": 12.0},
     )
+    assert restored.extra == {"dataset_ids": ["d1", "d2"], "params": {"max_steps": 1000}, "outcome": "quality"}
     assert restored.remembered_unconfirmed and not restored.confirmed
     assert runs["run-b"].ended
     assert {key.train_id for key in second.take_changed()} == {"run-a", "run-b"}  # painted at once
@@ -201,3 +205,18 @@ def test_a_snapshot_that_cannot_be_written_is_only_a_slower_next_start(tmp_path,
     (tmp_path / "a-file").write_text("in the way of the directory")
     blocked.save(fleet)  # says so in the log; raises nothing
     assert not blocked.path.exists()
+
+
+def test_the_run_memory_is_not_read_for_the_first_screen(tmp_path, make_fleet):
+    # Thousands of runs take tens of milliseconds to read: the restored rows carry their facts themselves. A
+    # memory that does not parse is said (in the event log) when it is read: not while the snapshot is restored.
+    first = make_fleet()
+    report(first, "run-a", "training", 37)
+    snapshot_of(tmp_path).save(first)
+    run_memory_path(tmp_path / "state.json").write_text("{not json")
+    second = make_fleet()
+    snapshot_of(tmp_path).restore(second)
+    session = second.sessions[second.names[0]]
+    assert not [entry for entry in session.events.entries if "run memory" in entry.text]
+    session.store.ensure("run-b")  # a run new to the store: what was remembered of it is asked for
+    assert [entry for entry in session.events.entries if "run memory" in entry.text]

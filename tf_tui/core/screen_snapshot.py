@@ -2,9 +2,11 @@
 them at once: before the HTTP and WebSocket libraries are imported and before any network call.
 
 `state.screen.json` beside `state.json`: for each backend (keyed as the state file keys them), its newest
-`ROWS` runs with what their rows show (status, progress, step, loss, eta, model, dates). Written when the
-dashboard quits and, while it runs, at most every `SAVE_EVERY_S` when those rows changed. The run memory
-(`state.runs.json`) is not the source: it keeps up to 2,000 runs per backend and none of their progress.
+`ROWS` runs with what their rows show (status, progress, step, loss, eta, model, dates) and the facts of
+their start (datasets, parameters, outcome). Written when the dashboard quits and, while it runs, at most
+every `SAVE_EVERY_S` when those rows changed. The run memory (`state.runs.json`) is not the source: it keeps
+none of a run's progress, and up to 2,000 runs per backend, which take some tens of milliseconds to read
+(it is read once the first screen is up).
 
 A restored run is unconfirmed (`RunState.from_snapshot`): shown dim and marked until its backend answers for
 it; one that the backend's listing no longer names goes (`unlisted`). An id typed for a backend that never
@@ -40,6 +42,7 @@ MAX_FILE_BYTES = 1 * MB  # 50 rows of a few backends are some tens of kB
 MAX_TEXT = 200  # an id, a status or a model name longer than this was not written by tf-tui
 DETAILS = ("step", "total_steps", "loss", "eta_s")  # what a row shows of a run's details
 DATES = ("created_at", "started_at", "ended_at")
+FACTS = ("dataset_ids", "params", "outcome")  # what the detail pane shows of how the run was started
 log = logging.getLogger(__name__)
 
 Rows = list[dict[str, Any]]
@@ -131,6 +134,7 @@ def _row(run: RunState) -> dict[str, Any]:
         "missing": run.missing,
         "seen_change_at": run.seen_change_at,
         "details": {key: run.details[key] for key in DETAILS if key in run.details},
+        "facts": {key: run.extra[key] for key in FACTS if key in run.extra},
     }
     row.update({date: getattr(run, date) for date in DATES})
     return {key: value for key, value in row.items() if value is not None}
@@ -154,11 +158,24 @@ def _run(row: object) -> RunState | None:
             for key, value in (details.items() if isinstance(details, dict) else ())
             if key in DETAILS and _is_number(value)
         },
+        extra=_facts(row.get("facts")),
         from_snapshot=True,
     )
     for date in DATES:
         setattr(run, date, _text(row.get(date)))
     return run
+
+
+def _facts(saved: object) -> dict[str, Any]:
+    """The facts of a saved row that have the shape a status body gives them."""
+    facts = saved if isinstance(saved, dict) else {}
+    datasets, params, outcome = (facts.get(key) for key in FACTS)
+    checked = {
+        "dataset_ids": datasets if isinstance(datasets, list) and all(_is_text(each) for each in datasets) else None,
+        "params": params if isinstance(params, dict) else None,
+        "outcome": _text(outcome),
+    }
+    return {key: value for key, value in checked.items() if value is not None}
 
 
 def _is_text(value: object) -> bool:

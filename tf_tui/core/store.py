@@ -203,10 +203,9 @@ class RunStore:
         True when taken. It stays unconfirmed until a backend answers for it."""
         if run.train_id in self.runs:
             return False
+        # Not filled in from `recall`: the snapshot has the run's facts, and the run memory, which can hold
+        # thousands of runs, is read only once the first screen is up.
         run.history = MetricHistory(self._history_points)
-        remembered = self._recall(run.train_id)
-        if remembered is not None:
-            _fill_in_facts(run, remembered)
         self.runs[run.train_id] = run
         self._changed.add(run.train_id)
         return True
