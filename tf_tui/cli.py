@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tf_tui.core.config import Backend, Settings
     from tf_tui.core.fleet import Fleet, RunKey
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
 
 Followed = TypeVar("Followed", "Fleet", "Session")
 
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     client.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="log file detail")
     client.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="watch only: nothing that changes a backend (start, stop, evaluate, publish, upload) is offered or sent",
+    )
+    client.add_argument(
         "--local",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -107,11 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
     start = commands.add_parser("start", parents=[client], help="start a training run")
-    start.add_argument("--model", required=True, help="base model id (see /models/list)")
-    start.add_argument("--dataset", action="append", required=True, help="dataset id; repeat for several")
-    start.add_argument("--outcome", choices=OUTCOME_PREFERENCES, default=DEFAULT_OUTCOME_PREFERENCE)
+    start.add_argument("--model", help="base model id (see /models/list); needed unless --like gives it")
+    start.add_argument(
+        "--dataset", action="append", default=[], help="dataset id; repeat for several; needed unless --like gives them"
+    )
+    start.add_argument(
+        "--outcome", choices=OUTCOME_PREFERENCES, help=f"default: the --like run's, else {DEFAULT_OUTCOME_PREFERENCE}"
+    )
     start.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="training parameter; repeat for several"
+    )
+    start.add_argument(
+        "--like",
+        metavar="TRAIN_ID",
+        help="start it as that run was (model, datasets, outcome, every param); the options above change it",
     )
     start.add_argument("--watch", action="store_true", help="follow the run as `watch` does")
     _add_follow_options(start)
@@ -136,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     metrics_format = metrics.add_mutually_exclusive_group()
     metrics_format.add_argument("--json", action="store_true", help="one JSON object with the list of points")
     metrics_format.add_argument("--csv", action="store_true", help="CSV with a header row")
+    metrics.add_argument(
+        "--smooth",
+        type=_smoothing_weight,
+        default=None,
+        metavar="W",
+        help="add the loss smoothed with weight W (0 to 1, as TensorBoard's slider), beside the raw loss",
+    )
 
     datasets = commands.add_parser("datasets", parents=[client], help="list the backend's datasets")
     datasets.add_argument("--json", action="store_true", help="a JSON list instead of a table")
@@ -235,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=getattr(args, "token_file", None),
             ca_cert=getattr(args, "ca_cert", None),
             insecure=getattr(args, "insecure", False),
+            read_only=getattr(args, "read_only", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
         setup_logging(settings)
@@ -255,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
         return _run_app(settings)
+    if args.command in CHANGING_COMMANDS and all(backend.read_only for backend in settings.fleet):
+        return _read_only_refused(CHANGING_COMMANDS[args.command])
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
@@ -345,6 +371,7 @@ async def _models(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
     from tf_tui.headless.commands import follow, start_run
     from tf_tui.headless.output import choose_output
 
@@ -353,9 +380,20 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return ExitCode.USAGE
-    backend = _one_backend(settings, "start", "a run starts on one backend")
+    if args.like is None and (args.model is None or not args.dataset):
+        return _usage("start needs --model and --dataset, or --like TRAIN_ID to start a run as another was")
+    if args.like is None:
+        backend = _one_backend(settings, "start", "a run starts on one backend")
+        choices = StartChoices(args.model, tuple(args.dataset), args.outcome or DEFAULT_OUTCOME_PREFERENCE, params)
+    else:
+        liked = await _liked(settings, args, params)
+        if liked is None:
+            return ExitCode.USAGE
+        backend, choices = liked
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("start", backend.name)
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
     session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
@@ -367,13 +405,32 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
 
         return await start_run(
             session,
-            args.model,
-            args.dataset,
-            args.outcome,
-            params,
+            choices.model,
+            list(choices.datasets),
+            choices.outcome or DEFAULT_OUTCOME_PREFERENCE,
+            choices.params,
             as_json=args.json,
             follow_with=follow_run if args.watch else None,
         )
+
+
+async def _liked(
+    settings: Settings, args: argparse.Namespace, params: dict[str, Any]
+) -> tuple[Backend, StartChoices] | None:
+    """`--like`: the backend that knows the run, and the choices to start its like there; None (and said why)
+    when there are none."""
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.start_like import NotLikeable, like_choices
+
+    async with _fleet(settings, "start").without_stream() as fleet:
+        try:
+            key, choices = await like_choices(
+                fleet, args.like, model=args.model, datasets=args.dataset, outcome=args.outcome, params=params
+            )
+        except (UnknownRun, NotLikeable) as error:
+            print(f"tf-tui start --like: {error}", file=sys.stderr)
+            return None
+    return next(backend for backend in settings.fleet if backend.name == key.backend), choices
 
 
 async def _stop(settings: Settings, args: argparse.Namespace) -> int:
@@ -383,6 +440,8 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
     confirm = None if args.yes or not sys.stdin.isatty() else _ask
     async with _fleet(settings, "stop").without_stream() as fleet:
         try:
+            if await _on_read_only_backend(fleet, args.train_id, "stop"):
+                return ExitCode.USAGE
             return await stop_run(fleet, args.train_id, confirm=confirm)
         except UnknownRun as unknown:  # as for one backend: said, exit 1
             print(f"tf-tui stop: {unknown}", file=sys.stderr)
@@ -408,7 +467,7 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
     form = MetricsFormat.JSON if args.json else MetricsFormat.CSV if args.csv else MetricsFormat.TABLE
     async with _fleet(settings, "metrics").without_stream() as fleet:
         try:
-            return await print_metrics(fleet, args.train_id, form)
+            return await print_metrics(fleet, args.train_id, form, smooth=args.smooth)
         except UnknownRun as unknown:
             print(f"tf-tui metrics: {unknown}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN
@@ -447,6 +506,8 @@ async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
     backend = _one_backend(settings, "dataset upload", "a dataset is uploaded to one backend")
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("dataset upload", backend.name)
     async with Session(settings.for_backend(backend)).without_stream() as session:
         return await upload_dataset(session, paths, args.name, args.json)
 
@@ -455,6 +516,8 @@ async def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import evaluate_run
 
     async with _fleet(settings, "evaluate").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "evaluate"):
+            return ExitCode.USAGE
         return await evaluate_run(fleet, args.train_id, as_json=args.json)
 
 
@@ -462,6 +525,8 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import publish_run
 
     async with _fleet(settings, "publish").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "publish"):
+            return ExitCode.USAGE
         return await publish_run(fleet, args.train_id, args.name, args.category, args.version, as_json=args.json)
 
 
@@ -470,6 +535,36 @@ async def _talents(settings: Settings, args: argparse.Namespace) -> int:
 
     async with _fleet(settings, "talents").without_stream() as fleet:
         return await list_talents(fleet, as_json=args.json)
+
+
+# The commands that change a backend, as they are named: refused where it is read-only.
+CHANGING_COMMANDS = {
+    "start": "start",
+    "stop": "stop",
+    "evaluate": "evaluate",
+    "publish": "publish",
+    "dataset": "dataset upload",
+}
+
+
+def _read_only_refused(command: str, backend: str | None = None) -> int:
+    from tf_tui.core.read_only import refusal
+
+    print(f"tf-tui {command}: {refusal(command, backend)} Nothing was sent.", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+async def _on_read_only_backend(fleet: Fleet, typed_id: str, command: str) -> bool:
+    """Whether the run is on a read-only backend of the fleet (said, if so). Some backends are read-only and
+    some not: every one being read-only was refused before any was asked."""
+    read_only = [name for name, session in fleet.sessions.items() if session.settings.read_only]
+    if not read_only:
+        return False
+    key = await fleet.locate(typed_id)
+    if key.backend not in read_only:
+        return False
+    _read_only_refused(command, key.backend)
+    return True
 
 
 @contextlib.asynccontextmanager
@@ -616,6 +711,15 @@ def _positive_float(text: str) -> float:
     if not value > 0:  # NaN included
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
+
+
+def _smoothing_weight(text: str) -> float:
+    from tf_tui.core.smoothing import check_weight
+
+    try:
+        return check_weight(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be from 0 up to (not including) 1") from None
 
 
 def _positive_int(text: str) -> int:

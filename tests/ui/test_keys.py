@@ -21,6 +21,7 @@ from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.widgets.runs_list import RunsList
 
 README = Path(__file__).parents[2] / "README.md"
+TALL = (SIZE[0], 48)  # the whole help at once: in a shorter terminal it scrolls
 
 
 def readme_key_table() -> list[tuple[str, str]]:
@@ -39,7 +40,7 @@ def test_the_readme_key_table_is_the_help_screen():
 
 async def test_the_help_screen_shows_every_bound_key(tmp_path):
     app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         shown = await until_shown(pilot, "select the run below")
@@ -52,6 +53,17 @@ async def test_the_help_screen_shows_every_bound_key(tmp_path):
             assert keys in shown
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closes")
+
+
+async def test_in_a_short_terminal_the_help_scrolls_to_its_last_key(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await until_shown(pilot, "select the run below")
+        _, last_meaning = key_rows(declared_bindings(TfTuiApp))[-1]
+        assert last_meaning not in screen_text(app)  # more keys than lines
+        await pilot.press("end")
+        await until_shown(pilot, last_meaning)
 
 
 def test_every_key_the_app_binds_is_on_the_help_screen():

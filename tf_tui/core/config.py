@@ -8,6 +8,7 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     ca_cert = "/etc/tf/ca.pem"      # or TF_TUI_CA_CERT / --ca-cert: the CA that signed an https backend
     theme = "textual-dark"
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
+    read_only = true                # or --read-only: watch, never change (no start, stop, publish, ...)
 
 Several backends are named in `[[backends]]` tables, each with its own token (or none):
 
@@ -15,6 +16,7 @@ Several backends are named in `[[backends]]` tables, each with its own token (or
     name = "gpu1"
     url = "http://gpu1:8084"
     token_file = "~/.tf-tui/gpu1.token"   # or token = "..." or token_env = "GPU1_TOKEN"
+    read_only = true                      # this backend's runs only
 
 With no `--url` and no `--backend`, every configured backend is followed (and the top-level `url`, if
 given, as one more); `--backend NAME` picks named ones and `--url` gives others.
@@ -23,6 +25,7 @@ given, as one more); `--backend NAME` picks named ones and `--url` gives others.
 from __future__ import annotations
 
 import difflib
+import errno
 import logging
 import os
 import re
@@ -44,8 +47,18 @@ from tf_tui.core.identity import backend_key
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
-CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
-BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
+CONFIG_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_cert",
+    "theme",
+    "desktop_notifications",
+    "log_level",
+    "read_only",
+    "backends",
+)
+BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file", "read_only")
 # A config file or a token file is a few lines: one bigger than this is not the file meant.
 MAX_CONFIG_BYTES = 1 * MB
 
@@ -75,6 +88,7 @@ class Backend:
     token: str | None = field(default=None, repr=False)
     # Set for `--local`: when that server is gone, the session finds or starts the next one there.
     local: LocalServer | None = None
+    read_only: bool = False  # nothing of this backend is changed: no start, stop, evaluate, publish, upload
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,9 @@ class Settings:
     insecure: bool = False  # no TLS certificate verification: only when asked on the command line
     # Every backend followed; empty means the one of `url` and `token` above.
     backends: tuple[Backend, ...] = ()
+    # Every backend read-only (`--read-only`, the config's top-level `read_only`); each backend's own is in
+    # its Backend, and a Session's settings (`for_backend`) say its backend's.
+    read_only: bool = False
 
     @property
     def ws_url(self) -> str:
@@ -103,11 +120,17 @@ class Settings:
     @property
     def fleet(self) -> tuple[Backend, ...]:
         """The backends followed, at least one."""
-        return self.backends or (Backend(url_name(self.url), self.url, self.token),)
+        return self.backends or (Backend(url_name(self.url), self.url, self.token, read_only=self.read_only),)
 
     def for_backend(self, backend: Backend) -> Settings:
         """These settings for one backend of the fleet: what its Session is made with."""
-        return replace(self, url=backend.url, token=backend.token, backends=(backend,))
+        return replace(
+            self,
+            url=backend.url,
+            token=backend.token,
+            backends=(backend,),
+            read_only=backend.read_only or self.read_only,
+        )
 
 
 def default_config_path() -> Path:
@@ -127,9 +150,11 @@ def load_settings(
     ca_cert: Path | None = None,
     insecure: bool = False,
     themes: Collection[str] | None = None,
+    read_only: bool = False,
 ) -> Settings:
     """`themes`: the themes the dashboard knows (Textual's, which only the dashboard loads); when given, the
-    config file's `theme` must be one of them."""
+    config file's `theme` must be one of them. `read_only` (`--read-only`) makes every backend read-only, as
+    the config's top-level `read_only = true` does."""
     path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
     config = read_config(path)
     urls = [url] if isinstance(url, str) else list(url or ())
@@ -157,6 +182,8 @@ def load_settings(
     chosen_token = _header_safe(chosen_token, "the token")
     configured = _configured_backends(config, path, environ)
     fleet = _choose_backends(urls, backend, configured, _string(config, "url", path), chosen_token, path)
+    every_read_only = read_only or _flag(config, "read_only", str(path))
+    fleet = tuple(replace(each, read_only=each.read_only or every_read_only) for each in fleet)
     chosen_ca = (
         ca_cert
         or _path(environ.get("TF_TUI_CA_CERT"))
@@ -179,6 +206,7 @@ def load_settings(
         desktop_notifications=notifications,
         ca_cert=chosen_ca,
         insecure=insecure,
+        read_only=every_read_only,
     )
 
 
@@ -217,7 +245,7 @@ def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Ma
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(f"{where}: unknown key {key!r}{hint}; a backend has {', '.join(BACKEND_KEYS)}")
     for key in entry:
-        if not isinstance(entry[key], str) or not entry[key].strip():
+        if key != "read_only" and (not isinstance(entry[key], str) or not entry[key].strip()):
             raise ConfigError(f"{where}: {key} must be a string that is not empty")
     if "name" not in entry or "url" not in entry:
         raise ConfigError(f"{where}: a backend needs a {'name' if 'name' not in entry else 'url'}")
@@ -242,7 +270,8 @@ def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Ma
             token = _token_from_file(_path(entry["token_file"], relative_to=path.parent))
         except ConfigError as error:
             raise ConfigError(f"{where}: {error}") from None
-    return Backend(name, url, _header_safe(token, f"{where}: the token"))
+    token = _header_safe(token, f"{where}: the token")
+    return Backend(name, url, token, read_only=_flag(entry, "read_only", where))
 
 
 def _choose_backends(
@@ -387,8 +416,17 @@ def setup_logging(settings: Settings) -> None:
 
 def _make_private(log_file: Path) -> None:
     """The log quotes server text and run ids: made readable by its owner only, and one written by an
-    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is."""
-    descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is.
+    Opened without blocking: a pipe nothing reads would otherwise hold the launch for ever, unsaid."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        descriptor = os.open(log_file, flags, 0o600)
+    except OSError as error:
+        if error.errno != errno.ENXIO:
+            raise
+        raise ConfigError(
+            f"the log file {log_file} is a pipe that nothing reads; give TF_TUI_LOG_FILE a file instead"
+        ) from error
     try:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
@@ -434,6 +472,13 @@ def _theme(theme: str | None, known: Collection[str] | None, path: Path) -> str 
     close = difflib.get_close_matches(theme, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ConfigError(f"{path}: unknown theme {theme!r}{hint}; the known themes are {', '.join(sorted(known))}")
+
+
+def _flag(config: Mapping[str, Any], key: str, where: str) -> bool:
+    value = config.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value
 
 
 def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:

@@ -45,6 +45,11 @@ def local_time(when: float | str | None) -> str:
         return printable(when)
 
 
+def status_label(run: RunState) -> str:
+    """The run's status as shown: the server's text, else what tf-tui knows of it."""
+    return "not found" if run.missing else (run.status or ("waiting" if run.confirmed else "unconfirmed"))
+
+
 def progress_text(run: RunState) -> str:
     return "?%" if run.progress is None else f"{run.progress}%"
 

@@ -43,8 +43,8 @@ from tf_tui.base.protocol import (
 from tf_tui.base.supervise import call_guarded, keep_running
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, HttpError, NotFound, NotTalentFactory, TalentFactoryApi
-from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
+from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
 from tf_tui.core.config import Backend, Settings
@@ -293,6 +293,7 @@ class Session:
         old_url = self.url
         self.settings = self.settings.for_backend(backend)
         move_memory(self.state, self.settings, old_url, self.url)
+        self.memory = RunMemory(run_memory_path(self.settings.state_file), self.state_key, self._state_problem)
         api, stream = self._connection(self.settings)
         old_api, self.api = self.api, api
         watched = list(self.stream.watched)

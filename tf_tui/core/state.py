@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file_with_status
+from tf_tui.base.bounded_read import MB, RefusedFile, is_newer_format, read_regular_file_with_status
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key, stored_key
@@ -181,7 +181,7 @@ class StateFile:
         except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
             raise StateFileUnusable(f"the state file {self.path} is not JSON ({error})", set_aside=True) from error
         version = document.get("version") if isinstance(document, dict) else None
-        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        if is_newer_format(version, VERSION):
             raise StateFileUnusable(
                 f"the state file {self.path} was written by a newer tf-tui (format {version}, this one reads "
                 f"{VERSION}); it is left as it is",

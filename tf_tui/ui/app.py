@@ -29,15 +29,20 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.core.chart_view import SECTION as CHART_SECTION
+from tf_tui.core.chart_view import ChartView, loss_steps
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
+from tf_tui.core.read_only import refusal
+from tf_tui.core.run_again import LikeRun
 from tf_tui.core.screen_snapshot import SAVE_EVERY_S, ScreenSnapshot, screen_snapshot_path, unlisted
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
+from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
@@ -56,7 +61,10 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again"})
+# The actions that change a backend, and their keys: off when it is read-only (see check_action).
+READ_ONLY_KEYS = (("s", "start"), ("R", "run_again"), ("x", "stop"), ("e", "evaluate"), ("p", "publish"))
+CHANGING_ACTIONS = frozenset(action for _, action in READ_ONLY_KEYS)
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -117,9 +125,22 @@ class TfTuiApp(PaintedApp):
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
         ),
+        Binding(
+            "R",
+            "run_again",
+            "Again",
+            show=False,
+            tooltip="run the selected run again: the start dialog filled from it, to change one thing",
+            id="run_again",
+        ),
         Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
         # When stop is dimmed, x still says why rather than nothing.
         Binding("x", "explain_stop", show=False),
+        # Read-only: the keys that would change something say so rather than nothing.
+        *(
+            Binding(key, f"explain_read_only('{action}')", show=False, id=f"read_only_{action}")
+            for key, action in READ_ONLY_KEYS
+        ),
         Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
         Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
@@ -143,6 +164,36 @@ class TfTuiApp(PaintedApp):
         Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
         Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
+        Binding(
+            "m",
+            "smooth",
+            "Smooth",
+            show=False,
+            id="smooth",
+            tooltip="smooth the loss curves: off, 0.6, 0.9, 0.99 (the raw curve stays, fainter, behind)",
+        ),
+        Binding(
+            "plus",
+            "zoom_in",
+            "Zoom in",
+            show=False,
+            id="zoom_in",
+            tooltip="narrow the chart to the last part of the run (half the steps); the y axis fits it",
+        ),
+        Binding(
+            "minus", "zoom_out", "Zoom out", show=False, id="zoom_out", tooltip="widen the chart (twice the steps)"
+        ),
+        Binding("0", "zoom_reset", "Whole run", show=False, id="zoom_reset", tooltip="the chart over the whole run"),
+        Binding(
+            "y",
+            "y_scale",
+            "Y scale",
+            show=False,
+            id="y_scale",
+            tooltip="the chart's y scale: auto (log past a factor of 10), log, linear",
+        ),
+        Binding("T", "x_axis", "Step/time", show=False, id="x_axis", tooltip="the chart by step or by elapsed time"),
         # In the footer only when several backends are followed; with one, b says so.
         Binding(
             "b",
@@ -209,6 +260,13 @@ class TfTuiApp(PaintedApp):
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
+        first = self.fleet.sessions[self.fleet.names[0]]
+        self._view_choices = ViewChoicesFile(view_choices_path(first.settings))
+        # The view's choices are filed under the first backend followed (the only one, usually): they are the
+        # view's, whichever backend's run is shown.
+        self._view_backend = first.state_key
+        self.chart_view = ChartView.from_section(self._view_choices.get(self._view_backend, CHART_SECTION))
+        self._detail.view = self.chart_view
 
     def crashing(self, error: Exception) -> None:
         """Textual's own crash report shows the locals of every frame, cut at 80 characters, so a long
@@ -343,6 +401,7 @@ class TfTuiApp(PaintedApp):
             session.state.problem,
             poll_interval=session.poll_interval,
             insecure=session.settings.insecure,
+            read_only=session.settings.read_only,
             no_color=self.no_color,
         )
         self._show_header(text)
@@ -360,6 +419,7 @@ class TfTuiApp(PaintedApp):
             self._header.size.width or 80,
             problems[0] if problems else None,
             insecure=self.session.settings.insecure,
+            read_only=[name for name, session in self.fleet.sessions.items() if session.settings.read_only],
             no_color=self.no_color,
         )
         if folded and not self._header_folded:  # what the header no longer shows is said in the event log
@@ -421,6 +481,10 @@ class TfTuiApp(PaintedApp):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_read_only":
+            return self._read_only_refusal(str(parameters[0])) is not None
+        if self._read_only_refusal(action.removeprefix("explain_")) is not None:
+            return False  # off: neither in the footer nor on its key, which says why instead
         if action == "stop":
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
@@ -440,6 +504,24 @@ class TfTuiApp(PaintedApp):
             return dismissible if action == "dismiss_missing" else not dismissible  # False: not in the footer
         return True
 
+    def _read_only_refusal(self, action: str) -> str | None:
+        """Why an action that changes a backend is off: every backend is read-only (start), or the selected
+        run's is; None when it is not off."""
+        if action not in CHANGING_ACTIONS:
+            return None
+        if action == "start":
+            return None if self._writable_backends() else refusal("start")
+        session = self.session
+        if not session.settings.read_only:
+            return None
+        return refusal(action.replace("_", " "), None if self.fleet.single else self.session_name_of(session))
+
+    def _writable_backends(self) -> list[str]:
+        return [name for name, session in self.fleet.sessions.items() if not session.settings.read_only]
+
+    def action_explain_read_only(self, action: str) -> None:
+        self.notify(self._read_only_refusal(action) or "", severity="warning", markup=False)
+
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
 
@@ -455,8 +537,12 @@ class TfTuiApp(PaintedApp):
         self._runs.focus()
 
     def action_start(self) -> None:
-        if self.fleet.single:
-            self._start_on(self.fleet.names[0])
+        writable = self._writable_backends()
+        if not writable:
+            self.action_explain_read_only("start")
+            return
+        if len(writable) == 1:  # a read-only backend is never offered
+            self._start_on(writable[0])
             return
 
         def chosen(backend: str | None) -> None:
@@ -466,9 +552,12 @@ class TfTuiApp(PaintedApp):
         from tf_tui.ui.screens.backend import BackendScreen
 
         default = self._backend_shown or self.session_name_of(self.session)
-        self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
+        if default not in writable:
+            default = writable[0]
+        connections = {name: state for name, state in self.fleet.connections().items() if name in writable}
+        self.push_screen(BackendScreen(writable, default, connections), chosen)
 
-    def _start_on(self, backend: str) -> None:
+    def _start_on(self, backend: str, like: LikeRun | None = None) -> None:
         from tf_tui.ui.screens.start import StartScreen
 
         def started(train_id: str | None) -> None:
@@ -476,7 +565,16 @@ class TfTuiApp(PaintedApp):
                 self._paint_changes()
                 self._runs.select(train_id, self._row_backend(backend))
 
-        self.push_screen(StartScreen(self.fleet.session(backend)), started)
+        self.push_screen(StartScreen(self.fleet.session(backend), like), started)
+
+    def action_run_again(self) -> None:
+        """The start dialog filled from the selected run, on its backend."""
+        key = self._selected_key()
+        run = None if key is None else self._run_of(key)
+        if key is None or run is None:
+            self.notify("No run is selected to run again.", timeout=3)
+            return
+        self._start_on(key.backend, LikeRun(short_id(run.train_id), run.facts()))
 
     def action_explain_stop(self) -> None:
         self.action_stop()
@@ -660,6 +758,45 @@ class TfTuiApp(PaintedApp):
         self._runs.show_backend(self._backend_shown)
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
+    def _set_chart_view(self, view: ChartView) -> None:
+        """Show the charts as `view` says, and keep it for the next launch."""
+        self.chart_view = view
+        self._detail.show_view(view)
+        self._view_choices.set(self._view_backend, CHART_SECTION, view.section())
+
+    def _selected_loss_steps(self) -> list[int]:
+        run = self._selected_run()
+        return [] if run is None else loss_steps(run.history)
+
+    def action_smooth(self) -> None:
+        self._set_chart_view(self.chart_view.next_smoothing())
+
+    def action_zoom_in(self) -> None:
+        steps = self._selected_loss_steps()
+        view = self.chart_view.narrowed(steps)
+        if view is not None:
+            self._set_chart_view(view)
+        elif len(steps) < 2:
+            self.notify("No chart to narrow: the selected run has no loss curve yet.", timeout=3)
+        else:
+            self.notify("The chart shows the run's last few points: it narrows no further.", timeout=3)
+
+    def action_zoom_out(self) -> None:
+        view = self.chart_view.widened(self._selected_loss_steps())
+        if view is None:
+            self.notify("The chart shows the whole run already.", timeout=3)
+        else:
+            self._set_chart_view(view)
+
+    def action_zoom_reset(self) -> None:
+        self._set_chart_view(self.chart_view.reset())
+
+    def action_y_scale(self) -> None:
+        self._set_chart_view(self.chart_view.next_y_scale())
+
+    def action_x_axis(self) -> None:
+        self._set_chart_view(self.chart_view.other_x_axis())
+
     def action_toggle_mark(self) -> None:
         key = self._selected_key()
         if key is None:
@@ -688,6 +825,8 @@ class TfTuiApp(PaintedApp):
             history_kept=self._history_kept,
             show_backend=not self.fleet.single,
             no_color=self.no_color,
+            view=self.chart_view,
+            on_view=self._set_chart_view,
         )
         self.push_screen(screen)
 
@@ -731,7 +870,8 @@ class TfTuiApp(PaintedApp):
     def action_help(self) -> None:
         from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 
-        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
+        bindings = [binding for binding in declared_bindings(type(self)) if not self._read_only_refusal(binding.action)]
+        self.push_screen(HelpScreen(key_rows(bindings)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
@@ -740,7 +880,7 @@ class TfTuiApp(PaintedApp):
         for binding in self.BINDINGS:
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if not isinstance(binding, Binding) or binding.action == "quit":
+            if not isinstance(binding, Binding) or binding.action == "quit" or self._read_only_refusal(binding.action):
                 continue
             if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.keys import format_key
 from textual.screen import ModalScreen
@@ -41,11 +41,12 @@ def key_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The keys of the dashboard, as a table; any of escape, ? or q closes it."""
+    """The keys of the dashboard, as a table (scrolled with the arrows where the terminal is too short for
+    it); any of escape, ? or q closes it."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
+    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
         background: $surface; padding: 1 2; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]  # noqa: RUF012 - Textual's own style
@@ -60,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for keys, meaning in self._rows:
             table.add_row(Text(keys), Text(meaning))
-        with Vertical():
+        with VerticalScroll():
             yield Static(table)
 
     def action_close(self) -> None:
