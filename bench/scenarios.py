@@ -174,7 +174,7 @@ async def remembered_first_screen(client: Client = TF_TUI_CLIENT) -> FirstScreen
             argv, environment = client.argv(backend.urls, home), isolated_environment(home)
             async with Terminal(argv, environment, cwd=REPO) as first:
                 await first.wait(lambda: _rows_on_screen(first, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
-                first.type("q")
+                first.type(b"q")
                 await first.ended(START_TIMEOUT_S)
             async with Terminal(argv, environment, cwd=REPO) as terminal:
                 shown = await terminal.wait(lambda: _rows_on_screen(terminal, FIRST_ROWS), START_TIMEOUT_S, "5 rows")

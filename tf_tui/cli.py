@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `serve`."""
+`datasets`, `dataset upload`, `export`; `keys`, `completion`; `serve`."""
 
 from __future__ import annotations
 
@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = commands.add_parser(
-        "watch", parents=[client], help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, ...)"
+        "watch",
+        parents=[client],
+        help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, 7 an alert with --exit-on-alert, ...)",
     )
     watch.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="default: the remembered active runs")
     _add_follow_options(watch)
@@ -174,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_talent_commands(commands, client)
 
+    _add_export_command(commands, client)
+
+    commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
+    completion = commands.add_parser(
+        "completion", help="print the completion script of bash, zsh or fish (the README says where it goes)"
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8084, help="port, 0 for any free one (default: 8084)")
@@ -226,13 +236,42 @@ def _add_talent_commands(
     talents.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
 
+def _add_export_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], client: argparse.ArgumentParser
+) -> None:
+    export = commands.add_parser(
+        "export", parents=[client], help="every run of every backend, or with --metrics their histories, as rows"
+    )
+    export_format = export.add_mutually_exclusive_group()
+    export_format.add_argument("--csv", action="store_true", help="CSV with a header row (the default)")
+    export_format.add_argument("--json", action="store_true", help="one JSON array of objects")
+    export_format.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    export.add_argument("--metrics", action="store_true", help="every run's metrics history, a row per step and metric")
+    export.add_argument("--since", metavar="DATE", help="only the runs made at or after DATE (2026-12-01, ISO)")
+    export.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="only these runs (default: every run)")
+    export.add_argument("--all", action="store_true", help="every run (the default without TRAIN_ID)")
+
+
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line per change")
     parser.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds (exit 5)")
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="watch the runs' health too: NaN loss, divergence, stalls, overfitting ([alerts] in the config file)",
+    )
+    parser.add_argument(
+        "--exit-on-alert", action="store_true", help=f"exit {int(ExitCode.ALERT)} at the first alert (implies --alerts)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`tf-tui completion`'s script)
+        from tf_tui.headless.completion import complete
+
+        complete(parser)
+    args = parser.parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
     # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
@@ -244,6 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
     local = getattr(args, "local", False)
+    if args.command == "completion":
+        from tf_tui.headless.completion import completion_script
+
+        print(completion_script(args.shell), end="")
+        return ExitCode.OK
     if args.command == "serve":
         return _serve(args) if not local else _usage("--local is for the dashboard and the client commands")
     if local and (hasattr(args, "url") or hasattr(args, "backend")):
@@ -261,10 +305,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_only=getattr(args, "read_only", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
+        keys = _dashboard_keys(settings) if args.command in (None, "keys") else {}
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    if args.command == "keys":
+        return _list_keys(keys)
     if local:
         # Resolved before anything else: the local server is then a backend known by its URL, as any other.
         from tf_tui.core.local_backend import local_settings
@@ -308,14 +355,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.FAILED
 
 
-def _fleet(settings: Settings, command: str) -> Fleet:
+def _fleet(settings: Settings, command: str, *, alerts: bool = False) -> Fleet:
     from functools import partial
 
     from tf_tui.core.fleet import Fleet
     from tf_tui.core.session import Session
 
     # No headless command draws a chart: runs keep no metric points (`tf-tui metrics` asks the backend).
-    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
+    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True, alerts=alerts)
     return Fleet.from_settings(settings, session)
 
 
@@ -325,7 +372,8 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.output import choose_output
 
     # Only the runs asked for, or else the remembered ones: never others besides the ones named.
-    async with _opened(_fleet(settings, "watch"), restore=False) as fleet:
+    alerts = args.alerts or args.exit_on_alert
+    async with _opened(_fleet(settings, "watch", alerts=alerts), restore=False) as fleet:
         try:
             keys: list[RunKey] = await fleet.locate_all(args.train_ids) or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
@@ -335,7 +383,7 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
             where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return ExitCode.USAGE
-        code = await follow(fleet, keys, choose_output(args.json), args.timeout)
+        code = await follow(fleet, keys, choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
         _say_unconfirmed(fleet, keys)
         return code
 
@@ -396,12 +444,17 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
         return _read_only_refused("start", backend.name)
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
-    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
+    session = Session(
+        settings.for_backend(backend),
+        on_state_problem=_say_on_stderr("start"),
+        headless=True,
+        alerts=args.alerts or args.exit_on_alert,
+    )
     async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
-            return follow(session, [train_id], choose_output(args.json), args.timeout)
+            return follow(session, [train_id], choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
 
         return await start_run(
             session,
@@ -470,6 +523,29 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
             return await print_metrics(fleet, args.train_id, form, smooth=args.smooth)
         except UnknownRun as unknown:
             print(f"tf-tui metrics: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.base.protocol import parse_server_time
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.export import ExportRequest, export
+    from tf_tui.headless.rows import RowFormat
+
+    if args.all and args.train_ids:
+        print("tf-tui export: give run ids or --all, not both", file=sys.stderr)
+        return ExitCode.USAGE
+    since = None if args.since is None else parse_server_time(args.since)
+    if args.since is not None and since is None:
+        print(f"tf-tui export: --since {args.since!r} is not a date (2026-12-01, or ISO with a time)", file=sys.stderr)
+        return ExitCode.USAGE
+    form = RowFormat.JSON if args.json else RowFormat.JSONL if args.jsonl else RowFormat.CSV
+    request = ExportRequest(form, args.metrics, since, args.train_ids)
+    async with _fleet(settings, "export").without_stream() as fleet:
+        try:
+            return await export(fleet, request)
+        except UnknownRun as unknown:
+            print(f"tf-tui export: {unknown}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN
 
 
@@ -606,6 +682,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "evaluate": _evaluate,
     "publish": _publish,
     "talents": _talents,
+    "export": _export,
 }
 
 
@@ -674,6 +751,22 @@ def _dashboard_themes() -> list[str]:
     from tf_tui.ui.launch import theme_names
 
     return theme_names()
+
+
+def _dashboard_keys(settings: Settings) -> dict[str, str]:
+    """The config file's [keys], checked against the dashboard's actions (Textual's, as the themes are)."""
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import checked_keymap
+
+    return checked_keymap(settings.keys, TfTuiApp)
+
+
+def _list_keys(keys: dict[str, str]) -> int:
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import keys_listing
+
+    print(keys_listing(TfTuiApp, keys))
+    return ExitCode.OK
 
 
 def _run_app(settings: Settings) -> int:

@@ -129,7 +129,7 @@ def test_an_unknown_key_is_named_with_its_line_and_the_known_keys(tmp_path):
     assert f"{tmp_path / 'config.toml'}, line 4: unknown key 'urll' (did you mean 'url'?)" in message
     assert (
         "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level, read_only,"
-        " backends" in message
+        " backends, keys, alerts" in message
     )
     with pytest.raises(ConfigError, match=r"line 2: unknown key 'server'"):
         settings(tmp_path, 'url = "http://box:1"\n[server]\nport = 1\n')

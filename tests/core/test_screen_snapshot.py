@@ -69,7 +69,7 @@ def test_what_one_dashboard_showed_the_next_restores_unconfirmed(tmp_path, make_
         {"step": 370, "total_steps": 1000, "loss": 1.25, "eta_s": 12.0},
     )
     assert restored.extra == {"dataset_ids": ["d1", "d2"], "params": {"max_steps": 1000}, "outcome": "quality"}
-    assert restored.remembered_unconfirmed and not restored.confirmed
+    assert restored.from_snapshot and not restored.confirmed
     assert runs["run-b"].ended
     assert {key.train_id for key in second.take_changed()} == {"run-a", "run-b"}  # painted at once
 
@@ -82,7 +82,7 @@ def test_a_report_confirms_a_restored_run(tmp_path, make_fleet):
     snapshot_of(tmp_path).restore(second)
     report(second, "run-a", "training", 40)
     run = second.sessions[second.names[0]].store.runs["run-a"]
-    assert not run.remembered_unconfirmed and run.progress == 40
+    assert not run.from_snapshot and run.progress == 40
 
 
 def test_a_dashboard_that_quits_before_its_backend_answers_keeps_what_it_had(tmp_path, make_fleet):

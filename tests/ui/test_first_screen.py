@@ -11,9 +11,10 @@ from rich.style import Style
 from tests.conftest import client_settings
 from tests.proxy import socket_gate
 from tests.ui.screen import row_on_screen, shown_in, until
+from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.identity import backend_key
 from tf_tui.core.screen_snapshot import screen_snapshot_path
-from tf_tui.core.store import RunState
+from tf_tui.core.store import RunState, RunStore, Source
 from tf_tui.ui.app import make_app
 from tf_tui.ui.widgets.header import StatusHeader
 from tf_tui.ui.widgets.run_row import UNCONFIRMED_MARK, row_text
@@ -43,11 +44,15 @@ async def test_the_first_screen_shows_the_remembered_runs_before_any_connection(
         assert "connecting" in shown_in(app, app.query_one(StatusHeader))
 
 
-def test_a_remembered_row_is_dim_until_confirmed():
+def test_a_remembered_row_is_dim_until_a_report_of_it_comes():
+    store = RunStore()
     run = RunState("3f2a9c1e-0000-4000-8000-000000000000", status="training", progress=37, from_snapshot=True)
+    store.restore(run)
     dim = row_text(run, 100, 0.0, no_color=True)
     assert any(span.style == "dim" and (span.start, span.end) == (0, len(dim)) for span in dim.spans)
-    run.confirmed = True
+    store.await_read(run.train_id)  # a listing names it: confirmed, yet what the row shows is still remembered
+    assert row_text(run, 100, 0.0, no_color=True).spans == dim.spans
+    store.apply(RunUpdate(run.train_id, "training", 38), Source.RESYNC, 1.0)
     live = row_text(run, 100, 0.0, no_color=True)
     assert not any(Style.parse(str(span.style)).dim and span.end - span.start == len(live) for span in live.spans)
 

@@ -10,6 +10,26 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
     read_only = true                # or --read-only: watch, never change (no start, stop, publish, ...)
 
+    [keys]                          # the dashboard's keys, by action (`tf-tui keys` lists them)
+    stop = "X"
+
+Health alerts on every followed run (`core/alerts/settings.py` has each default and why):
+
+    [alerts]
+    enabled = true                  # false: no rule at all
+    [alerts.non_finite]             # the loss is NaN or infinite
+    action = "stop"                 # stop the run too; "notify" (the default) only tells
+    [alerts.divergence]             # the loss above `factor` times its best for `points` points in a row
+    factor = 3.0
+    points = 5
+    [alerts.stall]                  # a running run reports no new step for `seconds`
+    seconds = 300
+    [alerts.overfitting]            # the held-out loss above its best by more than `margin` for
+    evaluations = 5                 # `evaluations` in a row, while the training loss falls
+    margin = 0.02
+
+Each rule's table also takes `enabled = false`.
+
 Several backends are named in `[[backends]]` tables, each with its own token (or none):
 
     [[backends]]
@@ -43,7 +63,9 @@ from tf_tui.base.bounded_read import MB, read_regular_file, read_regular_file_wi
 from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
+from tf_tui.core.alerts.settings import AlertConfigError, AlertSettings, alert_settings, unknown_alert_key
 from tf_tui.core.identity import backend_key
+from tf_tui.core.key_choices import KeyChoice, KeyTableError, key_choices
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
@@ -57,6 +79,8 @@ CONFIG_KEYS = (
     "log_level",
     "read_only",
     "backends",
+    "keys",
+    "alerts",
 )
 BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file", "read_only")
 # A config file or a token file is a few lines: one bigger than this is not the file meant.
@@ -107,6 +131,9 @@ class Settings:
     # Every backend read-only (`--read-only`, the config's top-level `read_only`); each backend's own is in
     # its Backend, and a Session's settings (`for_backend`) say its backend's.
     read_only: bool = False
+    # The config file's `[keys]`: checked against the dashboard's actions by the dashboard (`ui.keymap`).
+    keys: tuple[KeyChoice, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def ws_url(self) -> str:
@@ -135,6 +162,11 @@ class Settings:
 
 def default_config_path() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
+
+
+def state_file_path(environ: Mapping[str, str]) -> Path:
+    """Where the active runs are remembered, when no `--state-file` says: TF_TUI_STATE_FILE, else the default."""
+    return Path(environ.get("TF_TUI_STATE_FILE") or user_state_path(APP_NAME) / "state.json")
 
 
 def load_settings(
@@ -194,12 +226,16 @@ def load_settings(
             client_context(chosen_ca, insecure=insecure)
     except TlsSetupError as error:
         raise ConfigError(str(error)) from None
+    try:
+        alerts = alert_settings(config.get("alerts"))
+    except AlertConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=fleet[0].url,
         token=fleet[0].token,
         backends=fleet,
-        state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
+        state_file=state_file or state_file_path(environ),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
         theme=_theme(_string(config, "theme", path), themes, path),
@@ -207,6 +243,8 @@ def load_settings(
         ca_cert=chosen_ca,
         insecure=insecure,
         read_only=every_read_only,
+        keys=config.get("keys", ()),
+        alerts=alerts,
     )
 
 
@@ -367,18 +405,30 @@ def read_config(path: Path) -> dict[str, Any]:
     for key in config:
         if key not in CONFIG_KEYS:
             raise ConfigError(_unknown_key(path, text, key))
+    if "keys" in config:  # read while the text is at hand: a key's error names its line
+        try:
+            config["keys"] = key_choices(config["keys"], text, path)
+        except KeyTableError as error:
+            raise ConfigError(str(error)) from None
+    unknown = unknown_alert_key(config.get("alerts"))
+    if unknown is not None:
+        raise ConfigError(_unknown_key(path, text, unknown.key, unknown.known, unknown.table))
     return config
 
 
-def _unknown_key(path: Path, text: str, key: str) -> str:
+def _unknown_key(path: Path, text: str, key: str, known: Sequence[str] = CONFIG_KEYS, table: str = "") -> str:
+    """The key's file and line, and the known keys (of `table`, when the key is in one)."""
     quoted = re.escape(key)
-    # The key as TOML writes it: bare, quoted, dotted, or as a table's name.
-    pattern = re.compile(rf"""^\s*(\[+\s*)?(["']?){quoted}\2\s*[=.\]]""")
+    # The key as TOML writes it: bare, quoted, dotted, or as a table's name (after its table's, if in one).
+    pattern = re.compile(rf"""^\s*(\[+\s*)?({re.escape(table)}\.)?(["']?){quoted}\3\s*[=.\]]""")
     lines = [number for number, line in enumerate(text.splitlines(), start=1) if pattern.match(line)]
     where = f"{path}, line {lines[0]}" if lines else str(path)
-    close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+    close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{where}: unknown key {key!r}{hint}; the known keys are {', '.join(CONFIG_KEYS)}"
+    within = f" in [{table}]" if table else ""
+    return (
+        f"{where}: unknown key {key!r}{within}{hint}; the known keys{' there' if table else ''} are {', '.join(known)}"
+    )
 
 
 def normalise_url(url: str) -> str:

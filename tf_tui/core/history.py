@@ -26,6 +26,11 @@ MIN_MAGNITUDE = 1e-12  # nearer zero than this reads as zero
 
 def plottable(value: object) -> float | None:
     """A value from server text as a number a chart or a report can take; None for anything else."""
+    # The everyday cases first: a finite float in range (NaN is not), and a value not measured at this step.
+    if type(value) is float and -MAX_VALUE <= value <= MAX_VALUE:
+        return 0.0 if -MIN_MAGNITUDE < value < MIN_MAGNITUDE else value
+    if value is None:
+        return None
     number = finite_number(value)
     if number is None or abs(number) > MAX_VALUE:
         return None

@@ -89,6 +89,10 @@ class RunMemory:
     def recall(self, train_id: str) -> RunFacts | None:
         return self._runs.get(train_id)
 
+    def known(self) -> list[str]:
+        """The ids of the backend's runs it keeps facts of, the one remembered first first."""
+        return list(self._runs)
+
     def remember(self, facts: Mapping[str, RunFacts]) -> None:
         """Keep what these facts add to what is known of their runs: one locked write, and none when they
         add nothing."""

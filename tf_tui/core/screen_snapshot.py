@@ -8,10 +8,10 @@ every `SAVE_EVERY_S` when those rows changed. The run memory (`state.runs.json`)
 none of a run's progress, and up to 2,000 runs per backend, which take some tens of milliseconds to read
 (it is read once the first screen is up).
 
-A restored run is unconfirmed (`RunState.from_snapshot`): shown dim and marked until its backend answers for
-it; one that the backend's listing no longer names goes (`unlisted`). An id typed for a backend that never
-answered for it is never written; a restored run not confirmed yet is written again as it was (a dashboard
-that quits while its backend is down keeps what it had).
+A restored run is shown dim and marked (`RunState.from_snapshot`) until a report of it comes from its backend
+(a status read, a frame); one that the backend's listing no longer names goes (`unlisted`). An id typed for
+a backend that never answered for it is never written; a restored run with no report yet is written again
+as it was (a dashboard that quits while its backend is down keeps what it had).
 
 It is a cache: a file that is missing, too big, not JSON or of another version is ignored (said once in the
 log) and replaced by the next save. Its values are checked for their type like a server's, and its texts go
@@ -122,7 +122,7 @@ def unlisted(fleet: Fleet, backend: str, listed: Iterable[str]) -> list[str]:
     """The runs of `backend` still shown only from the snapshot that its listing did not name: gone from it."""
     names = set(listed)
     store = fleet.sessions[backend].store
-    return [train_id for train_id, run in store.runs.items() if run.remembered_unconfirmed and train_id not in names]
+    return [train_id for train_id, run in store.runs.items() if run.from_snapshot and train_id not in names]
 
 
 def _row(run: RunState) -> dict[str, Any]:

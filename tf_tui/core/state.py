@@ -80,6 +80,10 @@ class StateFile:
     def active(self, url: str) -> list[str]:
         return self._bounded(_with_changes(self._on_disk, self._unsaved))[0].get(backend_key(url), [])
 
+    def backends(self) -> list[str]:
+        """The backends (by identity) that have runs in the file or waiting to be written to it."""
+        return list(dict.fromkeys([*self._on_disk, *(backend for backend, _ in self._unsaved)]))
+
     def remembers(self, url: str, train_id: str) -> bool:
         """Whether the run is among the backend's active ones, as `active` says, without building the list."""
         key = backend_key(url)

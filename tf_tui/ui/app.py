@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
-from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
@@ -29,6 +28,7 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.core.alerts.rules import Rule
 from tf_tui.core.chart_view import SECTION as CHART_SECTION
 from tf_tui.core.chart_view import ChartView, loss_steps
 from tf_tui.core.config import Settings
@@ -43,7 +43,9 @@ from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
+from tf_tui.ui.alert_text import notice
 from tf_tui.ui.desktop_notification import notification_sequence
+from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.log_refusal import log_refusal
@@ -104,12 +106,13 @@ class TfTuiApp(PaintedApp):
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012 - narrow: no machine line
     # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
-    # A tooltip is what the help screen says the key does.
+    # A tooltip is what the help screen says the key does. An id is the action's name in the config file's
+    # [keys] (ui/keymap.py); a hidden binding that says why a key cannot act shares that key's id.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
         # First: at 80 columns the footer cannot show every key, and this one leads to all of them.
-        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
-        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
-        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
+        Binding("question_mark", "help", "Keys", tooltip="every key (this help)", id="help"),
+        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below", id="down"),
+        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above", id="up"),
         Binding(
             "enter",
             "focus_detail",
@@ -117,13 +120,15 @@ class TfTuiApp(PaintedApp):
             show=False,
             key_display="enter",
             tooltip="focus the detail pane (to scroll it)",
+            id="detail",
         ),
-        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)"),
+        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)", id="back"),
         Binding(
             "s",
             "start",
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
+            id="start",
         ),
         Binding(
             "R",
@@ -133,37 +138,65 @@ class TfTuiApp(PaintedApp):
             tooltip="run the selected run again: the start dialog filled from it, to change one thing",
             id="run_again",
         ),
-        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
+        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)", id="stop"),
         # When stop is dimmed, x still says why rather than nothing.
-        Binding("x", "explain_stop", show=False),
-        # Read-only: the keys that would change something say so rather than nothing.
-        *(
-            Binding(key, f"explain_read_only('{action}')", show=False, id=f"read_only_{action}")
-            for key, action in READ_ONLY_KEYS
+        Binding("x", "explain_stop", show=False, id="stop"),
+        # Read-only: the keys that would change something say so rather than nothing (and move with them).
+        *(Binding(key, f"explain_read_only('{action}')", show=False, id=action) for key, action in READ_ONLY_KEYS),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            show=False,
+            tooltip="watch a run by its id or its first characters (4 or more)",
+            id="watch",
         ),
-        Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
-        Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
-        Binding("e", "explain_evaluate", show=False),
-        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
-        Binding("p", "explain_publish", show=False),
+        Binding(
+            "e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data", id="evaluate"
+        ),
+        Binding("e", "explain_evaluate", show=False, id="evaluate"),
+        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent", id="publish"),
+        Binding("p", "explain_publish", show=False, id="publish"),
         Binding(
             "t",
             "talents",
             "Talents",
             show=False,
             tooltip="the talent catalogue: metrics, and a prompt to try a talent",
+            id="talents",
         ),
-        Binding("t", "explain_talents", show=False),
+        Binding("t", "explain_talents", show=False, id="talents"),
         # In the footer only when a "not found" row is selected.
-        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
+        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run', id="dismiss"),
         # Any other time, delete says why it does nothing.
-        Binding("delete", "explain_dismiss", show=False),
-        Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
-        Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
-        Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
-        Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
-        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        Binding("delete", "explain_dismiss", show=False, id="dismiss"),
+        Binding(
+            "d",
+            "datasets",
+            "Datasets",
+            tooltip="the datasets: list them, upload a file (tab completes paths)",
+            id="datasets",
+        ),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            tooltip="mark or unmark the selected run, to compare it",
+            id="mark",
+        ),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            tooltip="compare the marked runs (or the selected one): curves, a table",
+            id="compare",
+        ),
+        Binding(
+            "r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status", id="resync"
+        ),
+        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status", id="filter"),
         # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
         Binding(
             "m",
@@ -200,22 +233,25 @@ class TfTuiApp(PaintedApp):
             "cycle_backend",
             "Backends",
             tooltip="show every backend's runs, or one backend's in turn (when several are followed)",
+            id="backends",
         ),
-        Binding("b", "explain_backends", show=False),
+        Binding("b", "explain_backends", show=False, id="backends"),
         Binding(
             "l",
             "event_log",
             "Log",
             tooltip="the event log: socket, subscriptions, polls, errors (u there adds run updates)",
+            id="event_log",
         ),
         Binding(
             "o",
             "run_log",
             "Output",
             tooltip="the selected run's own log (its trainer's output), followed live; / searches it, n and N",
+            id="run_log",
         ),
         # When the log cannot be had (a backend without the route), o still says why.
-        Binding("o", "explain_run_log", show=False),
+        Binding("o", "explain_run_log", show=False, id="run_log"),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -223,8 +259,9 @@ class TfTuiApp(PaintedApp):
             show=False,
             priority=True,
             tooltip="the command palette: every action by name",
+            id="palette",
         ),
-        Binding("q", "quit", "Quit", tooltip="quit"),
+        Binding("q", "quit", "Quit", tooltip="quit", id="quit"),
     ]
 
     def __init__(
@@ -239,6 +276,9 @@ class TfTuiApp(PaintedApp):
         super().__init__()
         self.fleet = as_fleet(source)
         self._snapshot = snapshot
+        # The config file's [keys], checked before the dashboard starts (an error names its line).
+        self.keys = checked_keymap(self.fleet.sessions[self.fleet.names[0]].settings.keys, type(self))
+        self.set_keymap(self.keys)
         self._backend_shown: str | None = None  # `b`: one backend's runs only, or (None) every backend's
         self._connect = connect
         self._clock = clock
@@ -247,6 +287,7 @@ class TfTuiApp(PaintedApp):
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._announced: set[RunKey] = set()  # runs whose end was announced
+        self._alerts_told: set[tuple[RunKey, Rule]] = set()
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -306,6 +347,7 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        self._runs.on_view = self._read_in_view_first
         # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
@@ -365,6 +407,7 @@ class TfTuiApp(PaintedApp):
             for entry in [entry for entry in self.fleet.runs() if entry.key in changed]:
                 runs.show(entry.run, self._row_backend(entry.backend))
                 self._note_progress(entry.key, entry.run)
+                self._note_alerts(entry.key, entry.run)
             runs.select_default()
             selected = self._selected_key()
             if selected in changed:
@@ -442,10 +485,25 @@ class TfTuiApp(PaintedApp):
         self.bell()
         self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {outcome.value}", message)
 
+    def _note_alerts(self, key: RunKey, run: RunState) -> None:
+        """Each alert of a run, once: a toast, the bell and the desktop notification, as a run's end has."""
+        for alert in run.alerts.values():
+            if (key, alert.rule) in self._alerts_told:
+                continue
+            self._alerts_told.add((key, alert.rule))
+            title, message = notice(alert, "" if self.fleet.single else f" on {printable(key.backend, 20)}")
+            self.notify(message, title=title, severity="error", markup=False, timeout=10)
+            self.bell()
+            self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {alert.rule.badge}", message)
+
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications
         if kind and not self.is_headless:
             self.write_to_terminal(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
+
+    def _read_in_view_first(self, keys: list[tuple[str | None, str]]) -> None:
+        """The runs list's rows in view: their runs' statuses are read before the others' (`Fleet.prioritise`)."""
+        self.fleet.prioritise(RunKey(backend or self.fleet.names[0], train_id) for backend, train_id in keys)
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
@@ -870,21 +928,27 @@ class TfTuiApp(PaintedApp):
     def action_help(self) -> None:
         from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 
-        bindings = [binding for binding in declared_bindings(type(self)) if not self._read_only_refusal(binding.action)]
-        self.push_screen(HelpScreen(key_rows(bindings)))
+        bindings = remapped(declared_bindings(type(self)), self.keys)
+        self.push_screen(
+            HelpScreen(key_rows([binding for binding in bindings if not self._read_only_refusal(binding.action)]))
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from tf_tui.ui.screens.help import key_names
+
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
         textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
-        for binding in self.BINDINGS:
+        own = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
+        for binding in remapped(own, self.keys):
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if not isinstance(binding, Binding) or binding.action == "quit" or self._read_only_refusal(binding.action):
+            if binding.action == "quit" or self._read_only_refusal(binding.action):
                 continue
             if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")
-                yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
+                keys = "  ".join(key_names(binding))
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({keys})", action)
 
     def _selected_key(self) -> RunKey | None:
         selected = self._runs.selected

@@ -57,7 +57,7 @@ class CompareScreen(ModalScreen[None]):
         Binding("t", "toggle_axis", "Step/time", id="x_axis"),
         Binding("m", "smooth", "Smooth", id="smooth"),
         Binding("a", "toggle_rows", "Diff/all", id="all_rows"),
-        Binding("escape,q", "close", "Back"),
+        Binding("escape,q", "close", "Back", id="close"),
     ]
 
     def __init__(

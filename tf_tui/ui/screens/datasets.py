@@ -61,8 +61,8 @@ class DatasetsScreen(ModalScreen[None]):
     DatasetsScreen #upload-message.error { color: $error; text-style: bold; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("escape", "close", "Close"),
-        Binding("f5", "reload", "Reload"),
+        Binding("escape", "close", "Close", id="close"),
+        Binding("f5", "reload", "Reload", id="reload"),
     ]
 
     def __init__(self, session: Session) -> None:

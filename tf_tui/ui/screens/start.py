@@ -110,9 +110,9 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen Button { margin-right: 2; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
         # Before the fields' own enter (the dataset list's would untick a dataset): enter starts.
-        Binding("enter", "start", "Start", priority=True),
+        Binding("enter", "start", "Start", priority=True, id="submit"),
     ]
 
     def __init__(self, session: Session, like: LikeRun | None = None) -> None:

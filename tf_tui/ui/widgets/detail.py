@@ -20,6 +20,7 @@ from tf_tui.core.comparison import XAxis
 from tf_tui.core.format import local_time, short_id, summary
 from tf_tui.core.history import MetricHistory, is_step
 from tf_tui.core.store import RunState
+from tf_tui.ui.alert_text import detail_lines
 from tf_tui.ui.field_grid import FieldGrid
 from tf_tui.ui.style import alert_style, status_text
 from tf_tui.ui.widgets.evaluation import EvaluationPart
@@ -59,6 +60,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("No run selected. Press s to start one or w to watch one by id."), id="detail-title")
         yield Static(id="detail-summary")
+        yield Static(id="detail-alerts")
         yield EvaluationPart(id="evaluation")  # shown by the app, which keeps the evaluations
         yield Static(id="loss-title")
         yield LossChart(id="loss")
@@ -78,6 +80,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._run = run
         if run is None:
             self._update("detail-title", Text("No run selected. Press s to start one or w to watch one by id."))
+            self.query_one("#detail-alerts", Static).display = False
+            self._shown.pop("detail-alerts", None)
             for part in ("detail-summary", "detail-fields", "detail-timeline"):
                 self._update(part, Text())
             self.query_one("#loss-title", Static).display = self.query_one("#loss", LossChart).display = False
@@ -88,10 +92,18 @@ class DetailPane(VerticalScroll, can_focus=True):
         headline.append_text(status_text(run, no_color=self.app.no_color))
         self._update("detail-title", headline)
         self._update("detail-summary", Text(summary(run)))
+        self._show_alerts(run, alert)
         fields = (_field_rows(run), run.error, _result_rows(run))
         self._update("detail-fields", fields, lambda: _fields(*fields, alert))
         self._show_chart(run)
         self._update("detail-timeline", _timeline(run, alert))
+
+    def _show_alerts(self, run: RunState, style: str) -> None:
+        """Shown only for a run with alerts: even empty, a part takes its line."""
+        shown = (run.train_id, tuple(run.alerts))
+        if self._shown.get("detail-alerts") != shown:
+            self.query_one("#detail-alerts", Static).display = bool(run.alerts)
+            self._update("detail-alerts", shown, lambda: detail_lines(run, style))
 
     def _show_chart(self, run: RunState) -> None:
         """The chart and its title, looked at only when the run's history or the view changed."""

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from tf_tui.base.text import printable
 from tf_tui.core.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
 from tf_tui.core.store import RunState
+from tf_tui.ui.alert_text import badge, badge_style
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column
@@ -63,7 +64,10 @@ def row_text(
     """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`, with `gpu1` after
     the id when `backend` is given. Without `columns`, every column at its least width."""
     model_width = MODEL_WIDTH if columns is None else columns.model_width(width)
-    fixed = len(short_id(run.train_id)) + 1 + model_width + STATUS_WIDTH + 5
+    alert_badge = badge(run)  # taken from the bar's width: the bar is the one column that stretches
+    fixed = (
+        len(short_id(run.train_id)) + 1 + model_width + STATUS_WIDTH + 5 + (len(alert_badge) + 1 if alert_badge else 0)
+    )
     optional = {name: size for name, size in OPTIONAL_WIDTHS.items() if columns is None or name in columns.filled}
     if backend is not None:
         optional["backend"] = BACKEND_WIDTH
@@ -78,6 +82,9 @@ def row_text(
     text.append(printable(run.base_model or "", model_width - 1).ljust(model_width), style="dim")
     text.append_text(status_text(run, STATUS_WIDTH - 1, no_color=no_color))
     text.append(" ")
+    if alert_badge:
+        text.append(alert_badge, style=badge_style(no_color=no_color))
+        text.append(" ")
     text.append_text(bar(run.progress, bar_width, bar_style(run, no_color=no_color)))
     text.append(f"{progress_text(run):>5}")
     if "step" in optional:
@@ -91,7 +98,7 @@ def row_text(
             text.append(f" {'stale':>{optional['age'] - 1}}", style="bold yellow")
         else:
             text.append(f" {age_value(run, now):>{optional['age'] - 1}}", style="dim")
-    if run.remembered_unconfirmed:
+    if run.from_snapshot:
         text.stylize("dim")
     return text
 
@@ -100,7 +107,7 @@ def first_column(run: RunState, marked: bool) -> str:
     """The mark before a row: marked to compare, else not yet confirmed, else nothing."""
     if marked:
         return MARK
-    return UNCONFIRMED_MARK if run.remembered_unconfirmed else " "
+    return UNCONFIRMED_MARK if run.from_snapshot else " "
 
 
 def shown_values(run: RunState, now: float) -> tuple[object, ...]:
@@ -110,13 +117,14 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
     return (
         run.status,
         run.missing,
-        run.remembered_unconfirmed,
+        run.from_snapshot,
         run.base_model,
         run.progress,
         step_value(run),
         loss_value(run),
         eta_value(run),
         age,
+        tuple(run.alerts),
     )
 
 

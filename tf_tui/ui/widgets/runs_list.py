@@ -66,6 +66,9 @@ class RunsList(VerticalScroll, can_focus=True):
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
         self._in_view: set[RunRow] | None = None  # the rows in the list's viewport; None: to be worked out
+        # Told the rows in view whenever they change: the app has their runs' statuses read first.
+        self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
+        self._told_in_view: set[RunRow] = set()
         self.selected: RowKey | None = None
         self.columns = Columns()  # sized from every run shown: the rows are repainted when they grow
 
@@ -152,8 +155,12 @@ class RunsList(VerticalScroll, can_focus=True):
     def _view_changed(self) -> None:
         """Rows moved, scrolled, came, went or were filtered: bring the ones now in view up to date."""
         self._in_view = None
-        for row in self._rows_in_view():
+        in_view = self._rows_in_view()
+        for row in in_view:
             row.show_latest()
+        if in_view != self._told_in_view:
+            self._told_in_view = set(in_view)
+            self.on_view([(row.backend, row.run.train_id) for row in in_view])
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
