@@ -28,7 +28,16 @@ from bench.export import export_metrics
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
-from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, requests_while_live, watch_json
+from bench.scenarios import (
+    Live,
+    bare_first_frame,
+    first_frame,
+    help_time,
+    live,
+    remembered_first_screen,
+    requests_while_live,
+    watch_json,
+)
 from tf_tui.core.first_reads import FirstReadPace
 
 SCENARIO_TIMEOUT_S = 120.0
@@ -202,6 +211,7 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
     ratios: Values = defaultdict(list)
     if "first" in only:
         print("first frame with 5 runs, and a bare Textual app", flush=True)
+    remembered: Values = defaultdict(list)  # tf-tui started again: "shown" and "live", and "live" ÷ bare
     for repeat in range(config.first_frames if "first" in only else 0):
         bare = await _attempt(f"first frame #{repeat + 1} bare", bare_first_frame())
         for client in CLIENTS:
@@ -209,6 +219,11 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
             if took is not None:
                 firsts[client.name].append(took)
                 ratios[client.name].append(math.nan if bare is None else took / bare)
+        again = await _attempt(f"first screen #{repeat + 1} remembered", remembered_first_screen())
+        if again is not None:
+            remembered["shown"].append(again.shown_s)
+            remembered["live"].append(again.live_s)
+            remembered["live ratio"].append(math.nan if bare is None else again.live_s / bare)
 
     helps = []
     if "help" in only:
@@ -307,6 +322,16 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
             [Part(dict(firsts), " s", 2), Part(dict(ratios), "x", 1)],
             "≤ 1.5x",
             lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1.5,
+        ),
+        Figure(
+            "started again (the rows it last showed kept): first screen (s) / live rows (s), and ÷ a bare Textual app",
+            [
+                Part({"tf-tui": remembered["shown"]}, " s", 2),
+                Part({"tf-tui": remembered["live"]}, " s", 2),
+                Part({"tf-tui": remembered["live ratio"]}, "x", 1),
+            ],
+            "≤ 0.5 s / — / ≤ 1.5x",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 0.5 and medians[2] <= 1.5,
         ),
         Figure(
             "status reads per minute while the stream is live and fresh",

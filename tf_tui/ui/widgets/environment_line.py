@@ -58,7 +58,8 @@ class EnvironmentLine(Static):
 
     def on_mount(self) -> None:
         self.set_interval(TICK_S, self._tick)
-        self.follow()
+        # After the first frame: the first screen is painted before any network call.
+        self.call_after_refresh(self.follow)
 
     @property
     def shown(self) -> bool:

@@ -16,6 +16,9 @@ from tf_tui.ui.alert_text import badge, badge_style
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column
+# Before a run shown as a previous dashboard left it, until its backend answers for it (the row is dim too):
+# read without colour as well.
+UNCONFIRMED_MARK = "?"
 MODEL_WIDTH = 7  # the model column's least width; it widens to the longest model name, up to a share of the row
 MODEL_SHARE = 5  # at most a fifth of the row
 STATUS_WIDTH = 14
@@ -95,7 +98,16 @@ def row_text(
             text.append(f" {'stale':>{optional['age'] - 1}}", style="bold yellow")
         else:
             text.append(f" {age_value(run, now):>{optional['age'] - 1}}", style="dim")
+    if run.from_snapshot:
+        text.stylize("dim")
     return text
+
+
+def first_column(run: RunState, marked: bool) -> str:
+    """The mark before a row: marked to compare, else not yet confirmed, else nothing."""
+    if marked:
+        return MARK
+    return UNCONFIRMED_MARK if run.from_snapshot else " "
 
 
 def shown_values(run: RunState, now: float) -> tuple[object, ...]:
@@ -105,6 +117,7 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
     return (
         run.status,
         run.missing,
+        run.from_snapshot,
         run.base_model,
         run.progress,
         step_value(run),
@@ -144,7 +157,7 @@ class RunRow(Widget):
         now, columns = self._clock(), self._columns()
         self._shown, self._asked = (*shown_values(self.run, now), columns), False
         width = (self.content_size.width or 81) - 1
-        text = Text(MARK if self.marked else " ", style="bold", no_wrap=True, overflow="ellipsis")
+        text = Text(first_column(self.run, self.marked), style="bold", no_wrap=True, overflow="ellipsis")
         row = row_text(self.run, width, now, no_color=self.app.no_color, backend=self.backend, columns=columns)
         return text.append_text(row)
 
