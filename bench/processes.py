@@ -78,10 +78,17 @@ class Backend:
 
 @contextlib.asynccontextmanager
 async def load_server(
-    runs: int, rate: float, *, steps: int = 100, complete: bool = False, instances: int = 1, history_points: int = 0
+    runs: int,
+    rate: float,
+    *,
+    steps: int = 100,
+    complete: bool = False,
+    instances: int = 1,
+    history_points: int = 0,
+    log_rate: float = 0,
 ) -> AsyncIterator[Backend]:
     arguments = ["--runs", str(runs), "--rate", str(rate), "--steps", str(steps), "--instances", str(instances)]
-    arguments += ["--history-points", str(history_points)]
+    arguments += ["--history-points", str(history_points), "--log-rate", str(log_rate)]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -16,7 +16,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Input, Log, Static
+from textual.widgets import Input, Static
 
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.text import printable
@@ -25,6 +25,7 @@ from tf_tui.core.format import short_id
 from tf_tui.core.log_reader import POLL_S, LogReader
 from tf_tui.core.session import Session
 from tf_tui.core.store import RunState
+from tf_tui.ui.widgets.followed_log import FollowedLog
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 
 MAX_LINES = 10_000  # kept on screen: the oldest go first
@@ -59,7 +60,7 @@ class RunLogScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     RunLogScreen { background: $background 60%; overflow: hidden; }
     RunLogScreen > Static { height: 1; background: $panel; padding: 0 1; }
-    RunLogScreen > Log { height: 1fr; border: round $primary; }
+    RunLogScreen > FollowedLog { height: 1fr; border: round $primary; }
     RunLogScreen > Input { height: 3; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
@@ -81,7 +82,7 @@ class RunLogScreen(ModalScreen[None]):
         self._matches = ""
         self._shown = asyncio.Event()  # read only while the screen is shown
         self._highlighter = MatchHighlighter()
-        self._log = Log(max_lines=MAX_LINES, auto_scroll=True)
+        self._log = FollowedLog(max_lines=MAX_LINES)
         self._search = Input(placeholder="search the log (enter: to the log, then n and N; escape: close)")
         self._match_line: int | None = None
 
@@ -120,8 +121,8 @@ class RunLogScreen(ModalScreen[None]):
                 lines = []
             else:
                 self._say(self._progress())
+            self._log.append(lines)  # even none: what was held while the view was away goes on at its end
             if lines:
-                self._log.write_lines(lines)
                 self._update_matches()
             if self._reader.complete:
                 return
