@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.growing_log import NUMBER
 from bench.processes import REPO, START_TIMEOUT_S, TF_TUI_CLIENT, Backend, load_server, scratch_home
+from bench.report import percentile
 from bench.scenarios import SETTLE_S, _every_status_read, _rows_on_screen
 from bench.terminal import Terminal, isolated_environment
 
@@ -219,13 +219,6 @@ async def _walk(terminal: Terminal, screen: LogScreen, written: int) -> tuple[in
             break  # the oldest line kept is on screen
     wanted = set(range(max(0, written - MAX_LINES), written))
     return len(wanted - screen.seen), len(screen.seen - wanted)
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def summary(result: LogView) -> str:

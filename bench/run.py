@@ -25,13 +25,17 @@ from typing import TypeVar
 import psutil
 
 from bench.export import export_metrics
+from bench.log_view import LogView, log_view, summary
 from bench.processes import CLIENTS
-from bench.report import Figure, Part, table, write_section
-from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
+from bench.report import Figure, Part, percentile, table, write_section
+from bench.scenarios import WARMUP_S, Live, bare_first_frame, first_frame, help_time, live, watch_json
 
 SCENARIO_TIMEOUT_S = 120.0
 EXPORT_POINTS = 2000
 EXPORT_TIMEOUT_S = 300.0
+SLOW_LINK_BPS = 4096  # as `pv -L 4k`
+SLOW_LINK_WARMUP_S = 3.0  # the first screen takes seconds to cross such a link
+LOG_LINES_PER_S = 5000
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -79,13 +83,6 @@ QUICK = Config(
 Values = dict[str, list[float]]  # client name -> one value per repeat
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 FAILURES: list[str] = []  # what did not complete, said under the table
 
 
@@ -104,14 +101,21 @@ async def _attempt(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TI
 
 
 async def _live_all(
-    config: Config, name: str, runs: int, rate: float, window_s: float, *, backends: int = 1
+    config: Config,
+    name: str,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    link_rate: float | None = None,
+    warmup_s: float = WARMUP_S,
 ) -> dict[str, list[Live]]:
     results: dict[str, list[Live]] = defaultdict(list)
     for repeat in range(config.repeats):
         for client in CLIENTS:
-            result = await _attempt(
-                f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s, backends=backends)
-            )
+            measured = live(client, runs, rate, window_s, backends=backends, link_rate=link_rate, warmup_s=warmup_s)
+            result = await _attempt(f"{name} #{repeat + 1} {client.name}", measured)
             if result is None:
                 continue
             p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
@@ -124,6 +128,20 @@ async def _live_all(
             )
             results[client.name].append(result)
     return results
+
+
+async def _log_views(config: Config) -> list[LogView]:
+    results = []
+    for repeat in range(config.repeats):
+        result = await _attempt(f"log view #{repeat + 1} tf-tui", log_view(LOG_LINES_PER_S, config.everyday_s))
+        if result is not None:
+            print(f"    {summary(result)}", flush=True)
+            results.append(result)
+    return results
+
+
+def _tf_tui(results: list[LogView], measure: Callable[[LogView], float]) -> Values:
+    return {"tf-tui": [measure(result) for result in results]}
 
 
 def _pick(results: dict[str, list[Live]], measure: Callable[[Live], float]) -> Values:
@@ -154,6 +172,12 @@ async def measure(config: Config) -> list[Figure]:
     idle = await _live_all(config, "idle", 100, 0, config.idle_s)
     print("fleet: 10 backends x 20 runs, 200 updates/s in all", flush=True)
     fleet = await _live_all(config, "fleet", 20, 20, config.busy_s, backends=10)
+    print(f"slow link: the everyday case, the terminal read at {SLOW_LINK_BPS:,} B/s", flush=True)
+    slow = await _live_all(
+        config, "slow link", 5, 5, config.everyday_s, link_rate=SLOW_LINK_BPS, warmup_s=SLOW_LINK_WARMUP_S
+    )
+    print(f"log view: following {LOG_LINES_PER_S:,} lines/s, keys, the last 10,000 lines checked", flush=True)
+    logs = await _log_views(config)
 
     print("first frame with 5 runs, and a bare Textual app", flush=True)
     firsts: Values = defaultdict(list)
@@ -246,6 +270,37 @@ async def measure(config: Config) -> list[Figure]:
             _at_most(20, 250),
         ),
         Figure(
+            f"slow link ({SLOW_LINK_BPS:,} B/s, as `pv -L 4k`), 5 runs at 5 updates/s: screen behind p50 / p99",
+            [Part(_pick(slow, _p(0.5))), Part(_pick(slow, _p(0.99)), " ms")],
+            "p99 ≤ 1,000 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1000,
+        ),
+        Figure(
+            f"log view following {LOG_LINES_PER_S:,} lines/s: key to paint p50 / p99 (pages, end, /, search)",
+            [
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.5))),
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.99)), " ms"),
+            ],
+            "≤ 50 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 50,
+        ),
+        Figure(
+            "log view: CPU following / with a search marked; newest line on screen behind p99",
+            [
+                Part(_tf_tui(logs, lambda r: r.cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: r.search_cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: percentile(r.behind_ms, 0.99) / 1000), " s", 2),
+            ],
+            "≤ 15 %",
+            lambda medians: None if math.isnan(medians[0]) else max(medians[0], medians[1]) <= 15,
+        ),
+        Figure(
+            "log view: of the last 10,000 lines written, lines not shown",
+            [Part(_tf_tui(logs, lambda r: r.lost))],
+            "0",
+            _at_most(0),
+        ),
+        Figure(
             "first frame with 5 runs visible (s), and ÷ a bare Textual app",
             [Part(dict(firsts), " s", 2), Part(dict(ratios), "x", 1)],
             "≤ 1.5x",
@@ -289,6 +344,10 @@ async def measure(config: Config) -> list[Figure]:
             lambda medians: None if math.isnan(medians[0]) else medians[0] <= 10 and medians[2] <= FLAT_MB,
         ),
     ]
+
+
+def _all_keys(result: LogView) -> list[float]:
+    return [ms for presses in result.keys_ms.values() for ms in presses]
 
 
 def _growth(samples: list[float]) -> float:
