@@ -58,7 +58,9 @@ class RunLogScreen(ModalScreen[None]):
     between the matches."""
 
     DEFAULT_CSS = """
-    RunLogScreen { background: $background 60%; overflow: hidden; }
+    /* Opaque: its widgets cover every cell, and a translucent screen makes Textual draw the dashboard
+       beneath it again on every repaint. */
+    RunLogScreen { background: $background; overflow: hidden; }
     RunLogScreen > Static { height: 1; background: $panel; padding: 0 1; }
     RunLogScreen > FollowedLog { height: 1fr; border: round $primary; }
     RunLogScreen > Input { height: 3; }
@@ -85,6 +87,7 @@ class RunLogScreen(ModalScreen[None]):
         self._log = FollowedLog(max_lines=MAX_LINES)
         self._search = Input(placeholder="search the log (enter: to the log, then n and N; escape: close)")
         self._match_line: int | None = None
+        self._title = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-log-title")
@@ -143,7 +146,12 @@ class RunLogScreen(ModalScreen[None]):
         title = f"Log of {self._run_name} · {self._state}"
         if self._matches:
             title += f" · {self._matches}"
-        self.query_one("#run-log-title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
+        if title != self._title:  # the same after almost every read: each update costs a repaint of the screen
+            self._title = title
+            # One line whatever it says: no layout of the screen for it.
+            self.query_one("#run-log-title", Static).update(
+                Text(title, no_wrap=True, overflow="ellipsis"), layout=False
+            )
 
     # --- search ---------------------------------------------------------------------------------
 
