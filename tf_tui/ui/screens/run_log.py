@@ -192,14 +192,15 @@ class RunLogScreen(ModalScreen[None]):
                 target = next((y for y in reversed(matches) if y < self._match_line), matches[-1])
             self._match_line = target
             self._log.scroll_to(y=max(0, target - self._log.scrollable_content_region.height // 2), animate=False)
-        self._update_matches()
+        self._update_matches(matches)
 
-    def _update_matches(self) -> None:
+    def _update_matches(self, matches: list[int] | None = None) -> None:
+        """`matches`: the matching lines when just found (a scan of 10,000 lines is worth doing once a key)."""
         pattern = self._highlighter.pattern
         if pattern is None:
             self._matches = ""
         else:
-            matches = self._matching_lines()
+            matches = self._matching_lines() if matches is None else matches
             term = printable(self._search.value.strip(), 30)
             if not matches:
                 self._matches = f"no line matches {term!r}"
