@@ -14,6 +14,7 @@ reads from), `o` opens the selected run's log. Measured, on the real pseudo-term
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -234,11 +235,15 @@ def summary(result: LogView) -> str:
     )
 
 
-if __name__ == "__main__":
-    import argparse
-
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=5000)
-    parser.add_argument("--window", type=float, default=6)
+    parser.add_argument("--rate", type=float, default=5000, help="lines a second of the log")
+    parser.add_argument("--window", type=float, default=6, help="seconds of following measured")
+    parser.add_argument("--repeats", type=int, default=1)
     arguments = parser.parse_args()
-    print(summary(asyncio.run(log_view(arguments.rate, arguments.window))))
+    for _ in range(arguments.repeats):
+        print(summary(asyncio.run(log_view(arguments.rate, arguments.window))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

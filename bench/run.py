@@ -29,12 +29,12 @@ from bench.log_view import LogView, log_view, summary
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, percentile, table, write_section
 from bench.scenarios import WARMUP_S, Live, bare_first_frame, first_frame, help_time, live, watch_json
+from bench.slow_link import LINK_BPS
+from bench.slow_link import WARMUP_S as LINK_WARMUP_S
 
 SCENARIO_TIMEOUT_S = 120.0
 EXPORT_POINTS = 2000
 EXPORT_TIMEOUT_S = 300.0
-SLOW_LINK_BPS = 4096  # as `pv -L 4k`
-SLOW_LINK_WARMUP_S = 3.0  # the first screen takes seconds to cross such a link
 LOG_LINES_PER_S = 5000
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
@@ -172,10 +172,8 @@ async def measure(config: Config) -> list[Figure]:
     idle = await _live_all(config, "idle", 100, 0, config.idle_s)
     print("fleet: 10 backends x 20 runs, 200 updates/s in all", flush=True)
     fleet = await _live_all(config, "fleet", 20, 20, config.busy_s, backends=10)
-    print(f"slow link: the everyday case, the terminal read at {SLOW_LINK_BPS:,} B/s", flush=True)
-    slow = await _live_all(
-        config, "slow link", 5, 5, config.everyday_s, link_rate=SLOW_LINK_BPS, warmup_s=SLOW_LINK_WARMUP_S
-    )
+    print(f"slow link: the everyday case, the terminal read at {LINK_BPS:,} B/s", flush=True)
+    slow = await _live_all(config, "slow link", 5, 5, config.everyday_s, link_rate=LINK_BPS, warmup_s=LINK_WARMUP_S)
     print(f"log view: following {LOG_LINES_PER_S:,} lines/s, keys, the last 10,000 lines checked", flush=True)
     logs = await _log_views(config)
 
@@ -270,7 +268,7 @@ async def measure(config: Config) -> list[Figure]:
             _at_most(20, 250),
         ),
         Figure(
-            f"slow link ({SLOW_LINK_BPS:,} B/s, as `pv -L 4k`), 5 runs at 5 updates/s: screen behind p50 / p99",
+            f"slow link ({LINK_BPS:,} B/s, as `pv -L 4k`), 5 runs at 5 updates/s: screen behind p50 / p99",
             [Part(_pick(slow, _p(0.5))), Part(_pick(slow, _p(0.99)), " ms")],
             "p99 ≤ 1,000 ms",
             lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1000,
