@@ -34,6 +34,7 @@ HISTORY_S = 3.0  # of log written before it is opened: longer than the view's ta
 CAUGHT_UP_S = 2.0  # the view follows once its newest line is at most this old
 KEY_TIMEOUT_S = 5.0
 SAMPLE_S = 0.05
+PAGE_TIMEOUT_S = 1.0  # a page up that changes nothing in this long: the oldest line kept is on screen
 BETWEEN_KEYS_S = 0.2
 ROUNDS = 3  # of page up, page down and end
 SEARCH = "7 loss"  # typed a character at a time: the first matches almost every line, the whole a tenth
@@ -84,13 +85,15 @@ class LogView:
     log_reads_per_s: float
 
 
-async def log_view(rate: float, window_s: float) -> LogView:
+async def log_view(rate: float, window_s: float, *, link_rate: float | None = None) -> LogView:
+    """`link_rate`: the terminal read at that many bytes a second at most (`bench/slow_link.py`)."""
     screen = LogScreen()
     async with load_server(RUNS, UPDATES_PER_S, steps=10_000, log_rate=rate) as backend:
         with scratch_home() as home:
             argv = TF_TUI_CLIENT.argv(backend.urls, home)
             environment = isolated_environment(home)
-            async with Terminal(argv, environment, cwd=REPO, on_lines=screen.update) as terminal:
+            terminal = Terminal(argv, environment, cwd=REPO, on_lines=screen.update, read_rate=link_rate)
+            async with terminal:
                 await terminal.wait(lambda: _rows_on_screen(terminal, RUNS), START_TIMEOUT_S, "the first rows")
                 await _every_status_read(backend, RUNS)
                 await asyncio.sleep(SETTLE_S)
@@ -111,7 +114,9 @@ async def log_view(rate: float, window_s: float) -> LogView:
                 await _search_keys(terminal, screen, keys)
                 search_cpu, *_ = await _follow(terminal, backend, screen, log, window_s / 2)
                 written = await _stop_log(backend)
-                lost, extra = await _walk(terminal, screen, written)
+                lost, extra = await _walk(
+                    terminal, screen, written, PAGE_TIMEOUT_S if link_rate is None else KEY_TIMEOUT_S
+                )
     return LogView(
         opened_s=opened_s,
         cpu_percent=cpu,
@@ -206,7 +211,7 @@ async def _search_keys(terminal: Terminal, screen: LogScreen, keys: dict[str, li
     await asyncio.sleep(BETWEEN_KEYS_S)
 
 
-async def _walk(terminal: Terminal, screen: LogScreen, written: int) -> tuple[int, int]:
+async def _walk(terminal: Terminal, screen: LogScreen, written: int, page_timeout_s: float) -> tuple[int, int]:
     """From the newest line up to the oldest a page at a time; of the last MAX_LINES lines written, how many
     were not seen, and how many lines seen are not among them."""
     await _press(terminal, screen, END, lambda: screen.bottom == written - 1)
@@ -215,7 +220,7 @@ async def _walk(terminal: Terminal, screen: LogScreen, written: int) -> tuple[in
         top = screen.top
         terminal.press(PAGE_UP)
         try:
-            await terminal.wait(lambda top=top: screen.top < top, 1.0, "a page further up")  # type: ignore[misc]
+            await terminal.wait(lambda top=top: screen.top < top, page_timeout_s, "a page further up")  # type: ignore[misc]
         except TimeoutError:
             break  # the oldest line kept is on screen
     wanted = set(range(max(0, written - MAX_LINES), written))
@@ -240,9 +245,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5000, help="lines a second of the log")
     parser.add_argument("--window", type=float, default=6, help="seconds of following measured")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--link", type=float, help="bytes a second the terminal is read at, at most")
     arguments = parser.parse_args()
     for _ in range(arguments.repeats):
-        print(summary(asyncio.run(log_view(arguments.rate, arguments.window))), flush=True)
+        result = asyncio.run(log_view(arguments.rate, arguments.window, link_rate=arguments.link))
+        print(summary(result), flush=True)
 
 
 if __name__ == "__main__":
