@@ -191,7 +191,10 @@ class RunLogScreen(ModalScreen[None]):
             else:
                 target = next((y for y in reversed(matches) if y < self._match_line), matches[-1])
             self._match_line = target
-            self._log.scroll_to(y=max(0, target - self._log.scrollable_content_region.height // 2), animate=False)
+            # At once: a scroll left for after the next refresh could follow a read that dropped lines, and
+            # land on another line than the match; once away from the end, the view holds still.
+            y = max(0, target - self._log.scrollable_content_region.height // 2)
+            self._log.scroll_to(y=y, animate=False, immediate=True)
         self._update_matches(matches)
 
     def _update_matches(self, matches: list[int] | None = None) -> None:
