@@ -86,10 +86,11 @@ async def load_server(
     instances: int = 1,
     history_points: int = 0,
     ended: int = 0,
+    log_rate: float = 0,
 ) -> AsyncIterator[Backend]:
     """The load server in a process of its own: `runs` streaming runs per instance, after `ended` ended ones."""
     arguments = ["--runs", str(runs), "--rate", str(rate), "--steps", str(steps), "--instances", str(instances)]
-    arguments += ["--history-points", str(history_points)]
+    arguments += ["--history-points", str(history_points), "--log-rate", str(log_rate)]
     arguments += ["--ended", str(ended)]
     process = await asyncio.create_subprocess_exec(
         sys.executable,

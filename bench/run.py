@@ -25,10 +25,12 @@ from typing import TypeVar
 import psutil
 
 from bench.export import export_metrics
+from bench.log_view import LogView, log_view, summary
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS
-from bench.report import Figure, Part, table, write_section
+from bench.report import Figure, Part, percentile, table, write_section
 from bench.scenarios import (
+    WARMUP_S,
     Live,
     bare_first_frame,
     first_frame,
@@ -38,11 +40,14 @@ from bench.scenarios import (
     requests_while_live,
     watch_json,
 )
+from bench.slow_link import LINK_BPS
+from bench.slow_link import WARMUP_S as LINK_WARMUP_S
 from tf_tui.core.first_reads import FirstReadPace
 
 SCENARIO_TIMEOUT_S = 120.0
 EXPORT_POINTS = 2000
 EXPORT_TIMEOUT_S = 300.0
+LOG_LINES_PER_S = 5000
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -96,13 +101,6 @@ QUICK = Config(
 Values = dict[str, list[float]]  # client name -> one value per repeat
 
 
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 FAILURES: list[str] = []  # what did not complete, said under the table
 
 
@@ -121,14 +119,21 @@ async def _attempt(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TI
 
 
 async def _live_all(
-    config: Config, name: str, runs: int, rate: float, window_s: float, *, backends: int = 1
+    config: Config,
+    name: str,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    link_rate: float | None = None,
+    warmup_s: float = WARMUP_S,
 ) -> dict[str, list[Live]]:
     results: dict[str, list[Live]] = defaultdict(list)
     for repeat in range(config.repeats):
         for client in CLIENTS:
-            result = await _attempt(
-                f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s, backends=backends)
-            )
+            measured = live(client, runs, rate, window_s, backends=backends, link_rate=link_rate, warmup_s=warmup_s)
+            result = await _attempt(f"{name} #{repeat + 1} {client.name}", measured)
             if result is None:
                 continue
             p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
@@ -141,6 +146,20 @@ async def _live_all(
             )
             results[client.name].append(result)
     return results
+
+
+async def _log_views(config: Config) -> list[LogView]:
+    results = []
+    for repeat in range(config.repeats):
+        result = await _attempt(f"log view #{repeat + 1} tf-tui", log_view(LOG_LINES_PER_S, config.everyday_s))
+        if result is not None:
+            print(f"    {summary(result)}", flush=True)
+            results.append(result)
+    return results
+
+
+def _tf_tui(results: list[LogView], measure: Callable[[LogView], float]) -> Values:
+    return {"tf-tui": [measure(result) for result in results]}
 
 
 async def _quiet_all(config: Config) -> Values:
@@ -180,7 +199,7 @@ def _at_most(*limits: float) -> Callable[[list[float]], bool | None]:
     return judge
 
 
-SCENARIOS = ("everyday", "busy", "flood", "idle", "fleet", "quiet", "first", "help", "watch", "memory")
+SCENARIOS = ("everyday", "busy", "flood", "idle", "fleet", "slow", "logs", "quiet", "first", "help", "watch", "memory")
 
 
 async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -> list[Figure]:
@@ -206,6 +225,15 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
     if "quiet" in only:
         print(f"requests while live and nothing changes: 5 runs streaming, {config.quiet_s:.0f} s", flush=True)
         quiet = await _quiet_all(config)
+
+    slow: dict[str, list[Live]] = defaultdict(list)
+    if "slow" in only:
+        print(f"slow link: the everyday case, the terminal read at {LINK_BPS:,} B/s", flush=True)
+        slow = await _live_all(config, "slow link", 5, 5, config.everyday_s, link_rate=LINK_BPS, warmup_s=LINK_WARMUP_S)
+    logs: list[LogView] = []
+    if "logs" in only:
+        print(f"log view: following {LOG_LINES_PER_S:,} lines/s, keys, the last 10,000 lines checked", flush=True)
+        logs = await _log_views(config)
 
     firsts: Values = defaultdict(list)
     ratios: Values = defaultdict(list)
@@ -316,6 +344,37 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
             [Part(_pick(fleet, lambda r: r.cpu_percent), " %", 1), Part(_pick(fleet, lambda r: r.bytes_per_update))],
             "≤ 20 % (10 % per 100 updates/s) / ≤ 250",
             _at_most(20, 250),
+        ),
+        Figure(
+            f"slow link ({LINK_BPS:,} B/s, as `pv -L 4k`), 5 runs at 5 updates/s: screen behind p50 / p99",
+            [Part(_pick(slow, _p(0.5))), Part(_pick(slow, _p(0.99)), " ms")],
+            "p99 ≤ 1,000 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1000,
+        ),
+        Figure(
+            f"log view following {LOG_LINES_PER_S:,} lines/s: key to paint p50 / p99 (pages, end, /, search)",
+            [
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.5))),
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.99)), " ms"),
+            ],
+            "≤ 50 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 50,
+        ),
+        Figure(
+            "log view: CPU following / with a search marked; newest line on screen behind p99",
+            [
+                Part(_tf_tui(logs, lambda r: r.cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: r.search_cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: percentile(r.behind_ms, 0.99) / 1000), " s", 2),
+            ],
+            "≤ 15 %",
+            lambda medians: None if math.isnan(medians[0]) else max(medians[0], medians[1]) <= 15,
+        ),
+        Figure(
+            "log view: of the last 10,000 lines written, lines not shown",
+            [Part(_tf_tui(logs, lambda r: r.lost))],
+            "0",
+            _at_most(0),
         ),
         Figure(
             "first frame with 5 runs visible (s), and ÷ a bare Textual app",
@@ -504,3 +563,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _all_keys(result: LogView) -> list[float]:
+    return [ms for presses in result.keys_ms.values() for ms in presses]

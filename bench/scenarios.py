@@ -97,14 +97,23 @@ def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
 
 
 async def live(
-    client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1, warmup_s: float = WARMUP_S
+    client: Client,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    warmup_s: float = WARMUP_S,
+    link_rate: float | None = None,
 ) -> Live:
     """The client watches `runs` runs on each of `backends` backends while `rate` frames a second go out over
-    each backend's runs (none when 0: idle)."""
+    each backend's runs (none when 0: idle); its terminal read at `link_rate` bytes a second at most, as
+    over a slow link, when given."""
     async with load_server(runs, rate, instances=backends) as backend:
         with scratch_home() as home:
             argv = client.argv(backend.urls, home)
-            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+            environment = isolated_environment(home)
+            async with Terminal(argv, environment, cwd=REPO, read_rate=link_rate) as terminal:
                 await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
                 await _every_status_read(backend, runs * backends)
                 await asyncio.sleep(SETTLE_S)
