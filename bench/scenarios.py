@@ -97,12 +97,21 @@ def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
 
 
 async def live(
-    client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1, warmup_s: float = WARMUP_S
+    client: Client,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    warmup_s: float = WARMUP_S,
+    history_points: int = 0,
 ) -> Live:
     """The client watches `runs` runs on each of `backends` backends while `rate` frames a second go out over
-    each backend's runs (none when 0: idle)."""
-    async with load_server(runs, rate, instances=backends) as backend:
+    each backend's runs (none when 0: idle); each run has a stored history of `history_points` points."""
+    async with load_server(runs, rate, instances=backends, history_points=history_points) as backend:
         with scratch_home() as home:
+            if client.prepare is not None:
+                client.prepare(backend.urls, home)
             argv = client.argv(backend.urls, home)
             async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
                 await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
@@ -127,6 +136,8 @@ async def live(
                 harness_cpu = _cpu_seconds(HARNESS) - harness_cpu
                 read = terminal.screen.bytes_read - read
                 visible &= terminal.screen.visible()
+                if client.shows is not None and client.shows not in terminal.text():
+                    raise RuntimeError(f"{client.name}: the screen does not show {client.shows!r}")
                 await asyncio.sleep(DRAIN_S if rate else 0)
                 sends = await backend.sends()
                 stats = await backend.stats()
