@@ -26,7 +26,7 @@ from typing import TypeVar
 import psutil
 
 from bench.export import export_metrics
-from bench.features import BEFORE_FEATURES, FEATURES_OFF, FEATURES_ON, HISTORY_POINTS, package_before
+from bench.features import BEFORE_FEATURES, FEATURES_OFF, FEATURES_ON, HISTORY_POINTS, SETTLED_S, package_before
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS, tf_tui_from
 from bench.report import Figure, Part, table, write_section
@@ -168,7 +168,7 @@ async def _features_all(config: Config) -> list[CpuByClient]:
                 print(f"  load average {_load_average()}", flush=True)
                 result = await _attempt(
                     f"features #{repeat + 1} {client.name}",
-                    live(client, 100, 100, config.busy_s, history_points=HISTORY_POINTS),
+                    live(client, 100, 100, config.busy_s, history_points=HISTORY_POINTS, settled_s=SETTLED_S),
                 )
                 if result is not None:
                     _print_live(result)
