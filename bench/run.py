@@ -54,6 +54,7 @@ class Config:
     repeats: int
     everyday_s: float  # measured window of each live scenario
     busy_s: float
+    features_s: float  # the busy scenario again, per client of the features scenario: a point of CPU to resolve
     flood_s: float
     idle_s: float
     first_frames: int
@@ -70,6 +71,7 @@ FULL = Config(
     repeats=3,
     everyday_s=6,
     busy_s=4,
+    features_s=10,
     flood_s=3,
     idle_s=3,
     first_frames=3,
@@ -84,6 +86,7 @@ QUICK = Config(
     repeats=1,
     everyday_s=3,
     busy_s=2,
+    features_s=2,
     flood_s=2,
     idle_s=2,
     first_frames=1,
@@ -168,7 +171,7 @@ async def _features_all(config: Config) -> list[CpuByClient]:
                 print(f"  load average {_load_average()}", flush=True)
                 result = await _attempt(
                     f"features #{repeat + 1} {client.name}",
-                    live(client, 100, 100, config.busy_s, history_points=HISTORY_POINTS, settled_s=SETTLED_S),
+                    live(client, 100, 100, config.features_s, history_points=HISTORY_POINTS, settled_s=SETTLED_S),
                 )
                 if result is not None:
                     _print_live(result)
