@@ -11,7 +11,9 @@ stream's start; `/_bench/log` says when it began and how long it is, and `?stop=
 Run `r`'s n-th frame carries `step = n` and `progress = n * 100 // total_steps`: with the
 default 100 steps a run's percentage is its frame number, so a value read on a screen names one frame, whose
 send time the server keeps (`/_bench/sends`) and also writes into the frame (`details.sent_at`,
-`time.monotonic()`, the same clock in every process of the machine).
+`time.monotonic()`, the same clock in every process of the machine). With a stored history the stream goes
+on from where it ends, as a live run's does: the n-th frame's step is `history_points + n` (of
+`history_points + total_steps`), its loss on the history's curve, and its progress still n %.
 
 A plan can also list runs that ended before the server's listing (`--ended`), as the deployed backend's
 `/train/active` names every run since its process started: they come first (oldest), read `completed`,
@@ -389,7 +391,7 @@ class LoadServer:
 
     async def _send_batch(self, batch: Iterable[Run]) -> None:
         """One write per client for the whole batch, each frame stamped as it is made."""
-        total, stamp = self.plan.total_steps, datetime.now().isoformat()
+        total, history, stamp = self.plan.total_steps, self.plan.history_points, datetime.now().isoformat()
         outgoing: dict[Peer, list[str]] = {}
         for run in batch:
             if self._spent(run):
@@ -401,8 +403,17 @@ class LoadServer:
                 run.step += 1
                 now = time.monotonic()
                 run.sent_at.append(now)
-                loss = 4.0 / (1 + run.step)
-                frame = FRAME % (run.train_id, stamp, run.progress(total), run.step, total, loss, total - run.step, now)
+                step, steps = history + run.step, history + total
+                frame = FRAME % (
+                    run.train_id,
+                    stamp,
+                    run.progress(total),
+                    step,
+                    steps,
+                    loss_at(step),
+                    total - run.step,
+                    now,
+                )
             for peer in self._subscribers.get(run.train_id, ()):
                 outgoing.setdefault(peer, []).append(frame)
         for peer, frames in outgoing.items():
@@ -428,14 +439,19 @@ class RawJson(str):
     """A body already written as JSON: a run's history, made once and sent for every run."""
 
 
+def loss_at(step: int) -> float:
+    """The training loss of every run at a step: falling, the history's and the stream's alike."""
+    return 4.0 / (1 + step / 100)
+
+
 def history_json(points: int) -> str:
     """A history of `points` points as the reference server stores one: a falling loss, an evaluation every
     hundredth step, the rate and the learning rate at every step."""
     entries = [
         {
             "step": step,
-            "loss": round(4.0 / (1 + step / 100), 4),
-            "eval_loss": round(4.2 / (1 + step / 100), 4) if step % 100 == 0 else None,
+            "loss": round(loss_at(step), 4),
+            "eval_loss": round(1.05 * loss_at(step), 4) if step % 100 == 0 else None,
             "elapsed_s": round(step * 0.01, 3),
             "samples_per_s": 3200.0,
             "learning_rate": 0.003,

@@ -208,3 +208,23 @@ async def test_a_growing_log_reads_through_tf_tuis_reader_in_order_with_no_line_
     finally:
         await api.aclose()
         await server.stop()
+
+
+async def test_the_stream_goes_on_from_the_end_of_the_stored_history_as_a_live_runs_does():
+    server = LoadServer(Plan(runs=1, rate=200, total_steps=STEPS, history_points=250))
+    await server.start()
+    try:
+        run = next(iter(server.runs))
+        async with api_client(server.url) as http:
+            stored = StoredHistory.from_json((await http.get(f"/train/metrics/{run}")).json())
+        async with open_socket(server.url) as socket:
+            await send_json(socket, {"type": "subscribe_training", "train_id": run})
+            assert (await receive_json(socket))["status"] == "subscribed"
+            server.go()
+            first = (await receive_json(socket))["data"]
+    finally:
+        await server.stop()
+    assert stored is not None and stored.points[-1].step == 250
+    assert (first["details"]["step"], first["details"]["total_steps"]) == (251, 250 + STEPS)
+    assert first["progress"] == 100 // STEPS  # the harness reads a frame's number from its percentage
+    assert first["details"]["loss"] < stored.points[-1].loss  # on the same falling curve
