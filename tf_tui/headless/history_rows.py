@@ -1,10 +1,9 @@
 """A run's stored history in long format, a row a step and metric (`export --metrics`), encoded as text
-straight from the backend's answer.
+straight from its decoded points (see `history_points`).
 
-A thousand runs of two thousand points are six million rows: made as point objects and rows of values
-first, they cost a minute of CPU; made here, a fraction of it. The server's text is taken by the rules of
-`MetricPoint.from_json` (`is_step`, `plottable`): an entry without a whole step is skipped, and a value
-that is not a usable number is absent.
+A thousand runs of two thousand points are six million rows: made as rows of values and then encoded,
+they cost a minute of CPU; made here, a few seconds. Each row is one f-string of texts made once a
+point (its step, its elapsed time, its time), and each value's text is made once a run.
 """
 
 from __future__ import annotations
@@ -15,50 +14,61 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from tf_tui.core.history import VALUE_FIELDS, is_step, plottable
+from tf_tui.headless.history_points import Point, small_to_zero
 from tf_tui.headless.rows import RowFormat
 
 POINT_COLUMNS = ("train_id", "backend", "step", "metric", "value", "elapsed_s", "time")
-POINT_METRICS = tuple(name for name in VALUE_FIELDS if name != "elapsed_s")
 
 
 def history_rows(
-    form: RowFormat, train_id: str, backend: str, entries: Sequence[Any], began: float | None
+    form: RowFormat, train_id: str, backend: str, points: Sequence[Point], began: float | None
 ) -> list[str]:
-    """The rows of a history's entries, encoded for `RowWriter.write_encoded`; `began`: when the run started
+    """The rows of a history's points, encoded for `RowWriter.write_encoded`; `began`: when the run started
     (a Unix time), from which each point's time is its elapsed seconds on, when both are known."""
-    csv_form = form is RowFormat.CSV
-    prefix = _csv_prefix(train_id, backend) if csv_form else _json_prefix(train_id, backend)
+    if form is RowFormat.CSV:
+        prefix, between = _csv_prefix(train_id, backend), ","
+    else:
+        prefix, between = _json_prefix(train_id, backend), '", "value": '
     times = UtcTimes()
+    # A value's text, each value formatted once a run: a history repeats its rates and learning rates.
+    texts: dict[float, str] = {}
     rows: list[str] = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not is_step(step := entry.get("step")):
-            continue
-        elapsed = plottable(entry.get("elapsed_s"))
+    append = rows.append
+    for point in points:
+        elapsed = point.elapsed_s
+        if elapsed is not None:
+            elapsed = small_to_zero(elapsed)
         at = None if began is None or elapsed is None else times.iso(began + elapsed)
-        if csv_form:
+        if form is RowFormat.CSV:
+            head = f"{prefix}{point.step},"
             tail = f",{'' if elapsed is None else repr(elapsed)},{at or ''}"
         else:
-            tail = f', "elapsed_s": {"null" if elapsed is None else repr(elapsed)}, "time": {json.dumps(at)}}}'
-        for metric in POINT_METRICS:
-            value = plottable(entry.get(metric))
+            head = f'{prefix}{point.step}, "metric": "'
+            tail = f', "elapsed_s": {"null" if elapsed is None else repr(elapsed)}, "time": {_json_text(at)}}}'
+        for metric, value in (
+            ("loss", point.loss),
+            ("eval_loss", point.eval_loss),
+            ("samples_per_s", point.samples_per_s),
+            ("learning_rate", point.learning_rate),
+        ):
             if value is None:
                 continue
-            if csv_form:
-                rows.append(f"{prefix}{step},{metric},{value!r}{tail}")
-            else:
-                rows.append(f'{prefix}{step}, "metric": "{metric}", "value": {value!r}{tail}')
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = repr(small_to_zero(value))
+            append(f"{head}{metric}{between}{text}{tail}")
     return rows
 
 
-def best_loss(entries: Sequence[Any]) -> float | None:
-    """The lowest training loss of a history's entries."""
-    losses = (
-        plottable(entry.get("loss")) for entry in entries if isinstance(entry, dict) and is_step(entry.get("step"))
-    )
-    return min((loss for loss in losses if loss is not None), default=None)
+def best_loss(points: Sequence[Point]) -> float | None:
+    """The lowest training loss of a history's points."""
+    return min((small_to_zero(point.loss) for point in points if point.loss is not None), default=None)
+
+
+def _json_text(at: str | None) -> str:
+    """A time as JSON: its ISO text holds nothing JSON escapes."""
+    return "null" if at is None else f'"{at}"'
 
 
 def _csv_prefix(train_id: str, backend: str) -> str:
