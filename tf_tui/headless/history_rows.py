@@ -14,51 +14,66 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import chain, repeat
+from operator import attrgetter
 
 from tf_tui.headless.history_points import Point, small_to_zero
+from tf_tui.headless.number_text import float_texts, optional_float_texts
 from tf_tui.headless.rows import RowFormat
 
 POINT_COLUMNS = ("train_id", "backend", "step", "metric", "value", "elapsed_s", "time")
+POINT_METRICS = ("loss", "eval_loss", "samples_per_s", "learning_rate")  # a row each, in this order
+_METRIC_VALUES = tuple((metric, attrgetter(metric)) for metric in POINT_METRICS)
+# A time's milliseconds and zone, as ISO text: indexed, not formatted, for each of a history's points.
+_MILLISECONDS = tuple(f".{millisecond:03d}+00:00" for millisecond in range(1000))
 
 
 def history_rows(
     form: RowFormat, train_id: str, backend: str, points: Sequence[Point], began: float | None
 ) -> list[str]:
     """The rows of a history's points, encoded for `RowWriter.write_encoded`; `began`: when the run started
-    (a Unix time), from which each point's time is its elapsed seconds on, when both are known."""
-    if form is RowFormat.CSV:
+    (a Unix time), from which each point's time is its elapsed seconds on, when both are known.
+
+    Made a column at a time: each point's first cells (`heads`) and last ones (`tails`) once, each metric's
+    values as text in one call, and the rows of a metric every point has joined without a Python loop."""
+    csv_form = form is RowFormat.CSV
+    if csv_form:
         prefix, between = _csv_prefix(train_id, backend), ","
+        heads = [f"{prefix}{point.step}," for point in points]
     else:
         prefix, between = _json_prefix(train_id, backend), '", "value": '
-    times = UtcTimes()
-    # A value's text, each value formatted once a run: a history repeats its rates and learning rates.
-    texts: dict[float, str] = {}
-    rows: list[str] = []
-    append = rows.append
-    for point in points:
-        elapsed = point.elapsed_s
-        if elapsed is not None:
-            elapsed = small_to_zero(elapsed)
-        at = None if began is None or elapsed is None else times.iso(began + elapsed)
-        if form is RowFormat.CSV:
-            head = f"{prefix}{point.step},"
-            tail = f",{'' if elapsed is None else repr(elapsed)},{at or ''}"
-        else:
-            head = f'{prefix}{point.step}, "metric": "'
-            tail = f', "elapsed_s": {"null" if elapsed is None else repr(elapsed)}, "time": {_json_text(at)}}}'
-        for metric, value in (
-            ("loss", point.loss),
-            ("eval_loss", point.eval_loss),
-            ("samples_per_s", point.samples_per_s),
-            ("learning_rate", point.learning_rate),
-        ):
-            if value is None:
-                continue
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = repr(small_to_zero(value))
-            append(f"{head}{metric}{between}{text}{tail}")
-    return rows
+        heads = [f'{prefix}{point.step}, "metric": "' for point in points]
+    elapsed = [point.elapsed_s for point in points]
+    elapsed_texts = optional_float_texts(elapsed)
+    if began is None:
+        times: list[str | None] = [None] * len(points)
+    else:
+        clock = UtcTimes()
+        times = [None if seconds is None else clock.iso(began + small_to_zero(seconds)) for seconds in elapsed]
+    if csv_form:
+        tails = [f",{seconds or ''},{at or ''}" for seconds, at in zip(elapsed_texts, times, strict=True)]
+    else:
+        tails = [
+            f', "elapsed_s": {seconds or "null"}, "time": {_json_text(at)}}}'
+            for seconds, at in zip(elapsed_texts, times, strict=True)
+        ]
+    columns: list[list[str] | list[str | None]] = []
+    for metric, value_of in _METRIC_VALUES:
+        values = list(map(value_of, points))
+        label = f"{metric}{between}"
+        if None not in values:
+            texts = float_texts(values)
+            columns.append(list(map("".join, zip(heads, repeat(label), texts, tails))))
+        elif values.count(None) < len(values):
+            texts_or_none = optional_float_texts(values)
+            columns.append(
+                [
+                    None if text is None else f"{head}{label}{text}{tail}"
+                    for head, text, tail in zip(heads, texts_or_none, tails, strict=True)
+                ]
+            )
+    # Point by point, each point's metrics in their order, the metrics it lacks left out.
+    return list(filter(None, chain.from_iterable(zip(*columns, strict=True))))
 
 
 def best_loss(points: Sequence[Point]) -> float | None:
@@ -93,7 +108,9 @@ class UtcTimes:
     def iso(self, at: float) -> str:
         # Rounded to the microsecond first, as datetime.fromtimestamp rounds, then cut to the millisecond.
         fraction, whole = math.modf(at)
-        second, micro = divmod(int(whole) * 1_000_000 + round(fraction * 1_000_000), 1_000_000)
+        second, micro = int(whole), round(fraction * 1_000_000)
+        if not 0 <= micro < 1_000_000:  # rounded up to the next second, or a time before 1970
+            second, micro = divmod(second * 1_000_000 + micro, 1_000_000)
         if second != self._second:
             self._second, self._text = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{self._text}.{micro // 1000:03d}+00:00"
+        return self._text + _MILLISECONDS[micro // 1000]
