@@ -26,6 +26,7 @@ class Exported:
     seconds: float
     rows: int
     rss_mb: list[float]  # sampled while it ran
+    cpu_s: float  # its CPU time (user and system) at the last sample: what it cost whatever else ran
 
     @property
     def growth_mb(self) -> float:
@@ -54,18 +55,20 @@ async def export_metrics(runs: int, points: int) -> Exported:
             assert process.stdout is not None
             measured = psutil.Process(process.pid)
             rss: list[float] = []
-            rows, sampled = 0, 0.0
+            rows, sampled, cpu = 0, 0.0, 0.0
             while chunk := await process.stdout.read(READ_SIZE):
                 rows += chunk.count(b"\n")
                 if time.monotonic() - sampled >= RSS_EVERY_S:
                     sampled = time.monotonic()
                     with contextlib.suppress(psutil.Error):
                         rss.append(measured.memory_info().rss / 2**20)
+                        times = measured.cpu_times()
+                        cpu = times.user + times.system
             code = await process.wait()
             took = time.monotonic() - began
     if code != 0:
         raise RuntimeError(f"tf-tui export exited {code}")
-    return Exported(took, rows - 1, rss)
+    return Exported(took, rows - 1, rss, cpu)
 
 
 def main() -> None:
@@ -75,7 +78,8 @@ def main() -> None:
     arguments = parser.parse_args()
     result = asyncio.run(export_metrics(arguments.runs, arguments.points))
     print(
-        f"{arguments.runs:,} runs x {arguments.points:,} points: {result.seconds:.1f} s, {result.rows:,} rows, "
+        f"{arguments.runs:,} runs x {arguments.points:,} points: {result.seconds:.1f} s ({result.cpu_s:.1f} s CPU), "
+        f"{result.rows:,} rows, "
         f"RSS max {max(result.rss_mb):.0f} MB, growth {result.growth_mb:+.1f} MB"
     )
 

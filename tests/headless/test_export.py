@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.scripted_backend import running_backend
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.core.fleet import RunKey
 from tf_tui.headless.export import RUN_COLUMNS, Reading, in_order, progress_bar
+from tf_tui.headless.history_points import Point, decode_points, points_from_json
 from tf_tui.headless.history_rows import POINT_COLUMNS, UtcTimes, best_loss, history_rows
 from tf_tui.headless.rows import RowFormat, RowWriter
 
@@ -203,7 +205,8 @@ HOSTILE_HISTORY = [
 def test_a_history_is_written_by_the_rules_of_a_point_in_each_format(form):
     out = io.StringIO()
     writer = RowWriter(out, form, POINT_COLUMNS)
-    writer.write_encoded(history_rows(form, 'run "a", the first', "gpu,1", HOSTILE_HISTORY, 1_800_000_000.0))
+    points = points_from_json(HOSTILE_HISTORY)
+    writer.write_encoded(history_rows(form, 'run "a", the first', "gpu,1", points, 1_800_000_000.0))
     writer.close()
     if form is RowFormat.CSV:
         rows = [tuple(row.values()) for row in csv.DictReader(io.StringIO(out.getvalue()))]
@@ -219,7 +222,7 @@ def test_a_history_is_written_by_the_rules_of_a_point_in_each_format(form):
         ('run "a", the first', "gpu,1", "1", "learning_rate", "0.003", "0.5", f"{at}0.500+00:00"),
         ('run "a", the first', "gpu,1", "3", "loss", "0.0", "1.25", f"{at}1.250+00:00"),
     ]
-    assert best_loss(HOSTILE_HISTORY) == 0.0
+    assert best_loss(points) == 0.0
 
 
 def test_rows_written_one_by_one_and_encoded_ones_read_alike():
@@ -229,9 +232,7 @@ def test_rows_written_one_by_one_and_encoded_ones_read_alike():
         if write == "values":
             writer.write(("r", "b", 1, "loss", 2.5, 0.5, None))
         else:
-            writer.write_encoded(
-                history_rows(RowFormat.JSON, "r", "b", [{"step": 1, "loss": 2.5, "elapsed_s": 0.5}], None)
-            )
+            writer.write_encoded(history_rows(RowFormat.JSON, "r", "b", [Point(1, loss=2.5, elapsed_s=0.5)], None))
         writer.close()
     assert one_by_one.getvalue() == encoded.getvalue()
 
@@ -243,3 +244,25 @@ def test_times_are_written_as_isoformat_writes_them(at):
     times = UtcTimes()
     times.iso(at - 7)  # another second formatted before
     assert times.iso(at) == datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+
+
+GOLDEN = Path(__file__).parent / "export_golden"
+
+
+@pytest.mark.parametrize("form", list(RowFormat))
+@pytest.mark.parametrize(("history", "typed"), [("clean", True), ("hostile", False)])
+def test_a_history_is_exported_as_it_always_was(history, typed, form):
+    """The rows of a fixed history, byte for byte as export wrote them before its histories were decoded into
+    typed points: one msgspec takes (ints as values, a negative zero, values nearer zero than a usable one,
+    the largest step) and one it refuses, taken entry by entry instead (text, NaN, booleans, out of range)."""
+    body = (GOLDEN / f"{history}.history.json").read_bytes()
+    points = decode_points(body)
+    assert (points is not None) is typed
+    if points is None:
+        points = points_from_json(json.loads(body)["points"])
+    out = io.StringIO()
+    writer = RowWriter(out, form, POINT_COLUMNS)
+    writer.write_encoded(history_rows(form, 'run "a", the first', "gpu,1", points, 1_800_000_000.0))
+    writer.write_encoded(history_rows(form, "b", "gpu", points, None))
+    writer.close()
+    assert out.getvalue() == (GOLDEN / f"{history}.{form.value}").read_text()

@@ -8,7 +8,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from tf_tui.base.text import printable
@@ -35,6 +35,7 @@ EVALUATE_TIMEOUT = (3.0, 120.0, 120.0, 120.0)
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
 NOT_JSON = (ValueError, RecursionError)
+T = TypeVar("T")
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -178,6 +179,14 @@ class TalentFactoryApi:
         query = {} if after_step is None else {"after_step": after_step}
         return await self._json("GET", f"/train/metrics/{_segment(train_id)}", params=query)
 
+    async def metrics_decoded(self, train_id: str, decode: Callable[[bytes], T | None]) -> T | dict[str, Any]:
+        """A run's stored metrics (as `metrics`) decoded by `decode` from the answer's bytes, or as JSON where
+        `decode` gives None: a reader of many histories decodes them its own, faster, way."""
+        path = f"/train/metrics/{_segment(train_id)}"
+        response = await self._response("GET", path)
+        decoded = decode(response.content)
+        return _json_object(f"GET {path}", response) if decoded is None else decoded
+
     async def active(self) -> list[str]:
         ids = (await self._json("GET", "/train/active")).get("active_trainings")
         return [ident for ident in ids if isinstance(ident, str)] if isinstance(ids, list) else []
@@ -238,15 +247,7 @@ class TalentFactoryApi:
         return await self._json("GET", path, params={"test_input": test_input}, timeout=EVALUATE_TIMEOUT)
 
     async def _json(self, method: str, path: str, **options: Any) -> dict[str, Any]:
-        what = f"{method} {path}"
-        response = await self._response(method, path, **options)
-        try:
-            body = response.json()
-        except NOT_JSON:
-            raise ApiError(f"{what}: HTTP {response.status_code} with {_body_text(response)}, not JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
-        return body
+        return _json_object(f"{method} {path}", await self._response(method, path, **options))
 
     async def _response(self, method: str, path: str, **options: Any) -> httpx.Response:
         """The answer to a request, if it is a success; else the failure, as an ApiError that says it."""
@@ -331,6 +332,17 @@ class TalentFactoryApi:
     def _identified(self, answered: str | None) -> None:
         self.not_talent_factory = answered
         self._on_identity(answered)
+
+
+def _json_object(what: str, response: httpx.Response) -> dict[str, Any]:
+    """A successful answer's JSON object; an ApiError that says so when it is none."""
+    try:
+        body = response.json()
+    except NOT_JSON:
+        raise ApiError(f"{what}: HTTP {response.status_code} with {_body_text(response)}, not JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(f"{what}: the answer is a JSON {type(body).__name__}, not an object")
+    return body
 
 
 def _answer(response: httpx.Response) -> str:

@@ -16,19 +16,20 @@ import sys
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.protocol import finite_number, parse_server_time
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError, NotFound, RouteMissing
+from tf_tui.client.api import ApiError, NotFound, RouteMissing, TalentFactoryApi
 from tf_tui.core.evaluation import evaluation_from_json
 from tf_tui.core.fleet import Fleet, RunKey
 from tf_tui.core.history import plottable
 from tf_tui.core.session import Session
 from tf_tui.core.status_reader import MAX_READS_IN_FLIGHT
 from tf_tui.core.store import Outcome, RunState
+from tf_tui.headless.history_points import Point, decode_points, points_from_json
 from tf_tui.headless.history_rows import POINT_COLUMNS, best_loss, history_rows
 from tf_tui.headless.listing import created_at, list_runs
 from tf_tui.headless.rows import RowFormat, RowWriter
@@ -54,6 +55,7 @@ RUN_COLUMNS = (
     "error",
 )
 NESTED_COLUMNS = ("dataset_ids", "params", "evaluation")  # a list or a mapping: a cell of JSON in CSV
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class ExportRequest:
 class Reading:
     """What was read of one run besides its status: its history and its stored evaluation, when kept."""
 
-    history: list[Any] | None = None  # the stored history's entries, as the backend wrote them
+    history: list[Point] | None = None  # the stored history's points
     evaluation: dict[str, float] | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -138,11 +140,13 @@ class RunReader:
 
     async def read(self, train_id: str, *, evaluation: bool) -> Reading:
         reading = Reading()
-        history = await self._ask(Extension.METRICS, lambda: self._session.api.metrics(train_id), reading)
-        if history is not None:
+        history = await self._ask(Extension.METRICS, lambda: self._history(train_id), reading)
+        if isinstance(history, list):
+            reading.history = history
+        elif history is not None:
             entries = history.get("points")
             if isinstance(entries, list):
-                reading.history = entries
+                reading.history = points_from_json(entries)
             else:
                 reading.problems.append(f"the metrics history of {train_id} holds no list of points")
         run = self._session.store.runs.get(train_id)
@@ -155,17 +159,21 @@ class RunReader:
                 reading.evaluation = evaluation_from_json(kept, train_id).numbers()
         return reading
 
-    async def _ask(
-        self, extension: Extension, ask: Callable[[], Awaitable[dict[str, Any]]], reading: Reading
-    ) -> dict[str, Any] | None:
+    async def _history(self, train_id: str) -> list[Point] | dict[str, Any]:
+        """The run's stored history: its points, decoded as they come from the backend's HTTP API, or the JSON
+        of another `BackendApi` (the demo's)."""
+        api = self._session.api
+        if isinstance(api, TalentFactoryApi):
+            return await api.metrics_decoded(train_id, decode_points)
+        return await api.metrics(train_id)
+
+    async def _ask(self, extension: Extension, ask: Callable[[], Awaitable[T]], reading: Reading) -> T | None:
         if extension in self._answered:
             return await self._answer(extension, ask, reading)
         async with self._probes[extension]:
             return await self._answer(extension, ask, reading)
 
-    async def _answer(
-        self, extension: Extension, ask: Callable[[], Awaitable[dict[str, Any]]], reading: Reading
-    ) -> dict[str, Any] | None:
+    async def _answer(self, extension: Extension, ask: Callable[[], Awaitable[T]], reading: Reading) -> T | None:
         capabilities = self._session.capabilities
         if capabilities.missing(extension) is not None:
             return None
