@@ -195,7 +195,7 @@ class TfTuiApp(PaintedApp):
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
         self._header = StatusHeader(id="header")
         self._environment = EnvironmentLine(self._environment_source, id="environment")
-        self._runs = RunsList(clock=clock, id="runs")
+        self._runs = RunsList(clock=clock, backends=() if self.fleet.single else self.fleet.names, id="runs")
         self._detail = DetailPane(id="detail")
         self._header_folded = False
         self._filter = Input(
