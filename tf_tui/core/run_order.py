@@ -9,7 +9,7 @@ next whatever order was chosen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -37,6 +37,8 @@ class Grouping(StrEnum):
 
 # Runs going first, then how they ended: the ones that ended well before the ones to look into.
 OUTCOME_RANK = {Outcome.GOING: 0, Outcome.COMPLETED: 1, Outcome.FAILED: 2, Outcome.STOPPED: 3, Outcome.MISSING: 4}
+# Of the runs going, those at work first, then those getting ready, then those waiting (any other status).
+GOING_RANK = {"training": 0, "running": 0, "evaluating": 1, "preprocessing": 1, "starting": 1}
 
 Choice = TypeVar("Choice", Order, Grouping)
 
@@ -51,10 +53,15 @@ def status_label(run: RunState) -> str:
     return "not found" if run.missing else (run.status or "waiting").strip().lower()
 
 
+def status_rank(run: RunState) -> int:
+    outcome = run.outcome
+    return OUTCOME_RANK[outcome] * 10 + (GOING_RANK.get(status_label(run), 2) if outcome is Outcome.GOING else 0)
+
+
 def group_of(grouping: Grouping, run: RunState) -> tuple[int, str]:
     """The run's group: where the group goes among the others, and its name (empty: no grouping)."""
     if grouping is Grouping.STATUS:
-        return OUTCOME_RANK[run.outcome], status_label(run)
+        return status_rank(run), status_label(run)
     if grouping is Grouping.MODEL:
         return (0, run.base_model) if run.base_model else (1, NO_MODEL)
     return 0, ""
@@ -63,7 +70,7 @@ def group_of(grouping: Grouping, run: RunState) -> tuple[int, str]:
 def order_key(order: Order, run: RunState, backend_rank: int) -> tuple[Any, ...]:
     """What the run is sorted by, before its age: smaller first."""
     if order is Order.STATUS:
-        return OUTCOME_RANK[run.outcome], status_label(run)
+        return status_rank(run), status_label(run)
     if order is Order.PROGRESS:
         return (1, 0) if run.progress is None else (0, -run.progress)
     if order is Order.LOSS:
@@ -93,6 +100,11 @@ class RunsView:
             Grouping(grouping) if grouping in [each.value for each in Grouping] else Grouping.NONE,
         )
 
+    def next_order(self, step: int, orders: Sequence[Order] = tuple(Order)) -> RunsView:
+        return replace(self, order=cycled(self.order, orders, step))
+
+    def next_grouping(self) -> RunsView:
+        return replace(self, grouping=cycled(self.grouping, tuple(Grouping), 1))
+
     def as_section(self) -> dict[str, Any]:
         return {"sort": self.order.value, "group": self.grouping.value}
-

@@ -34,9 +34,12 @@ from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
+from tf_tui.core.run_order import SECTION as RUNS_SECTION
+from tf_tui.core.run_order import RunsView
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
+from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
@@ -62,7 +65,7 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "sort", "sort_back", "group"})
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -73,6 +76,9 @@ SELECTION_ACTIONS = (
     "explain_run_log",
     *TALENT_ACTIONS,
 )
+# The runs list's order and grouping with several backends all shown are kept under this name, apart from
+# each backend's own (filed by URL).
+ALL_BACKENDS = "every backend"
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
@@ -101,6 +107,10 @@ class TfTuiApp(PaintedApp):
         Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
         Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
         Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
+        Binding("pagedown", "page_down", "Page down", show=False, tooltip="select a page's runs below", id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, tooltip="select a page's runs above", id="page_up"),
+        Binding("home", "first_run", "First", show=False, tooltip="select the first run", id="first_run"),
+        Binding("end", "last_run", "Last", show=False, tooltip="select the last run", id="last_run"),
         Binding(
             "enter",
             "focus_detail",
@@ -142,6 +152,16 @@ class TfTuiApp(PaintedApp):
         Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
         Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        Binding(
+            "greater_than_sign",
+            "sort",
+            "Sort",
+            show=False,
+            tooltip="the runs' next order: newest, status, progress, loss, model (backend, with several)",
+            id="sort",
+        ),
+        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="the order before", id="sort_back"),
+        Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
         # In the footer only when several backends are followed; with one, b says so.
         Binding(
             "b",
@@ -198,6 +218,7 @@ class TfTuiApp(PaintedApp):
         self._runs = RunsList(clock=clock, backends=() if self.fleet.single else self.fleet.names, id="runs")
         self._detail = DetailPane(id="detail")
         self._header_folded = False
+        self._view_choices = ViewChoicesFile(view_choices_path(self.session.settings))
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
@@ -240,6 +261,7 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        self._restore_runs_view()
         # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
@@ -422,6 +444,42 @@ class TfTuiApp(PaintedApp):
 
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
+
+    def action_page_down(self) -> None:
+        self._runs.move_page(1)
+
+    def action_page_up(self) -> None:
+        self._runs.move_page(-1)
+
+    def action_first_run(self) -> None:
+        self._runs.move_to_end(last=False)
+
+    def action_last_run(self) -> None:
+        self._runs.move_to_end(last=True)
+
+    def action_sort(self) -> None:
+        self._keep_runs_view(self._runs.view.next_order(1, self._runs.orders))
+
+    def action_sort_back(self) -> None:
+        self._keep_runs_view(self._runs.view.next_order(-1, self._runs.orders))
+
+    def action_group(self) -> None:
+        self._keep_runs_view(self._runs.view.next_grouping())
+
+    def _runs_view_owner(self) -> str:
+        """Whose order and grouping the runs list shows: the backend shown, or with several backends all
+        shown, every backend's (`ALL_BACKENDS`)."""
+        if self._backend_shown is None and not self.fleet.single:
+            return ALL_BACKENDS
+        return self.fleet.sessions[self._backend_shown or self.fleet.names[0]].url
+
+    def _restore_runs_view(self) -> None:
+        section = self._view_choices.get(self._runs_view_owner(), RUNS_SECTION)
+        self._runs.set_view(RunsView.from_section(section, self._runs.orders))
+
+    def _keep_runs_view(self, view: RunsView) -> None:
+        self._runs.set_view(view)
+        self._view_choices.set(self._runs_view_owner(), RUNS_SECTION, view.as_section())
 
     def action_focus_detail(self) -> None:
         self._detail.focus()
@@ -624,6 +682,7 @@ class TfTuiApp(PaintedApp):
         names: list[str | None] = [None, *self.fleet.names]
         self._backend_shown = names[(names.index(self._backend_shown) + 1) % len(names)]
         self._runs.show_backend(self._backend_shown)
+        self._restore_runs_view()
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
     def action_toggle_mark(self) -> None:

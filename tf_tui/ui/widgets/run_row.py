@@ -166,4 +166,5 @@ class RunRow:
     def text(self, width: int, now: float, columns: Columns, *, no_color: bool) -> Text:
         """The row as `width` cells show it: the mark, then the run's columns."""
         text = Text(MARK if self.marked else " ", style="bold", no_wrap=True, overflow="ellipsis")
-        return text.append_text(row_text(self.run, width - 1, now, no_color=no_color, backend=self.backend, columns=columns))
+        row = row_text(self.run, width - 1, now, no_color=no_color, backend=self.backend, columns=columns)
+        return text.append_text(row)

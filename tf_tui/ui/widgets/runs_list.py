@@ -188,13 +188,12 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._going.pop(key, None)
         self._sorted.remove(key)
         if self.selected == key:
-            shown = self._shown
-            index = self._position.get(key)
-            below_then_above = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index][:1]]
+            shown, index = self._shown, self._position.get(key)
+            neighbours = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index]]
             self.selected = None
             self._settled = True
             self._lay_out(force=True)
-            self._select(below_then_above[0] if below_then_above else None)
+            self._select(neighbours[0] if neighbours else None)
         else:
             self._lay_out(force=True)
 
@@ -223,6 +222,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self.view = view
         self._sort_keys = {key: self._sort_key(row) for key, row in self._rows.items()}
+        self._order_changed = True
         self._lay_out(force=True)
         if self.selected is not None:
             self._scroll_to_row(self.selected, centre=True)
@@ -239,7 +239,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._lay_out()
         if not self._shown:
             return
-        index = self._position[self.selected] if self.selected in self._position else -delta
+        index = -delta if self.selected is None else self._position.get(self.selected, -delta)
         self._settled = True
         self._select(self._shown[max(0, min(len(self._shown) - 1, index + delta))])
 
@@ -254,12 +254,14 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         Without a backend, the first row of that run id on any backend."""
         self._lay_out()
         self._settled = True
-        key: RowKey | None = None
-        if train_id is not None:
-            key = (backend, train_id)
-            if backend is None and key not in self._rows:
-                key = next((row for row in self._rows if row[1] == train_id), key)
-        self._select(key)
+        self._select(None if train_id is None else self._key_of(train_id, backend))
+
+    def _key_of(self, train_id: str, backend: str | None) -> RowKey:
+        """The row of that run on that backend; without one, the first row of that run id on any backend."""
+        key: RowKey = (backend, train_id)
+        if backend is None and key not in self._rows:
+            key = next((row for row in self._rows if row[1] == train_id), key)
+        return key
 
     def _select(self, key: RowKey | None) -> None:
         previous = self.selected
@@ -286,9 +288,10 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         line = self._line_at_viewport(y)
         return None if line is None or isinstance(line, Heading) else line
 
-    def row_region(self, key: RowKey) -> Region | None:
-        """Where on the screen the run's row is; None while it is not in view."""
-        line = self._line_of.get(key)
+    def row_region(self, train_id: str, backend: str | None = None) -> Region | None:
+        """Where on the screen the run's row is; None while it is not in view. Without a backend, the run's
+        row on any backend."""
+        line = self._line_of.get(self._key_of(train_id, backend))
         top = int(self.scroll_y)
         if line is None or not top <= line < top + self._rows_in_view_count():
             return None
@@ -438,7 +441,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             if line is None:
                 return Strip.blank(width, style)
             if isinstance(line, Heading):
-                text = line.text(width)
+                text = line.text(width - 1)
             else:
                 if line == self.selected:
                     style = self.get_component_rich_style("runs-list--selected")
@@ -447,4 +450,3 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         text.truncate(width - 1, overflow="ellipsis")
         strip = Strip(list(Segment.apply_style(text.render(self.app.console), style)))
         return strip.extend_cell_length(width, Style(bgcolor=style.bgcolor))
-
