@@ -11,7 +11,8 @@ from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.runs_list import RunsList
 
 SIZE = (100, 24)
-TRAINING = "3f2a9c1e"  # the demo's runs, newest first: training (small), queued (small), completed (base), failed (tiny)
+# The demo's runs, newest first: training (small), queued (small), completed (base), failed (tiny).
+TRAINING = "3f2a9c1e"
 QUEUED = "51d0c6f4"
 COMPLETED = "8c41d2aa"
 FAILED = "b7e90f13"
@@ -72,9 +73,8 @@ async def test_g_groups_by_status_then_model_with_a_count_per_group(tmp_path):
         text = await until_shown(pilot, "─ training (1)")
         assert "─ queued (1)" in text and "─ completed (1)" in text and "─ failed (1)" in text
         await pilot.press("g")
-        await until(
-            pilot, lambda: runs_in_order(app) == ["base", COMPLETED, "small", TRAINING, QUEUED, "tiny", FAILED], "models"
-        )
+        by_model = ["base", COMPLETED, "small", TRAINING, QUEUED, "tiny", FAILED]
+        await until(pilot, lambda: runs_in_order(app) == by_model, "grouped by model")
         assert "─ small (2)" in screen_text(app)
         await pilot.press("slash", *"queued", "enter")  # a group's count is of the runs shown
         await until(pilot, lambda: runs_in_order(app) == ["small", QUEUED], "the filtered groups")

@@ -107,10 +107,6 @@ class TfTuiApp(PaintedApp):
         Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
         Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
         Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
-        Binding("pagedown", "page_down", "Page down", show=False, tooltip="select a page's runs below", id="page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, tooltip="select a page's runs above", id="page_up"),
-        Binding("home", "first_run", "First", show=False, tooltip="select the first run", id="first_run"),
-        Binding("end", "last_run", "Last", show=False, tooltip="select the last run", id="last_run"),
         Binding(
             "enter",
             "focus_detail",
@@ -444,18 +440,6 @@ class TfTuiApp(PaintedApp):
 
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
-
-    def action_page_down(self) -> None:
-        self._runs.move_page(1)
-
-    def action_page_up(self) -> None:
-        self._runs.move_page(-1)
-
-    def action_first_run(self) -> None:
-        self._runs.move_to_end(last=False)
-
-    def action_last_run(self) -> None:
-        self._runs.move_to_end(last=True)
 
     def action_sort(self) -> None:
         self._keep_runs_view(self._runs.view.next_order(1, self._runs.orders))

@@ -25,6 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -80,6 +81,14 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     none of a scrolling container's own.
     """
 
+    # As a scrolling list's own keys, which the help leaves to Textual: they move the cursor a page at a
+    # time, or to the first or last run, and the list follows it.
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("pagedown", "move_page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "move_page(-1)", "Page up", show=False, id="page_up"),
+        Binding("home", "move_to_end(False)", "First run", show=False, id="first_run"),
+        Binding("end", "move_to_end(True)", "Last run", show=False, id="last_run"),
+    ]
     COMPONENT_CLASSES = {"runs-list--selected"}  # noqa: RUF012 - Textual's declaration style
     DEFAULT_CSS = """
     RunsList { height: auto; overflow-x: hidden; }
@@ -134,6 +143,12 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def selected_id(self) -> str | None:
         return None if self.selected is None else self.selected[1]
+
+    @property
+    def shown(self) -> tuple[RowKey, ...]:
+        """The rows the filter and the backend shown let through, in their order."""
+        self._arrange()
+        return tuple(self._shown)
 
     @property
     def orders(self) -> tuple[Order, ...]:
@@ -243,10 +258,10 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._settled = True
         self._select(self._shown[max(0, min(len(self._shown) - 1, index + delta))])
 
-    def move_page(self, pages: int) -> None:
+    def action_move_page(self, pages: int) -> None:
         self.move(pages * max(1, self._rows_in_view_count() - 1))
 
-    def move_to_end(self, last: bool) -> None:
+    def action_move_to_end(self, last: bool) -> None:
         self.move(len(self._rows) if last else -len(self._rows))
 
     def select(self, train_id: str | None, backend: str | None = None) -> None:
@@ -315,8 +330,9 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         height, top = self._rows_in_view_count(), int(self.scroll_y)
         if centre and not top <= line < top + height:
             self.scroll_to(y=max(0, line - height // 2), animate=False, immediate=True)
-        elif line < top:
-            self.scroll_to(y=line, animate=False, immediate=True)
+        elif line < top:  # with its group's heading, when it is the group's first row
+            heading = line > 0 and isinstance(self._lines[line - 1], Heading)
+            self.scroll_to(y=line - heading, animate=False, immediate=True)
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
@@ -423,9 +439,11 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)  # repaints every line
         if int(old_value) != int(new_value):
+            self._asked.update(range(self.scrollable_content_region.height))
             self._check_view()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._asked.update(range(self.scrollable_content_region.height))  # Textual repaints every line
         self._check_view()
 
     def render_line(self, y: int) -> Strip:
