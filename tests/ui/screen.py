@@ -13,6 +13,7 @@ import pytest
 from rich.text import Text
 from textual._context import visible_screen_stack
 from textual.app import App
+from textual.events import MouseScrollDown, MouseScrollUp
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -107,6 +108,15 @@ async def focus(pilot: Pilot[object], widget: Widget) -> None:
     """Focus a widget and wait until it has it: keys pressed before then would go elsewhere."""
     widget.focus()
     await until(pilot, lambda: widget.has_focus, f"{widget} has the focus")
+
+
+async def wheel(pilot: Pilot[object], widget: Widget, *, down: bool = True, times: int = 1) -> None:
+    """Turn the mouse wheel over the middle of a widget, as the terminal reports it."""
+    event = MouseScrollDown if down else MouseScrollUp
+    middle = (widget.region.width // 2, widget.region.height // 2)
+    for _ in range(times):
+        # Pilot's own way of sending mouse events, which it keeps for its click and hover.
+        await pilot._post_mouse_events([event], widget, middle)
 
 
 def footer_key(app: App[object], action: str) -> set[str] | None:
