@@ -428,6 +428,9 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         now = self._clock()
         for y in range(self.scrollable_content_region.height):
             self._repaint_if_changed(y, now)
+        self._say_in_view()
+
+    def _say_in_view(self) -> None:
         top = int(self.scroll_y)
         in_view = tuple(
             line for line in self._lines[top : top + self._rows_in_view_count()] if not isinstance(line, Heading)
@@ -439,12 +442,13 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)  # repaints every line
         if int(old_value) != int(new_value):
-            self._asked.update(range(self.scrollable_content_region.height))
-            self._check_view()
+            self._say_in_view()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._asked.update(range(self.scrollable_content_region.height))  # Textual repaints every line
-        self._check_view()
+        # Textual repaints every line at a new size, and may have done so before this event comes: a line
+        # asked for before may no longer be there to be painted.
+        self._asked.clear()
+        self._say_in_view()
 
     def render_line(self, y: int) -> Strip:
         self._arrange()
