@@ -153,10 +153,10 @@ class TfTuiApp(PaintedApp):
             "sort",
             "Sort",
             show=False,
-            tooltip="the runs' next order: newest, status, progress, loss, model (backend, with several)",
+            tooltip="sort the runs: newest, status, progress, loss, model, backend",
             id="sort",
         ),
-        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="the order before", id="sort_back"),
+        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="sort them back", id="sort_back"),
         Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
         # In the footer only when several backends are followed; with one, b says so.
         Binding(
