@@ -1,12 +1,17 @@
 """A load server that speaks the Talent Factory protocol (shared/PROTOCOL.md) and pushes paced updates.
 
 It serves the routes a client calls at start (`/health`, `/train/active`, `/dashboard`,
-`/train/status/{id}`) and the `/ws` socket (subscribe, unsubscribe, ping), and pushes `training_update`
-frames at a chosen rate over a chosen number of runs, round robin. Run `r`'s n-th frame carries
-`step = n` and `progress = n * 100 // total_steps`: with the default 100 steps a run's percentage is its
-frame number, so a value read on a screen names one frame, whose send time the server keeps
-(`/_bench/sends`) and also writes into the frame (`details.sent_at`, `time.monotonic()`, the same clock
-in every process of the machine).
+`/train/status/{id}`), with `history_points` a stored history of that many points per run
+(`/train/metrics/{id}`, the reference server's extension, for `tf-tui export`), and the `/ws` socket
+(subscribe, unsubscribe, ping), and pushes `training_update` frames at a chosen rate over a chosen number of
+runs, round robin. Run `r`'s n-th frame carries `step = n` and `progress = n * 100 // total_steps`: with the
+default 100 steps a run's percentage is its frame number, so a value read on a screen names one frame, whose
+send time the server keeps (`/_bench/sends`) and also writes into the frame (`details.sent_at`,
+`time.monotonic()`, the same clock in every process of the machine).
+
+A plan can also list runs that ended before the server's listing (`--ended`), as the deployed backend's
+`/train/active` names every run since its process started: they come first (oldest), read `completed`,
+and send nothing; the runs that stream are the newest.
 
 The stream starts on `/_bench/go` (or at once with `--go`), so a client can be seen settled first.
 `/_bench/stats` counts the status reads, for "no polling while the stream is live". Several instances
@@ -14,6 +19,7 @@ The stream starts on `/_bench/go` (or at once with `--go`), so a client can be s
 URLs once it listens, and serves until killed:
 
     python -m bench.loadserver --runs 100 --rate 100 --instances 1
+    python -m bench.loadserver --runs 10 --ended 9990 --rate 0
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ HIGH_WATER = 1 << 20  # bytes queued for a client before the pacer waits for it 
 MAX_MESSAGE = 1 << 16
 RECENT_RUNS = 10  # in /dashboard, as the deployed backend lists them
 STATUS_PATH = re.compile(r"^/train/status/([^/]+)$")
+METRICS_PATH = re.compile(r"^/train/metrics/([^/]+)$")
 CREATED = datetime(2026, 11, 29, 2, 0, 0)
 
 
@@ -70,6 +77,8 @@ class Plan:
     total_steps: int = 100
     complete: bool = False  # send a completion frame after a run's last step (so `watch` ends)
     base_model: str = "bench"
+    history_points: int = 0  # points of each run's stored history; 0: no such route, as the deployed backend
+    ended: int = 0  # runs listed before these, ended already: they read `completed` and stream nothing
 
 
 @dataclass
@@ -120,8 +129,10 @@ class LoadServer:
 
     def __init__(self, plan: Plan, instance: int = 0) -> None:
         self.plan = plan
-        self.runs = {run.train_id: run for run in (Run(train_id(instance, index)) for index in range(plan.runs))}
-        self._order = list(self.runs.values())
+        ended = [Run(train_id(instance, index), plan.total_steps, done=True) for index in range(plan.ended)]
+        going = [Run(train_id(instance, index)) for index in range(plan.ended, plan.ended + plan.runs)]
+        self._order = [*ended, *going]
+        self.runs = {run.train_id: run for run in self._order}
         self._index = {run.train_id: index for index, run in enumerate(self._order)}
         self._subscribers: dict[str, set[Peer]] = {key: set() for key in self.runs}
         self.status_reads: list[float] = []  # when each `/train/status` read came
@@ -130,6 +141,8 @@ class LoadServer:
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
         self._pacer: asyncio.Task[None] | None = None
+        self.history_reads = 0
+        self._history = history_json(plan.history_points)
 
     @property
     def port(self) -> int:
@@ -206,6 +219,13 @@ class LoadServer:
             if run is None:
                 return HTTPStatus.NOT_FOUND, {"detail": "Training run not found"}
             return HTTPStatus.OK, self._status(run)
+        if (match := METRICS_PATH.match(path)) and self.plan.history_points:
+            self.history_reads += 1
+            if match.group(1) not in self.runs:
+                return HTTPStatus.NOT_FOUND, {"detail": "Training run not found"}
+            return HTTPStatus.OK, RawJson(
+                f'{{"train_id":"{match.group(1)}","downsampled":false,"points":{self._history}}}'
+            )
         if path == "/_bench/go":
             self.go(float(query["rate"][0]) if "rate" in query else None)
             return HTTPStatus.OK, {"rate": self.plan.rate}
@@ -216,7 +236,12 @@ class LoadServer:
         return HTTPStatus.NOT_FOUND, {"detail": "Not Found"}
 
     def stats(self) -> dict[str, Any]:
-        return {"status_reads": self.status_reads, "frames_sent": self.frames_sent, "connections": self.connections}
+        return {
+            "status_reads": self.status_reads,
+            "frames_sent": self.frames_sent,
+            "connections": self.connections,
+            "history_reads": self.history_reads,
+        }
 
     def _created_at(self, run: Run) -> str:
         return (CREATED + timedelta(seconds=self._index[run.train_id])).isoformat()
@@ -226,7 +251,7 @@ class LoadServer:
             {
                 "id": run.train_id,
                 "base_model": self.plan.base_model,
-                "status": "training",
+                "status": "completed" if run.done else "training",
                 "created_at": self._created_at(run),
             }
             for run in self._order[-RECENT_RUNS:][::-1]
@@ -370,8 +395,29 @@ def _parse_head(head: bytes) -> tuple[str, dict[str, str]]:
     return target, headers
 
 
+class RawJson(str):
+    """A body already written as JSON: a run's history, made once and sent for every run."""
+
+
+def history_json(points: int) -> str:
+    """A history of `points` points as the reference server stores one: a falling loss, an evaluation every
+    hundredth step, the rate and the learning rate at every step."""
+    entries = [
+        {
+            "step": step,
+            "loss": round(4.0 / (1 + step / 100), 4),
+            "eval_loss": round(4.2 / (1 + step / 100), 4) if step % 100 == 0 else None,
+            "elapsed_s": round(step * 0.01, 3),
+            "samples_per_s": 3200.0,
+            "learning_rate": 0.003,
+        }
+        for step in range(1, points + 1)
+    ]
+    return json.dumps(entries, separators=(",", ":"))
+
+
 def _response(status: HTTPStatus, body: object) -> bytes:
-    data = json.dumps(body).encode()
+    data = (body if isinstance(body, RawJson) else json.dumps(body)).encode()
     head = (
         f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n"
@@ -389,7 +435,13 @@ async def serve_instances(plans: list[Plan], *, go: bool) -> list[LoadServer]:
 
 
 async def _main(arguments: argparse.Namespace) -> None:
-    plan = {"runs": arguments.runs, "total_steps": arguments.steps, "complete": arguments.complete}
+    plan = {
+        "runs": arguments.runs,
+        "total_steps": arguments.steps,
+        "complete": arguments.complete,
+        "history_points": arguments.history_points,
+        "ended": arguments.ended,
+    }
     plans = [Plan(rate=arguments.rate, **plan) for _ in range(arguments.instances)]
     servers = await serve_instances(plans, go=arguments.go)
     print(json.dumps({"urls": [server.url for server in servers]}), flush=True)
@@ -403,11 +455,13 @@ async def _main(arguments: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per instance")
+    parser.add_argument("--ended", type=int, default=0, help="runs listed before them, ended, per instance")
     parser.add_argument("--rate", type=float, default=5.0, help="frames per second per instance (inf: unthrottled)")
     parser.add_argument("--steps", type=int, default=100, help="steps (frames) per run")
     parser.add_argument("--complete", action="store_true", help="end each run with a completion frame")
     parser.add_argument("--instances", type=int, default=1, help="backends, one per port")
     parser.add_argument("--go", action="store_true", help="stream at once instead of on /_bench/go")
+    parser.add_argument("--history-points", type=int, default=0, help="points of each run's stored history")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args(argv)))
 

@@ -24,11 +24,16 @@ from typing import TypeVar
 
 import psutil
 
+from bench.export import export_metrics
+from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
 from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
+from tf_tui.core.first_reads import FirstReadPace
 
 SCENARIO_TIMEOUT_S = 120.0
+EXPORT_POINTS = 2000
+EXPORT_TIMEOUT_S = 300.0
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -44,7 +49,9 @@ class Config:
     watch_steps: int  # frames per run for `watch --json` on 200 runs
     memory_steps: int  # frames per run for 1,000 runs; 0: not measured
     watch_timeout_s: float  # for each `watch --json` scenario, its start included
+    key_presses: int  # of j and of k on 10,000 runs; half as many of page down and of a filter character
     warmup_s: float = 1.0  # of each live scenario, after the stream starts
+    export_runs: int = 0  # runs of `EXPORT_POINTS` points each for `export --metrics`; 0: not measured
 
 
 FULL = Config(
@@ -57,6 +64,8 @@ FULL = Config(
     watch_steps=250,
     memory_steps=1000,
     watch_timeout_s=180,
+    export_runs=1000,
+    key_presses=20,
 )
 QUICK = Config(
     repeats=1,
@@ -68,6 +77,7 @@ QUICK = Config(
     watch_steps=100,
     memory_steps=0,  # the 1,000-run start alone can take longer than the quick run may
     watch_timeout_s=60,
+    key_presses=4,
     warmup_s=0.5,
 )
 
@@ -173,6 +183,18 @@ async def measure(config: Config) -> list[Figure]:
         print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
         memory = await _attempt("memory", watch_json(1000, config.memory_steps, timeout_s), timeout_s + 10)
     rss = memory.rss_mb if memory else []
+    exported = None
+    if config.export_runs:
+        print(f"export --metrics: {config.export_runs:,} runs x {EXPORT_POINTS:,} points", flush=True)
+        exported = await _attempt("export", export_metrics(config.export_runs, EXPORT_POINTS), EXPORT_TIMEOUT_S)
+
+    print(f"{LISTED:,} runs listed, {GOING} of them going", flush=True)
+    many: list[ManyRuns] = []
+    for repeat in range(config.repeats):
+        result = await _attempt(f"{LISTED:,} runs #{repeat + 1}", many_runs(config.key_presses), timeout_s)
+        if result is not None:
+            _print_many(result)
+            many.append(result)
 
     live_reads = {
         client: [result.status_reads_per_min for result in [*everyday[client], *busy[client]]] for client in everyday
@@ -260,6 +282,7 @@ async def measure(config: Config) -> list[Figure]:
             "≥ 20,000",
             lambda medians: None if math.isnan(medians[0]) else medians[0] >= 20_000,
         ),
+        *many_runs_figures(many),
         Figure(
             f"1,000 runs fed {1000 * FULL.memory_steps:,} updates (`watch --json`): RSS max / growth",
             [
@@ -268,6 +291,83 @@ async def measure(config: Config) -> list[Figure]:
             ],
             "≤ 150 MB and flat",
             lambda medians: None if math.isnan(medians[0]) else medians[0] <= 150 and medians[1] <= FLAT_MB,
+        ),
+        Figure(
+            f"`export --metrics` of {FULL.export_runs:,} runs x {EXPORT_POINTS:,} points: time / RSS max / growth",
+            [
+                Part({"tf-tui": [exported.seconds] if exported else []}, " s", 1),
+                Part({"tf-tui": [max(exported.rss_mb)] if exported else []}, " MB"),
+                Part({"tf-tui": [exported.growth_mb] if exported else []}, " MB", 1),
+            ],
+            "≤ 10 s, flat",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 10 and medians[2] <= FLAT_MB,
+        ),
+    ]
+
+
+KEYS = ("j", "k", "page down", "filter character")
+
+
+def _print_many(result: ManyRuns) -> None:
+    keys = ", ".join(f"{key} p99 {percentile(times, 0.99):.0f} ms" for key, times in result.keys_ms.items())
+    print(
+        f"    first paint {result.first_paint_s:.1f}s ({result.first_paint_cpu_s:.1f}s of CPU) with "
+        f"{result.rows_in_view} rows, status reads "
+        f"{result.reads_at_first_paint} then {result.reads_after_window} {TRICKLE_WINDOW_S:.0f}s later, "
+        f"RSS {result.rss_mb:.0f} MB; {keys}; missed {result.keys_missed}",
+        flush=True,
+    )
+
+
+def _key_p99(key: str) -> Callable[[ManyRuns], float]:
+    return lambda result: percentile(result.keys_ms.get(key, []), 0.99)
+
+
+def _read_bound(after_s: float) -> float:
+    """The most status reads the dashboard may have made `after_s` into its start: a screenful of runs taken as
+    in view, each going run read again once subscribed, and the trickle's rate since."""
+    pace = FirstReadPace()
+    return pace.in_view_default + GOING + pace.per_second * after_s
+
+
+def many_runs_figures(many: list[ManyRuns]) -> list[Figure]:
+    def values(measure: Callable[[ManyRuns], float]) -> Values:
+        return {"tf-tui": [measure(result) for result in many]}
+
+    def read_limits(medians: list[float]) -> bool | None:
+        if any(math.isnan(value) for value in medians):
+            return None
+        at_paint, after, paint_s = medians
+        return at_paint <= _read_bound(paint_s) and after <= _read_bound(paint_s + TRICKLE_WINDOW_S)
+
+    return [
+        Figure(
+            f"{LISTED:,} runs listed (issue 25): first paint of the list / the dashboard's CPU time by then",
+            [Part(values(lambda r: r.first_paint_s), " s", 1), Part(values(lambda r: r.first_paint_cpu_s), " s", 1)],
+            "≤ 2 s",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 2,
+        ),
+        Figure(
+            f"{LISTED:,} runs: status reads at first paint / {TRICKLE_WINDOW_S:.0f} s later (first paint, s)",
+            [
+                Part(values(lambda r: r.reads_at_first_paint)),
+                Part(values(lambda r: r.reads_after_window)),
+                Part(values(lambda r: r.first_paint_s), " s", 1),
+            ],
+            f"≤ a screenful + {GOING} going + {FirstReadPace().per_second:.0f}/s",
+            read_limits,
+        ),
+        Figure(
+            f"{LISTED:,} runs: RSS",
+            [Part(values(lambda r: r.rss_mb), " MB")],
+            "≤ 200 MB",
+            _at_most(200),
+        ),
+        Figure(
+            f"{LISTED:,} runs: keypress to paint p99, {' / '.join(KEYS)}",
+            [Part(values(_key_p99(key)), " ms" if key == KEYS[-1] else "") for key in KEYS],
+            "≤ 50 ms each",
+            _at_most(50, 50, 50, 50),
         ),
     ]
 

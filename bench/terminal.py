@@ -128,6 +128,22 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(line.rstrip() for line in self._emulator.display)
 
+    def lines(self) -> list[str]:
+        """The screen's lines as they read now."""
+        return list(self._emulator.display)
+
+    def backgrounds(self, y: int) -> list[str]:
+        """The background colour of each cell of line `y`: what tells the selected row from the others."""
+        row = self._emulator.buffer[y]
+        return [row[x].bg for x in range(COLUMNS)]
+
+    def type(self, keys: bytes) -> float:
+        """Send keys as a person types them; returns when they were sent (`time.monotonic()`)."""
+        assert self._process is not None
+        sent_at = time.monotonic()
+        os.write(self._process.fd, keys)
+        return sent_at
+
     def _readable(self) -> None:
         assert self._process is not None
         try:

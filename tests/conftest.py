@@ -267,6 +267,7 @@ class RecordingOutput:
     def __init__(self) -> None:
         self.shown: list[dict[str, Any]] = []
         self.phases: list[str] = []
+        self.alerts: list[Any] = []
         self._last_phase: dict[str | None, str] = {}
 
     def show(self, run: Any, backend: str | None = None) -> None:
@@ -280,6 +281,9 @@ class RecordingOutput:
                 "source": run.last_source,
             }
         )
+
+    def alert(self, alert: Any, backend: str | None = None) -> None:
+        self.alerts.append(alert)
 
     def connection(self, state: Any, backend: str | None = None) -> None:
         """`phases`: each change of phase, after its backend's name when several are followed."""

@@ -1,5 +1,5 @@
 """The `tf-tui` command: the dashboard by default; `watch`, `status`, `models`, `start`, `stop`, `logs`, `metrics`,
-`datasets`, `dataset upload`; `serve`."""
+`datasets`, `dataset upload`, `export`; `keys`, `completion`; `serve`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tf_tui.core.config import Backend, Settings
     from tf_tui.core.fleet import Fleet, RunKey
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
 
 Followed = TypeVar("Followed", "Fleet", "Session")
 
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     client.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="log file detail")
     client.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="watch only: nothing that changes a backend (start, stop, evaluate, publish, upload) is offered or sent",
+    )
+    client.add_argument(
         "--local",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -93,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = commands.add_parser(
-        "watch", parents=[client], help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, ...)"
+        "watch",
+        parents=[client],
+        help="follow runs until they end (exit 0 completed, 1 failed, 3 stopped, 7 an alert with --exit-on-alert, ...)",
     )
     watch.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="default: the remembered active runs")
     _add_follow_options(watch)
@@ -107,11 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
     start = commands.add_parser("start", parents=[client], help="start a training run")
-    start.add_argument("--model", required=True, help="base model id (see /models/list)")
-    start.add_argument("--dataset", action="append", required=True, help="dataset id; repeat for several")
-    start.add_argument("--outcome", choices=OUTCOME_PREFERENCES, default=DEFAULT_OUTCOME_PREFERENCE)
+    start.add_argument("--model", help="base model id (see /models/list); needed unless --like gives it")
+    start.add_argument(
+        "--dataset", action="append", default=[], help="dataset id; repeat for several; needed unless --like gives them"
+    )
+    start.add_argument(
+        "--outcome", choices=OUTCOME_PREFERENCES, help=f"default: the --like run's, else {DEFAULT_OUTCOME_PREFERENCE}"
+    )
     start.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="training parameter; repeat for several"
+    )
+    start.add_argument(
+        "--like",
+        metavar="TRAIN_ID",
+        help="start it as that run was (model, datasets, outcome, every param); the options above change it",
     )
     start.add_argument("--watch", action="store_true", help="follow the run as `watch` does")
     _add_follow_options(start)
@@ -136,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     metrics_format = metrics.add_mutually_exclusive_group()
     metrics_format.add_argument("--json", action="store_true", help="one JSON object with the list of points")
     metrics_format.add_argument("--csv", action="store_true", help="CSV with a header row")
+    metrics.add_argument(
+        "--smooth",
+        type=_smoothing_weight,
+        default=None,
+        metavar="W",
+        help="add the loss smoothed with weight W (0 to 1, as TensorBoard's slider), beside the raw loss",
+    )
 
     datasets = commands.add_parser("datasets", parents=[client], help="list the backend's datasets")
     datasets.add_argument("--json", action="store_true", help="a JSON list instead of a table")
@@ -150,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--json", action="store_true", help="the server's reply as JSON, and no progress bar")
 
     _add_talent_commands(commands, client)
+
+    _add_export_command(commands, client)
+
+    commands.add_parser("keys", help="every key of the dashboard, after the config file's [keys], with what each does")
+    completion = commands.add_parser(
+        "completion", help="print the completion script of bash, zsh or fish (the README says where it goes)"
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     serve = commands.add_parser("serve", help="run the reference Talent Factory server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -203,13 +236,42 @@ def _add_talent_commands(
     talents.add_argument("--json", action="store_true", help="a JSON list instead of a table")
 
 
+def _add_export_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], client: argparse.ArgumentParser
+) -> None:
+    export = commands.add_parser(
+        "export", parents=[client], help="every run of every backend, or with --metrics their histories, as rows"
+    )
+    export_format = export.add_mutually_exclusive_group()
+    export_format.add_argument("--csv", action="store_true", help="CSV with a header row (the default)")
+    export_format.add_argument("--json", action="store_true", help="one JSON array of objects")
+    export_format.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    export.add_argument("--metrics", action="store_true", help="every run's metrics history, a row per step and metric")
+    export.add_argument("--since", metavar="DATE", help="only the runs made at or after DATE (2026-12-01, ISO)")
+    export.add_argument("train_ids", nargs="*", metavar="TRAIN_ID", help="only these runs (default: every run)")
+    export.add_argument("--all", action="store_true", help="every run (the default without TRAIN_ID)")
+
+
 def _add_follow_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line per change")
     parser.add_argument("--timeout", type=float, default=None, metavar="S", help="give up after S seconds (exit 5)")
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="watch the runs' health too: NaN loss, divergence, stalls, overfitting ([alerts] in the config file)",
+    )
+    parser.add_argument(
+        "--exit-on-alert", action="store_true", help=f"exit {int(ExitCode.ALERT)} at the first alert (implies --alerts)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`tf-tui completion`'s script)
+        from tf_tui.headless.completion import complete
+
+        complete(parser)
+    args = parser.parse_args(argv)
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
     # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio
@@ -221,6 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tf_tui.core.config import ConfigError, load_settings, setup_logging
 
     local = getattr(args, "local", False)
+    if args.command == "completion":
+        from tf_tui.headless.completion import completion_script
+
+        print(completion_script(args.shell), end="")
+        return ExitCode.OK
     if args.command == "serve":
         return _serve(args) if not local else _usage("--local is for the dashboard and the client commands")
     if local and (hasattr(args, "url") or hasattr(args, "backend")):
@@ -235,12 +302,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=getattr(args, "token_file", None),
             ca_cert=getattr(args, "ca_cert", None),
             insecure=getattr(args, "insecure", False),
+            read_only=getattr(args, "read_only", False),
             themes=_dashboard_themes() if args.command is None else None,
         )
+        keys = _dashboard_keys(settings) if args.command in (None, "keys") else {}
         setup_logging(settings)
     except (ConfigError, OSError) as error:
         print(f"tf-tui: {error}", file=sys.stderr)
         return ExitCode.USAGE
+    if args.command == "keys":
+        return _list_keys(keys)
     if local:
         # Resolved before anything else: the local server is then a backend known by its URL, as any other.
         from tf_tui.core.local_backend import local_settings
@@ -255,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tf-tui: warning: {INSECURE_WARNING}", file=sys.stderr)
     if args.command is None:
         return _run_app(settings)
+    if args.command in CHANGING_COMMANDS and all(backend.read_only for backend in settings.fleet):
+        return _read_only_refused(CHANGING_COMMANDS[args.command])
     command = _HEADLESS[args.command]
     try:
         return asyncio.run(run_until_signalled(command(settings, args)))
@@ -282,14 +355,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.FAILED
 
 
-def _fleet(settings: Settings, command: str) -> Fleet:
+def _fleet(settings: Settings, command: str, *, alerts: bool = False) -> Fleet:
     from functools import partial
 
     from tf_tui.core.fleet import Fleet
     from tf_tui.core.session import Session
 
     # No headless command draws a chart: runs keep no metric points (`tf-tui metrics` asks the backend).
-    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True)
+    session = partial(Session, on_state_problem=_say_on_stderr(command), headless=True, alerts=alerts)
     return Fleet.from_settings(settings, session)
 
 
@@ -299,7 +372,8 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.output import choose_output
 
     # Only the runs asked for, or else the remembered ones: never others besides the ones named.
-    async with _opened(_fleet(settings, "watch"), restore=False) as fleet:
+    alerts = args.alerts or args.exit_on_alert
+    async with _opened(_fleet(settings, "watch", alerts=alerts), restore=False) as fleet:
         try:
             keys: list[RunKey] = await fleet.locate_all(args.train_ids) or fleet.remembered()
         except UnknownRun as unknown:  # as for one backend: the run is "not found", exit 4
@@ -309,7 +383,7 @@ async def _watch(settings: Settings, args: argparse.Namespace) -> int:
             where = f"for {', '.join(s.url for s in fleet.sessions.values())} in {settings.state_file}"
             print(f"tf-tui watch: no run given, and none remembered {where}", file=sys.stderr)
             return ExitCode.USAGE
-        code = await follow(fleet, keys, choose_output(args.json), args.timeout)
+        code = await follow(fleet, keys, choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
         _say_unconfirmed(fleet, keys)
         return code
 
@@ -345,6 +419,7 @@ async def _models(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _start(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.core.session import Session
+    from tf_tui.core.start_choices import StartChoices
     from tf_tui.headless.commands import follow, start_run
     from tf_tui.headless.output import choose_output
 
@@ -353,27 +428,62 @@ async def _start(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tf-tui start: {error}", file=sys.stderr)
         return ExitCode.USAGE
-    backend = _one_backend(settings, "start", "a run starts on one backend")
+    if args.like is None and (args.model is None or not args.dataset):
+        return _usage("start needs --model and --dataset, or --like TRAIN_ID to start a run as another was")
+    if args.like is None:
+        backend = _one_backend(settings, "start", "a run starts on one backend")
+        choices = StartChoices(args.model, tuple(args.dataset), args.outcome or DEFAULT_OUTCOME_PREFERENCE, params)
+    else:
+        liked = await _liked(settings, args, params)
+        if liked is None:
+            return ExitCode.USAGE
+        backend, choices = liked
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("start", backend.name)
     # The session (and its socket) opens first, so a watched run is subscribed from its first moment; it
     # follows that run only, not the remembered others.
-    session = Session(settings.for_backend(backend), on_state_problem=_say_on_stderr("start"), headless=True)
+    session = Session(
+        settings.for_backend(backend),
+        on_state_problem=_say_on_stderr("start"),
+        headless=True,
+        alerts=args.alerts or args.exit_on_alert,
+    )
     async with _opened(session, restore=False):
 
         def follow_run(train_id: str) -> Awaitable[int]:
             # With --json the reply line is already on stdout; the follow output comes after it.
-            return follow(session, [train_id], choose_output(args.json), args.timeout)
+            return follow(session, [train_id], choose_output(args.json), args.timeout, exit_on_alert=args.exit_on_alert)
 
         return await start_run(
             session,
-            args.model,
-            args.dataset,
-            args.outcome,
-            params,
+            choices.model,
+            list(choices.datasets),
+            choices.outcome or DEFAULT_OUTCOME_PREFERENCE,
+            choices.params,
             as_json=args.json,
             follow_with=follow_run if args.watch else None,
         )
+
+
+async def _liked(
+    settings: Settings, args: argparse.Namespace, params: dict[str, Any]
+) -> tuple[Backend, StartChoices] | None:
+    """`--like`: the backend that knows the run, and the choices to start its like there; None (and said why)
+    when there are none."""
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.start_like import NotLikeable, like_choices
+
+    async with _fleet(settings, "start").without_stream() as fleet:
+        try:
+            key, choices = await like_choices(
+                fleet, args.like, model=args.model, datasets=args.dataset, outcome=args.outcome, params=params
+            )
+        except (UnknownRun, NotLikeable) as error:
+            print(f"tf-tui start --like: {error}", file=sys.stderr)
+            return None
+    return next(backend for backend in settings.fleet if backend.name == key.backend), choices
 
 
 async def _stop(settings: Settings, args: argparse.Namespace) -> int:
@@ -383,6 +493,8 @@ async def _stop(settings: Settings, args: argparse.Namespace) -> int:
     confirm = None if args.yes or not sys.stdin.isatty() else _ask
     async with _fleet(settings, "stop").without_stream() as fleet:
         try:
+            if await _on_read_only_backend(fleet, args.train_id, "stop"):
+                return ExitCode.USAGE
             return await stop_run(fleet, args.train_id, confirm=confirm)
         except UnknownRun as unknown:  # as for one backend: said, exit 1
             print(f"tf-tui stop: {unknown}", file=sys.stderr)
@@ -408,9 +520,32 @@ async def _metrics(settings: Settings, args: argparse.Namespace) -> int:
     form = MetricsFormat.JSON if args.json else MetricsFormat.CSV if args.csv else MetricsFormat.TABLE
     async with _fleet(settings, "metrics").without_stream() as fleet:
         try:
-            return await print_metrics(fleet, args.train_id, form)
+            return await print_metrics(fleet, args.train_id, form, smooth=args.smooth)
         except UnknownRun as unknown:
             print(f"tf-tui metrics: {unknown}", file=sys.stderr)
+            return ExitCode.UNKNOWN_RUN
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from tf_tui.base.protocol import parse_server_time
+    from tf_tui.core.fleet import UnknownRun
+    from tf_tui.headless.export import ExportRequest, export
+    from tf_tui.headless.rows import RowFormat
+
+    if args.all and args.train_ids:
+        print("tf-tui export: give run ids or --all, not both", file=sys.stderr)
+        return ExitCode.USAGE
+    since = None if args.since is None else parse_server_time(args.since)
+    if args.since is not None and since is None:
+        print(f"tf-tui export: --since {args.since!r} is not a date (2026-12-01, or ISO with a time)", file=sys.stderr)
+        return ExitCode.USAGE
+    form = RowFormat.JSON if args.json else RowFormat.JSONL if args.jsonl else RowFormat.CSV
+    request = ExportRequest(form, args.metrics, since, args.train_ids)
+    async with _fleet(settings, "export").without_stream() as fleet:
+        try:
+            return await export(fleet, request)
+        except UnknownRun as unknown:
+            print(f"tf-tui export: {unknown}", file=sys.stderr)
             return ExitCode.UNKNOWN_RUN
 
 
@@ -447,6 +582,8 @@ async def _dataset(settings: Settings, args: argparse.Namespace) -> int:
     backend = _one_backend(settings, "dataset upload", "a dataset is uploaded to one backend")
     if backend is None:
         return ExitCode.USAGE
+    if backend.read_only:
+        return _read_only_refused("dataset upload", backend.name)
     async with Session(settings.for_backend(backend)).without_stream() as session:
         return await upload_dataset(session, paths, args.name, args.json)
 
@@ -455,6 +592,8 @@ async def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import evaluate_run
 
     async with _fleet(settings, "evaluate").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "evaluate"):
+            return ExitCode.USAGE
         return await evaluate_run(fleet, args.train_id, as_json=args.json)
 
 
@@ -462,6 +601,8 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from tf_tui.headless.talents import publish_run
 
     async with _fleet(settings, "publish").without_stream() as fleet:
+        if await _on_read_only_backend(fleet, args.train_id, "publish"):
+            return ExitCode.USAGE
         return await publish_run(fleet, args.train_id, args.name, args.category, args.version, as_json=args.json)
 
 
@@ -470,6 +611,36 @@ async def _talents(settings: Settings, args: argparse.Namespace) -> int:
 
     async with _fleet(settings, "talents").without_stream() as fleet:
         return await list_talents(fleet, as_json=args.json)
+
+
+# The commands that change a backend, as they are named: refused where it is read-only.
+CHANGING_COMMANDS = {
+    "start": "start",
+    "stop": "stop",
+    "evaluate": "evaluate",
+    "publish": "publish",
+    "dataset": "dataset upload",
+}
+
+
+def _read_only_refused(command: str, backend: str | None = None) -> int:
+    from tf_tui.core.read_only import refusal
+
+    print(f"tf-tui {command}: {refusal(command, backend)} Nothing was sent.", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+async def _on_read_only_backend(fleet: Fleet, typed_id: str, command: str) -> bool:
+    """Whether the run is on a read-only backend of the fleet (said, if so). Some backends are read-only and
+    some not: every one being read-only was refused before any was asked."""
+    read_only = [name for name, session in fleet.sessions.items() if session.settings.read_only]
+    if not read_only:
+        return False
+    key = await fleet.locate(typed_id)
+    if key.backend not in read_only:
+        return False
+    _read_only_refused(command, key.backend)
+    return True
 
 
 @contextlib.asynccontextmanager
@@ -511,6 +682,7 @@ _HEADLESS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] =
     "evaluate": _evaluate,
     "publish": _publish,
     "talents": _talents,
+    "export": _export,
 }
 
 
@@ -581,6 +753,22 @@ def _dashboard_themes() -> list[str]:
     return theme_names()
 
 
+def _dashboard_keys(settings: Settings) -> dict[str, str]:
+    """The config file's [keys], checked against the dashboard's actions (Textual's, as the themes are)."""
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import checked_keymap
+
+    return checked_keymap(settings.keys, TfTuiApp)
+
+
+def _list_keys(keys: dict[str, str]) -> int:
+    from tf_tui.ui.app import TfTuiApp
+    from tf_tui.ui.keymap import keys_listing
+
+    print(keys_listing(TfTuiApp, keys))
+    return ExitCode.OK
+
+
 def _run_app(settings: Settings) -> int:
     """The dashboard; then, once the terminal is restored (so it stays on screen), what goes on without it."""
     from tf_tui.ui.launch import run_dashboard
@@ -616,6 +804,15 @@ def _positive_float(text: str) -> float:
     if not value > 0:  # NaN included
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
+
+
+def _smoothing_weight(text: str) -> float:
+    from tf_tui.core.smoothing import check_weight
+
+    try:
+        return check_weight(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be from 0 up to (not including) 1") from None
 
 
 def _positive_int(text: str) -> int:

@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.loadserver import LoadServer, Plan, serve_instances
 from tests.conftest import ListingCounter, api_client, open_socket, receive_json, send_json, until
 from tf_tui.core.fleet import Fleet, RunKey
+from tf_tui.core.history import StoredHistory
 
 STEPS = 5
 
@@ -81,6 +82,30 @@ async def test_status_reads_are_counted_and_unknown_runs_are_404(backend: LoadSe
     assert len(backend.status_reads) == 2
 
 
+async def test_runs_that_ended_before_the_listing_are_listed_first_read_completed_and_never_streamed():
+    """As the deployed backend lists every run since it started: the bench's ten thousand runs."""
+    server = LoadServer(Plan(runs=2, rate=200, total_steps=STEPS, ended=3))
+    await server.start()
+    try:
+        ended, going = list(server.runs)[:3], list(server.runs)[3:]
+        async with api_client(server.url) as http:
+            listed = (await http.get("/train/active")).json()["active_trainings"]
+            body = (await http.get(f"/train/status/{ended[0]}")).json()
+            recent = (await http.get("/dashboard")).json()["recent_runs"]
+        async with open_socket(server.url) as socket:
+            for train_id in server.runs:
+                await send_json(socket, {"type": "subscribe_training", "train_id": train_id})
+                await receive_json(socket)
+            server.go()
+            updated = [(await receive_json(socket))["train_id"] for _ in range(2 * STEPS)]
+    finally:
+        await server.stop()
+    assert listed == [*ended, *going]
+    assert (body["status"], body["progress"]) == ("completed", 100)
+    assert {entry["id"]: entry["status"] for entry in recent}[ended[-1]] == "completed"
+    assert set(updated) == set(going)
+
+
 async def test_several_instances_serve_distinct_runs_on_distinct_ports():
     servers = await serve_instances([Plan(runs=2, rate=0), Plan(runs=2, rate=0)], go=False)
     try:
@@ -131,3 +156,23 @@ async def test_locating_many_runs_on_one_backend_lists_its_runs_once(make_sessio
         await many.stop()
     assert keys == [RunKey("only", train_id) for train_id in many.runs]
     assert counter.listings == 2  # `/train/active` and `/dashboard`, once for all fifty
+
+
+async def test_a_stored_history_is_served_as_the_reference_server_serves_one_or_no_route_without():
+    with_history = LoadServer(Plan(runs=2, rate=0, history_points=250))
+    without = LoadServer(Plan(runs=2, rate=0))
+    for server in (with_history, without):
+        await server.start()
+    try:
+        run = next(iter(with_history.runs))
+        async with api_client(with_history.url) as http:
+            body = (await http.get(f"/train/metrics/{run}")).json()
+        stored = StoredHistory.from_json(body)
+        assert body["train_id"] == run and stored is not None and not stored.downsampled
+        assert [point.step for point in stored.points] == list(range(1, 251))
+        assert [point.step for point in stored.points if point.eval_loss is not None] == [100, 200]
+        async with api_client(without.url) as http:
+            assert (await http.get(f"/train/metrics/{run}")).json() == {"detail": "Not Found"}  # no such route
+    finally:
+        for server in (with_history, without):
+            await server.stop()

@@ -7,10 +7,13 @@ from tests/faulty_http.py: the reference server never produces them.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input, SelectionList
 
@@ -137,11 +140,22 @@ def listing_errors(app: TfTuiApp, since: float) -> list[str]:
     return [entry.text for entry in entries if entry.at >= since and "could not list" in entry.text]
 
 
-async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, tmp_path, monkeypatch):
+@asynccontextmanager
+async def dashboard(
+    backend: FaultyHttp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[TfTuiApp, Pilot[None]]]:
+    """A dashboard of `backend` whose every call gives up after `DASHBOARD_TIMEOUT`, with its toasts shown."""
     monkeypatch.setattr(api_module, "TIMEOUT", DASHBOARD_TIMEOUT)
     app = TfTuiApp(Session(client_settings(backend.url, tmp_path), backoff=FAST_BACKOFF))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        # The start dialog's choices cannot be loaded: it says why, and closes with escape.
+        yield app, pilot
+        # Still answering keys.
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log opens")
+
+
+async def test_the_start_dialog_says_why_its_choices_did_not_load(backend, tmp_path, monkeypatch):
+    async with dashboard(backend, tmp_path, monkeypatch) as (app, pilot):
         for fault in KINDS:
             backend.fail("/models/list", fault)
             await pilot.press("s")
@@ -150,9 +164,10 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
             assert_names(dialog_error(app), fault)
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes")
-        backend.fail("/models/list", None)
 
-        # The start is refused, again and again: each refusal is explained, and nothing typed is lost.
+
+async def test_each_refused_start_is_explained_and_nothing_typed_is_lost(backend, tmp_path, monkeypatch):
+    async with dashboard(backend, tmp_path, monkeypatch) as (app, pilot):
         await pilot.press("s")
         await until(pilot, lambda: start_dialog_mounted(app), "the start dialog")
         dialog = app.screen
@@ -181,7 +196,9 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
             backend.requests.clear()
         await pilot.press("escape")
 
-        # A stop that fails is said in a toast; a listing that fails, in the event log.
+
+async def test_a_failed_stop_is_said_in_a_toast_and_a_failed_listing_in_the_event_log(backend, tmp_path, monkeypatch):
+    async with dashboard(backend, tmp_path, monkeypatch) as (app, pilot):
         await app.session.watch(["run-1"])
         await until(pilot, lambda: app.session.store.ensure("run-1").status == "training", "the run is read")
         app.query_one(RunsList).select("run-1")
@@ -202,10 +219,6 @@ async def test_the_dashboard_says_what_failed_and_keeps_what_was_typed(backend, 
                 assert_names(toast, fault)
             await until(pilot, lambda since=since: listing_errors(app, since), f"the listing error for {fault.name}")
             assert_names(listing_errors(app, since)[-1], fault)
-
-        # Still answering keys.
-        await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log opens")
 
 
 async def test_a_run_id_from_the_server_is_sent_as_one_path_segment(backend):

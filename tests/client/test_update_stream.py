@@ -20,6 +20,7 @@ from websockets.http11 import Response
 
 from tests.conftest import DEADLINE_S, until
 from tf_tui.base.protocol import Event, Ignored, RunUpdate, subscribe_frame, unsubscribe_frame
+from tf_tui.client.pace import MessagePace
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 
 TOKEN = "s3cret-token"
@@ -100,7 +101,7 @@ class Recorded:
         self.opens: list[list[str]] = []
         self.delays: list[float] = []  # how long each retry was to wait, from when it was scheduled
 
-    def stream(self, connect: FakeConnect) -> UpdateStream:
+    def stream(self, connect: FakeConnect, **options: Any) -> UpdateStream:
         return UpdateStream(
             "ws://backend.test/ws",
             TOKEN,
@@ -111,6 +112,7 @@ class Recorded:
             backoff=SCHEDULE,
             clock=self.clock,
             connect=connect,
+            **options,
         )
 
     def _state(self, state: ConnectionState) -> None:
@@ -162,6 +164,28 @@ async def test_every_watched_run_is_subscribed_on_open_and_again_on_every_reconn
     url, options = connect.attempts[0]
     assert url == "ws://backend.test/ws" and options["additional_headers"] == {"Authorization": f"Bearer {TOKEN}"}
     assert options["proxy"] is None and options["ssl"] is None  # no proxy asked for; ws:// takes no TLS context
+
+
+async def test_subscriptions_go_out_in_batches_with_a_pause_between_on_open_and_while_open():
+    """The backend's subscribe names one run: thousands of runs are subscribed a batch at a time."""
+    socket, seen = FakeSocket(ends=False), Recorded()
+    sent_before_each_pause: list[int] = []
+
+    async def pause(seconds: float) -> None:
+        sent_before_each_pause.append(len(socket.sent))
+        seen.clock.now += seconds
+
+    pace = MessagePace(100, 0.1, clock=seen.clock, sleep=pause)
+    stream = seen.stream(FakeConnect(socket), subscribe_pace=pace)
+    runs = [f"run-{index}" for index in range(250)]
+    for train_id in runs[:150]:  # before any socket: sent when it opens
+        await stream.subscribe(train_id)
+    async with running(stream):
+        await until(lambda: bool(seen.opens), what="the socket opens")
+        for train_id in runs[150:]:  # while open: in the same batches
+            await stream.subscribe(train_id)
+    assert socket.sent == [subscribe_frame(train_id) for train_id in runs]
+    assert sent_before_each_pause == [100, 200]
 
 
 async def test_what_arrives_is_reported_parsed_and_states_follow_the_connection():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_tui.base.protocol import RunUpdate
-from tf_tui.core.comparison import MISSING, XAxis, curve, field_rows
+from tf_tui.core.comparison import MISSING, ComparedRow, XAxis, curve, field_rows, shown_rows
 from tf_tui.core.store import RunStore, Source
 
 SETTINGS = {
@@ -40,6 +40,7 @@ def test_a_finished_runs_row_reads_its_settings_result_and_best_loss():
         "held-out loss": "0.65",  # the result's: measured on all the held-out text at the end
         "duration": "1m15s",
         "samples/s": "4000",
+        "status": "completed",
     }
 
 
@@ -69,3 +70,44 @@ def test_a_curve_by_step_or_by_elapsed_time():
     run = store.runs["run-4"]
     assert curve(run, XAxis.STEP) == [(100, 2.0), (200, 1.0)]
     assert curve(run, XAxis.TIME) == [(10.0, 2.0)]
+
+
+def started(store: RunStore, train_id: str, **params: object) -> None:
+    settings = {**SETTINGS, "params": {**SETTINGS["params"], **params}}  # type: ignore[dict-item]
+    store.describe(train_id, base_model="small")
+    store.apply(RunUpdate(train_id, "queued", 0, extra=settings), Source.WS, 1.0)
+
+
+def test_the_rows_that_differ_are_shown_and_the_values_unlike_the_first_runs_marked():
+    store = RunStore()
+    started(store, "first", seed=1)
+    started(store, "second", seed=1, learning_rate=0.01)
+    started(store, "third", seed=2)
+    rows = field_rows([store.runs[train_id] for train_id in ("first", "second", "third")])
+    assert [row.label for row in rows][-2:] == ["seed", "status"]  # a param no field shows has a row of its own
+    shown = shown_rows(rows, every_row=False)
+    assert shown == [
+        ComparedRow("learning rate", ("0.003", "0.01", "0.003")),
+        ComparedRow("seed", ("1", "1", "2")),
+    ]
+    assert [row.marked() for row in shown] == [(False, True, False), (False, False, True)]
+    assert shown_rows(rows, every_row=True) == rows
+
+
+def test_equal_runs_have_no_row_that_differs_and_one_run_shows_every_row():
+    store = RunStore()
+    started(store, "first")
+    started(store, "second")
+    rows = field_rows([store.runs["first"], store.runs["second"]])
+    assert shown_rows(rows, every_row=False) == []
+    alone = field_rows([store.runs["first"]])
+    assert shown_rows(alone, every_row=False) == alone
+
+
+def test_runs_started_with_different_datasets_differ_in_their_datasets_row():
+    store = RunStore()
+    started(store, "first")
+    store.describe("other", base_model="small")
+    store.apply(RunUpdate("other", "queued", 0, extra={**SETTINGS, "dataset_ids": ["mine"]}), Source.WS, 1.0)
+    rows = shown_rows(field_rows([store.runs["first"], store.runs["other"]]), every_row=False)
+    assert rows == [ComparedRow("datasets", ("builtin-arithmetic, builtin-units", "mine"))]

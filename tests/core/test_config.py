@@ -128,8 +128,8 @@ def test_an_unknown_key_is_named_with_its_line_and_the_known_keys(tmp_path):
     message = str(refused.value)
     assert f"{tmp_path / 'config.toml'}, line 4: unknown key 'urll' (did you mean 'url'?)" in message
     assert (
-        "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level, backends"
-        in message
+        "the known keys are url, token, token_file, ca_cert, theme, desktop_notifications, log_level, read_only,"
+        " backends, keys, alerts" in message
     )
     with pytest.raises(ConfigError, match=r"line 2: unknown key 'server'"):
         settings(tmp_path, 'url = "http://box:1"\n[server]\nport = 1\n')
@@ -193,6 +193,26 @@ def test_backend_and_url_flags_pick_some(tmp_path):
         fleet_settings(tmp_path, backend=["gpu3"])
 
 
+def test_read_only_is_every_backends_from_the_flag_or_the_top_level_and_one_backends_from_its_entry(tmp_path):
+    def read_only(chosen) -> list[tuple[str, bool]]:
+        return [(backend.name, chosen.for_backend(backend).read_only) for backend in chosen.fleet]
+
+    assert read_only(fleet_settings(tmp_path)) == [("gpu1", False), ("gpu2", False), ("cloud", False)]
+    assert read_only(fleet_settings(tmp_path, read_only=True)) == [("gpu1", True), ("gpu2", True), ("cloud", True)]
+    flagged = settings(tmp_path, read_only=True, url="http://other:1")
+    assert flagged.read_only and read_only(flagged) == [("other:1", True)]
+    top = settings(tmp_path, 'read_only = true\n[[backends]]\nname = "a"\nurl = "http://a:1"\n')
+    assert read_only(top) == [("a", True)]
+    one = settings(
+        tmp_path,
+        '[[backends]]\nname = "a"\nurl = "http://a:1"\nread_only = true\n'
+        '[[backends]]\nname = "b"\nurl = "http://b:1"\nread_only = false\n',
+    )
+    assert not one.read_only and read_only(one) == [("a", True), ("b", False)]
+    with pytest.raises(ConfigError, match=r"config.toml: read_only must be true or false"):
+        settings(tmp_path, "read_only = 1\n")
+
+
 def test_without_configured_backends_the_default_url_is_followed(tmp_path):
     assert [(b.name, b.url) for b in settings(tmp_path).fleet] == [("localhost:8084", "http://localhost:8084")]
     both = settings(tmp_path, 'url = "http://top:1"\n[[backends]]\nname = "b"\nurl = "http://b:2"\n')
@@ -218,6 +238,7 @@ def test_without_configured_backends_the_default_url_is_followed(tmp_path):
         ('[[backends]]\nname = "a"\nurl = "http://a:1"\ntoken_env = "UNSET"\n', "UNSET named by token_env is not set"),
         ('[[backends]]\nname = "a"\nurl = 5\n', "url must be a string"),
         ("backends = 3", "must be \\[\\[backends\\]\\] tables"),
+        ('[[backends]]\nname = "a"\nurl = "http://a:1"\nread_only = "yes"\n', "read_only must be true or false"),
     ],
 )
 def test_a_bad_backend_entry_is_an_error_naming_the_file_and_the_entry(tmp_path, entries, words):
@@ -269,6 +290,14 @@ def test_a_log_file_others_can_read_is_tightened_and_kept(tmp_path, restored_log
     log_to(tmp_path, log_file)
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert log_file.read_text().startswith("an earlier line\n")
+
+
+def test_a_log_file_that_is_a_pipe_nothing_reads_is_said_rather_than_waited_on(tmp_path, restored_logging):
+    """It had blocked the launch for ever in opening the pipe for writing, before any word was said."""
+    log_file = tmp_path / "tf-tui.log"
+    os.mkfifo(log_file)
+    with pytest.raises(ConfigError, match=r"a pipe that nothing reads.*TF_TUI_LOG_FILE"):
+        setup_logging(settings(tmp_path, environ={"TF_TUI_LOG_FILE": str(log_file)}))
 
 
 # --- a config or token file that is not one: a FIFO, a device, too big, too deep -----------------

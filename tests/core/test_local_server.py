@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -336,6 +337,9 @@ def test_local_works_for_every_command_before_or_after_it_and_starts_the_server_
     assert after.returncode == 0, after.stderr
     assert train_id in {record["train_id"] for record in json.loads(after.stdout)}
     assert home.address() == address and home.servers_on_data_dir() == [address.pid]
+    refused = home.command("--local", "--read-only", "stop", train_id, "--yes")  # the local server read-only too
+    assert refused.returncode == 2 and "Read-only: stop is off" in refused.stderr, refused.stderr
+    assert run_status(address.url, train_id)["status"] not in ENDED
     both = home.command("--local", "--url", "http://127.0.0.1:9", "status")
     assert both.returncode == 2 and "--local" in both.stderr
 
@@ -433,3 +437,9 @@ def test_a_process_that_ended_but_was_not_reaped_by_its_parent_is_not_alive():
         assert Path(f"/proc/{child}").exists()  # still there, a zombie: only its parent can reap it
     finally:
         parent.communicate("")
+
+
+def test_a_server_started_here_has_nothing_to_make_private(server):
+    """Its log file had been made readable by all, so every first start said it had made the data private."""
+    assert "private" not in server.log_path.read_text()
+    assert stat.S_IMODE(server.log_path.stat().st_mode) == 0o600

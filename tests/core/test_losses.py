@@ -16,7 +16,7 @@ from tf_tui.core.store import RunStore, Source
 
 
 def table(runs: list[Any]) -> dict[str, list[str]]:
-    return dict(field_rows(runs))
+    return {label: list(values) for label, values in field_rows(runs)}
 
 
 async def test_a_completed_and_a_stopped_run_are_told_by_the_same_numbers(server, endless_run, make_session):

@@ -9,9 +9,12 @@ import stat
 
 import pytest
 
+from tests.conftest import client_settings
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core import run_memory
+from tf_tui.core.local_backend import move_memory
 from tf_tui.core.run_memory import RunMemory, run_memory_path
+from tf_tui.core.state import StateFile
 from tf_tui.core.store import RunFacts, RunStore, Source
 
 URL = "http://gpu1:8084"
@@ -110,3 +113,18 @@ def test_a_fifo_in_the_files_place_is_said_and_left_as_it_is(tmp_path):
     assert memory.recall("r1") == SENT  # kept for this process, never written there
     assert stat.S_ISFIFO(path.lstat().st_mode)
     assert problems and "it is a FIFO, not a regular file" in problems[0]
+
+
+def test_what_was_known_moves_with_a_local_server_that_came_back_on_another_port(tmp_path):
+    """It had stayed under the old URL: a relaunch on the new port showed runs without model or datasets."""
+    settings = client_settings("http://127.0.0.1:4000", tmp_path)
+    path = run_memory_path(settings.state_file)
+    RunMemory(path, "http://127.0.0.1:4000").remember({"r1": SENT})
+    RunMemory(path, "http://127.0.0.1:5000").remember({"r2": SENT})
+
+    move_memory(StateFile(settings.state_file), settings, "http://127.0.0.1:4000", "http://127.0.0.1:5000")
+    move_memory(StateFile(settings.state_file), settings, "http://127.0.0.1:5000", "http://127.0.0.1:6000")
+
+    assert RunMemory(path, "http://127.0.0.1:6000").recall("r2") == SENT
+    # The new URL had runs of its own when the first move came: they are kept, and the old ones not mixed in.
+    assert RunMemory(path, "http://127.0.0.1:6000").recall("r1") is None

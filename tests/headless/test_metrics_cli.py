@@ -17,6 +17,7 @@ from tests.headless.test_fleet_headless import fleet_cli
 from tests.headless.test_headless_cli import assert_no_traceback
 from tests.scripted_backend import running_backend
 from tf_tui.base.exit_codes import ExitCode
+from tf_tui.core.smoothing import smooth
 
 FIELDS = ["step", "loss", "eval_loss", "elapsed_s", "samples_per_s", "learning_rate"]
 
@@ -106,3 +107,39 @@ def test_json_and_csv_go_together_with_nothing(tmp_path) -> None:
     )
     assert result.returncode == ExitCode.USAGE
     assert "not allowed with argument" in result.stderr
+
+
+async def test_smooth_adds_the_smoothed_loss_beside_the_raw_loss_in_every_form(server, finished_run, tmp_path) -> None:
+    train_id, points = finished_run
+    cli = fleet_cli(tmp_path, {"backend": server.url})
+    expected = smooth([(point["step"], point["loss"]) for point in points], 0.9)
+
+    as_json = await asyncio.to_thread(cli, "metrics", train_id, "--json", "--smooth", "0.9")
+    assert as_json.returncode == ExitCode.OK, as_json.stderr
+    got = json.loads(as_json.stdout)["points"]
+    assert [list(point)[:3] for point in got] == [["step", "loss", "smoothed_loss"]] * len(points)
+    assert [point["smoothed_loss"] for point in got] == expected
+    assert [point["loss"] for point in got] == [point["loss"] for point in points]
+
+    as_csv = await asyncio.to_thread(cli, "metrics", train_id, "--csv", "--smooth", "0.9")
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert rows[0] == ["step", "loss", "smoothed_loss", *FIELDS[2:]]
+    assert [float(row[2]) for row in rows[1:]] == expected
+
+    table = await asyncio.to_thread(cli, "metrics", train_id, "--smooth", "0.9")
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:4] == ["STEP", "ELAPSED", "LOSS", "SMOOTHED"]
+    assert lines[-2].split()[2:4] == [f"{points[-1]['loss']:.4f}", f"{expected[-1]:.4f}"]
+
+
+@pytest.mark.parametrize("weight", ["1", "-0.5", "nan", "much"])
+def test_a_smoothing_weight_outside_0_to_1_is_a_usage_error(weight, tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tf_tui", "metrics", "some-run", "--smooth", weight],
+        capture_output=True,
+        text=True,
+        env=cli_environment(tmp_path),
+        check=False,
+    )
+    assert result.returncode == ExitCode.USAGE
+    assert "--smooth: must be from 0 up to (not including) 1" in result.stderr

@@ -48,6 +48,14 @@ def shown_in(app: App[object], widget: Widget) -> str:
     return _shown_in_region(app, widget.region)
 
 
+def lines_in(app: App[object], widget: Widget) -> list[str]:
+    """The part of the screen a widget covers, line by line as drawn (a chart's rows, its axis)."""
+    region = widget.region
+    return [strip.crop(region.x, region.right).text for strip in app.screen._compositor.render_strips()][
+        region.y : region.bottom
+    ]
+
+
 def _shown_in_region(app: App[object], region: Region) -> str:
     strips = app.screen._compositor.render_strips()[region.y : region.bottom]
     return " ".join(" ".join(strip.crop(region.x, region.right).text for strip in strips).split())

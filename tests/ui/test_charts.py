@@ -208,13 +208,14 @@ async def test_the_comparison_shows_a_legend_a_table_and_toggles_its_x_axis(tmp_
         await open_comparison(app, pilot)
         shown = screen_text(app)
         assert f"⠤⠒ {LIVE[:8]} small" in shown and f"• {COMPLETED[:8]} base" in shown  # the legend: marker, id, model
-        assert table_row(app, "learning rate") == ["0.003", "0.001"]
-        assert table_row(app, "batch size") == ["32", "64"]
-        assert table_row(app, "final loss") == ["0.2607", "0.2412"]
-        assert table_row(app, "held-out loss") == ["0.3581", "0.3205"]
-        assert table_row(app, "steps") == ["4200/12000", "8000/8000"]
-        assert table_row(app, "status") == ["training", "completed"]
-        assert table_row(app, "duration") == ["13s", "58s"]
+        # Every row differs: the second run's values are marked, unlike the first's.
+        assert table_row(app, "learning rate") == ["0.003", "≠", "0.001"]
+        assert table_row(app, "batch size") == ["32", "≠", "64"]
+        assert table_row(app, "final loss") == ["0.2607", "≠", "0.2412"]
+        assert table_row(app, "held-out loss") == ["0.3581", "≠", "0.3205"]
+        assert table_row(app, "steps") == ["4200/12000", "≠", "8000/8000"]
+        assert table_row(app, "status") == ["training", "≠", "completed"]
+        assert table_row(app, "duration") == ["13s", "≠", "58s"]
         lines = shown.splitlines()
         axis = next(index for index, line in enumerate(lines) if "└" in line)
         assert "loss by step" in shown and "8k" in lines[axis + 1]  # steps under the axis

@@ -19,27 +19,20 @@ from tf_tui.ui.demo import demo_app
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
 from tf_tui.ui.widgets.runs_list import RunsList
+from tools.key_table import with_key_table
 
 README = Path(__file__).parents[2] / "README.md"
+TALL = (SIZE[0], 48)  # the whole help at once: in a shorter terminal it scrolls
 
 
-def readme_key_table() -> list[tuple[str, str]]:
+def test_the_readme_key_table_is_the_one_the_default_keys_make():
     text = README.read_text(encoding="utf-8")
-    table = text[text.index("| key | action |") :].split("\n\n", 1)[0].splitlines()[2:]
-    rows = []
-    for line in table:
-        keys, meaning = (cell.strip() for cell in line.strip("|").split("|"))
-        rows.append(("  ".join(re.findall(r"`([^`]+)`", keys)), meaning))
-    return rows
-
-
-def test_the_readme_key_table_is_the_help_screen():
-    assert readme_key_table() == key_rows(declared_bindings(TfTuiApp))
+    assert with_key_table(text) == text, "the README key table is out of date: run python tools/key_table.py"
 
 
 async def test_the_help_screen_shows_every_bound_key(tmp_path):
     app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         shown = await until_shown(pilot, "select the run below")
@@ -52,6 +45,17 @@ async def test_the_help_screen_shows_every_bound_key(tmp_path):
             assert keys in shown
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closes")
+
+
+async def test_in_a_short_terminal_the_help_scrolls_to_its_last_key(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await until_shown(pilot, "select the run below")
+        _, last_meaning = key_rows(declared_bindings(TfTuiApp))[-1]
+        assert last_meaning not in screen_text(app)  # more keys than lines
+        await pilot.press("end")
+        await until_shown(pilot, last_meaning)
 
 
 def test_every_key_the_app_binds_is_on_the_help_screen():

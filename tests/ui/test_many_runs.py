@@ -98,9 +98,16 @@ async def test_ten_thousand_runs_open_scroll_and_filter_drawing_only_the_rows_in
 async def test_the_list_says_which_runs_are_in_view_when_that_changes(tmp_path, count):
     """What the app wires to the sessions, so that the statuses of the runs in view are read first."""
     app = demo_app(tmp_path)
-    said: list[tuple[tuple[str | None, str], ...]] = []
-    async with app.run_test(size=SIZE, message_hook=lambda message: _keep_in_view(message, said)) as pilot:
+    said: list[list[tuple[str | None, str]]] = []
+    async with app.run_test(size=SIZE) as pilot:
         runs = app.query_one(RunsList)
+        told = runs.on_view  # the app's: it still is told
+
+        def on_view(keys: list[tuple[str | None, str]]) -> None:
+            said.append(keys)
+            told(keys)
+
+        runs.on_view = on_view
         add_runs(app, count)
         app._schedule_flush()
         await until(pilot, lambda: len(runs.shown) == count + 4, "the runs listed")
@@ -110,8 +117,3 @@ async def test_the_list_says_which_runs_are_in_view_when_that_changes(tmp_path, 
         await until(pilot, lambda: said[-1][-1] == runs.shown[-1], "the last ones")
         await pilot.press("slash", *"00000001")
         await until(pilot, lambda: [key[1] for key in said[-1]] == [run_id(1)], "the filtered one")
-
-
-def _keep_in_view(message: object, said: list[tuple[tuple[str | None, str], ...]]) -> None:
-    if isinstance(message, RunsList.InView):
-        said.append(message.keys)

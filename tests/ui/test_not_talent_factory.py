@@ -9,7 +9,7 @@ import time
 from tests.plain_web_server import plain_web_server
 from tests.ui.screen import shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, header
-from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
+from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import Phase
 from tf_tui.core.state import StateFile
 from tf_tui.ui.screens.watch import WatchScreen

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Log, Select, SelectionList
 
 from tests.ui.screen import drawn, painted, screen_text, shown_in, until
 from tf_tui.client.stream import Phase
-from tf_tui.ui.demo import COMPARE_KEYS, demo_app
+from tf_tui.ui.demo import COMPARE_AGAIN_KEYS, COMPARE_KEYS, demo_again_app, demo_app
 from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
@@ -99,6 +99,27 @@ def test_sorted_and_grouped(snap_compare, tmp_path, size):
     )
 
 
+async def smooth_the_chart(pilot):
+    await pilot.press("enter", "m", "m")
+    await until(pilot, lambda: "smoothed 0.9" in screen_text(pilot.app), "the chart smoothed")
+
+
+async def zoom_the_chart(pilot):
+    await pilot.press("enter", "plus")
+    await until(pilot, lambda: "last 1,950 steps" in screen_text(pilot.app), "the chart's window")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_smoothed_chart(snap_compare, tmp_path, size):
+    app = demo_app(tmp_path, noisy=True)
+    assert snap_compare(app, run_before=machine_read_then(smooth_the_chart), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_zoomed_chart(snap_compare, tmp_path, size):
+    assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(zoom_the_chart), terminal_size=size)
+
+
 async def open_comparison(pilot):
     await pilot.press(*COMPARE_KEYS)
     await until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), "the comparison")
@@ -107,6 +128,18 @@ async def open_comparison(pilot):
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_comparison(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_comparison), terminal_size=size)
+
+
+async def open_comparison_of_a_run_again(pilot):
+    await pilot.press(*COMPARE_AGAIN_KEYS)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen), "the comparison")
+    await until(pilot, lambda: "Differences only" in screen_text(pilot.app), "its table")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_comparison_differences_only(snap_compare, tmp_path, size):
+    app = demo_again_app(tmp_path)
+    assert snap_compare(app, run_before=machine_read_then(open_comparison_of_a_run_again), terminal_size=size)
 
 
 async def open_start_dialog(pilot):
@@ -221,6 +254,7 @@ NO_COLOR_SCREENS = {
     "dashboard": (Phase.LIVE, None, SMALL),
     "failed-run": (Phase.LIVE, select_failed_run, SMALL),
     "detail": (Phase.LIVE, open_detail, SMALL),
+    "smoothed-detail": (Phase.LIVE, smooth_the_chart, SMALL),
     "disconnected": (Phase.RETRYING, None, SMALL),
     "start-dialog": (Phase.LIVE, open_start_dialog, TINY),
     "stop-confirmation": (Phase.LIVE, open_stop_confirmation, SMALL),

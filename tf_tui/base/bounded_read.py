@@ -89,3 +89,8 @@ def _megabytes(size: int) -> str:
     if size < MB // 10:
         return f"{size} bytes"
     return f"{size / MB:.1f}".removesuffix(".0") + " MB"
+
+
+def is_newer_format(version: object, current: int) -> bool:
+    """Whether a file's `version` says a newer tf-tui wrote it: such a file is left as it is, for that one."""
+    return isinstance(version, int) and not isinstance(version, bool) and version > current

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     TIMEOUT = 5  # `watch --timeout`: gave up with runs still going
     UNSUPPORTED = 6  # the backend has no route for what was asked (the deployed one lacks the extensions)
     NOT_TALENT_FACTORY = 6  # the same, for every route: what answers at the URL is not Talent Factory at all
+    ALERT = 7  # `watch --exit-on-alert`: a health rule fired for a run (`[alerts]` in the config file)
     INTERRUPTED = 128 + signal.SIGINT
     # What a shell reports for a tool that SIGPIPE ended (`yes | head -1`): the reader left, nothing failed.
     # Not 0, which `watch` promises only for runs that completed; scripts with `pipefail` see it as other tools'.

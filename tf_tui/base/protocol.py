@@ -243,6 +243,8 @@ def _system_update(message: dict[str, Any]) -> SystemUpdate | RunAnnounced | Ign
 
 def finite_number(value: object) -> float | None:
     """A JSON number as a float, or None for anything else, NaN, infinities and numbers too big for one."""
+    if type(value) is float:  # the everyday case, first: a stored history holds thousands of them
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:

@@ -14,9 +14,9 @@ from urllib.parse import quote
 import httpx
 
 from tf_tui.base.text import printable
-from tf_tui.client.identity import lists_active_runs, names_talent_factory, says_absent
 from tf_tui.client.multipart import Progress, UnreadableFile, form_text, multipart_files
 from tf_tui.client.pool import RenewablePool
+from tf_tui.client.recognition import lists_active_runs, names_talent_factory, says_absent
 from tf_tui.client.tls import untrusted_certificate
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -61,7 +61,7 @@ class RouteMissing(NotFound):
 
 class NotTalentFactory(ApiError):
     """What answers at the backend's URL is not Talent Factory at all (a plain web server, another service, a
-    wrong path: see tf_tui/client/identity.py), so every call fails alike. Not a `NotFound`: no run is forgotten
+    wrong path: see tf_tui/client/recognition.py), so every call fails alike. Not a `NotFound`: no run is forgotten
     for it."""
 
     def __init__(self, url: str, answered: str) -> None:
@@ -305,7 +305,7 @@ class TalentFactoryApi:
             raise NotTalentFactory(self.url, self.not_talent_factory)
 
     async def _identify(self) -> None:
-        """The rule of tf_tui/client/identity.py, on the backend's answers; no answer decides nothing."""
+        """The rule of tf_tui/client/recognition.py, on the backend's answers; no answer decides nothing."""
         try:
             health = await self._pool.request("GET", "/health")
             active = None if names_talent_factory(health) else await self._pool.request("GET", "/train/active")

@@ -27,6 +27,7 @@ from websockets.frames import CloseCode
 from tf_tui.base.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
 from tf_tui.base.supervise import call_guarded
 from tf_tui.base.text import printable
+from tf_tui.client.pace import MessagePace
 from tf_tui.client.tls import untrusted_certificate
 
 MAX_FRAME_BYTES = 1024 * 1024
@@ -130,8 +131,10 @@ class UpdateStream:
         clock: Callable[[], float] = time.time,
         connect: Connect = open_websocket,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        subscribe_pace: MessagePace | None = None,
     ) -> None:
-        """`clock` dates the next attempt and times how long a connection stayed up."""
+        """`clock` dates the next attempt and times how long a connection stayed up. Subscriptions go out
+        in batches (`subscribe_pace`, by default `MessagePace()`)."""
         self._url = ws_url
         # websockets refuses an ssl context for a ws:// URL, and makes its own default one for wss://.
         self._tls = tls if ws_url.startswith("wss://") else None
@@ -145,6 +148,7 @@ class UpdateStream:
         self._clock = clock
         self._connect = connect
         self._timeouts = timeouts
+        self._subscribe_pace = subscribe_pace or MessagePace()
         self._socket: Socket | None = None
         self.watched: dict[str, None] = {}  # ordered set: subscriptions go out in watch order
         self.state = ConnectionState(Phase.CONNECTING, attempt=1)
@@ -156,6 +160,8 @@ class UpdateStream:
     async def subscribe(self, train_id: str) -> None:
         """Watch a run: subscribed now if the socket is open, else as soon as it opens. Never dropped."""
         self.watched[train_id] = None
+        if self._socket is not None:
+            await self._subscribe_pace.wait()
         await self._send(subscribe_frame(train_id))
 
     async def unsubscribe(self, train_id: str) -> None:
@@ -210,6 +216,7 @@ class UpdateStream:
         self._socket = socket
         subscribed = list(self.watched)
         for train_id in subscribed:
+            await self._subscribe_pace.wait()
             await socket.send(subscribe_frame(train_id))
         self._set_state(ConnectionState(Phase.LIVE))
         log.info("websocket connected to %s; subscribed to %d run(s)", self._url, len(subscribed))

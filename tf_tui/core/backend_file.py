@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file
+from tf_tui.base.bounded_read import MB, RefusedFile, is_newer_format, read_regular_file
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key, stored_key
@@ -85,7 +85,7 @@ class PerBackendFile:
             log.warning("cannot read %s from %s: %s", self.what, self.path, error)
             return {}
         version = document.get("version") if isinstance(document, dict) else None
-        if _is_newer(version):
+        if is_newer_format(version, VERSION):
             if self.path not in _said_newer:
                 _said_newer.add(self.path)
                 log.warning(
@@ -106,7 +106,3 @@ class PerBackendFile:
         names = {key: stored_key(key) for key in backends}
         renamed = {names[key]: entry for key, entry in backends.items() if names[key] != key}
         return {**renamed, **{key: entry for key, entry in backends.items() if names[key] == key}}
-
-
-def _is_newer(version: object) -> bool:
-    return isinstance(version, int) and not isinstance(version, bool) and version > VERSION

@@ -40,12 +40,13 @@ class Series:
     mark_last: bool = False  # the current point: drawn as CURRENT_MARKER
 
 
-def uses_log_scale(values: Sequence[float]) -> bool:
-    """Logarithmic when every value is above zero and they span more than a factor of LOG_SPAN."""
-    if not values:
+def uses_log_scale(values: Sequence[float], forced: bool | None = None) -> bool:
+    """Logarithmic when every value is above zero and they span more than a factor of LOG_SPAN, or (`forced`
+    True) whenever every value is above zero; never when `forced` is False."""
+    if not values or forced is False:
         return False
     low, high = min(values), max(values)
-    return low > 0 and high / low > LOG_SPAN
+    return low > 0 and (forced is True or high / low > LOG_SPAN)
 
 
 def compact_number(value: float) -> str:
@@ -106,15 +107,18 @@ def draw(
     *,
     x_end: float | None = None,
     x_format: Callable[[float], str] | None = None,
+    log: bool | None = None,
 ) -> list[Text]:
     """The chart in `width`x`height` cells: the y axis with values on the left, the x axis and its values
     in the last two lines. Empty when there is nothing to draw or no room. The x values are written with
-    `x_format`, by default as numbers with as many digits as tell the axis's values apart."""
+    `x_format`, by default as numbers with as many digits as tell the axis's values apart. The y scale is
+    logarithmic as `uses_log_scale` says, `log` forcing it on or off. Series are drawn in order, each over
+    the ones before it; the current points marked last, over them all."""
     drawn = [each for each in series if each.points]
     if not drawn or width < MIN_WIDTH or height < MIN_HEIGHT:
         return []
     ys = [y for each in drawn for _, y in each.points]
-    log = uses_log_scale(ys)
+    log = uses_log_scale(ys, log)
     rows = height - 2
     low, high = _log_bounds(min(ys), max(ys)) if log else _linear_bounds(min(ys), max(ys), rows)
     labels = _y_labels(low, high, rows, log)
@@ -128,6 +132,7 @@ def draw(
         return rows * per_cell - 1 - _scaled(value, low, high, rows * per_cell)
 
     cells: list[list[tuple[str, str]]] = [[(" ", "")] * columns for _ in range(rows)]
+    marks: list[tuple[float, float, str]] = []
     for each in drawn:
         valid = [(x, y) for x, y in each.points if y > 0 or not log]
         per_cell = 2 if each.marker == BRAILLE else 1
@@ -142,8 +147,9 @@ def draw(
             for column, (*_, last) in extremes:
                 cells[row_of(last, 1)][column] = (each.marker, each.style)
         if each.mark_last and valid:
-            x, y = valid[-1]
-            cells[row_of(y, 1)][_scaled(x, x_low, x_high, columns)] = (CURRENT_MARKER, f"bold {each.style}".strip())
+            marks.append((*valid[-1], each.style))
+    for x, y, style in marks:
+        cells[row_of(y, 1)][_scaled(x, x_low, x_high, columns)] = (CURRENT_MARKER, f"bold {style}".strip())
     lines = [_plot_line(labels.get(row), label_width, line_cells) for row, line_cells in enumerate(cells)]
     # Steps are whole: a value between two of them (step 8000.5) means nothing.
     whole = all(float(x).is_integer() for x in xs)

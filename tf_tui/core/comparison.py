@@ -1,17 +1,18 @@
 """What the comparison of runs shows, as text: each run's settings and results side by side, and its loss
 curve by step or by elapsed time. Pure: the values come from the run's fields as the server sent them
 (its status body's `dataset_ids`, `outcome`, `params`; its updates' details; its result; its history),
-cleaned of anything that could reach the terminal as an escape."""
+cleaned of anything that could reach the terminal as an escape. A row differs when its runs' values do,
+as they read: the table shows only those by default."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from tf_tui.base.protocol import finite_number
 from tf_tui.base.text import printable
-from tf_tui.core.format import duration, step_value
+from tf_tui.core.format import duration, status_label, step_value
 from tf_tui.core.losses import best_loss, final_loss, held_out_loss
 from tf_tui.core.store import RunState
 
@@ -92,6 +93,48 @@ FIELDS: Sequence[tuple[str, Callable[[RunState], str]]] = (
 )
 
 
-def field_rows(runs: Sequence[RunState]) -> list[tuple[str, list[str]]]:
-    """(label, each run's value) per field: the table's rows, and what tells whether it changed."""
-    return [(label, [value(run) for run in runs]) for label, value in FIELDS]
+# Params the fields above already show (`steps` says the steps asked for when none were done).
+SHOWN_PARAMS = frozenset({"max_steps", "learning_rate", "batch_size"})
+
+
+class ComparedRow(NamedTuple):
+    """A row of the table: its label, and each run's value as it reads."""
+
+    label: str
+    values: tuple[str, ...]
+
+    @property
+    def differs(self) -> bool:
+        return len(set(self.values)) > 1
+
+    def marked(self) -> tuple[bool, ...]:
+        """Which runs' values differ from the first run's: the cells marked, the first run being the one
+        the others are read against."""
+        return tuple(value != self.values[0] for value in self.values)
+
+
+def field_rows(runs: Sequence[RunState]) -> list[ComparedRow]:
+    """Each field's row, then one per other param any run was started with, then the status: the table's
+    rows, and what tells whether it changed."""
+    rows = [ComparedRow(label, tuple(value(run) for run in runs)) for label, value in FIELDS]
+    for name in _other_params(runs):
+        rows.append(ComparedRow(printable(name, VALUE_LIMIT), tuple(_text(_param(run, name)) for run in runs)))
+    rows.append(ComparedRow("status", tuple(_text(status_label(run)) for run in runs)))
+    return rows
+
+
+def _other_params(runs: Sequence[RunState]) -> list[str]:
+    """The params no field shows, in the order the runs name them."""
+    names: dict[str, None] = {}
+    for run in runs:
+        params = run.extra.get("params")
+        if isinstance(params, dict):
+            names.update((str(name), None) for name in params if name not in SHOWN_PARAMS)
+    return list(names)
+
+
+def shown_rows(rows: Sequence[ComparedRow], *, every_row: bool) -> list[ComparedRow]:
+    """The rows the table shows: every row, or those that differ. One run has nothing to differ from: all."""
+    if every_row or len(rows[0].values) < 2:
+        return list(rows)
+    return [row for row in rows if row.differs]

@@ -8,6 +8,27 @@ The config file is TOML in the user's config dir (`~/.config/tf-tui/config.toml`
     ca_cert = "/etc/tf/ca.pem"      # or TF_TUI_CA_CERT / --ca-cert: the CA that signed an https backend
     theme = "textual-dark"
     desktop_notifications = true    # or "osc9"; a terminal notification, over SSH too
+    read_only = true                # or --read-only: watch, never change (no start, stop, publish, ...)
+
+    [keys]                          # the dashboard's keys, by action (`tf-tui keys` lists them)
+    stop = "X"
+
+Health alerts on every followed run (`core/alerts/settings.py` has each default and why):
+
+    [alerts]
+    enabled = true                  # false: no rule at all
+    [alerts.non_finite]             # the loss is NaN or infinite
+    action = "stop"                 # stop the run too; "notify" (the default) only tells
+    [alerts.divergence]             # the loss above `factor` times its best for `points` points in a row
+    factor = 3.0
+    points = 5
+    [alerts.stall]                  # a running run reports no new step for `seconds`
+    seconds = 300
+    [alerts.overfitting]            # the held-out loss above its best by more than `margin` for
+    evaluations = 5                 # `evaluations` in a row, while the training loss falls
+    margin = 0.02
+
+Each rule's table also takes `enabled = false`.
 
 Several backends are named in `[[backends]]` tables, each with its own token (or none):
 
@@ -15,6 +36,7 @@ Several backends are named in `[[backends]]` tables, each with its own token (or
     name = "gpu1"
     url = "http://gpu1:8084"
     token_file = "~/.tf-tui/gpu1.token"   # or token = "..." or token_env = "GPU1_TOKEN"
+    read_only = true                      # this backend's runs only
 
 With no `--url` and no `--backend`, every configured backend is followed (and the top-level `url`, if
 given, as one more); `--backend NAME` picks named ones and `--url` gives others.
@@ -23,6 +45,7 @@ given, as one more); `--backend NAME` picks named ones and `--url` gives others.
 from __future__ import annotations
 
 import difflib
+import errno
 import logging
 import os
 import re
@@ -40,12 +63,26 @@ from tf_tui.base.bounded_read import MB, read_regular_file, read_regular_file_wi
 from tf_tui.base.options import DEFAULT_URL, LOG_LEVELS, TOKEN_FILE_VARIABLE, TOKEN_VARIABLE
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.client.tls import TlsSetupError, client_context
+from tf_tui.core.alerts.settings import AlertConfigError, AlertSettings, alert_settings, unknown_alert_key
 from tf_tui.core.identity import backend_key
+from tf_tui.core.key_choices import KeyChoice, KeyTableError, key_choices
 
 APP_NAME = "tf-tui"
 # Every key the config file may hold: anything else is a typo, said as one rather than ignored.
-CONFIG_KEYS = ("url", "token", "token_file", "ca_cert", "theme", "desktop_notifications", "log_level", "backends")
-BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file")
+CONFIG_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_cert",
+    "theme",
+    "desktop_notifications",
+    "log_level",
+    "read_only",
+    "backends",
+    "keys",
+    "alerts",
+)
+BACKEND_KEYS = ("name", "url", "token", "token_env", "token_file", "read_only")
 # A config file or a token file is a few lines: one bigger than this is not the file meant.
 MAX_CONFIG_BYTES = 1 * MB
 
@@ -75,6 +112,7 @@ class Backend:
     token: str | None = field(default=None, repr=False)
     # Set for `--local`: when that server is gone, the session finds or starts the next one there.
     local: LocalServer | None = None
+    read_only: bool = False  # nothing of this backend is changed: no start, stop, evaluate, publish, upload
 
 
 @dataclass(frozen=True)
@@ -90,6 +128,12 @@ class Settings:
     insecure: bool = False  # no TLS certificate verification: only when asked on the command line
     # Every backend followed; empty means the one of `url` and `token` above.
     backends: tuple[Backend, ...] = ()
+    # Every backend read-only (`--read-only`, the config's top-level `read_only`); each backend's own is in
+    # its Backend, and a Session's settings (`for_backend`) say its backend's.
+    read_only: bool = False
+    # The config file's `[keys]`: checked against the dashboard's actions by the dashboard (`ui.keymap`).
+    keys: tuple[KeyChoice, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def ws_url(self) -> str:
@@ -103,15 +147,26 @@ class Settings:
     @property
     def fleet(self) -> tuple[Backend, ...]:
         """The backends followed, at least one."""
-        return self.backends or (Backend(url_name(self.url), self.url, self.token),)
+        return self.backends or (Backend(url_name(self.url), self.url, self.token, read_only=self.read_only),)
 
     def for_backend(self, backend: Backend) -> Settings:
         """These settings for one backend of the fleet: what its Session is made with."""
-        return replace(self, url=backend.url, token=backend.token, backends=(backend,))
+        return replace(
+            self,
+            url=backend.url,
+            token=backend.token,
+            backends=(backend,),
+            read_only=backend.read_only or self.read_only,
+        )
 
 
 def default_config_path() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
+
+
+def state_file_path(environ: Mapping[str, str]) -> Path:
+    """Where the active runs are remembered, when no `--state-file` says: TF_TUI_STATE_FILE, else the default."""
+    return Path(environ.get("TF_TUI_STATE_FILE") or user_state_path(APP_NAME) / "state.json")
 
 
 def load_settings(
@@ -127,9 +182,11 @@ def load_settings(
     ca_cert: Path | None = None,
     insecure: bool = False,
     themes: Collection[str] | None = None,
+    read_only: bool = False,
 ) -> Settings:
     """`themes`: the themes the dashboard knows (Textual's, which only the dashboard loads); when given, the
-    config file's `theme` must be one of them."""
+    config file's `theme` must be one of them. `read_only` (`--read-only`) makes every backend read-only, as
+    the config's top-level `read_only = true` does."""
     path = config_path or Path(environ.get("TF_TUI_CONFIG") or default_config_path())
     config = read_config(path)
     urls = [url] if isinstance(url, str) else list(url or ())
@@ -157,6 +214,8 @@ def load_settings(
     chosen_token = _header_safe(chosen_token, "the token")
     configured = _configured_backends(config, path, environ)
     fleet = _choose_backends(urls, backend, configured, _string(config, "url", path), chosen_token, path)
+    every_read_only = read_only or _flag(config, "read_only", str(path))
+    fleet = tuple(replace(each, read_only=each.read_only or every_read_only) for each in fleet)
     chosen_ca = (
         ca_cert
         or _path(environ.get("TF_TUI_CA_CERT"))
@@ -167,18 +226,25 @@ def load_settings(
             client_context(chosen_ca, insecure=insecure)
     except TlsSetupError as error:
         raise ConfigError(str(error)) from None
+    try:
+        alerts = alert_settings(config.get("alerts"))
+    except AlertConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
     state_dir = user_state_path(APP_NAME)
     return Settings(
         url=fleet[0].url,
         token=fleet[0].token,
         backends=fleet,
-        state_file=state_file or Path(environ.get("TF_TUI_STATE_FILE") or state_dir / "state.json"),
+        state_file=state_file or state_file_path(environ),
         log_file=Path(environ.get("TF_TUI_LOG_FILE") or state_dir / "tf-tui.log"),
         log_level=chosen_level,
         theme=_theme(_string(config, "theme", path), themes, path),
         desktop_notifications=notifications,
         ca_cert=chosen_ca,
         insecure=insecure,
+        read_only=every_read_only,
+        keys=config.get("keys", ()),
+        alerts=alerts,
     )
 
 
@@ -217,7 +283,7 @@ def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Ma
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(f"{where}: unknown key {key!r}{hint}; a backend has {', '.join(BACKEND_KEYS)}")
     for key in entry:
-        if not isinstance(entry[key], str) or not entry[key].strip():
+        if key != "read_only" and (not isinstance(entry[key], str) or not entry[key].strip()):
             raise ConfigError(f"{where}: {key} must be a string that is not empty")
     if "name" not in entry or "url" not in entry:
         raise ConfigError(f"{where}: a backend needs a {'name' if 'name' not in entry else 'url'}")
@@ -242,7 +308,8 @@ def _backend_entry(entry: Mapping[str, Any], where: str, path: Path, environ: Ma
             token = _token_from_file(_path(entry["token_file"], relative_to=path.parent))
         except ConfigError as error:
             raise ConfigError(f"{where}: {error}") from None
-    return Backend(name, url, _header_safe(token, f"{where}: the token"))
+    token = _header_safe(token, f"{where}: the token")
+    return Backend(name, url, token, read_only=_flag(entry, "read_only", where))
 
 
 def _choose_backends(
@@ -338,18 +405,30 @@ def read_config(path: Path) -> dict[str, Any]:
     for key in config:
         if key not in CONFIG_KEYS:
             raise ConfigError(_unknown_key(path, text, key))
+    if "keys" in config:  # read while the text is at hand: a key's error names its line
+        try:
+            config["keys"] = key_choices(config["keys"], text, path)
+        except KeyTableError as error:
+            raise ConfigError(str(error)) from None
+    unknown = unknown_alert_key(config.get("alerts"))
+    if unknown is not None:
+        raise ConfigError(_unknown_key(path, text, unknown.key, unknown.known, unknown.table))
     return config
 
 
-def _unknown_key(path: Path, text: str, key: str) -> str:
+def _unknown_key(path: Path, text: str, key: str, known: Sequence[str] = CONFIG_KEYS, table: str = "") -> str:
+    """The key's file and line, and the known keys (of `table`, when the key is in one)."""
     quoted = re.escape(key)
-    # The key as TOML writes it: bare, quoted, dotted, or as a table's name.
-    pattern = re.compile(rf"""^\s*(\[+\s*)?(["']?){quoted}\2\s*[=.\]]""")
+    # The key as TOML writes it: bare, quoted, dotted, or as a table's name (after its table's, if in one).
+    pattern = re.compile(rf"""^\s*(\[+\s*)?({re.escape(table)}\.)?(["']?){quoted}\3\s*[=.\]]""")
     lines = [number for number, line in enumerate(text.splitlines(), start=1) if pattern.match(line)]
     where = f"{path}, line {lines[0]}" if lines else str(path)
-    close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+    close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{where}: unknown key {key!r}{hint}; the known keys are {', '.join(CONFIG_KEYS)}"
+    within = f" in [{table}]" if table else ""
+    return (
+        f"{where}: unknown key {key!r}{within}{hint}; the known keys{' there' if table else ''} are {', '.join(known)}"
+    )
 
 
 def normalise_url(url: str) -> str:
@@ -387,8 +466,17 @@ def setup_logging(settings: Settings) -> None:
 
 def _make_private(log_file: Path) -> None:
     """The log quotes server text and run ids: made readable by its owner only, and one written by an
-    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is."""
-    descriptor = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    older tf-tui with a looser mode is tightened. Only a regular file: a log sent to /dev/null stays as it is.
+    Opened without blocking: a pipe nothing reads would otherwise hold the launch for ever, unsaid."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        descriptor = os.open(log_file, flags, 0o600)
+    except OSError as error:
+        if error.errno != errno.ENXIO:
+            raise
+        raise ConfigError(
+            f"the log file {log_file} is a pipe that nothing reads; give TF_TUI_LOG_FILE a file instead"
+        ) from error
     try:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
@@ -434,6 +522,13 @@ def _theme(theme: str | None, known: Collection[str] | None, path: Path) -> str 
     close = difflib.get_close_matches(theme, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ConfigError(f"{path}: unknown theme {theme!r}{hint}; the known themes are {', '.join(sorted(known))}")
+
+
+def _flag(config: Mapping[str, Any], key: str, where: str) -> bool:
+    value = config.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value
 
 
 def _string(config: Mapping[str, Any], key: str, path: Path) -> str | None:

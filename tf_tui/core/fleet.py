@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from tf_tui.base.ids import RunIdError
 from tf_tui.base.supervise import call_guarded
@@ -41,7 +41,7 @@ class FleetRun:
     backend: str
     run: RunState
 
-    @property
+    @cached_property  # a view asks every run's key at each repaint: thousands of them
     def key(self) -> RunKey:
         return RunKey(self.backend, self.run.train_id)
 
@@ -66,6 +66,8 @@ class Fleet:
         self.sessions = dict(sessions)
         self.on_change: Callable[[], None] = lambda: None
         self._order: dict[RunKey, None] = {}  # every run, in the order the fleet learned of it
+        self._runs: list[FleetRun] = []  # `_order`'s runs, made again only when it changes
+        self._revisions: dict[str, int] = {}  # each store's revision when the order was last learned
         # With several backends, every backend's event lines in one log, each after its backend's name (one
         # backend's own log is its session's: a fleet made around one session leaves it as it was).
         self.events = EventLog()
@@ -129,7 +131,7 @@ class Fleet:
     def runs(self) -> list[FleetRun]:
         """Every run of every backend, in the order the fleet learned of them."""
         self._learn_order()
-        return [FleetRun(key.backend, self.sessions[key.backend].store.runs[key.train_id]) for key in self._order]
+        return list(self._runs)
 
     def take_changed(self) -> set[RunKey]:
         """The runs changed since the last call, on every backend."""
@@ -141,6 +143,11 @@ class Fleet:
         }
 
     def _learn_order(self) -> None:
+        """Runs added or forgotten since the last call take or leave their place; nothing is done when none were."""
+        revisions = {name: session.store.revision for name, session in self.sessions.items()}
+        if revisions == self._revisions:
+            return
+        self._revisions = revisions
         for name, session in self.sessions.items():
             for train_id in session.store.runs:
                 self._order.setdefault(RunKey(name, train_id), None)
@@ -148,6 +155,7 @@ class Fleet:
         gone = [key for key in self._order if key.train_id not in self.sessions[key.backend].store.runs]
         for key in gone:
             del self._order[key]
+        self._runs = [FleetRun(key.backend, self.sessions[key.backend].store.runs[key.train_id]) for key in self._order]
 
     async def locate(self, typed: str) -> RunKey:
         """The one backend that knows a run named by its id or a unique prefix; an error in words if none
@@ -203,6 +211,16 @@ class Fleet:
 
         answers = await asyncio.gather(*(one(session) for session in self.sessions.values()))
         return dict(zip(self.sessions, answers, strict=True))
+
+    def prioritise(self, keys: Iterable[RunKey]) -> None:
+        """The runs a view shows now, top first: each backend reads those of its runs not read yet first
+        (`Session.prioritise`); a backend none of them is on reads its listed runs at its own pace."""
+        by_backend: dict[str, list[str]] = {name: [] for name in self.sessions}
+        for key in keys:
+            by_backend.setdefault(key.backend, []).append(key.train_id)
+        for name, train_ids in by_backend.items():
+            if name in self.sessions:
+                self.sessions[name].prioritise(train_ids)
 
     def remembered(self) -> list[RunKey]:
         """The active runs the state file remembers, each under its own backend."""

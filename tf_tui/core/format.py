@@ -45,6 +45,17 @@ def local_time(when: float | str | None) -> str:
         return printable(when)
 
 
+def status_label(run: RunState) -> str:
+    """The run's status as shown: the server's text, else what tf-tui knows of it."""
+    if run.missing:
+        return "not found"
+    if run.status:
+        return run.status
+    if run.unread:  # listed, its status not read yet (the rows in view are read first)
+        return "not read yet"
+    return "waiting" if run.confirmed else "unconfirmed"
+
+
 def progress_text(run: RunState) -> str:
     return "?%" if run.progress is None else f"{run.progress}%"
 

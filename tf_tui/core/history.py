@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 
 from tf_tui.base.protocol import finite_number
 from tf_tui.common.downsample import thin
+from tf_tui.core.smoothing import SmoothedSeries
 
 POINT_LIMIT = 2_000
 MAX_STEP = 2**53  # past it a step is no number a chart's float axis can hold (server text can say 10**400)
@@ -25,6 +26,11 @@ MIN_MAGNITUDE = 1e-12  # nearer zero than this reads as zero
 
 def plottable(value: object) -> float | None:
     """A value from server text as a number a chart or a report can take; None for anything else."""
+    # The everyday cases first: a finite float in range (NaN is not), and a value not measured at this step.
+    if type(value) is float and -MAX_VALUE <= value <= MAX_VALUE:
+        return 0.0 if -MIN_MAGNITUDE < value < MIN_MAGNITUDE else value
+    if value is None:
+        return None
     number = finite_number(value)
     if number is None or abs(number) > MAX_VALUE:
         return None
@@ -101,6 +107,7 @@ class MetricHistory:
         self._points: list[MetricPoint] = []
         # Whether the backend's stored history was read: without it the points start when tf-tui joined.
         self.from_backend = False
+        self._smoothed: SmoothedSeries | None = None  # the training loss smoothed, as last asked for
 
     @property
     def points(self) -> Sequence[MetricPoint]:
@@ -118,6 +125,7 @@ class MetricHistory:
             self._points.append(point)  # the everyday case: the next step of a live run
             if len(self._points) > self.limit:
                 self._points = thin(self._points, self.limit, keep=evaluated)
+                self._smoothed = None
             return
         self.merge((point,))
 
@@ -127,3 +135,15 @@ class MetricHistory:
             known = by_step.get(point.step)
             by_step[point.step] = point if known is None else _combined(known, point)
         self._points = thin([by_step[step] for step in sorted(by_step)], self.limit, keep=evaluated)
+        self._smoothed = None
+
+    def smoothed_loss(self, weight: float) -> Sequence[float | None]:
+        """The training loss smoothed with `weight` (`tf_tui.core.smoothing`), one value a point (None where
+        the point has no loss). Only the points added since it was last asked for are smoothed; points
+        rewritten (thinned, or an earlier step merged in) are smoothed again from the first, which thinning
+        does once in `limit` / 2 points."""
+        smoothed = self._smoothed
+        if smoothed is None or smoothed.weight != weight:
+            smoothed = self._smoothed = SmoothedSeries(weight)
+        smoothed.extend((point.step, point.loss) for point in self._points[len(smoothed.values) :])
+        return smoothed.values

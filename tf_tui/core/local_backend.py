@@ -1,9 +1,9 @@
 """The `--local` backend: tf-tui's own reference server, known by its URL like any other backend.
 
 Its URL changes when it is started again (a free port each time), so what tf-tui keeps of it, filed by
-URL (the state file's runs, the start dialog's choices, the view's choices), moves to the new URL; and a
-session whose server is gone (killed, crashed) finds the one another launch started, or starts one, and
-follows it.
+URL (the state file's runs, what is known of them, the start dialog's and the view's choices), moves to
+the new URL; and a session whose server is gone (killed, crashed) finds the one another launch started,
+or starts one, and follows it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tf_tui.common.server_address import read_address
 from tf_tui.core.config import Backend, LocalServer, Settings, url_name
 from tf_tui.core.eventlog import EventLog, Kind
 from tf_tui.core.local_server import LAUNCH_LOCK_FILE, Attached, ServerStartError, attach_or_start, process_alive
+from tf_tui.core.run_memory import move_run_memory, run_memory_path
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 from tf_tui.core.state import StateFile
 from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
@@ -31,13 +32,15 @@ def local_settings(settings: Settings, data_dir: Path) -> Settings:
     if attached.previous_url is not None:
         move_memory(StateFile(settings.state_file), settings, attached.previous_url, attached.address.url)
     address = attached.address
-    backend = Backend(url_name(address.url), address.url, local=LocalServer(data_dir, address.instance))
+    local = LocalServer(data_dir, address.instance)
+    backend = Backend(url_name(address.url), address.url, local=local, read_only=settings.read_only)
     return replace(settings, url=address.url, token=None, backends=(backend,))
 
 
 def move_memory(state: StateFile, settings: Settings, old_url: str, new_url: str) -> None:
     """What tf-tui keeps of the backend at `old_url` is now of `new_url`'s."""
     state.move(old_url, new_url)
+    move_run_memory(run_memory_path(settings.state_file), old_url, new_url)
     StartChoicesFile(start_choices_path(settings)).move(old_url, new_url)
     ViewChoicesFile(view_choices_path(settings)).move(old_url, new_url)
 

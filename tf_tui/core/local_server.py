@@ -25,6 +25,7 @@ from platformdirs import user_data_path
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.options import SERVER_TOKEN_VARIABLE
+from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.common.server_address import ServerAddress, address_path, read_address, remove_address
 from tf_tui.core.format import duration, plural
@@ -79,7 +80,8 @@ class ServerProcess:
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> str:
         """Start the server and return its URL once it serves requests."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Made private as the server would make it: it then has nothing to tighten, and says nothing of it.
+        make_private_dir(self.data_dir)
         ready_read, ready_write = os.pipe()
         environment = {key: value for key, value in os.environ.items() if key != SERVER_TOKEN_VARIABLE}
         if self._token is not None:
@@ -92,7 +94,7 @@ class ServerProcess:
             "--ready-fd", str(ready_write),
             *self._serve_args,
         ]  # fmt: skip
-        with self.log_path.open("ab") as log:
+        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 pass_fds=(ready_write,), env=environment,

@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import read_regular_file
+from tf_tui.base.bounded_read import is_newer_format, read_regular_file
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key
 from tf_tui.core.store import RunFacts
@@ -78,6 +78,10 @@ class RunMemory:
     def recall(self, train_id: str) -> RunFacts | None:
         return self._runs.get(train_id)
 
+    def known(self) -> list[str]:
+        """The ids of the backend's runs it keeps facts of, the one remembered first first."""
+        return list(self._runs)
+
     def remember(self, facts: Mapping[str, RunFacts]) -> None:
         """Keep what these facts add to what is known of their runs: one locked write, and none when they
         add nothing."""
@@ -122,6 +126,23 @@ class RunMemory:
             log.exception("reporting a run memory problem failed")
 
 
+def move_run_memory(path: Path, old_url: str, new_url: str) -> None:
+    """The backend now answers at `new_url` (the `--local` server started again on another port): what was
+    known of its runs is the new URL's, unless the new URL has its own. A memory that cannot be read or
+    written stays as it is (it is a memory: the runs are learnt again)."""
+    old, new = backend_key(old_url), backend_key(new_url)
+    if old == new:
+        return
+    try:
+        with exclusive_lock(path.with_name(f"{path.name}.lock")):
+            backends = _read(path)
+            if old in backends and new not in backends:
+                backends[new] = backends.pop(old)
+                write_json_atomically(path, _document(backends))
+    except (MemoryUnusable, OSError) as error:
+        log.warning("the run memory %s was not moved to %s: %s", path, new_url, error)
+
+
 def _bounded(runs: dict[str, RunFacts]) -> dict[str, RunFacts]:
     """The newest `RUNS_PER_BACKEND` runs: those remembered first go first."""
     return dict(list(runs.items())[-RUNS_PER_BACKEND:])
@@ -142,7 +163,7 @@ def _read(path: Path) -> Remembered:
     except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
         raise MemoryUnusable(f"the run memory {path} is not JSON ({error})", replace=True) from error
     version = document.get("version") if isinstance(document, dict) else None
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+    if is_newer_format(version, VERSION):
         raise MemoryUnusable(
             f"the run memory {path} was written by a newer tf-tui (format {version}, this one reads {VERSION}); "
             "it is left as it is",

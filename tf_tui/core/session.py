@@ -8,9 +8,10 @@ update stream, the fallback poll loop, the run store and the state file:
     status read  ─▶ StatusReader ─▶ protocol.parse_status ─▶ RunStore.apply ─▶ on_change()
 
 Runs are watched (subscribed, resynced, polled when silent) until they end or the server answers 404
-for them. A run is remembered in the state file once its backend has confirmed it (a status read
-answered for it, or the start reply named it), and forgotten when a read finds it ended: an id the
-backend never confirmed lives in this session only.
+for them. The runs a dashboard's listing names are read once each, those in view first and the rest at a
+bounded pace (`FirstReads`); only those found going are watched. A run is remembered in the state file
+once its backend has confirmed it (a status read answered for it, or the start reply named it), and
+forgotten when a read finds it ended: an id the backend never confirmed lives in this session only.
 """
 
 from __future__ import annotations
@@ -43,13 +44,15 @@ from tf_tui.base.protocol import (
 from tf_tui.base.supervise import call_guarded, keep_running
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, HttpError, NotFound, NotTalentFactory, TalentFactoryApi
-from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
+from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
+from tf_tui.core.alerts.watch import HealthWatch
 from tf_tui.core.config import Backend, Settings
 from tf_tui.core.event_text import describe_event
 from tf_tui.core.eventlog import EventLog, Kind
+from tf_tui.core.first_reads import FirstReads, Read
 from tf_tui.core.history_reader import HistoryReader
 from tf_tui.core.local_backend import LocalServerKeeper, move_memory
 from tf_tui.core.ports import BackendApi, Clock, Stream, StreamFactory
@@ -134,13 +137,19 @@ class Session:
         poll_intervals: PollIntervals | None = None,
         on_state_problem: Callable[[str], None] = lambda problem: None,
         headless: bool = False,
+        alerts: bool | None = None,
+        first_reads: Callable[[Read], FirstReads] = FirstReads,
     ) -> None:
         """`api` and `stream` default to the real ones for `settings`: the HTTP API client and an
         `UpdateStream` reconnecting on the `backoff` schedule. `on_state_problem` is told, once each,
         what goes wrong with the state file: the headless commands say it on stderr. The event log has
         it too, and `state.problem` while it lasts. A `headless` command draws no chart and shows
         no event log: no run's stored metrics history is read, no run keeps metric points, and the event log
-        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second)."""
+        takes no line per update frame (a line, a dataclass and a log call at thousands of frames a second).
+        `alerts`: whether the health rules watch the runs (`settings.alerts` says which); by default the
+        dashboard's do and a headless command's do not (`watch --alerts` asks for them).
+        `first_reads` makes what paces the first status reads of the runs a dashboard's listing names, given
+        the read to make (a test hands in a `FirstReads` with its own pace)."""
         self.settings = settings
         self.clock = clock
         self.poll_intervals = poll_intervals or PollIntervals()
@@ -167,6 +176,8 @@ class Session:
         self.stream: Stream = self._new_stream(stream)
         self.last_message_at: float | None = None  # when the socket last brought anything
         self._reader = StatusReader(self._fetch_status, self._spawn)
+        self._first_reads = first_reads(self._first_read)
+        self._first_reads_task: asyncio.Task[None] | None = None
         # Each watched run's stored metrics, read once: a run joined late is drawn from its first step.
         self.history = HistoryReader(
             lambda train_id, after_step: self.api.metrics(train_id, after_step),
@@ -189,12 +200,17 @@ class Session:
         self._batches_of_reads = 0  # batches of status reads going on: see `_memory_in_one_write`
         self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
+        self._learnt: set[str] = set()  # runs read since the last listing kept what is known of them
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
         # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
         # announced by the server or added to the state file by another tf-tui are then watched at once.
         self.follows_all = False
         self._stream_task: asyncio.Task[None] | None = None
+        watches_health = (not headless if alerts is None else alerts) and settings.alerts.enabled
+        self.health = (
+            HealthWatch(settings.alerts, self.store, self.events, self.stop, self._task) if watches_health else None
+        )
         local = settings.fleet[0].local
         self._local_keeper = None if local is None else LocalServerKeeper(local, self.move_to, self.events, self._spawn)
 
@@ -293,6 +309,7 @@ class Session:
         old_url = self.url
         self.settings = self.settings.for_backend(backend)
         move_memory(self.state, self.settings, old_url, self.url)
+        self.memory = RunMemory(run_memory_path(self.settings.state_file), self.state_key, self._state_problem)
         api, stream = self._connection(self.settings)
         old_api, self.api = self.api, api
         watched = list(self.stream.watched)
@@ -315,6 +332,7 @@ class Session:
         ]
         for train_id in new:
             self.store.ensure(train_id)
+            self._first_reads.discard(train_id)  # the resync below reads it
             self._last_polled[train_id] = self.clock()  # the resync below is its first read
             self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.subscribe(train_id)
@@ -432,25 +450,60 @@ class Session:
     async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
         """The runs the server knows of (`/train/active`, `/dashboard`'s recent runs) and the watched ones.
 
-        With `watch_active`, the server's active runs are watched too (the dashboard follows them all).
-        Each listed run's status is read once: a listing says `completed`, the read says how it ended.
+        Each listed run's status is read once: a listing says `completed`, the read says how it ended. With
+        `watch_active` (the dashboard, which follows every run) those reads are paced, the runs in view first
+        and the rest a trickle (`FirstReads`), and a run its read finds going is watched from then on; without
+        it they are all made before this returns.
         """
         known = dict.fromkeys(self.stream.watched)
-        active = await self.api.active()
-        known.update(dict.fromkeys(active))
-        if watch_active:
-            await self.watch(active)
+        known.update(dict.fromkeys(await self.api.active()))
+        recent = _recent_runs(await self.api.dashboard())
         # Oldest first, so that the store learns of runs in the order they were made.
-        for entry in reversed(_recent_runs(await self.api.dashboard())):
+        for entry in reversed(recent):
             train_id = entry["id"]
             known[train_id] = None
             self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
             if train_id not in self.stream.watched:
                 self._apply(parse_status(train_id, entry), Source.POLL)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
-        await self._read_statuses(unread)
-        self._keep_facts(known)
+        if watch_active:
+            self._read_lazily(unread)
+            # What the listing and the reads since the last one taught, not every listed run's facts again:
+            # with thousands of runs that took most of a second at each listing.
+            self._keep_facts([*self.stream.watched, *(entry["id"] for entry in recent), *self._learnt])
+        else:
+            await self._read_statuses(unread)
+            self._keep_facts(known)
+        self._learnt.clear()
         return list(known)
+
+    @property
+    def reads_pending(self) -> int:
+        """How many runs a listing named are still to be read (`FirstReads`)."""
+        return self._first_reads.pending
+
+    def prioritise(self, train_ids: Iterable[str]) -> None:
+        """The runs a view shows now, top first (the runs list calls this as it scrolls or resizes): those a
+        listing named and no read has answered yet are read next, before the trickle of the others."""
+        self._first_reads.prioritise(train_ids)
+
+    def _read_lazily(self, listed: list[str]) -> None:
+        """Listed runs, oldest first, to be read by `FirstReads`: each shown as not read yet until then."""
+        for train_id in listed:
+            self.store.await_read(train_id)
+        self._first_reads.add(listed)
+        if self._first_reads_task is None:
+            self._first_reads_task = self._supervise("first status reads", self._first_reads.run)
+        self._changed()
+
+    async def _first_read(self, train_id: str) -> None:
+        """A listed run's first status read (`FirstReads`); a run it finds going is watched from then on."""
+        if train_id in self._read or train_id in self.stream.watched:
+            return  # read meanwhile (an announcement's read, a watch's resync)
+        await self._reader.read(train_id, Source.RESYNC)
+        run = self.store.runs.get(train_id)
+        if run is not None and run.going:
+            await self.watch([train_id])
 
     def note_refusal(self, train_id: str, action: str, error: ApiError) -> None:
         """Something asked of a run that the server refused or failed (a stop's 500, a publish's 422): said in
@@ -536,6 +589,7 @@ class Session:
             self._changed()
             return
         self._read.add(train_id)
+        self._learnt.add(train_id)
         update = parse_status(train_id, body)
         self._apply(update, source)
         if isinstance(update, Ignored):
@@ -556,6 +610,8 @@ class Session:
         changed = self.store.apply(update, source, self.clock())
         watched = update.train_id in self.stream.watched
         run = self.store.runs[update.train_id]
+        if self.health is not None and changed and run.known_going:  # a run a listing reports ended is no news
+            changed = self.health.updated(run, update.details, self.clock()) or changed
         # Said once, by whichever report brings the end first: a stop's reply, the stream's last update and
         # the server's announcement each tell of the same end.
         if run.ended and not was_ended:
@@ -659,6 +715,8 @@ class Session:
             runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
             due = due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.poll_interval)
+            if self.health is not None and self.health.tick(runs, now):
+                self._changed()
             for train_id in due:
                 self._spawn(self._reader.read(train_id, Source.POLL), "poll")
             await asyncio.sleep(TICK_S)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tf_tui.base.bounded_read import MB, RefusedFile, read_regular_file_with_status
+from tf_tui.base.bounded_read import MB, RefusedFile, is_newer_format, read_regular_file_with_status
 from tf_tui.base.private_dir import make_private_dir
 from tf_tui.common.atomic_file import exclusive_lock, write_json_atomically
 from tf_tui.core.identity import backend_key, stored_key
@@ -79,6 +79,10 @@ class StateFile:
 
     def active(self, url: str) -> list[str]:
         return self._bounded(_with_changes(self._on_disk, self._unsaved))[0].get(backend_key(url), [])
+
+    def backends(self) -> list[str]:
+        """The backends (by identity) that have runs in the file or waiting to be written to it."""
+        return list(dict.fromkeys([*self._on_disk, *(backend for backend, _ in self._unsaved)]))
 
     def remembers(self, url: str, train_id: str) -> bool:
         """Whether the run is among the backend's active ones, as `active` says, without building the list."""
@@ -181,7 +185,7 @@ class StateFile:
         except (ValueError, RecursionError) as error:  # ValueError covers invalid UTF-8 too
             raise StateFileUnusable(f"the state file {self.path} is not JSON ({error})", set_aside=True) from error
         version = document.get("version") if isinstance(document, dict) else None
-        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        if is_newer_format(version, VERSION):
             raise StateFileUnusable(
                 f"the state file {self.path} was written by a newer tf-tui (format {version}, this one reads "
                 f"{VERSION}); it is left as it is",

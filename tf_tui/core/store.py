@@ -17,13 +17,13 @@ The rules, because the sources disagree (see the backend contract's quirks):
 from __future__ import annotations
 
 import functools
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import Any, TypeGuard
 
 from tf_tui.base.protocol import RunUpdate, StatusKind, classify_status, normalise_status
+from tf_tui.core.alerts.rules import Alert, Rule
 from tf_tui.core.history import POINT_LIMIT, MetricHistory, MetricPoint
 
 DOUBTED_STOP_S = 30.0
@@ -57,7 +57,7 @@ def status_outcome(status: str | None) -> Outcome:
     return Outcome.GOING
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """A status the run reached, and from which source; or (`source` None) what tf-tui asked of the run and
     the server refused, in words."""
@@ -91,7 +91,7 @@ class RunFacts:
         return replace(older, **said)
 
 
-@dataclass
+@dataclass(slots=True)  # thousands of runs: no dict of attributes each
 class RunState:
     """Everything known of one run, merged from every source by the rules above; the views only read it."""
 
@@ -119,10 +119,16 @@ class RunState:
     # A backend has answered for it (a status, a frame, a listing) or its start reply named it: until
     # then it is only an id someone typed, shown "unconfirmed" and never remembered.
     confirmed: bool = False
+    # A listing named it and its status is still to be read (a dashboard reads thousands of listed runs at a
+    # bounded pace, those in view first): shown as not read yet, with what the listing said of it.
+    unread: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
-    timeline: deque[TimelineEntry] = field(default_factory=lambda: deque(maxlen=TIMELINE_LENGTH))
+    # The last `TIMELINE_LENGTH` entries (`_add_to_timeline`): a list, as most runs have one or two, where a
+    # bounded deque took half a kilobyte each, thousands of runs over.
+    timeline: list[TimelineEntry] = field(default_factory=list)
     history: MetricHistory = field(default_factory=MetricHistory)
+    alerts: dict[Rule, Alert] = field(default_factory=dict)  # the health rules that fired for it, in order
 
     @property
     def kind(self) -> StatusKind:
@@ -179,6 +185,9 @@ class RunStore:
         self._history_points = POINT_LIMIT if keep_history else 0
         self._recall = recall
         self._changed: set[str] = set()
+        # Counts the runs added and forgotten: a view that keeps the runs' order (`Fleet`) works it out again
+        # only when this moved, not at every change of thousands of runs.
+        self.revision = 0
 
     def ensure(self, train_id: str) -> RunState:
         """The run, made (and marked changed, so that the views show it) if the store did not know it yet."""
@@ -189,6 +198,7 @@ class RunStore:
                 _fill_in_facts(run, remembered)
             self.runs[train_id] = run
             self._changed.add(train_id)
+            self.revision += 1
         return self.runs[train_id]
 
     def add_facts(self, train_id: str, facts: RunFacts) -> None:
@@ -205,8 +215,8 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.ensure(update.train_id)
         run.last_heard_at = at
-        if not run.confirmed:
-            run.confirmed = True
+        if not run.confirmed or run.unread:
+            run.confirmed, run.unread = True, False
             self._changed.add(run.train_id)
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
@@ -230,6 +240,14 @@ class RunStore:
         if created_at:
             run.remembered_dates.discard("created_at")  # the server's own date now
 
+    def await_read(self, train_id: str) -> None:
+        """A listing named the run, and its status is to be read: until a report of it comes, it shows as not
+        read yet. Named by the backend, it is confirmed."""
+        run = self.ensure(train_id)
+        if not (run.unread and run.confirmed):
+            run.unread = run.confirmed = True
+            self._changed.add(train_id)
+
     def confirm(self, train_id: str) -> None:
         """The server named the run itself (its start reply), before any status of it is heard."""
         run = self.ensure(train_id)
@@ -251,6 +269,12 @@ class RunStore:
             run.history = MetricHistory(self._history_points)
             self._changed.add(train_id)
 
+    def add_alert(self, alert: Alert) -> None:
+        """A health rule fired for the run: shown on its row and in its detail, once."""
+        run = self.ensure(alert.train_id)
+        run.alerts.setdefault(alert.rule, alert)
+        self._changed.add(alert.train_id)
+
     def touch(self, train_id: str) -> None:
         """What the views show of a run but the store does not keep changed (its stored evaluation): show it again."""
         if train_id in self.runs:
@@ -259,7 +283,7 @@ class RunStore:
     def note_refusal(self, train_id: str, text: str, at: float) -> None:
         """What tf-tui asked of the run and the server refused (a stop's 500, a publish's 422), in its timeline."""
         run = self.ensure(train_id)
-        run.timeline.append(TimelineEntry(at, text, None))
+        _add_to_timeline(run, TimelineEntry(at, text, None))
         self._changed.add(train_id)
 
     def doubt_stop(self, train_id: str, at: float) -> None:
@@ -270,12 +294,13 @@ class RunStore:
         run = self.ensure(train_id)
         run.last_heard_at = at
         if not run.missing:
-            run.missing, run.updated_at = True, at
+            run.missing, run.updated_at, run.unread = True, at, False
             self._changed.add(train_id)
 
     def forget(self, train_id: str) -> None:
         """A run the user dismissed (one the server does not know): gone from every view."""
-        self.runs.pop(train_id, None)
+        if self.runs.pop(train_id, None) is not None:
+            self.revision += 1
         self._changed.discard(train_id)
 
     def take_changed(self) -> set[str]:
@@ -300,11 +325,17 @@ def merge(run: RunState, update: RunUpdate, source: Source, at: float) -> bool:
     before = _merged_fields(run)
     if update.status is not None and update.status != run.status:
         run.status = update.status
-        run.timeline.append(TimelineEntry(at, update.status, source))
+        _add_to_timeline(run, TimelineEntry(at, update.status, source))
     progress_rule = _PROGRESS_RULES.get(status_outcome(update.status), _furthest)
     run.progress = progress_rule(run.progress, update.progress)
     _take_reported(run, update)
     return before != _merged_fields(run)
+
+
+def _add_to_timeline(run: RunState, entry: TimelineEntry) -> None:
+    run.timeline.append(entry)
+    if len(run.timeline) > TIMELINE_LENGTH:
+        del run.timeline[0]
 
 
 def _take_reported(run: RunState, update: RunUpdate) -> None:

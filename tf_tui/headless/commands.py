@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,15 +16,16 @@ from rich.text import Text
 
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.ids import DatasetIdError
-from tf_tui.base.protocol import parse_server_time
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError
 from tf_tui.client.stream import Phase
+from tf_tui.core.alerts.rules import Rule
 from tf_tui.core.datasets import named_datasets
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import local_time, progress_text, run_record, short_id, summary
 from tf_tui.core.session import Session
 from tf_tui.core.store import Outcome, RunState
+from tf_tui.headless.listing import list_runs
 from tf_tui.headless.output import WatchOutput
 
 IDLE_WAKE_S = 1.0  # wake at least this often to report connection changes and check the timeout
@@ -55,12 +55,19 @@ def _keys(fleet: Fleet, runs: Sequence[str | RunKey]) -> list[RunKey]:
 
 
 async def follow(
-    source: Session | Fleet, runs: Sequence[str | RunKey], output: WatchOutput, timeout: float | None
+    source: Session | Fleet,
+    runs: Sequence[str | RunKey],
+    output: WatchOutput,
+    timeout: float | None,
+    *,
+    exit_on_alert: bool = False,
 ) -> int:
     """Show every change of the given runs until all have ended; the exit status says how they ended.
 
     Across a fleet the exit status is decided over every run by the same precedence. A backend that
     failed for good (a refused token) is said at once; the others' runs are followed to their end.
+    The alerts of sessions that watch the runs' health are shown as they fire; with `exit_on_alert`, the
+    first one ends the command with `ExitCode.ALERT`, once any stop its rule asked for has had its answer.
     """
     fleet = as_fleet(source)
     keys = _keys(fleet, runs)
@@ -71,6 +78,7 @@ async def follow(
     deadline = None if timeout is None else time.monotonic() + timeout
     await fleet.watch(keys)
     failed: dict[str, str] = {}
+    alerted: set[tuple[RunKey, Rule]] = set()
     try:
         while True:
             for name, state in fleet.connections().items():
@@ -79,10 +87,21 @@ async def follow(
                     failed[name] = state.describe()
                     where = f"{name}: " if named else ""
                     print(f"tf-tui watch: {where}{failed[name]}", file=sys.stderr)
+            fired = False
             for key in sorted(fleet.take_changed() & wanted):
                 run = fleet.get(key)
                 if run.status is not None or run.missing:  # nothing heard yet is nothing to show
                     output.show(run, key.backend if named else None)
+                for alert in run.alerts.values():
+                    if (key, alert.rule) not in alerted:
+                        alerted.add((key, alert.rule))
+                        output.alert(alert, key.backend if named else None)
+                        fired = True
+            if fired and exit_on_alert:
+                await asyncio.gather(
+                    *(session.health.settled() for session in fleet.sessions.values() if session.health)
+                )
+                return ExitCode.ALERT
             going = [key for key in keys if fleet.get(key).outcome is Outcome.GOING]
             if all(key.backend in failed for key in going):
                 if any(fleet.session(key.backend).not_talent_factory for key in going):
@@ -109,38 +128,10 @@ async def show_status(source: Session | Fleet, as_json: bool, out: TextIO = sys.
     status is then 1.
     """
     fleet = as_fleet(source)
-    listings = await fleet.refresh_listings()
-    for name, listing in listings.items():
-        if isinstance(listing, ApiError):
-            if fleet.single:
-                raise listing
-            print(f"tf-tui status: {name}: {listing}", file=sys.stderr)
-    keys = list(
-        dict.fromkeys(
-            [
-                *(
-                    RunKey(name, train_id)
-                    for name, listing in listings.items()
-                    if isinstance(listing, list)
-                    for train_id in listing
-                ),
-                *fleet.remembered(),
-            ]
-        )
-    )
-    # Listings carry no progress; read the ones that may still be going, every backend at once.
-    await asyncio.gather(
-        *(
-            fleet.session(name).resync(
-                [key.train_id for key in keys if key.backend == name and not fleet.get(key).ended]
-            )
-            for name in fleet.names
-        )
-    )
-    # Newest first, as the dashboard lists them; a run nothing dates goes last, the last listed first.
-    keys = sorted(reversed(keys), key=lambda key: _created_at(fleet.get(key)), reverse=True)
+    listed = await list_runs(fleet, "status")
+    keys = listed.keys
     remembered = set(fleet.remembered())  # after the reads: a run they found ended is no longer remembered
-    code = ExitCode.FAILED if any(isinstance(listing, ApiError) for listing in listings.values()) else ExitCode.OK
+    code = ExitCode.FAILED if listed.unlisted else ExitCode.OK
     if as_json:
         records = [_status_record(key.backend, fleet.get(key), key in remembered) for key in keys]
         print(json.dumps(records, indent=2), file=out)
@@ -235,12 +226,6 @@ async def stop_run(
     backend = "" if fleet.single else f"{printable(key.backend)}: "
     print(f"tf-tui stop: {backend}{printable(outcome.said)}{after}", file=sys.stderr)
     return ExitCode.FAILED
-
-
-def _created_at(run: RunState) -> float:
-    """When the run was made (or began), by the server's dates or what tf-tui remembers; never for none."""
-    created = parse_server_time(run.created_at or run.started_at)
-    return -math.inf if created is None else created
 
 
 def _status_record(backend: str, run: RunState, remembered: bool) -> dict[str, object]:

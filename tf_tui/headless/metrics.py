@@ -1,4 +1,5 @@
-"""`tf-tui metrics`: a run's stored metrics history as a table, JSON or CSV (for notebooks and spreadsheets)."""
+"""`tf-tui metrics`: a run's stored metrics history as a table, JSON or CSV (for notebooks and spreadsheets),
+with the loss smoothed beside it if asked (`--smooth W`: `tf_tui.core.smoothing`, as the dashboard's charts)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from tf_tui.client.api import NotFound, RouteMissing
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.format import duration, plural, short_id
 from tf_tui.core.history import VALUE_FIELDS, MetricPoint, StoredHistory
+from tf_tui.core.smoothing import smooth as smoothed
+
+SMOOTHED_FIELD = "smoothed_loss"
 
 
 class MetricsFormat(StrEnum):
@@ -28,8 +32,11 @@ class MetricsFormat(StrEnum):
     CSV = "csv"
 
 
-async def print_metrics(fleet: Fleet, typed_id: str, form: MetricsFormat, out: TextIO = sys.stdout) -> int:
-    """Every point the run's backend keeps, on whichever backend knows the run (refused if several do)."""
+async def print_metrics(
+    fleet: Fleet, typed_id: str, form: MetricsFormat, out: TextIO = sys.stdout, *, smooth: float | None = None
+) -> int:
+    """Every point the run's backend keeps, on whichever backend knows the run (refused if several do); with
+    `smooth`, each point's loss smoothed with that weight after its raw loss."""
     key = await fleet.locate(typed_id)
     session = fleet.session(key.backend)
     try:
@@ -45,37 +52,56 @@ async def print_metrics(fleet: Fleet, typed_id: str, form: MetricsFormat, out: T
     if stored is None:
         print(f"tf-tui metrics: the server's answer for run {printable(typed_id)} holds no points", file=sys.stderr)
         return ExitCode.FAILED
+    rows = _rows(stored.points, smooth)
     if form is MetricsFormat.JSON:
-        document = {"train_id": key.train_id, "downsampled": stored.downsampled, "points": stored.points}
-        print(json.dumps(document, default=asdict), file=out)
+        document = {"train_id": key.train_id, "downsampled": stored.downsampled, "points": rows}
+        print(json.dumps(document), file=out)
     elif form is MetricsFormat.CSV:
-        _write_csv(stored.points, out)
+        _write_csv(rows, out)
     else:
-        _print_table(key.train_id, stored, out)
+        _print_table(key.train_id, stored, rows, out)
     return ExitCode.OK
 
 
-def _write_csv(points: list[MetricPoint], out: TextIO) -> None:
+def _rows(points: list[MetricPoint], smooth: float | None) -> list[dict[str, float | None]]:
+    """Each point's fields, with its smoothed loss after its loss when asked for."""
+    rows: list[dict[str, float | None]] = [asdict(point) for point in points]
+    if smooth is None:
+        return rows
+    values = smoothed(((point.step, point.loss) for point in points), smooth)
+    return [_after_loss(row, value) for row, value in zip(rows, values, strict=True)]
+
+
+def _after_loss(row: dict[str, float | None], value: float | None) -> dict[str, float | None]:
+    """The row with the smoothed loss next to the loss (a point's first fields are its step and its loss)."""
+    step, loss, *rest = row.items()
+    return dict([step, loss, (SMOOTHED_FIELD, value), *rest])
+
+
+def _write_csv(rows: list[dict[str, float | None]], out: TextIO) -> None:
     """A header row, then a row a point; a value the point lacks is an empty cell."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("step", *VALUE_FIELDS))
-    for point in points:
-        writer.writerow(["" if value is None else value for value in asdict(point).values()])
+    writer.writerow(rows[0] if rows else ("step", *VALUE_FIELDS))
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row.values()])
 
 
-def _print_table(train_id: str, stored: StoredHistory, out: TextIO) -> None:
+def _print_table(train_id: str, stored: StoredHistory, rows: list[dict[str, float | None]], out: TextIO) -> None:
     points = stored.points
     if not points:
         print(f"No metrics yet for run {short_id(train_id)}.", file=out)
         return
+    smoothing = SMOOTHED_FIELD in rows[0]
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("STEP", "ELAPSED", "LOSS", "HELD-OUT LOSS", "SAMPLES/S", "LEARNING RATE"):
+    smoothed_column = ("SMOOTHED",) if smoothing else ()
+    for column in ("STEP", "ELAPSED", "LOSS", *smoothed_column, "HELD-OUT LOSS", "SAMPLES/S", "LEARNING RATE"):
         table.add_column(column, justify="right")
-    for point in points:
+    for point, row in zip(points, rows, strict=True):
         cells = (
             str(point.step),
             duration(point.elapsed_s),
             _number(point.loss, ".4f"),
+            *((_number(row[SMOOTHED_FIELD], ".4f"),) if smoothing else ()),
             _number(point.eval_loss, ".4f"),
             _number(point.samples_per_s, ",.1f"),
             _number(point.learning_rate, "g"),

@@ -13,6 +13,8 @@ from rich.text import Text
 
 from tf_tui.base.text import printable
 from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.core.alerts.rules import Alert
+from tf_tui.core.alerts.watch import alert_line
 from tf_tui.core.format import (
     eta_text,
     loss_text,
@@ -30,6 +32,7 @@ class WatchOutput(Protocol):
     """`backend` names the run's or the connection's backend when several are followed, else it is None."""
 
     def show(self, run: RunState, backend: str | None = None) -> None: ...
+    def alert(self, alert: Alert, backend: str | None = None) -> None: ...
     def connection(self, state: ConnectionState, backend: str | None = None) -> None: ...
     def close(self) -> None: ...
 
@@ -81,13 +84,32 @@ class JsonLines(_LineOutput):
         # json.dumps escapes every control character, so server text cannot reach the terminal raw.
         print(json.dumps(run_record(run, backend)), file=self._out, flush=True)
 
+    def alert(self, alert: Alert, backend: str | None = None) -> None:
+        """`{"event": "alert", "rule": "divergence", ...}`: told from a run's record by its `event`."""
+        record = ({} if backend is None else {"backend": backend}) | alert.record()
+        print(json.dumps(record), file=self._out, flush=True)
+
 
 class PlainLines(_LineOutput):
     def show(self, run: RunState, backend: str | None = None) -> None:
-        when = datetime.fromtimestamp(run.updated_at or 0).strftime("%H:%M:%S")
+        when = _clock(run.updated_at or 0)
         state = "not found on the server" if run.missing else summary(run)
         source = f" [{run.last_source.value}]" if run.last_source else ""
         print(f"{when} {_label(run, backend)} {state}{source}", file=self._out, flush=True)
+
+    def alert(self, alert: Alert, backend: str | None = None) -> None:
+        print(f"{_clock(alert.at)} {_alert_text(alert, backend)}", file=self._out, flush=True)
+
+
+def _clock(at: float) -> str:
+    return datetime.fromtimestamp(at).strftime("%H:%M:%S")
+
+
+def _alert_text(alert: Alert, backend: str | None) -> str:
+    """`ALERT alert on 3f2a9c1e, divergence: the loss (9.1) has stayed ...`, after the backend's name when several
+    are followed. Server text never reaches it raw: the numbers are the rules' and the id is printable."""
+    where = "" if backend is None else f"{printable(backend, 20)} "
+    return f"{where}ALERT {printable(alert_line(alert))}"
 
 
 def _label(run: RunState, backend: str | None) -> str:
@@ -131,6 +153,9 @@ class ProgressBars(ConnectionReport):
         self._progress.update(self._tasks[task], completed=run.progress or 0, **fields)
         if run.outcome is not Outcome.GOING:
             self._progress.console.print(Text(f"{_label(run, backend)} {summary(run)}"))
+
+    def alert(self, alert: Alert, backend: str | None = None) -> None:
+        self._progress.console.print(Text(_alert_text(alert, backend), style="bold"))
 
     def close(self) -> None:
         self._progress.stop()

@@ -90,6 +90,11 @@ MODEL_SIZES: dict[str, ModelSize] = {
 # How an outcome preference scales the default number of steps.
 OUTCOME_STEP_FACTORS = {"speed": 0.4, "balanced": 1.0, "quality": 2.0}
 TRAINING_PARAMS = ("max_steps", "learning_rate", "batch_size", "seed")
+# Taken when given, with no default listed (`default_params`): they make a run go wrong on purpose, so that a
+# client's health alerts can be seen firing on real training. `clipping = false` trains with no gradient
+# clipping and no floor under the predicted probabilities (a high learning rate then drives the loss to
+# infinity); `max_examples = N` trains on the first N examples only (trained long, the run overfits).
+DIAGNOSTIC_PARAMS = ("clipping", "max_examples")
 DEFAULT_LEARNING_RATE = 0.003
 DEFAULT_SEED = 0
 

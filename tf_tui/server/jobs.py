@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tf_tui.server.catalog import TRAINING_PARAMS
+from tf_tui.server.catalog import DIAGNOSTIC_PARAMS, TRAINING_PARAMS
 from tf_tui.server.clock import now_iso
 from tf_tui.server.db import Database, Run
 from tf_tui.server.hub import Hub
@@ -268,6 +268,7 @@ class JobManager:
             "dataset_paths": paths,
             "output_path": str(file_in(self._data_dir / "models", run.id, ".npz")),
             **{name: run.params[name] for name in TRAINING_PARAMS},
+            **{name: run.params[name] for name in DIAGNOSTIC_PARAMS if name in run.params},
         }
 
     def _launch_queued(self) -> None:

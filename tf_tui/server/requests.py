@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, field_validator, model_validator
 
-from tf_tui.server.catalog import MODEL_SIZES, TRAINING_PARAMS
+from tf_tui.server.catalog import DIAGNOSTIC_PARAMS, MODEL_SIZES, TRAINING_PARAMS
 from tf_tui.server.evaluation import MAX_TEST_INPUT
 
 DEFAULT_VERSION = "1.0.0"
@@ -29,14 +29,17 @@ class TrainParams(BaseModel):
     learning_rate: Rate = Field(None, gt=0, le=1)
     batch_size: Count = Field(None, ge=1, le=4096)
     seed: Count = Field(None, ge=0, le=2**32 - 1)
+    clipping: StrictBool | None = None
+    max_examples: Count = Field(None, ge=1, le=10_000_000)
 
     @model_validator(mode="before")
     @classmethod
     def known_keys(cls, values: Any) -> Any:
-        unknown = [key for key in values if key not in TRAINING_PARAMS] if isinstance(values, dict) else []
+        taken = (*TRAINING_PARAMS, *DIAGNOSTIC_PARAMS)
+        unknown = [key for key in values if key not in taken] if isinstance(values, dict) else []
         if unknown:
             names = ", ".join(repr(key) for key in unknown)
-            raise ValueError(f"unknown parameter {names}; this server takes {', '.join(TRAINING_PARAMS)}")
+            raise ValueError(f"unknown parameter {names}; this server takes {', '.join(taken)}")
         return values
 
 

@@ -41,6 +41,9 @@ EVALUATIONS = 10
 MAX_EVALUATION_INTERVAL = 1_000
 EVALUATION_WINDOWS = 1_024
 GRADIENT_CLIP = 5.0
+# The least probability the loss takes the log of: a prediction confidently wrong costs at most -ln(1e-9) ≈ 20.7
+# instead of infinity. Off with the clipping (`clipping = false`), as a trainer with no guard has it.
+PROBABILITY_FLOOR = 1e-9
 EXIT_ORPHANED = 3
 SAMPLE_PROMPT = "### Instruction:\n"
 SAMPLE_LENGTH = 120
@@ -58,6 +61,12 @@ class TrainingSpec:
     batch_size: int
     seed: int
     output_path: Path
+    clipping: bool = True  # the gradient's norm clipped and a floor under the probabilities
+    max_examples: int | None = None  # train on the first examples only (after the seeded shuffle)
+
+    @property
+    def probability_floor(self) -> float:
+        return PROBABILITY_FLOOR if self.clipping else 0.0
 
     @classmethod
     def from_json(cls, document: dict[str, Any]) -> TrainingSpec:
@@ -70,15 +79,27 @@ class TrainingSpec:
             batch_size=int(document["batch_size"]),
             seed=int(document["seed"]),
             output_path=Path(document["output_path"]),
+            clipping=bool(document.get("clipping", True)),
+            max_examples=None if document.get("max_examples") is None else int(document["max_examples"]),
         )
 
 
 def emit(status: str, progress: int, **fields: Any) -> None:
     print(json.dumps({"status": status, "progress": progress, **fields}), flush=True)
     details = fields.get("details", {})
-    loss = f" loss {details['loss']:.4f}" if "loss" in details else ""
-    held_out = f" held-out loss {details['eval_loss']:.4f}" if "eval_loss" in details else ""
+    loss = f" loss {_figure(details['loss'])}" if "loss" in details else ""
+    held_out = f" held-out loss {_figure(details['eval_loss'])}" if "eval_loss" in details else ""
     say(f"{status} {progress}% {details.get('message', '')}{loss}{held_out}")
+
+
+def reported(value: float) -> float | str:
+    """A loss as a progress line says it: rounded, or `nan`, `inf` or `-inf` as text, since JSON has no such
+    numbers (Python's json writes bare `NaN` and `Infinity`, which no other JSON reader takes)."""
+    return round(value, 4) if math.isfinite(value) else str(value)
+
+
+def _figure(value: float | str) -> str:
+    return f"{value:.4f}" if isinstance(value, float | int) else value
 
 
 def say(line: str) -> None:
@@ -152,14 +173,16 @@ class CharMLP:
         """The model a run saved (`np.load` of its weights file)."""
         return cls(int(stored["context"]), {name: stored[name] for name in cls.WEIGHT_NAMES})
 
-    def loss_and_gradients(self, windows: np.ndarray, targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_gradients(
+        self, windows: np.ndarray, targets: np.ndarray, floor: float = PROBABILITY_FLOOR
+    ) -> tuple[float, dict[str, np.ndarray]]:
         w = self.weights
         embedded = w["embeddings"][windows].reshape(len(windows), -1)
         hidden = np.tanh(embedded @ w["hidden_w"] + w["hidden_b"])
         logits = hidden @ w["output_w"] + w["output_b"]
         probabilities = _softmax(logits)
         rows = np.arange(len(targets))
-        loss = float(-np.log(probabilities[rows, targets] + 1e-9).mean())
+        loss = _cross_entropy(probabilities[rows, targets], floor)
 
         d_logits = probabilities
         d_logits[rows, targets] -= 1.0
@@ -183,9 +206,9 @@ class CharMLP:
         embedded = w["embeddings"][windows].reshape(len(windows), -1)
         return _softmax(np.tanh(embedded @ w["hidden_w"] + w["hidden_b"]) @ w["output_w"] + w["output_b"])
 
-    def loss(self, windows: np.ndarray, targets: np.ndarray) -> float:
+    def loss(self, windows: np.ndarray, targets: np.ndarray, floor: float = PROBABILITY_FLOOR) -> float:
         probabilities = self.probabilities(windows)
-        return float(-np.log(probabilities[np.arange(len(targets)), targets] + 1e-9).mean())
+        return _cross_entropy(probabilities[np.arange(len(targets)), targets], floor)
 
     def sample(self, prompt: str, length: int, rng: np.random.Generator) -> str:
         codes = list(encode(prompt.rjust(self.context, "\n")))
@@ -195,9 +218,16 @@ class CharMLP:
         return "".join(VOCABULARY[code] for code in codes[-length:])
 
 
+def _cross_entropy(probabilities: np.ndarray, floor: float) -> float:
+    """The mean of -ln p; with no floor a probability that underflowed to 0 makes it infinite, as it should."""
+    with np.errstate(divide="ignore"):
+        return float(-np.log(probabilities + floor).mean())
+
+
 class Adam:
-    def __init__(self, weights: dict[str, np.ndarray], learning_rate: float) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], learning_rate: float, clip: float = GRADIENT_CLIP) -> None:
         self.learning_rate = learning_rate
+        self.clip = clip
         self.steps = 0
         self.first = {name: np.zeros_like(value) for name, value in weights.items()}
         self.second = {name: np.zeros_like(value) for name, value in weights.items()}
@@ -205,7 +235,7 @@ class Adam:
     def apply(self, weights: dict[str, np.ndarray], gradients: dict[str, np.ndarray]) -> None:
         self.steps += 1
         norm = math.sqrt(sum(float((gradient**2).sum()) for gradient in gradients.values()))
-        scale = min(1.0, GRADIENT_CLIP / (norm + 1e-12))
+        scale = min(1.0, self.clip / (norm + 1e-12))
         correction = math.sqrt(1 - 0.999**self.steps) / (1 - 0.9**self.steps)
         for name, gradient in gradients.items():
             gradient = gradient * scale
@@ -245,14 +275,15 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
     training_loss = _optimise(spec, corpus, model, rng)
 
     emit("evaluating", 100, details={"message": f"Evaluating on {len(validation_positions):,} held-out windows"})
-    validation_loss = model.loss(_windows(codes, validation_positions, context), codes[validation_positions])
+    validation_windows = _windows(codes, validation_positions, context)
+    validation_loss = model.loss(validation_windows, codes[validation_positions], spec.probability_floor)
     _save_weights(spec, corpus, model)
     return {
         "model_path": str(spec.output_path),
         # The training loss at the last step, as the last update said it; what the model makes of the text it
         # never trained on is the held-out loss, named as such.
-        "final_loss": round(training_loss or 0.0, 4),
-        "held_out_loss": round(validation_loss, 4),
+        "final_loss": reported(training_loss or 0.0),
+        "held_out_loss": reported(validation_loss),
         "baseline_loss": round(math.log(len(VOCABULARY)), 4),
         "duration_s": round(time.monotonic() - began, 2),
         "steps": spec.max_steps,
@@ -264,7 +295,7 @@ def train(spec: TrainingSpec) -> dict[str, Any]:
 def _prepare_corpus(spec: TrainingSpec, rng: np.random.Generator) -> Corpus:
     context = spec.model.context
     emit("preprocessing", 0, details={"message": f"Reading {len(spec.dataset_paths)} dataset(s)"})
-    examples = load_corpus(spec.dataset_paths, rng)
+    examples = load_corpus(spec.dataset_paths, rng)[: spec.max_examples]
     text = "".join(format_example(example) for example in examples)
     codes = np.concatenate([encode("\n" * context), encode(text)])
     positions = np.arange(context, len(codes))
@@ -287,7 +318,7 @@ def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random
     """Train `model` for the spec's steps, reporting as it goes; its smoothed training loss at the end."""
     context = spec.model.context
     codes, train_positions, validation_positions = corpus.codes, corpus.train_positions, corpus.validation_positions
-    optimiser = Adam(model.weights, spec.learning_rate)
+    optimiser = Adam(model.weights, spec.learning_rate, GRADIENT_CLIP if spec.clipping else math.inf)
     evaluate_every = max(1, min(spec.max_steps // EVALUATIONS, MAX_EVALUATION_INTERVAL))
     probe = validation_positions[:: max(1, len(validation_positions) // EVALUATION_WINDOWS)][:EVALUATION_WINDOWS]
     probe_windows, probe_targets = _windows(codes, probe, context), codes[probe]
@@ -297,12 +328,15 @@ def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random
     last_percent = -1
     for step in range(1, spec.max_steps + 1):
         batch = train_positions[rng.integers(0, len(train_positions), spec.batch_size)]
-        loss, gradients = model.loss_and_gradients(_windows(codes, batch, context), codes[batch])
+        loss, gradients = model.loss_and_gradients(
+            _windows(codes, batch, context), codes[batch], spec.probability_floor
+        )
         optimiser.apply(model.weights, gradients)
         smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
 
         evaluates = step % evaluate_every == 0 or step == spec.max_steps
-        held_out = {"eval_loss": round(model.loss(probe_windows, probe_targets), 4)} if evaluates else {}
+        probe_loss = model.loss(probe_windows, probe_targets, spec.probability_floor) if evaluates else None
+        held_out = {} if probe_loss is None else {"eval_loss": reported(probe_loss)}
         percent = step * 100 // spec.max_steps
         now = time.monotonic()
         since_report = now - last_report
@@ -322,7 +356,7 @@ def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random
                     "step": step,
                     "total_steps": spec.max_steps,
                     "epoch": step * spec.batch_size // len(train_positions) + 1,
-                    "loss": round(smoothed_loss, 4),
+                    "loss": reported(smoothed_loss),
                     **held_out,
                     "elapsed_s": round(elapsed, 3),
                     "samples_per_s": round(steps_per_s * spec.batch_size, 1),
@@ -372,7 +406,7 @@ def main() -> int:
         return 1
     print(json.dumps({"status": "completed", "progress": 100, "result": result}), flush=True)
     say(
-        f"completed: final loss {result['final_loss']:.4f}, held-out loss {result['held_out_loss']:.4f} after"
+        f"completed: final loss {_figure(result['final_loss'])}, held-out loss {_figure(result['held_out_loss'])} after"
         f" {result['steps']} steps in {result['duration_s']} s"
     )
     return 0

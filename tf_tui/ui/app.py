@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
-from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
@@ -29,18 +28,25 @@ from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
+from tf_tui.core.alerts.rules import Rule
+from tf_tui.core.chart_view import SECTION as CHART_SECTION
+from tf_tui.core.chart_view import ChartView, loss_steps
 from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.fleet import Fleet, RunKey, as_fleet
 from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
+from tf_tui.core.read_only import refusal
+from tf_tui.core.run_again import LikeRun
 from tf_tui.core.run_order import SECTION as RUNS_SECTION
 from tf_tui.core.run_order import RunsView
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
 from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
+from tf_tui.ui.alert_text import notice
 from tf_tui.ui.desktop_notification import notification_sequence
+from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.backend import BackendScreen
@@ -48,7 +54,7 @@ from tf_tui.ui.screens.compare import CompareScreen
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
 from tf_tui.ui.screens.event_log import EventLogScreen
-from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_names, key_rows
 from tf_tui.ui.screens.publish import PublishScreen
 from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
 from tf_tui.ui.screens.start import StartScreen
@@ -65,7 +71,10 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "sort", "sort_back", "group"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again", "sort", "sort_back", "group"})
+# The actions that change a backend, and their keys: off when it is read-only (see check_action).
+READ_ONLY_KEYS = (("s", "start"), ("R", "run_again"), ("x", "stop"), ("e", "evaluate"), ("p", "publish"))
+CHANGING_ACTIONS = frozenset(action for _, action in READ_ONLY_KEYS)
 # The keys that depend on the selected run: see check_action.
 SELECTION_ACTIONS = (
     "stop",
@@ -101,12 +110,13 @@ class TfTuiApp(PaintedApp):
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012 - narrow: no machine line
     # The one list of keys: the footer, the help screen, the palette and the README's table follow it.
-    # A tooltip is what the help screen says the key does.
+    # A tooltip is what the help screen says the key does. An id is the action's name in the config file's
+    # [keys] (ui/keymap.py); a hidden binding that says why a key cannot act shares that key's id.
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
         # First: at 80 columns the footer cannot show every key, and this one leads to all of them.
-        Binding("question_mark", "help", "Keys", tooltip="every key (this help)"),
-        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below"),
-        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above"),
+        Binding("question_mark", "help", "Keys", tooltip="every key (this help)", id="help"),
+        Binding("j,down", "move(1)", "Down", show=False, tooltip="select the run below", id="down"),
+        Binding("k,up", "move(-1)", "Up", show=False, tooltip="select the run above", id="up"),
         Binding(
             "enter",
             "focus_detail",
@@ -114,40 +124,83 @@ class TfTuiApp(PaintedApp):
             show=False,
             key_display="enter",
             tooltip="focus the detail pane (to scroll it)",
+            id="detail",
         ),
-        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)"),
+        Binding("escape", "back", "Back", show=False, tooltip="back to the runs list (clears the filter)", id="back"),
         Binding(
             "s",
             "start",
             "Start",
             tooltip="start a run: model, datasets, outcome, steps, learning rate, batch size, seed",
+            id="start",
         ),
-        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)"),
+        Binding(
+            "R",
+            "run_again",
+            "Again",
+            show=False,
+            tooltip="run the selected run again: the start dialog filled from it, to change one thing",
+            id="run_again",
+        ),
+        Binding("x", "stop", "Stop", tooltip="stop the selected run, after y (n, enter and escape say no)", id="stop"),
         # When stop is dimmed, x still says why rather than nothing.
-        Binding("x", "explain_stop", show=False),
-        Binding("w", "watch", "Watch", show=False, tooltip="watch a run by its id or its first characters (4 or more)"),
+        Binding("x", "explain_stop", show=False, id="stop"),
+        # Read-only: the keys that would change something say so rather than nothing (and move with them).
+        *(Binding(key, f"explain_read_only('{action}')", show=False, id=action) for key, action in READ_ONLY_KEYS),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            show=False,
+            tooltip="watch a run by its id or its first characters (4 or more)",
+            id="watch",
+        ),
         # e, p and t are dimmed, with a hidden binding on the same key saying why, when they cannot act.
-        Binding("e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data"),
-        Binding("e", "explain_evaluate", show=False),
-        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent"),
-        Binding("p", "explain_publish", show=False),
+        Binding(
+            "e", "evaluate", "Evaluate", tooltip="evaluate the selected completed run on held-out data", id="evaluate"
+        ),
+        Binding("e", "explain_evaluate", show=False, id="evaluate"),
+        Binding("p", "publish", "Publish", tooltip="publish the selected completed run as a talent", id="publish"),
+        Binding("p", "explain_publish", show=False, id="publish"),
         Binding(
             "t",
             "talents",
             "Talents",
             show=False,
             tooltip="the talent catalogue: metrics, and a prompt to try a talent",
+            id="talents",
         ),
-        Binding("t", "explain_talents", show=False),
+        Binding("t", "explain_talents", show=False, id="talents"),
         # In the footer only when a "not found" row is selected.
-        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run'),
+        Binding("delete", "dismiss_missing", "Dismiss", tooltip='dismiss the selected "not found" run', id="dismiss"),
         # Any other time, delete says why it does nothing.
-        Binding("delete", "explain_dismiss", show=False),
-        Binding("d", "datasets", "Datasets", tooltip="the datasets: list them, upload a file (tab completes paths)"),
-        Binding("space", "toggle_mark", "Mark", show=False, tooltip="mark or unmark the selected run, to compare it"),
-        Binding("c", "compare", "Compare", tooltip="compare the marked runs (or the selected one): curves, a table"),
-        Binding("r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status"),
-        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status"),
+        Binding("delete", "explain_dismiss", show=False, id="dismiss"),
+        Binding(
+            "d",
+            "datasets",
+            "Datasets",
+            tooltip="the datasets: list them, upload a file (tab completes paths)",
+            id="datasets",
+        ),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            tooltip="mark or unmark the selected run, to compare it",
+            id="mark",
+        ),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            tooltip="compare the marked runs (or the selected one): curves, a table",
+            id="compare",
+        ),
+        Binding(
+            "r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status", id="resync"
+        ),
+        Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status", id="filter"),
         Binding(
             "greater_than_sign",
             "sort",
@@ -158,28 +211,61 @@ class TfTuiApp(PaintedApp):
         ),
         Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="sort them back", id="sort_back"),
         Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
+        # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
+        Binding(
+            "m",
+            "smooth",
+            "Smooth",
+            show=False,
+            id="smooth",
+            tooltip="smooth the loss curves: off, 0.6, 0.9, 0.99 (the raw curve stays, fainter, behind)",
+        ),
+        Binding(
+            "plus",
+            "zoom_in",
+            "Zoom in",
+            show=False,
+            id="zoom_in",
+            tooltip="narrow the chart to the last part of the run (half the steps); the y axis fits it",
+        ),
+        Binding(
+            "minus", "zoom_out", "Zoom out", show=False, id="zoom_out", tooltip="widen the chart (twice the steps)"
+        ),
+        Binding("0", "zoom_reset", "Whole run", show=False, id="zoom_reset", tooltip="the chart over the whole run"),
+        Binding(
+            "y",
+            "y_scale",
+            "Y scale",
+            show=False,
+            id="y_scale",
+            tooltip="the chart's y scale: auto (log past a factor of 10), log, linear",
+        ),
+        Binding("T", "x_axis", "Step/time", show=False, id="x_axis", tooltip="the chart by step or by elapsed time"),
         # In the footer only when several backends are followed; with one, b says so.
         Binding(
             "b",
             "cycle_backend",
             "Backends",
             tooltip="show every backend's runs, or one backend's in turn (when several are followed)",
+            id="backends",
         ),
-        Binding("b", "explain_backends", show=False),
+        Binding("b", "explain_backends", show=False, id="backends"),
         Binding(
             "l",
             "event_log",
             "Log",
             tooltip="the event log: socket, subscriptions, polls, errors (u there adds run updates)",
+            id="event_log",
         ),
         Binding(
             "o",
             "run_log",
             "Output",
             tooltip="the selected run's own log (its trainer's output), followed live; / searches it, n and N",
+            id="run_log",
         ),
         # When the log cannot be had (a backend without the route), o still says why.
-        Binding("o", "explain_run_log", show=False),
+        Binding("o", "explain_run_log", show=False, id="run_log"),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -187,8 +273,9 @@ class TfTuiApp(PaintedApp):
             show=False,
             priority=True,
             tooltip="the command palette: every action by name",
+            id="palette",
         ),
-        Binding("q", "quit", "Quit", tooltip="quit"),
+        Binding("q", "quit", "Quit", tooltip="quit", id="quit"),
     ]
 
     def __init__(
@@ -196,6 +283,9 @@ class TfTuiApp(PaintedApp):
     ) -> None:
         super().__init__()
         self.fleet = as_fleet(source)
+        # The config file's [keys], checked before the dashboard starts (an error names its line).
+        self.keys = checked_keymap(self.fleet.sessions[self.fleet.names[0]].settings.keys, type(self))
+        self.set_keymap(self.keys)
         self._backend_shown: str | None = None  # `b`: one backend's runs only, or (None) every backend's
         self._connect = connect
         self._clock = clock
@@ -204,6 +294,7 @@ class TfTuiApp(PaintedApp):
         self._header_text: Text | None = None
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._announced: set[RunKey] = set()  # runs whose end was announced
+        self._alerts_told: set[tuple[RunKey, Rule]] = set()
         self.marks: dict[RunKey, None] = {}  # runs marked to compare, in the order they were marked
         self._evaluations: dict[RunKey, EvaluationState] = {}  # what `e` found, shown in the detail pane
         # The terminal's modes are read now, before Textual changes them, for the last resort.
@@ -218,6 +309,13 @@ class TfTuiApp(PaintedApp):
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
+        first = self.fleet.sessions[self.fleet.names[0]]
+        self._view_choices = ViewChoicesFile(view_choices_path(first.settings))
+        # The view's choices are filed under the first backend followed (the only one, usually): they are the
+        # view's, whichever backend's run is shown.
+        self._view_backend = first.state_key
+        self.chart_view = ChartView.from_section(self._view_choices.get(self._view_backend, CHART_SECTION))
+        self._detail.view = self.chart_view
 
     def crashing(self, error: Exception) -> None:
         """Textual's own crash report shows the locals of every frame, cut at 80 characters, so a long
@@ -257,6 +355,7 @@ class TfTuiApp(PaintedApp):
         if not self.is_headless:  # on a terminal: SIGHUP, SIGTERM and SIGINT leave it restored
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
+        self._runs.on_view = self._read_in_view_first
         self._restore_runs_view()
         # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
@@ -310,6 +409,7 @@ class TfTuiApp(PaintedApp):
             for entry in [entry for entry in self.fleet.runs() if entry.key in changed]:
                 runs.show(entry.run, self._row_backend(entry.backend))
                 self._note_progress(entry.key, entry.run)
+                self._note_alerts(entry.key, entry.run)
             runs.select_default()
             selected = self._selected_key()
             if selected in changed:
@@ -346,6 +446,7 @@ class TfTuiApp(PaintedApp):
             session.state.problem,
             poll_interval=session.poll_interval,
             insecure=session.settings.insecure,
+            read_only=session.settings.read_only,
             no_color=self.no_color,
         )
         self._show_header(text)
@@ -363,6 +464,7 @@ class TfTuiApp(PaintedApp):
             self._header.size.width or 80,
             problems[0] if problems else None,
             insecure=self.session.settings.insecure,
+            read_only=[name for name, session in self.fleet.sessions.items() if session.settings.read_only],
             no_color=self.no_color,
         )
         if folded and not self._header_folded:  # what the header no longer shows is said in the event log
@@ -385,10 +487,25 @@ class TfTuiApp(PaintedApp):
         self.bell()
         self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {outcome.value}", message)
 
+    def _note_alerts(self, key: RunKey, run: RunState) -> None:
+        """Each alert of a run, once: a toast, the bell and the desktop notification, as a run's end has."""
+        for alert in run.alerts.values():
+            if (key, alert.rule) in self._alerts_told:
+                continue
+            self._alerts_told.add((key, alert.rule))
+            title, message = notice(alert, "" if self.fleet.single else f" on {printable(key.backend, 20)}")
+            self.notify(message, title=title, severity="error", markup=False, timeout=10)
+            self.bell()
+            self._desktop_notification(f"tf-tui: run {short_id(run.train_id)} {alert.rule.badge}", message)
+
     def _desktop_notification(self, title: str, body: str) -> None:
         kind = self.session.settings.desktop_notifications
         if kind and not self.is_headless:
             self.write_to_terminal(notification_sequence(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
+
+    def _read_in_view_first(self, keys: list[tuple[str | None, str]]) -> None:
+        """The runs list's rows in view: their runs' statuses are read before the others' (`Fleet.prioritise`)."""
+        self.fleet.prioritise(RunKey(backend or self.fleet.names[0], train_id) for backend, train_id in keys)
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
@@ -419,6 +536,10 @@ class TfTuiApp(PaintedApp):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_read_only":
+            return self._read_only_refusal(str(parameters[0])) is not None
+        if self._read_only_refusal(action.removeprefix("explain_")) is not None:
+            return False  # off: neither in the footer nor on its key, which says why instead
         if action == "stop":
             return None if stop_refusal(self._selected_run()) else True  # None: shown, dimmed
         if action == "explain_stop":
@@ -437,6 +558,24 @@ class TfTuiApp(PaintedApp):
             dismissible = run is not None and run.missing
             return dismissible if action == "dismiss_missing" else not dismissible  # False: not in the footer
         return True
+
+    def _read_only_refusal(self, action: str) -> str | None:
+        """Why an action that changes a backend is off: every backend is read-only (start), or the selected
+        run's is; None when it is not off."""
+        if action not in CHANGING_ACTIONS:
+            return None
+        if action == "start":
+            return None if self._writable_backends() else refusal("start")
+        session = self.session
+        if not session.settings.read_only:
+            return None
+        return refusal(action.replace("_", " "), None if self.fleet.single else self.session_name_of(session))
+
+    def _writable_backends(self) -> list[str]:
+        return [name for name, session in self.fleet.sessions.items() if not session.settings.read_only]
+
+    def action_explain_read_only(self, action: str) -> None:
+        self.notify(self._read_only_refusal(action) or "", severity="warning", markup=False)
 
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
@@ -477,8 +616,12 @@ class TfTuiApp(PaintedApp):
         self._runs.focus()
 
     def action_start(self) -> None:
-        if self.fleet.single:
-            self._start_on(self.fleet.names[0])
+        writable = self._writable_backends()
+        if not writable:
+            self.action_explain_read_only("start")
+            return
+        if len(writable) == 1:  # a read-only backend is never offered
+            self._start_on(writable[0])
             return
 
         def chosen(backend: str | None) -> None:
@@ -486,15 +629,27 @@ class TfTuiApp(PaintedApp):
                 self._start_on(backend)
 
         default = self._backend_shown or self.session_name_of(self.session)
-        self.push_screen(BackendScreen(self.fleet.names, default, self.fleet.connections()), chosen)
+        if default not in writable:
+            default = writable[0]
+        connections = {name: state for name, state in self.fleet.connections().items() if name in writable}
+        self.push_screen(BackendScreen(writable, default, connections), chosen)
 
-    def _start_on(self, backend: str) -> None:
+    def _start_on(self, backend: str, like: LikeRun | None = None) -> None:
         def started(train_id: str | None) -> None:
             if train_id:
                 self._paint_changes()
                 self._runs.select(train_id, self._row_backend(backend))
 
-        self.push_screen(StartScreen(self.fleet.session(backend)), started)
+        self.push_screen(StartScreen(self.fleet.session(backend), like), started)
+
+    def action_run_again(self) -> None:
+        """The start dialog filled from the selected run, on its backend."""
+        key = self._selected_key()
+        run = None if key is None else self._run_of(key)
+        if key is None or run is None:
+            self.notify("No run is selected to run again.", timeout=3)
+            return
+        self._start_on(key.backend, LikeRun(short_id(run.train_id), run.facts()))
 
     def action_explain_stop(self) -> None:
         self.action_stop()
@@ -669,6 +824,45 @@ class TfTuiApp(PaintedApp):
         self._restore_runs_view()
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
+    def _set_chart_view(self, view: ChartView) -> None:
+        """Show the charts as `view` says, and keep it for the next launch."""
+        self.chart_view = view
+        self._detail.show_view(view)
+        self._view_choices.set(self._view_backend, CHART_SECTION, view.section())
+
+    def _selected_loss_steps(self) -> list[int]:
+        run = self._selected_run()
+        return [] if run is None else loss_steps(run.history)
+
+    def action_smooth(self) -> None:
+        self._set_chart_view(self.chart_view.next_smoothing())
+
+    def action_zoom_in(self) -> None:
+        steps = self._selected_loss_steps()
+        view = self.chart_view.narrowed(steps)
+        if view is not None:
+            self._set_chart_view(view)
+        elif len(steps) < 2:
+            self.notify("No chart to narrow: the selected run has no loss curve yet.", timeout=3)
+        else:
+            self.notify("The chart shows the run's last few points: it narrows no further.", timeout=3)
+
+    def action_zoom_out(self) -> None:
+        view = self.chart_view.widened(self._selected_loss_steps())
+        if view is None:
+            self.notify("The chart shows the whole run already.", timeout=3)
+        else:
+            self._set_chart_view(view)
+
+    def action_zoom_reset(self) -> None:
+        self._set_chart_view(self.chart_view.reset())
+
+    def action_y_scale(self) -> None:
+        self._set_chart_view(self.chart_view.next_y_scale())
+
+    def action_x_axis(self) -> None:
+        self._set_chart_view(self.chart_view.other_x_axis())
+
     def action_toggle_mark(self) -> None:
         key = self._selected_key()
         if key is None:
@@ -695,6 +889,8 @@ class TfTuiApp(PaintedApp):
             history_kept=self._history_kept,
             show_backend=not self.fleet.single,
             no_color=self.no_color,
+            view=self.chart_view,
+            on_view=self._set_chart_view,
         )
         self.push_screen(screen)
 
@@ -732,20 +928,25 @@ class TfTuiApp(PaintedApp):
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(key_rows(declared_bindings(type(self)))))
+        bindings = remapped(declared_bindings(type(self)), self.keys)
+        self.push_screen(
+            HelpScreen(key_rows([binding for binding in bindings if not self._read_only_refusal(binding.action)]))
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
         textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
-        for binding in self.BINDINGS:
+        own = [binding for binding in self.BINDINGS if isinstance(binding, Binding)]
+        for binding in remapped(own, self.keys):
             # Textual's palette has its own Quit. Called directly, not through the key's check: a
             # refused stop then says why.
-            if not isinstance(binding, Binding) or binding.action == "quit":
+            if binding.action == "quit" or self._read_only_refusal(binding.action):
                 continue
             if binding.show or binding.action in NOT_IN_FOOTER:
                 action = getattr(self, f"action_{binding.action}")
-                yield SystemCommand(binding.description, f"{binding.tooltip} ({format_key(binding.key)})", action)
+                keys = "  ".join(key_names(binding))
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({keys})", action)
 
     def _selected_key(self) -> RunKey | None:
         selected = self._runs.selected

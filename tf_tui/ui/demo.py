@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.pilot import Pilot
@@ -30,7 +31,7 @@ from tf_tui.core.config import Settings
 from tf_tui.core.eventlog import Kind
 from tf_tui.core.fleet import Fleet
 from tf_tui.core.session import Session
-from tf_tui.core.store import Source
+from tf_tui.core.store import RunStore, Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.confirm import ConfirmScreen
 from tf_tui.ui.screens.datasets import DatasetsScreen
@@ -301,8 +302,21 @@ def _settings(
     return {"dataset_ids": datasets, "outcome": outcome, "params": params}
 
 
-def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "") -> Session:
-    """`id_prefix` makes the runs' ids differ from another demo session's (a fleet's other backends)."""
+def _live_losses(noisy: bool) -> list[tuple[int, float]]:
+    """The live run's (step, loss): every 300 steps on a smooth curve; `noisy`, every 30 steps with the
+    jitter of real mini-batches (the same each time), what smoothing is for."""
+    if not noisy:
+        return [(step, 0.25 + 4.3 * math.exp(-step / 700)) for step in range(300, 4500, 300)]
+    jitter = random.Random(7)
+    return [
+        (step, (0.25 + 4.3 * math.exp(-step / 700)) * (1 + 0.35 * jitter.uniform(-1, 1)))
+        for step in range(30, 4230, 30)
+    ]
+
+
+def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str = "", noisy: bool = False) -> Session:
+    """`id_prefix` makes the runs' ids differ from another demo session's (a fleet's other backends); `noisy`
+    gives the live run a loss measured often and jittery (`_live_losses`)."""
     settings = Settings(url=URL, state_file=directory / "state.json", log_file=directory / "tf-tui.log")
     states = {
         Phase.RETRYING: ConnectionState(Phase.RETRYING, attempt=3, reason="connection refused", retry_at=NOW + 4.2),
@@ -327,31 +341,12 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
             store.apply(RunUpdate(train_id, status, progress), Source.WS, NOW - 600 + offset)
     live = runs[0][0]
     live_settings = _settings(["builtin-arithmetic", "builtin-units"], "balanced", 12000, 0.003, 32)
-    for step in range(300, 4500, 300):
-        loss = 0.25 + 4.3 * math.exp(-step / 700)
+    for step, loss in _live_losses(noisy):
         update = RunUpdate(live, "training", step * 100 // 12000, _training(step, 12000, loss), extra=live_settings)
         store.apply(update, Source.WS, NOW - 2)
     store.runs[live].history.from_backend = True  # as if read from the backend's stored history
     completed = runs[2][0]
-    completed_settings = _settings(["builtin-arithmetic"], "quality", 8000, 0.001, 64)
-    for step in range(400, 8400, 400):
-        loss = 0.22 + 4.4 * math.exp(-step / 1500)
-        details = _training(step, 8000, loss, rate=137.0)
-        store.apply(
-            RunUpdate(completed, "training", step * 100 // 8000, details, extra=completed_settings),
-            Source.WS,
-            NOW - 300,
-        )
-    # As the reference server's: the training loss at the last step, and the loss on the text held out.
-    result = {
-        "model_path": "models/8c41d2aa.npz",
-        "final_loss": details["loss"],
-        "held_out_loss": 0.3205,
-        "duration_s": 58.3,
-    }
-    store.apply(RunUpdate(completed, "completed", 100, result=result), Source.WS, NOW - 240)
-    api.statuses[completed] = {"status": "completed", "progress": 100, "result": result}
-    store.runs[completed].history.from_backend = True
+    _complete(store, api, completed, 0.001, floor=0.22, held_out_loss=0.3205, duration_s=58.3)
     failed = runs[3][0]
     store.apply(
         RunUpdate(
@@ -379,6 +374,54 @@ def demo_session(directory: Path, phase: Phase = Phase.LIVE, *, id_prefix: str =
     return session
 
 
+def _complete(
+    store: RunStore,
+    api: DemoApi,
+    train_id: str,
+    learning_rate: float,
+    *,
+    floor: float,
+    held_out_loss: float,
+    duration_s: float,
+) -> None:
+    """A run of the base model trained to completion on builtin-arithmetic (8,000 steps, quality), its loss
+    falling to `floor`."""
+    settings = _settings(["builtin-arithmetic"], "quality", 8000, learning_rate, 64)
+    for step in range(400, 8400, 400):
+        loss = floor + 4.4 * math.exp(-step / 1500)
+        details = _training(step, 8000, loss, rate=137.0)
+        store.apply(RunUpdate(train_id, "training", step * 100 // 8000, details, extra=settings), Source.WS, NOW - 300)
+    # As the reference server's: the training loss at the last step, and the loss on the text held out.
+    result = {
+        "model_path": f"models/{train_id[:8]}.npz",
+        "final_loss": details["loss"],
+        "held_out_loss": held_out_loss,
+        "duration_s": duration_s,
+    }
+    store.apply(RunUpdate(train_id, "completed", 100, result=result), Source.WS, NOW - 240)
+    api.statuses[train_id] = {"status": "completed", "progress": 100, "result": result}
+    api.histories[train_id] = [asdict(point) for point in store.runs[train_id].history.points]
+    store.runs[train_id].history.from_backend = True
+
+
+# The completed run run again with one change (its learning rate), listed below it.
+AGAIN = "a9d3e5f7-1b2c-4d3e-8f4a-5b6c7d8e9f0a"
+# The completed run and the one run again from it marked, then compared.
+COMPARE_AGAIN_KEYS = ("j", "j", "space", "j", "space", "c")
+
+
+def demo_again_app(directory: Path) -> TfTuiApp:
+    """The demo, with the completed run run again at twice its learning rate: most rows of their comparison
+    are the same."""
+    session = demo_session(directory)
+    created = datetime.fromtimestamp(NOW - 625, UTC).isoformat()  # between the completed run and the failed one
+    session.store.describe(AGAIN, base_model="base", created_at=created)
+    _complete(
+        session.store, cast(DemoApi, session.api), AGAIN, 0.002, floor=0.19, held_out_loss=0.2987, duration_s=61.9
+    )
+    return TfTuiApp(session, connect=False, clock=lambda: NOW)
+
+
 def demo_fleet(directory: Path) -> Fleet:
     """Three backends: one live, one reconnecting, one refusing the token; each with runs of its own."""
     backends = {"gpu1": ("", Phase.LIVE, 4), "gpu2": ("e", Phase.RETRYING, 2), "cloud": ("0c", Phase.FAILED, 1)}
@@ -395,8 +438,8 @@ def demo_fleet(directory: Path) -> Fleet:
 COMPARE_KEYS = ("space", "j", "j", "space", "c")
 
 
-def demo_app(directory: Path, phase: Phase = Phase.LIVE) -> TfTuiApp:
-    return TfTuiApp(demo_session(directory, phase), connect=False, clock=lambda: NOW)
+def demo_app(directory: Path, phase: Phase = Phase.LIVE, *, noisy: bool = False) -> TfTuiApp:
+    return TfTuiApp(demo_session(directory, phase, noisy=noisy), connect=False, clock=lambda: NOW)
 
 
 async def _save(
@@ -433,6 +476,7 @@ async def write_screenshots(target: Path) -> None:
     await _save(demo_app(scratch), (120, 32), target / "dashboard.svg")
     await _save(demo_app(scratch), (100, 34), target / "detail-chart.svg", keys=("enter",))
     await _save(demo_app(scratch), (120, 36), target / "compare.svg", keys=COMPARE_KEYS)
+    await _save(demo_again_app(scratch), (120, 36), target / "compare-differences.svg", keys=COMPARE_AGAIN_KEYS)
     start_app = demo_app(scratch)
     await _save(start_app, (100, 30), target / "start-dialog.svg", screen=StartScreen(start_app.session))
     datasets_app = demo_app(scratch)
@@ -446,6 +490,10 @@ async def write_screenshots(target: Path) -> None:
     await _save(demo_app(scratch), (110, 36), target / "evaluated-run.svg", keys=("j", "j", "e"))
     fleet_app = TfTuiApp(demo_fleet(scratch), connect=False, clock=lambda: NOW)
     await _save(fleet_app, (130, 32), target / "fleet.svg")
+    # Last: the smoothing chosen is kept beside the state file, which the screenshots before share.
+    await _save(
+        demo_app(scratch, noisy=True), (100, 34), target / "smoothed-chart.svg", keys=("enter", "m", "m", "plus")
+    )
     for leftover in scratch.iterdir():
         leftover.unlink()
     scratch.rmdir()

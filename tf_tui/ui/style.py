@@ -6,6 +6,7 @@ from rich.text import Text
 
 from tf_tui.base.text import printable
 from tf_tui.client.stream import Phase
+from tf_tui.core.format import status_label
 from tf_tui.core.store import Outcome, RunState
 
 STALE_AFTER_S = 75.0  # a live run with no word for longer than two poll intervals and a bit is stale
@@ -62,7 +63,7 @@ def is_stale(run: RunState, now: float) -> bool:
 
 
 def status_text(run: RunState, width: int | None = None, *, no_color: bool = False) -> Text:
-    label = "not found" if run.missing else (run.status or ("waiting" if run.confirmed else "unconfirmed"))
+    label = status_label(run)
     text = printable(label) if width is None else printable(label, width)
     styled = Text()
     styled.append(text, style=status_style(run, no_color=no_color))

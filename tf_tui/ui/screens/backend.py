@@ -26,7 +26,7 @@ class BackendScreen(ModalScreen[str | None]):
     BackendScreen .title { text-style: bold; }
     BackendScreen OptionList { height: auto; max-height: 12; margin-top: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012 - Textual's own declaration style
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]  # noqa: RUF012 - Textual's own declaration style
 
     def __init__(self, names: list[str], default: str, connections: Mapping[str, ConnectionState]) -> None:
         super().__init__()

@@ -17,9 +17,9 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen .hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape,enter", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes", id="yes"),
+        Binding("n", "answer(False)", "No", id="no"),
+        Binding("escape,enter", "answer(False)", "No", show=False, id="cancel"),
     ]
 
     def __init__(self, question: Text) -> None:

@@ -33,6 +33,7 @@ from tf_tui.core.datasets import (
     upload_paths,
 )
 from tf_tui.core.environment import memory_text
+from tf_tui.core.read_only import refusal
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoicesFile, start_choices_path
 from tf_tui.ui.screens.confirm import ConfirmScreen
@@ -60,8 +61,8 @@ class DatasetsScreen(ModalScreen[None]):
     DatasetsScreen #upload-message.error { color: $error; text-style: bold; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("escape", "close", "Close"),
-        Binding("f5", "reload", "Reload"),
+        Binding("escape", "close", "Close", id="close"),
+        Binding("f5", "reload", "Reload", id="reload"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -87,7 +88,12 @@ class DatasetsScreen(ModalScreen[None]):
         yield LeakFreeFooter()
 
     def on_mount(self) -> None:
-        self.query_one(PathInput).focus()
+        if self._session.settings.read_only:  # no upload: the list only, and why
+            self.query_one("#upload-row").display = False
+            self.query_one(DataTable).focus()
+            self._say(refusal("upload", self._session.settings.fleet[0].name))
+        else:
+            self.query_one(PathInput).focus()
         self.load()
 
     def on_resize(self) -> None:

@@ -29,8 +29,8 @@ class EventLogScreen(ModalScreen[None]):
     EventLogScreen > Log { height: 1fr; border: round $primary; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("u", "toggle_updates", "Updates"),
-        Binding("escape,l,q", "close", "Close"),
+        Binding("u", "toggle_updates", "Updates", id="updates"),
+        Binding("escape,l,q", "close", "Close", id="close"),
     ]
 
     def __init__(self, events: EventLog) -> None:

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.keys import format_key
 from textual.screen import ModalScreen
@@ -31,24 +31,36 @@ def key_rows(bindings: list[Binding]) -> list[tuple[str, str]]:
         if not binding.tooltip or binding.system:
             continue
         keys, _ = rows.setdefault(binding.action, ([], binding.tooltip))
-        names = (
-            [binding.key_display]
-            if binding.key_display
-            else [format_key(key.strip()) for key in binding.key.split(",")]
-        )
-        keys.extend(name for name in names if name not in keys)
+        keys.extend(name for name in key_names(binding) if name not in keys)
     return [("  ".join(keys), meaning) for keys, meaning in rows.values()]
 
 
+def markdown_key_table(rows: list[tuple[str, str]]) -> str:
+    """The README's key table (`tools/key_table.py` writes it there from the default keys)."""
+    lines = ["| key | action |", "|---|---|"]
+    for keys, meaning in rows:
+        cells = (" ".join(f"`{key}`" for key in keys.split("  ")), meaning)
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def key_names(binding: Binding) -> list[str]:
+    """The binding's keys as the footer shows them (`?`, `↓`, `ctrl+p`)."""
+    if binding.key_display:
+        return [binding.key_display]
+    return [format_key(each.key) for each in Binding.make_bindings([binding])]
+
+
 class HelpScreen(ModalScreen[None]):
-    """The keys of the dashboard, as a table; any of escape, ? or q closes it."""
+    """The keys of the dashboard, as a table (scrolled with the arrows where the terminal is too short for
+    it); any of escape, ? or q closes it."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
+    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
         background: $surface; padding: 1 2; }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]  # noqa: RUF012 - Textual's own style
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="close")]  # noqa: RUF012 - Textual's own style
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -60,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for keys, meaning in self._rows:
             table.add_row(Text(keys), Text(meaning))
-        with Vertical():
+        with VerticalScroll():
             yield Static(table)
 
     def action_close(self) -> None:

@@ -33,7 +33,7 @@ class PublishScreen(ModalScreen[str | None]):
     PublishScreen Horizontal { height: auto; margin-top: 1; }
     PublishScreen Button { margin-right: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012 - Textual's own declaration style
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]  # noqa: RUF012 - Textual's own declaration style
 
     def __init__(self, session: Session, train_id: str, suggested_name: str) -> None:
         super().__init__()

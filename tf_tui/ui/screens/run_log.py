@@ -63,10 +63,10 @@ class RunLogScreen(ModalScreen[None]):
     RunLogScreen > Input { height: 3; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("slash", "search", "Search"),
-        Binding("n", "match(1)", "Next match", show=False),
-        Binding("N", "match(-1)", "Previous match", show=False),
-        Binding("escape,o,q", "close", "Close"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("n", "match(1)", "Next match", show=False, id="next_match"),
+        Binding("N", "match(-1)", "Previous match", show=False, id="previous_match"),
+        Binding("escape,o,q", "close", "Close", id="close"),
     ]
 
     def __init__(self, session: Session, run: RunState, where: str = "") -> None:

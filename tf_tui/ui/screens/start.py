@@ -1,7 +1,9 @@
 """The start dialog: model, datasets, outcome and optional params, checked before sending.
 
-Errors from the server (422 field lists, 500s, timeouts) are shown here in words and nothing typed is
-lost; the dialog closes only when the run has started, with its id.
+It opens with the last choices made on the backend, or (`R`, run again) with those of a run: a model or
+dataset of that run the backend no longer has is left empty, and why is said. Errors from the server (422
+field lists, 500s, timeouts) are shown here in words and nothing typed is lost; the dialog closes only when
+the run has started, with its id.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tf_tui.client.api import ApiError
 from tf_tui.core.environment import BoxEnvironment, parse_environment
 from tf_tui.core.model_defaults import default_text, effective_defaults
 from tf_tui.core.model_fit import Fit, model_fit, size_text
+from tf_tui.core.run_again import LikeRun, run_again
 from tf_tui.core.session import Session
 from tf_tui.core.start_choices import StartChoices, StartChoicesFile, start_choices_path
 
@@ -102,18 +105,22 @@ class StartScreen(ModalScreen[str | None]):
     StartScreen #model-fit { height: auto; padding-left: 10; color: $text-muted; }
     StartScreen #model-fit.too-big { color: $warning; text-style: bold; }
     StartScreen #no-datasets { display: none; height: auto; margin-top: 1; color: $warning; }
+    StartScreen #again-note { display: none; height: auto; margin-top: 1; color: $warning; }
     StartScreen #start-error { display: none; color: $error; text-style: bold; height: auto; margin-top: 1; }
     StartScreen Button { margin-right: 2; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
         # Before the fields' own enter (the dataset list's would untick a dataset): enter starts.
-        Binding("enter", "start", "Start", priority=True),
+        Binding("enter", "start", "Start", priority=True, id="submit"),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, like: LikeRun | None = None) -> None:
+        """`like`: the run to start again, whose choices fill the form instead of the last ones made."""
         super().__init__()
         self._session = session
+        self._like = like
+        self._kept_params: dict[str, Any] = {}  # the run's params the form has no field for: sent as they were
         self._last = StartChoicesFile(start_choices_path(session.settings))
         self._fits: dict[str, Fit] = {}  # each model's fit to the backend's machine, by id
         self._models: dict[str, dict[str, Any]] = {}  # each model's entry in the backend's list, by id
@@ -121,7 +128,9 @@ class StartScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("Start a training run   (tab moves, space ticks datasets, enter starts)", classes="title")
+            what = "Start a training run" if self._like is None else f"Start a run like {printable(self._like.name)}"
+            yield Static(Text(f"{what}   (tab moves, space ticks datasets, enter starts)"), classes="title")
+            yield Static("", id="again-note")  # what of the run could not be filled in, and why
             with Horizontal(classes="row"):
                 yield Label("Model", classes="field")
                 yield Select[str]([], prompt="Loading models…", id="model", compact=True)
@@ -156,8 +165,13 @@ class StartScreen(ModalScreen[str | None]):
             self._show_error(f"Could not load the choices: {error}")
             return
         box = await self._read_box()
-        last = self._last.get(self._session.state_key)
         model_ids = [str(entry.get("id")) for entry in models]
+        dataset_ids = [str(entry.get("id")) for entry in datasets]
+        last = (
+            self._last.get(self._session.state_key)
+            if self._like is None
+            else self._filled_like(self._like, model_ids, dataset_ids)
+        )
         self._models = dict(zip(model_ids, models, strict=True))
         self._fits = {model_id: model_fit(entry, box) for entry, model_id in zip(models, model_ids, strict=True)}
         model = self.query_one("#model", Select)
@@ -168,10 +182,13 @@ class StartScreen(ModalScreen[str | None]):
             ]
         )
         model.prompt = "Choose a model"
-        if model_ids:
-            model.value = last.model if last.model in model_ids else model_ids[0]
-        dataset_ids = [str(entry.get("id")) for entry in datasets]
-        ticked = [dataset for dataset in last.datasets if dataset in dataset_ids] or dataset_ids[:1]
+        if last.model in model_ids:
+            model.value = last.model
+        elif model_ids and self._like is None:  # a run again keeps its model's field empty when the model is gone
+            model.value = model_ids[0]
+        ticked = [dataset for dataset in last.datasets if dataset in dataset_ids]
+        if not ticked and self._like is None:
+            ticked = dataset_ids[:1]
         choices = self.query_one("#datasets", DatasetList)
         names = Counter(name for entry in datasets if isinstance(name := entry.get("name"), str))
         repeated = {name for name, count in names.items() if count > 1}
@@ -188,6 +205,20 @@ class StartScreen(ModalScreen[str | None]):
             if key in last.params:
                 self.query_one(f"#{field_id}", Input).value = str(last.params[key])
         choices.focus()
+
+    def _filled_like(self, like: LikeRun, model_ids: list[str], dataset_ids: list[str]) -> StartChoices:
+        """The run's choices, as far as the backend still has them; what it lacks said in the note."""
+        again = run_again(like.name, like.facts, model_ids, dataset_ids)
+        field_keys = {key for _, key, *_ in PARAM_FIELDS}
+        self._kept_params = {key: value for key, value in again.choices.params.items() if key not in field_keys}
+        said = [f"{problem}." for problem in again.problems]
+        if self._kept_params:
+            kept = ", ".join(f"{key}={value}" for key, value in self._kept_params.items())
+            said.append(f"Sent as the run had them: {kept}.")
+        note = self.query_one("#again-note", Static)
+        note.update(Text(printable(" ".join(problem[0].upper() + problem[1:] for problem in said))))
+        note.display = bool(said)
+        return again.choices
 
     async def _read_box(self) -> BoxEnvironment | None:
         """The backend's machine, for the models' fit; a failure only leaves the fit unknown, said why."""
@@ -247,7 +278,7 @@ class StartScreen(ModalScreen[str | None]):
         if not datasets:
             none = not self.query_one("#datasets", DatasetList).option_count
             problems.append(NO_DATASETS_YET if none else SELECT_A_DATASET)
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(self._kept_params)
         for field_id, key, label, _, parse in PARAM_FIELDS:
             field = self.query_one(f"#{field_id}", Input)
             if not field.value.strip():

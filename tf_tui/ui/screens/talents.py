@@ -33,8 +33,8 @@ class TalentsScreen(ModalScreen[None]):
     TalentsScreen #talent-output { height: auto; max-height: 8; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
-        Binding("escape", "close", "Close"),
-        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("escape", "close", "Close", id="close"),
+        Binding("ctrl+r", "refresh", "Refresh", id="refresh"),
     ]
 
     def __init__(self, session: Session) -> None:

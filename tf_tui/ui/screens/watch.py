@@ -24,7 +24,7 @@ class WatchScreen(ModalScreen[str | None]):
     WatchScreen > Vertical { width: 70; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
     WatchScreen #watch-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012 - Textual's own declaration style
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]  # noqa: RUF012 - Textual's own declaration style
 
     def __init__(self, resolve: Resolve) -> None:
         super().__init__()

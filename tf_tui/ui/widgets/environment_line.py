@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, NotTalentFactory
-from tf_tui.client.identity import NOT_TALENT_FACTORY_RETRY_S
+from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.core.environment import BoxEnvironment, describe_box, parse_environment
 from tf_tui.core.ports import BackendApi
 

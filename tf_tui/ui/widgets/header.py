@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from rich.text import Text
 from textual.widgets import Static
@@ -13,6 +13,7 @@ from tf_tui.core.format import duration
 from tf_tui.ui.style import connection_style
 
 INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"
+READ_ONLY_BADGE = "read-only"
 # The worst phase of a folded fleet header decides its colour.
 PHASE_RANK = {Phase.LIVE: 0, Phase.CONNECTING: 1, Phase.RETRYING: 2, Phase.FAILED: 3}
 
@@ -27,14 +28,18 @@ def header_text(
     *,
     poll_interval: float,
     insecure: bool = False,
+    read_only: bool = False,
     no_color: bool = False,
 ) -> Text:
     """`warning`: a lasting local problem (the state file cannot be written), shown until it is over.
-    `poll_interval`: how often the watched runs are read while the socket is down (`Session.poll_interval`)."""
+    `poll_interval`: how often the watched runs are read while the socket is down (`Session.poll_interval`).
+    `read_only`: nothing of the backend can be changed from here (`--read-only`)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
     if insecure:  # first, so that a long URL or state can never push it out of sight
         text.append(f" {INSECURE_BADGE} ", style="bold white on red")
+    if read_only:
+        text.append(f" {READ_ONLY_BADGE} ", style="bold")
     text.append(f" {printable(url)}  ")
     phase_style = connection_style(state.phase, no_color=no_color)
     text.append("● ", style=phase_style)
@@ -55,14 +60,20 @@ def fleet_header_text(
     warning: str | None = None,
     *,
     insecure: bool = False,
+    read_only: Collection[str] = (),
     no_color: bool = False,
 ) -> tuple[Text, bool]:
     """Each backend's connection, `gpu1 ● live  gpu2 ● reconnecting in 4 s  cloud ✕ failed: ...`; folded
-    to `3/4 live` when that does not fit in `width`. Says whether it folded (the event log then has the rest)."""
+    to `3/4 live` when that does not fit in `width`. Says whether it folded (the event log then has the rest).
+    `read_only`: the backends nothing can be changed on: `read-only` when they all are, else which."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" tf-tui ", style="bold reverse")
     if insecure:
         text.append(f" {INSECURE_BADGE} ", style="bold white on red")
+    if read_only:
+        every = set(read_only) >= set(states)
+        names = "" if every else ": " + ", ".join(printable(name, 20) for name in read_only)
+        text.append(f" {READ_ONLY_BADGE}{names} ", style="bold")
     head = text.copy()
     for name, state in states.items():
         text.append(f" {printable(name, 20)} ")

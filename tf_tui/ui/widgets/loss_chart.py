@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tf_tui.core.chart import BRAILLE, Series, draw
+from tf_tui.core.comparison import XAxis
+from tf_tui.core.format import duration
 from tf_tui.core.history import MetricHistory
 from tf_tui.ui.repaint import Throttled
 
@@ -23,10 +25,40 @@ from tf_tui.ui.repaint import Throttled
 MARKERS = (BRAILLE, "•", "x", "+", "o", "*", "#", "%")
 COLOURS = ("cyan", "yellow", "magenta", "green", "red", "blue", "bright_white", "bright_cyan")
 BRAILLE_LEGEND = "⠤⠒"  # how a braille series is named in a legend: a bit of line
+# A raw curve behind its smoothed one: fainter, and without colour (where faint is all there is) lighter too.
+RAW_STYLE = "dim"
+RAW_MARKER_NO_COLOR = "·"
+# The x axis's values: steps in few characters, elapsed time as a duration.
+X_FORMATS: dict[XAxis, Callable[[float], str] | None] = {XAxis.STEP: None, XAxis.TIME: lambda s: duration(s) or "0s"}
 
 
 def legend_marker(marker: str) -> str:
     return BRAILLE_LEGEND if marker == BRAILLE else marker
+
+
+def raw_look(marker: str, colour: str, *, no_color: bool) -> tuple[str, str]:
+    """The marker and style of a raw curve drawn behind its smoothed curve."""
+    return (RAW_MARKER_NO_COLOR if no_color else marker), f"{RAW_STYLE} {colour}".strip()
+
+
+def curve_series(
+    label: str,
+    raw: Sequence[tuple[float, float]],
+    smoothed: Sequence[tuple[float, float]],
+    look: tuple[str, str],
+    *,
+    no_color: bool,
+    mark_last: bool = False,
+) -> list[Series]:
+    """A curve as drawn: alone, or (smoothed) fainter behind its smoothed curve, which has the curve's `look`
+    (marker, colour). The current point is the raw curve's: the value the run reported last."""
+    marker, colour = look
+    if not smoothed:
+        return [Series(label, raw, marker, colour, mark_last=mark_last)]
+    return [
+        Series(label, raw, *raw_look(marker, colour, no_color=no_color), mark_last=mark_last),
+        Series(f"{label} smoothed", smoothed, marker, colour),
+    ]
 
 
 @dataclass(frozen=True)
@@ -34,6 +66,7 @@ class Plot:
     series: Callable[[], Sequence[Series]]
     x_end: float | None = None  # the x the axis runs to when the points stop before it (a run's total steps)
     x_format: Callable[[float], str] | None = None  # None: numbers (`tf_tui.core.chart.draw`)
+    log: bool | None = None  # the y scale forced logarithmic (True) or linear (False); None: as the values say
 
 
 def history_version(history: MetricHistory) -> tuple[object, ...]:
@@ -75,6 +108,10 @@ class LossChart(Widget):
         if self._drawn is None or self._drawn[:2] != (what, size):
             self.renders += 1
             plot = self._plot
-            lines = [] if plot is None else draw(plot.series(), *size, x_end=plot.x_end, x_format=plot.x_format)
+            lines = (
+                []
+                if plot is None
+                else draw(plot.series(), *size, x_end=plot.x_end, x_format=plot.x_format, log=plot.log)
+            )
             self._drawn = (what, size, lines)
         return Text("\n", no_wrap=True).join(self._drawn[2])

@@ -53,7 +53,7 @@ class PathSuggester(Suggester):
 class PathInput(Input):
     """An Input with path suggestions; tab takes the suggestion, and moves the focus when there is none."""
 
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False)]  # noqa: RUF012 - Textual's own style
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="complete")]  # noqa: RUF012 - Textual's own style
 
     def __init__(self, **options: object) -> None:
         super().__init__(suggester=PathSuggester(), **options)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from rich.text import Text
 from tf_tui.base.text import printable
 from tf_tui.core.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
 from tf_tui.core.store import RunState
+from tf_tui.ui.alert_text import badge, badge_style
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column
@@ -56,11 +57,12 @@ class Layout:
     bar_width: int
 
 
-def layout(width: int, columns: Columns | None, backend: bool, id_width: int = ID_WIDTH) -> Layout:
+def layout(width: int, columns: Columns | None, backend: bool, id_width: int = ID_WIDTH, extra: int = 0) -> Layout:
     """The columns of a row `width` cells wide: optional ones dropped from the right while the bar would be
-    narrower than its least. Without `columns`, every column at its least width."""
+    narrower than its least. Without `columns`, every column at its least width. `extra`: cells of the
+    row's own (an alert's badge), taken from the bar's."""
     model_width = MODEL_WIDTH if columns is None else columns.model_width(width)
-    fixed = id_width + model_width + STATUS_WIDTH + 5
+    fixed = id_width + model_width + STATUS_WIDTH + 5 + extra
     optional = {name: size for name, size in OPTIONAL_WIDTHS.items() if columns is None or name in columns.filled}
     if backend:
         optional["backend"] = BACKEND_WIDTH
@@ -81,7 +83,9 @@ def row_text(
     """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`, with `gpu1` after
     the id when `backend` is given. Without `columns`, every column at its least width."""
     shown_id = short_id(run.train_id)
-    columns_at = layout(width, columns, backend is not None, len(shown_id) + 1)
+    alert_badge = badge(run)  # taken from the bar's width: the bar is the one column that stretches
+    extra = len(alert_badge) + 1 if alert_badge else 0
+    columns_at = layout(width, columns, backend is not None, len(shown_id) + 1, extra)
     model_width, optional, bar_width = columns_at.model_width, columns_at.optional, columns_at.bar_width
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{shown_id} ", style="bold")
@@ -90,6 +94,9 @@ def row_text(
     text.append(printable(run.base_model or "", model_width - 1).ljust(model_width), style="dim")
     text.append_text(status_text(run, STATUS_WIDTH - 1, no_color=no_color))
     text.append(" ")
+    if alert_badge:
+        text.append(alert_badge, style=badge_style(no_color=no_color))
+        text.append(" ")
     text.append_text(bar(run.progress, bar_width, bar_style(run, no_color=no_color)))
     text.append(f"{progress_text(run):>5}")
     if "step" in optional:
@@ -143,6 +150,7 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
         loss_value(run),
         eta_value(run),
         age,
+        tuple(run.alerts),
     )
 
 

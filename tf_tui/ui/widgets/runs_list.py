@@ -5,7 +5,7 @@ One widget draws only the lines in view (Textual's line API): ten thousand runs 
 objects and a sorted list, not ten thousand widgets. A run's change repaints its own line when that line is
 in view and shows something else than it last painted; a line out of view costs nothing until it comes into
 view. Whatever changes which runs are in view (a scroll, a resize, the filter, the order) is said with
-`InView`, so that what the runs need (their statuses) can be read for those first.
+`on_view`, so that what the runs need (their statuses) can be read for those first.
 
 Newest is by the server's own creation (or start) time when it gives one, else by when the run became
 known here: runs restored from the state file then sort among the ones the listing brings later.
@@ -101,14 +101,6 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             self.train_id = train_id
             self.backend = backend
 
-    class InView(Message):
-        """The runs whose rows are in view changed (a scroll, a resize, the filter, the order, runs that
-        came or went): `keys`, top to bottom. What the app wires to the sessions, to read those first."""
-
-        def __init__(self, keys: tuple[RowKey, ...]) -> None:
-            super().__init__()
-            self.keys = keys
-
     def __init__(
         self, clock: Callable[[], float] = time.time, *, backends: Sequence[str] = (), id: str | None = None
     ) -> None:
@@ -136,7 +128,9 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._default_known = False  # the first selection's candidates are as last worked out
         self._painted: dict[int, object] = {}  # by line of the viewport: what it showed when last rendered
         self._asked: set[int] = set()  # lines of the viewport asked to repaint and not rendered yet
-        self._in_view_said: tuple[RowKey, ...] | None = None
+        # Told the rows in view whenever they change: the app has their runs' statuses read first.
+        self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
+        self._told_in_view: list[RowKey] | None = None
         self.selected: RowKey | None = None
         self.columns = Columns()  # sized from every run shown: the rows are repainted when they grow
 
@@ -431,13 +425,15 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._say_in_view()
 
     def _say_in_view(self) -> None:
+        """Tell `on_view` the runs in view, top to bottom, when they changed (a scroll, a resize, the filter,
+        the order, runs that came or went)."""
         top = int(self.scroll_y)
-        in_view = tuple(
+        in_view = [
             line for line in self._lines[top : top + self._rows_in_view_count()] if not isinstance(line, Heading)
-        )
-        if in_view != self._in_view_said:
-            self._in_view_said = in_view
-            self.post_message(self.InView(in_view))
+        ]
+        if in_view != self._told_in_view:
+            self._told_in_view = in_view
+            self.on_view(in_view)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)  # repaints every line

@@ -1,0 +1,72 @@
+"""Rows written as they come, in CSV, JSON or JSON Lines: what `export` streams, in bounded memory.
+
+JSON is one array, written an element at a time, so that a thousand runs' histories are never held to
+make it. In CSV an absent value is an empty cell, and a value of a `nested` column (a run's datasets, its
+params: a list or a mapping) is a cell of JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any, TextIO
+
+
+class RowFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+class RowWriter:
+    """Writes rows of the given columns to `out` in one format; `close` ends the document."""
+
+    def __init__(self, out: TextIO, form: RowFormat, columns: Sequence[str], nested: Sequence[str] = ()) -> None:
+        self._out = out
+        self._form = form
+        self._columns = tuple(columns)
+        self._nested = [index for index, column in enumerate(columns) if column in nested]
+        self._rows = 0
+        self._csv = csv.writer(out, lineterminator="\n") if form is RowFormat.CSV else None
+        if self._csv is not None:
+            self._csv.writerow(self._columns)
+        elif form is RowFormat.JSON:
+            out.write("[")
+
+    def write(self, values: Sequence[Any]) -> None:
+        """One row: a value for each column, in the columns' order."""
+        if self._csv is not None:
+            if self._nested:
+                values = list(values)
+                for index in self._nested:
+                    values[index] = None if values[index] is None else json.dumps(values[index])
+            self._csv.writerow(values)  # the csv module writes None as an empty cell
+        elif self._form is RowFormat.JSON:
+            self._out.write(
+                ("," if self._rows else "") + "\n" + json.dumps(dict(zip(self._columns, values, strict=True)))
+            )
+        else:
+            self._out.write(json.dumps(dict(zip(self._columns, values, strict=True))) + "\n")
+        self._rows += 1
+
+    @property
+    def form(self) -> RowFormat:
+        return self._form
+
+    def write_encoded(self, rows: Sequence[str]) -> None:
+        """Rows already encoded in this writer's format, each a CSV line or a JSON object without its end of
+        line: what a history's thousands of rows are written as (see `history_rows`)."""
+        if not rows:
+            return
+        if self._form is RowFormat.JSON:
+            self._out.write(("," if self._rows else "") + "\n" + ",\n".join(rows))
+        else:
+            self._out.write("\n".join(rows) + "\n")
+        self._rows += len(rows)
+
+    def close(self) -> None:
+        if self._form is RowFormat.JSON:
+            self._out.write("\n]\n" if self._rows else "]\n")
+        self._out.flush()
