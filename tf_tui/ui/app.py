@@ -201,16 +201,6 @@ class TfTuiApp(PaintedApp):
             "r", "resync", "Resync", show=False, tooltip="resync now: read every watched run's status", id="resync"
         ),
         Binding("slash", "filter", "Filter", tooltip="filter the runs by id, model or status", id="filter"),
-        Binding(
-            "greater_than_sign",
-            "sort",
-            "Sort",
-            show=False,
-            tooltip="sort the runs: newest, status, progress, loss, model, backend",
-            id="sort",
-        ),
-        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="sort them back", id="sort_back"),
-        Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
         # The chart's view: kept across relaunches, per backend. Out of the footer, which has no room left.
         Binding(
             "m",
@@ -266,6 +256,17 @@ class TfTuiApp(PaintedApp):
         ),
         # When the log cannot be had (a backend without the route), o still says why.
         Binding("o", "explain_run_log", show=False, id="run_log"),
+        # The runs list's order and grouping: after the keys above, so that the help shows those first.
+        Binding(
+            "greater_than_sign",
+            "sort",
+            "Sort",
+            show=False,
+            tooltip="sort the runs: newest, status, progress, loss, model, backend",
+            id="sort",
+        ),
+        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="sort them back", id="sort_back"),
+        Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
         Binding(
             "ctrl+p",
             "command_palette",
