@@ -127,6 +127,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._going: dict[RowKey, bool] = {}  # as last seen, for the first selection
         self._default_known = False  # the first selection's candidates are as last worked out
         self._painted: dict[int, object] = {}  # by line of the viewport: what it showed when last rendered
+        self._asked: set[int] = set()  # lines of the viewport asked to repaint and not rendered yet
         # Told the rows in view whenever they change: the app has their runs' statuses read first.
         self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
         self._told_in_view: list[RowKey] | None = None
@@ -410,8 +411,10 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             self._repaint_if_changed(y, self._clock())
 
     def _repaint_if_changed(self, y: int, now: float) -> None:
-        if self._painted.get(y) != self._signature(y, now):
-            self.refresh(Region(0, y, self.size.width, 1))
+        if y in self._asked or self._painted.get(y) == self._signature(y, now):
+            return
+        self._asked.add(y)  # not asked again before it is painted: the paint shows the latest anyway
+        self.refresh(Region(0, y, self.size.width, 1))
 
     def _check_view(self) -> None:
         """Repaint the lines in view that show something else than they last painted (rows moved, runs
@@ -435,15 +438,20 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)  # repaints every line
         if int(old_value) != int(new_value):
+            self._asked.clear()  # every line is painted again: none is left waiting
             self._say_in_view()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._say_in_view()  # Textual repaints every line at a new size
+        # Textual repaints every line at a new size, and may have done so before this event comes: a line
+        # asked for before may no longer be there to be painted.
+        self._asked.clear()
+        self._say_in_view()
 
     def render_line(self, y: int) -> Strip:
         self._arrange()
         now, width = self._clock(), self.scrollable_content_region.width
         self._painted[y] = self._signature(y, now)
+        self._asked.discard(y)
         style = self.rich_style
         if y < HEADER_LINES:
             text = header_text(width - 1, self.columns, backend=len(self._backend_rank) > 1, order=self.view.order)
