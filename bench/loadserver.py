@@ -14,7 +14,9 @@ A plan can also list runs that ended before the server's listing (`--ended`), as
 and send nothing; the runs that stream are the newest.
 
 The stream starts on `/_bench/go` (or at once with `--go`), so a client can be seen settled first.
-`/_bench/stats` counts the status reads, for "no polling while the stream is live". Several instances
+`/_bench/stats` gives the status reads, for "no polling while the stream is live", and every request a
+client made (when, and its path), for "requests a minute while nothing changes". `/env/check` answers
+the deployed backend's fixed figures (no live use), as cheap here as it is dear there. Several instances
 (one per port, each its own runs) serve a fleet. Run as a program it prints one JSON line with the
 URLs once it listens, and serves until killed:
 
@@ -60,6 +62,7 @@ RECENT_RUNS = 10  # in /dashboard, as the deployed backend lists them
 STATUS_PATH = re.compile(r"^/train/status/([^/]+)$")
 METRICS_PATH = re.compile(r"^/train/metrics/([^/]+)$")
 CREATED = datetime(2026, 11, 29, 2, 0, 0)
+ENVIRONMENT = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 2, "ram_gb": 24, "ready": True}  # fixed, as deployed
 
 
 def train_id(instance: int, index: int) -> str:
@@ -136,6 +139,7 @@ class LoadServer:
         self._index = {run.train_id: index for index, run in enumerate(self._order)}
         self._subscribers: dict[str, set[Peer]] = {key: set() for key in self.runs}
         self.status_reads: list[float] = []  # when each `/train/status` read came
+        self.requests: list[tuple[float, str]] = []  # when each client request came, and its path
         self.frames_sent = 0
         self.connections = 0
         self._server: asyncio.Server | None = None
@@ -207,12 +211,16 @@ class LoadServer:
             writer.close()
 
     def _route(self, path: str, query: dict[str, list[str]]) -> tuple[HTTPStatus, object]:
+        if not path.startswith("/_bench/"):
+            self.requests.append((time.monotonic(), path))
         if path == "/health":
             return HTTPStatus.OK, {"status": "healthy", "service": "Talent Factory"}
         if path == "/train/active":
             return HTTPStatus.OK, {"active_trainings": list(self.runs), "count": len(self.runs)}
         if path == "/dashboard":
             return HTTPStatus.OK, self._dashboard()
+        if path == "/env/check":
+            return HTTPStatus.OK, ENVIRONMENT
         if match := STATUS_PATH.match(path):
             self.status_reads.append(time.monotonic())
             run = self.runs.get(match.group(1))
@@ -238,6 +246,7 @@ class LoadServer:
     def stats(self) -> dict[str, Any]:
         return {
             "status_reads": self.status_reads,
+            "requests": self.requests,
             "frames_sent": self.frames_sent,
             "connections": self.connections,
             "history_reads": self.history_reads,
@@ -256,12 +265,11 @@ class LoadServer:
             }
             for run in self._order[-RECENT_RUNS:][::-1]
         ]
-        environment = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 2, "ram_gb": 24, "ready": True}
         return {
             "talent_count": 0,
             "dataset_count": 0,
             "recent_runs": recent,
-            "environment": environment,
+            "environment": ENVIRONMENT,
             "active_training": len(self.runs),
         }
 

@@ -1,6 +1,6 @@
 """The benchmark: every scenario of issue 10 for tf-tui and the two reference clients, one table.
 
-    python -m bench.run [--quick] [--write docs/PERFORMANCE.md]
+    python -m bench.run [--quick] [--write docs/PERFORMANCE.md] [--only quiet,watch]
 
 `make bench` (under 10 minutes) and `make bench-quick` (under 2) run it. The clients are measured one
 after the other, interleaved in each repeat, so that none competes with another for the CPU and a drift
@@ -28,7 +28,16 @@ from bench.export import export_metrics
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS
 from bench.report import Figure, Part, table, write_section
-from bench.scenarios import Live, bare_first_frame, first_frame, help_time, live, watch_json
+from bench.scenarios import (
+    Live,
+    bare_first_frame,
+    first_frame,
+    help_time,
+    live,
+    remembered_first_screen,
+    requests_while_live,
+    watch_json,
+)
 from tf_tui.core.first_reads import FirstReadPace
 
 SCENARIO_TIMEOUT_S = 120.0
@@ -50,6 +59,7 @@ class Config:
     memory_steps: int  # frames per run for 1,000 runs; 0: not measured
     watch_timeout_s: float  # for each `watch --json` scenario, its start included
     key_presses: int  # of j and of k on 10,000 runs; half as many of page down and of a filter character
+    quiet_s: float  # window counting requests while nothing changes: each 30 s timer turns twice a minute
     warmup_s: float = 1.0  # of each live scenario, after the stream starts
     export_runs: int = 0  # runs of `EXPORT_POINTS` points each for `export --metrics`; 0: not measured
 
@@ -66,6 +76,7 @@ FULL = Config(
     watch_timeout_s=180,
     export_runs=1000,
     key_presses=20,
+    quiet_s=120,
 )
 QUICK = Config(
     repeats=1,
@@ -78,6 +89,7 @@ QUICK = Config(
     memory_steps=0,  # the 1,000-run start alone can take longer than the quick run may
     watch_timeout_s=60,
     key_presses=4,
+    quiet_s=30,
     warmup_s=0.5,
 )
 
@@ -131,6 +143,26 @@ async def _live_all(
     return results
 
 
+async def _quiet_all(config: Config) -> Values:
+    """Requests a minute of each client, the clients side by side: a count of requests does not depend
+    on the CPU the others take, and the window is long (one repeat: a count over 2 minutes is steady)."""
+    window_s = config.quiet_s
+    results = await asyncio.gather(
+        *(
+            _attempt(
+                f"quiet {client.name}", requests_while_live(client, 5, 2.5, window_s), window_s + SCENARIO_TIMEOUT_S
+            )
+            for client in CLIENTS
+        )
+    )
+    per_minute: Values = {}
+    for client, result in zip(CLIENTS, results, strict=True):
+        if result is not None:
+            print(f"    {client.name}: {result.per_minute:.1f} a minute, {result.by_path}", flush=True)
+            per_minute[client.name] = [result.per_minute]
+    return per_minute
+
+
 def _pick(results: dict[str, list[Live]], measure: Callable[[Live], float]) -> Values:
     return {client: [measure(result) for result in runs] for client, runs in results.items()}
 
@@ -148,38 +180,64 @@ def _at_most(*limits: float) -> Callable[[list[float]], bool | None]:
     return judge
 
 
-async def measure(config: Config) -> list[Figure]:
-    print("everyday: 5 runs, 5 updates/s", flush=True)
-    everyday = await _live_all(config, "everyday", 5, 5, config.everyday_s)
-    print("busy: 100 runs, 100 updates/s", flush=True)
-    busy = await _live_all(config, "busy", 100, 100, config.busy_s)
-    print("flood: 200 runs, 2,000 updates/s", flush=True)
-    flood = await _live_all(config, "flood", 200, 2000, config.flood_s)
-    print("idle: 100 runs, nothing changing", flush=True)
-    idle = await _live_all(config, "idle", 100, 0, config.idle_s)
-    print("fleet: 10 backends x 20 runs, 200 updates/s in all", flush=True)
-    fleet = await _live_all(config, "fleet", 20, 20, config.busy_s, backends=10)
+SCENARIOS = ("everyday", "busy", "flood", "idle", "fleet", "quiet", "first", "help", "watch", "memory")
 
-    print("first frame with 5 runs, and a bare Textual app", flush=True)
+
+async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -> list[Figure]:
+    """Every scenario, or those named in `only` (the figures of the others read "—")."""
+
+    async def live_group(
+        name: str, title: str, runs: int, rate: float, window_s: float, *, backends: int = 1
+    ) -> dict[str, list[Live]]:
+        if name not in only:
+            return defaultdict(list)
+        print(title, flush=True)
+        return await _live_all(config, name, runs, rate, window_s, backends=backends)
+
+    everyday = await live_group("everyday", "everyday: 5 runs, 5 updates/s", 5, 5, config.everyday_s)
+    busy = await live_group("busy", "busy: 100 runs, 100 updates/s", 100, 100, config.busy_s)
+    flood = await live_group("flood", "flood: 200 runs, 2,000 updates/s", 200, 2000, config.flood_s)
+    idle = await live_group("idle", "idle: 100 runs, nothing changing", 100, 0, config.idle_s)
+    fleet = await live_group(
+        "fleet", "fleet: 10 backends x 20 runs, 200 updates/s in all", 20, 20, config.busy_s, backends=10
+    )
+
+    quiet: Values = {}
+    if "quiet" in only:
+        print(f"requests while live and nothing changes: 5 runs streaming, {config.quiet_s:.0f} s", flush=True)
+        quiet = await _quiet_all(config)
+
     firsts: Values = defaultdict(list)
     ratios: Values = defaultdict(list)
-    for repeat in range(config.first_frames):
+    if "first" in only:
+        print("first frame with 5 runs, and a bare Textual app", flush=True)
+    remembered: Values = defaultdict(list)  # tf-tui started again: "shown" and "live", and "live" ÷ bare
+    for repeat in range(config.first_frames if "first" in only else 0):
         bare = await _attempt(f"first frame #{repeat + 1} bare", bare_first_frame())
         for client in CLIENTS:
             took = await _attempt(f"first frame #{repeat + 1} {client.name}", first_frame(client))
             if took is not None:
                 firsts[client.name].append(took)
                 ratios[client.name].append(math.nan if bare is None else took / bare)
+        again = await _attempt(f"first screen #{repeat + 1} remembered", remembered_first_screen())
+        if again is not None:
+            remembered["shown"].append(again.shown_s)
+            remembered["live"].append(again.live_s)
+            remembered["live ratio"].append(math.nan if bare is None else again.live_s / bare)
 
-    print("tf-tui --help", flush=True)
-    helps = [help_time() for _ in range(config.first_frames)]
+    helps = []
+    if "help" in only:
+        print("tf-tui --help", flush=True)
+        helps = [help_time() for _ in range(config.first_frames)]
     textual = any(imported for _, imported in helps)
 
-    print("watch --json: 200 runs, unthrottled", flush=True)
     timeout_s = config.watch_timeout_s
-    watch = await _attempt("watch --json", watch_json(200, config.watch_steps, timeout_s), timeout_s + 10)
+    watch = None
+    if "watch" in only:
+        print("watch --json: 200 runs, unthrottled", flush=True)
+        watch = await _attempt("watch --json", watch_json(200, config.watch_steps, timeout_s), timeout_s + 10)
     memory = None
-    if config.memory_steps:
+    if config.memory_steps and "memory" in only:
         print(f"memory: 1,000 runs, {1000 * config.memory_steps:,} updates", flush=True)
         memory = await _attempt("memory", watch_json(1000, config.memory_steps, timeout_s), timeout_s + 10)
     rss = memory.rss_mb if memory else []
@@ -197,7 +255,8 @@ async def measure(config: Config) -> list[Figure]:
             many.append(result)
 
     live_reads = {
-        client: [result.status_reads_per_min for result in [*everyday[client], *busy[client]]] for client in everyday
+        client.name: [result.status_reads_per_min for result in [*everyday[client.name], *busy[client.name]]]
+        for client in CLIENTS
     }
     return [
         Figure(
@@ -265,22 +324,38 @@ async def measure(config: Config) -> list[Figure]:
             lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1.5,
         ),
         Figure(
+            "started again (the rows it last showed kept): first screen (s) / live rows (s), and ÷ a bare Textual app",
+            [
+                Part({"tf-tui": remembered["shown"]}, " s", 2),
+                Part({"tf-tui": remembered["live"]}, " s", 2),
+                Part({"tf-tui": remembered["live ratio"]}, "x", 1),
+            ],
+            "≤ 0.5 s / — / ≤ 1.5x",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 0.5 and medians[2] <= 1.5,
+        ),
+        Figure(
             "status reads per minute while the stream is live and fresh",
             [Part(live_reads)],
             "0",
             _at_most(0),
         ),
         Figure(
+            "HTTP requests per minute while live and nothing changes (5 runs streaming, none new)",
+            [Part(quiet, "", 1)],
+            "≤ 4",
+            _at_most(4),
+        ),
+        Figure(
             f"`tf-tui --help` (s); Textual imported: {'**yes**' if textual else 'no'}",
             [Part({"tf-tui": [took for took, _ in helps]}, " s", 2)],
             "≤ 0.15 s, no Textual import",
-            lambda medians: medians[0] <= 0.15 and not textual,
+            lambda medians: None if math.isnan(medians[0]) else medians[0] <= 0.15 and not textual,
         ),
         Figure(
             "`watch --json` on 200 runs: updates processed per second",
             [Part({"tf-tui": [watch.updates_per_s] if watch else []})],
-            "≥ 20,000",
-            lambda medians: None if math.isnan(medians[0]) else medians[0] >= 20_000,
+            "≥ 30,000",
+            lambda medians: None if math.isnan(medians[0]) else medians[0] >= 30_000,
         ),
         *many_runs_figures(many),
         Figure(
@@ -379,6 +454,13 @@ def _growth(samples: list[float]) -> float:
     return samples[-1] - samples[len(samples) // 4]
 
 
+def _scenarios(text: str) -> frozenset[str]:
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    if unknown := names - set(SCENARIOS):
+        raise argparse.ArgumentTypeError(f"no scenario {', '.join(sorted(unknown))}; there are {', '.join(SCENARIOS)}")
+    return names
+
+
 def machine() -> str:
     memory = psutil.virtual_memory().total / 2**30
     load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
@@ -393,10 +475,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat, short windows (under 2 minutes)")
     parser.add_argument("--write", type=Path, help="write the table into the marked section of this file")
+    parser.add_argument(
+        "--only",
+        type=_scenarios,
+        default=frozenset(SCENARIOS),
+        help=f"some of: {','.join(SCENARIOS)} (not with --write)",
+    )
     arguments = parser.parse_args()
+    if arguments.write and arguments.only != frozenset(SCENARIOS):
+        parser.error("--write records the whole benchmark: leave out --only")
     config = QUICK if arguments.quick else FULL
     began = time.monotonic()
-    figures = asyncio.run(measure(config))
+    figures = asyncio.run(measure(config, arguments.only))
     took = time.monotonic() - began
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     kind = "bench-quick" if arguments.quick else "bench"

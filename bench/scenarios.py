@@ -14,13 +14,23 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import psutil
 
 from bench.bare_app import READY
 from bench.loadserver import train_id
-from bench.processes import REPO, START_TIMEOUT_S, TF_TUI, Backend, Client, load_server, scratch_home
+from bench.processes import (
+    REPO,
+    START_TIMEOUT_S,
+    TF_TUI,
+    TF_TUI_CLIENT,
+    Backend,
+    Client,
+    load_server,
+    scratch_home,
+)
 from bench.terminal import Screen, Terminal, isolated_environment
 
 SETTLE_S = 0.5  # after every status was read, before measuring: the start's own work is not the steady state
@@ -135,6 +145,43 @@ async def live(
     )
 
 
+@dataclass(frozen=True)
+class Requests:
+    """The HTTP requests a client made over a window, as a rate, and by path (a run's status as one)."""
+
+    per_minute: float
+    by_path: dict[str, int]
+
+
+QUIET_STEPS = 10_000  # a run never reaches its last step in the window, so none falls silent and is polled
+STATUS_PREFIX = "/train/status/"
+
+
+async def requests_while_live(client: Client, runs: int, rate: float, window_s: float) -> Requests:
+    """The requests a client makes while its stream is live and nothing else changes (no run comes or goes,
+    none falls silent): what a dashboard left open costs a backend, counted at the load server."""
+    async with load_server(runs, rate, steps=QUIET_STEPS) as backend:
+        with scratch_home() as home:
+            argv = client.argv(backend.urls, home)
+            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+                await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
+                await _every_status_read(backend, runs)
+                await backend.go()
+                await asyncio.sleep(SETTLE_S + WARMUP_S)
+                began = time.monotonic()
+                await asyncio.sleep(window_s)
+                ended = time.monotonic()
+                stats = await backend.stats()
+    paths = [
+        "/train/status/…" if STATUS_PREFIX in path else path
+        for instance in stats
+        for at, path in instance["requests"]
+        if began <= at <= ended
+    ]
+    by_path = dict(sorted(Counter(paths).items()))
+    return Requests(per_minute=60 * len(paths) / (ended - began), by_path=by_path)
+
+
 async def first_frame(client: Client) -> float:
     """Seconds from starting the client to the first screen with 5 runs' rows and percentages on it."""
     async with load_server(FIRST_ROWS, 0) as backend:
@@ -143,6 +190,38 @@ async def first_frame(client: Client) -> float:
             async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
                 at = await terminal.wait(lambda: _rows_on_screen(terminal, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
                 return at - terminal.started_at
+
+
+# A row shown as the last dashboard left it, before its backend answered: marked in its first column.
+UNCONFIRMED_ROW = re.compile(r"^\?[0-9a-f]{8} ", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    """tf-tui started again on a backend whose runs it showed when it last quit."""
+
+    shown_s: float  # from the exec to the remembered rows on screen (marked unconfirmed, or already live)
+    live_s: float  # from the exec to the same rows confirmed by the backend
+
+
+async def remembered_first_screen(client: Client = TF_TUI_CLIENT) -> FirstScreen:
+    """A first start, quit with `q` once the 5 runs are on screen (leaving its snapshot beside the state file),
+    then the start measured, on the same backend and the same home."""
+    async with load_server(FIRST_ROWS, 0) as backend:
+        with scratch_home() as home:
+            argv, environment = client.argv(backend.urls, home), isolated_environment(home)
+            async with Terminal(argv, environment, cwd=REPO) as first:
+                await first.wait(lambda: _rows_on_screen(first, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
+                first.type(b"q")
+                await first.ended(START_TIMEOUT_S)
+            async with Terminal(argv, environment, cwd=REPO) as terminal:
+                shown = await terminal.wait(lambda: _rows_on_screen(terminal, FIRST_ROWS), START_TIMEOUT_S, "5 rows")
+
+                def live() -> bool:
+                    return _rows_on_screen(terminal, FIRST_ROWS) and not UNCONFIRMED_ROW.search(terminal.text())
+
+                confirmed = await terminal.wait(live, START_TIMEOUT_S, "5 rows confirmed")
+                return FirstScreen(shown - terminal.started_at, confirmed - terminal.started_at)
 
 
 async def bare_first_frame() -> float:

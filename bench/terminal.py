@@ -144,6 +144,10 @@ class Terminal:
         os.write(self._process.fd, keys)
         return sent_at
 
+    async def ended(self, timeout: float) -> None:
+        """Until the program has exited (its end of the pty closed); TimeoutError after `timeout` seconds."""
+        await asyncio.wait_for(self._closed.wait(), timeout)
+
     def _readable(self) -> None:
         assert self._process is not None
         try:

@@ -5,6 +5,7 @@ The budget is small under `make test`; `make soak` runs the same properties with
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from tf_tui.base.protocol import (
     SystemUpdate,
     TalentEvent,
     classify_status,
+    decode_json,
     parse_frame,
     parse_status,
 )
@@ -131,3 +133,52 @@ def test_merging_any_updates_keeps_the_rules(updates: list[tuple[RunUpdate, Sour
         elif run.ended:
             ended_as[update.train_id] = (run.status or "", run.progress)
         assert run.ended == (classify_status(run.status) is StatusKind.TERMINAL)
+
+
+# JSON text with what the fast decoder refuses or may read otherwise: NaN, infinities, numbers beyond a double,
+# lone surrogates, control characters raw and escaped, a byte-order mark, trailing text, odd whitespace.
+LEXEMES = st.sampled_from(
+    [
+        "NaN",
+        "-Infinity",
+        "1e400",
+        "123456789012345678901234567890",
+        '"\\ud800"',
+        '"\x1b"',
+        '"\\u001b"',
+        "\ufeff",
+        " x",
+        "\x0c",
+        "-0",
+        "0.1",
+        "1E5",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        '"a"',
+        "null",
+        "true",
+    ]
+)
+json_like = st.one_of(
+    anything.map(to_json),
+    st.lists(LEXEMES, max_size=12).map("".join),
+    st.tuples(anything.map(to_json), LEXEMES, st.integers(0, 40)).map(lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]),
+    st.text(max_size=40),
+)
+
+
+def outcome(decode: Any, raw: str) -> str:
+    """What a decoder makes of the text, comparable: the value's repr (types and NaN included), or the error."""
+    try:
+        return repr(decode(raw))
+    except (ValueError, RecursionError) as error:
+        return f"raised {type(error).__name__}: {error}"
+
+
+@given(json_like)
+def test_frames_decode_as_the_standard_library_decodes_them(raw: str):
+    assert outcome(decode_json, raw) == outcome(json.loads, raw)

@@ -106,6 +106,15 @@ async def test_runs_that_ended_before_the_listing_are_listed_first_read_complete
     assert set(updated) == set(going)
 
 
+async def test_every_client_request_is_counted_with_its_path_and_the_machine_reads_as_deployed(backend: LoadServer):
+    async with api_client(backend.url) as http:
+        machine = (await http.get("/env/check")).json()
+        await http.get("/train/active")
+        await http.get("/_bench/stats")  # the harness's own: not a client's
+    assert [path for _, path in backend.requests] == ["/env/check", "/train/active"]
+    assert "live" not in machine and machine["cpu_cores"] == 2
+
+
 async def test_several_instances_serve_distinct_runs_on_distinct_ports():
     servers = await serve_instances([Plan(runs=2, rate=0), Plan(runs=2, rate=0)], go=False)
     try:

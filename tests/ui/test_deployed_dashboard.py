@@ -231,6 +231,8 @@ async def test_the_model_column_is_as_wide_as_the_model_names(backend, tmp_path,
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: "training" in row_on_screen(app, "r1"), "the run's row")
         await until(pilot, lambda: "micro-llama-1b" in row_on_screen(app, "r1"), "the model named whole")
+        # The listing says "training" before the status read says how far (the rows in view are read first).
+        await until(pilot, lambda: "40%" in row_on_screen(app, "r1"), "the run's status read")
         # The deployed backend reports no step, loss or eta: no empty columns are kept for them.
         assert "   " * 8 not in row_on_screen(app, "r1").split("40%")[1]
 

@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from tests.scripted_backend import running_backend
 from tests.ui.screen import shown_in, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard, header, open_start_dialog
+from tf_tui.core import machine_reads
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_fleet
 from tf_tui.ui.widgets import environment_line
@@ -24,8 +25,9 @@ HIDDEN_TICKS = 5  # turns of the refresh timer that must go by without a read wh
 
 @pytest.fixture
 def quick_refresh(monkeypatch):
-    """A refresh every 50 ms instead of every few seconds, so that many turns go by in a test."""
-    monkeypatch.setattr(environment_line, "REFRESH_S", 0.05)
+    """A turn of the timer every 50 ms and live figures read every other one, so that many go by in a test."""
+    monkeypatch.setattr(environment_line, "TICK_S", 0.05)
+    monkeypatch.setattr(machine_reads, "LIVE_EVERY_S", 0.1)
 
 
 def requests_served(server) -> list[str]:
@@ -86,9 +88,11 @@ async def test_the_deployed_shape_shows_what_it_has_and_a_failure_reads_in_words
             assert "%" not in shown_in(app, line)  # no live figures there, and none made up
             await until(pilot, lambda: "live" in header(app), "the socket is live")
             backend.environment = PlainTextResponse("Internal Server Error", status_code=500)
+            await pilot.press("r")  # fixed figures are read again only when asked
             await until_shown(pilot, "box: unknown (GET /env/check: HTTP 500, Internal Server Error)")
             assert "live" in header(app)  # the rest goes on as before
             backend.environment = {"gpu_name": "NVIDIA T4", "vram_gb": 16, "cpu_cores": 8, "ram_gb": 15.6}
+            await pilot.press("r")
             await until_shown(pilot, "box: NVIDIA T4 16 GB · 8 cores · 15.6 GB RAM")
 
 

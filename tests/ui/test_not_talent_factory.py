@@ -21,7 +21,7 @@ QUICK_TICKS = 5  # turns of the machine line's timer that go by without a read
 
 
 async def test_the_header_names_a_plain_web_server_and_retries_slow_down(tmp_path, monkeypatch):
-    monkeypatch.setattr(environment_line, "REFRESH_S", 0.05)  # many turns of its timer in a short test
+    monkeypatch.setattr(environment_line, "TICK_S", 0.05)  # many turns of its timer in a short test
     with plain_web_server(tmp_path) as web:
         StateFile(tmp_path / "state.json").add_many(web.url, [RUN])  # a remembered run: its status is polled
         app = dashboard(web.url, tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, SelectionList
 
-from tests.conftest import api_client, wait_for_status
+from tests.conftest import ENDLESS_PARAMS, api_client, wait_for_status
 from tests.ui.screen import row_on_screen, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.core.store import RunFacts
@@ -61,16 +61,19 @@ async def test_r_fills_the_start_dialog_from_the_run_and_one_change_makes_a_new_
             }
             assert not dialog.query_one("#again-note").display  # nothing of the run is missing
             steps = dialog.query_one("#steps", Input)
-            steps.value = "60"
+            # A run that goes on until stopped (the shared server's fixture stops it): a short one could end
+            # before it is looked for among the watched runs, on a fast machine.
+            steps.value = str(ENDLESS_PARAMS["max_steps"])
             await pilot.press("enter")
             await until(pilot, lambda: not isinstance(app.screen, StartScreen), "the dialog closes with the new run")
             again = next(
                 train_id for train_id in app.session.store.runs if train_id != first and train_id in app.session.watched
             )
-        body = await wait_for_status(http, again, {"completed"})
+        body = (await http.get(f"/train/status/{again}")).json()
+        await http.post(f"/train/stop/{again}")
     assert body["base_model"] == "small" and body["outcome"] == "speed"
     assert body["dataset_ids"] == ["builtin-arithmetic", "builtin-units"]
-    assert body["params"] == {**PARAMS, "max_steps": 60}
+    assert body["params"] == {**PARAMS, **ENDLESS_PARAMS}
 
 
 async def test_a_run_whose_model_and_a_dataset_are_gone_leaves_them_empty_and_says_why(server, tmp_path):

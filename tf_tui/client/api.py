@@ -8,10 +8,8 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from tf_tui.base.text import printable
 from tf_tui.client.multipart import Progress, UnreadableFile, form_text, multipart_files
@@ -19,17 +17,20 @@ from tf_tui.client.pool import RenewablePool
 from tf_tui.client.recognition import lists_active_runs, names_talent_factory, says_absent
 from tf_tui.client.tls import untrusted_certificate
 
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# httpx is imported at the first request, not with this module: a tenth of a second or more that the
+# dashboard's first screen, which is painted before any request, does not wait for.
+if TYPE_CHECKING:
+    import httpx
+
+# Timeouts as httpx takes them without its own type: (connect, read, write, pool), in seconds.
+TIMEOUT = (3.0, 10.0, 10.0, 10.0)
 # httpx retries only the connection's establishment (TCP and TLS), before any byte of a request is sent:
 # safe for every call, an upload included.
 CONNECT_RETRIES = 1
 # The deployed backend ingests an upload (parses it, screens it for PII) before it answers.
-UPLOAD_TIMEOUT = httpx.Timeout(10.0, connect=3.0, read=300.0)
+UPLOAD_TIMEOUT = (3.0, 300.0, 10.0, 10.0)
 # An evaluation reads thousands of held-out characters through the model: seconds, more on a busy box.
-EVALUATE_TIMEOUT = httpx.Timeout(120.0, connect=3.0)
-# A kept-alive connection the server dropped without a word fails the next request sent over it with one
-# of these, before any answer: the deployed backend drops the connection after its stop's 500.
-DROPPED_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+EVALUATE_TIMEOUT = (3.0, 120.0, 120.0, 120.0)
 # Requests that change nothing: one that met a dropped connection is made again, once, on a new one.
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 # What decoding a body that is not JSON raises: too deep a nesting is a RecursionError, not a ValueError.
@@ -107,6 +108,8 @@ class TalentFactoryApi:
         verify: ssl.SSLContext | bool = tls or True
 
         def client() -> httpx.AsyncClient:
+            import httpx
+
             return httpx.AsyncClient(
                 base_url=url,
                 headers=headers,
@@ -247,6 +250,8 @@ class TalentFactoryApi:
 
     async def _response(self, method: str, path: str, **options: Any) -> httpx.Response:
         """The answer to a request, if it is a success; else the failure, as an ApiError that says it."""
+        import httpx
+
         what = f"{method} {path}"
         try:
             response = await self._send(method, path, **options)
@@ -281,9 +286,14 @@ class TalentFactoryApi:
         """The request over the pool's connections. A connection that broke, or carried a 5xx, is not used
         again: the whole pool is renewed. A read that broke on a connection is made again, once, on the new
         pool; anything else that broke is never sent twice (it may have reached the server)."""
+        import httpx
+
+        # A kept-alive connection the server dropped without a word fails the next request sent over it with
+        # one of these, before any answer: the deployed backend drops the connection after its stop's 500.
+        dropped_connection = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
         try:
             response = await self._pool.request(method, path, **options)
-        except DROPPED_CONNECTION:
+        except dropped_connection:
             await self._pool.renew()
             if method not in IDEMPOTENT:
                 raise
@@ -306,6 +316,8 @@ class TalentFactoryApi:
 
     async def _identify(self) -> None:
         """The rule of tf_tui/client/recognition.py, on the backend's answers; no answer decides nothing."""
+        import httpx
+
         try:
             health = await self._pool.request("GET", "/health")
             active = None if names_talent_factory(health) else await self._pool.request("GET", "/train/active")

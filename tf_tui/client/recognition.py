@@ -16,9 +16,10 @@ Anything else (a refused token, a 5xx, a proxy's page, no answer at all) decides
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 SERVICE = "Talent Factory"
 # The statuses that say "no such route here": what a server without the contract answers.

@@ -18,17 +18,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
-
-from websockets.asyncio.client import connect as open_websocket
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
-from websockets.frames import CloseCode
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tf_tui.base.protocol import Event, parse_frame, subscribe_frame, unsubscribe_frame
 from tf_tui.base.supervise import call_guarded
 from tf_tui.base.text import printable
 from tf_tui.client.pace import MessagePace
 from tf_tui.client.tls import untrusted_certificate
+
+# websockets is imported at the first connection, not with this module: the dashboard's first screen (which
+# shows the connection's state) is painted before it is needed.
+if TYPE_CHECKING:
+    from websockets.exceptions import ConnectionClosed
 
 MAX_FRAME_BYTES = 1024 * 1024
 STABLE_AFTER_S = 10.0
@@ -113,6 +114,13 @@ class Socket(Protocol):
 Connect = Callable[..., AbstractAsyncContextManager[Socket]]
 
 
+def open_websocket(url: str, **options: Any) -> AbstractAsyncContextManager[Socket]:
+    """websockets' own `connect`, imported when the first connection is made."""
+    from websockets.asyncio.client import connect
+
+    return connect(url, **options)
+
+
 class UpdateStream:
     """Owns the one WebSocket and the set of watched runs: keeps them subscribed across reconnects, and
     reports each parsed frame (`on_event`), each connection state (`on_state`) and each open (`on_open`)."""
@@ -170,6 +178,8 @@ class UpdateStream:
 
     async def run(self) -> None:
         """Connect and reconnect until cancelled, or until a fatal error (then the state says why)."""
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
         failures = 0
         while True:
             self._set_state(ConnectionState(Phase.CONNECTING, attempt=failures + 1))
@@ -213,6 +223,8 @@ class UpdateStream:
 
     async def _serve(self, socket: Socket) -> str:
         """Subscribe everything watched, then read frames until the connection ends; returns why it ended."""
+        from websockets.exceptions import ConnectionClosed
+
         self._socket = socket
         subscribed = list(self.watched)
         for train_id in subscribed:
@@ -235,6 +247,8 @@ class UpdateStream:
         socket = self._socket
         if socket is None:
             return  # the watched set is sent in full when the socket opens
+        from websockets.exceptions import ConnectionClosed
+
         with suppress(ConnectionClosed):  # the reconnect resubscribes everything watched
             await socket.send(text)
 
@@ -258,6 +272,8 @@ def failures_after(failures: int, connected_for: float | None) -> int:
 
 def fatal_reason(error: BaseException) -> str | None:
     """Why retrying cannot help, for the errors where it cannot; None for the rest."""
+    from websockets.exceptions import InvalidStatus, InvalidURI
+
     if isinstance(error, InvalidStatus) and error.response.status_code in (401, 403):
         code = error.response.status_code
         return f"the server refused the WebSocket (HTTP {code}): check the token"
@@ -270,6 +286,9 @@ def fatal_reason(error: BaseException) -> str | None:
 
 def describe_failure(error: BaseException) -> str:
     """Why the socket is down, in words."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.frames import CloseCode
+
     if isinstance(error, ConnectionClosed):
         close = error.rcvd or error.sent
         if close is None:

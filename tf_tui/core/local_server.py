@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
-import httpx
 from platformdirs import user_data_path
 
 from tf_tui.base.exit_codes import ExitCode
@@ -299,6 +298,8 @@ def _recorded_server(data_dir: Path) -> tuple[ServerAddress, bool] | None:
 def _answers_as_itself(address: ServerAddress) -> bool:
     """The server at the recorded URL is the recorded one: it repeats its instance id, which another
     server on a reused port cannot. Alive and answering, it also still holds the recorded pid."""
+    import httpx  # here: the dashboard imports this module, and its first screen does not wait for httpx
+
     try:
         reply = httpx.get(f"{address.url}/health", timeout=HEALTH_TIMEOUT_S, trust_env=False)
         return reply.status_code == httpx.codes.OK and reply.json().get("instance") == address.instance
@@ -307,6 +308,8 @@ def _answers_as_itself(address: ServerAddress) -> bool:
 
 
 def _going_runs(address: ServerAddress, token: str | None) -> int | None:
+    import httpx  # as above
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         reply = httpx.get(f"{address.url}/train/active", headers=headers, timeout=HEALTH_TIMEOUT_S, trust_env=False)

@@ -55,8 +55,9 @@ def run_memory_path(state_file: Path) -> Path:
 
 
 class RunMemory:
-    """One backend's part of the file: read once when made, written (merged with what other processes wrote)
-    when `remember` learns something new."""
+    """One backend's part of the file: read once, when first asked (up to 2,000 runs of each backend, some tens
+    of milliseconds that the dashboard's first screen does not wait for), and written (merged with what other
+    processes wrote) when `remember` learns something new."""
 
     def __init__(self, path: Path, backend: str, on_problem: Callable[[str], None] = log.warning) -> None:
         """`on_problem` is told each new problem once, in words."""
@@ -65,15 +66,25 @@ class RunMemory:
         self.on_problem = on_problem
         self._lock_path = path.with_name(f"{path.name}.lock")
         self._problem: str | None = None
-        self._runs: dict[str, RunFacts] = {}
-        try:
-            self._runs = _read(path).get(self.backend, {})
-        except MemoryUnusable as unusable:
-            self._report(
-                f"{unusable.problem}; it is started anew when tf-tui next keeps a run"
-                if unusable.replace
-                else f"{unusable.problem}; {NOT_KEPT}"
-            )
+        self._read_runs: dict[str, RunFacts] | None = None  # None: not read yet
+
+    @property
+    def _runs(self) -> dict[str, RunFacts]:
+        if self._read_runs is None:
+            self._read_runs = {}
+            try:
+                self._read_runs = _read(self.path).get(self.backend, {})
+            except MemoryUnusable as unusable:
+                self._report(
+                    f"{unusable.problem}; it is started anew when tf-tui next keeps a run"
+                    if unusable.replace
+                    else f"{unusable.problem}; {NOT_KEPT}"
+                )
+        return self._read_runs
+
+    @_runs.setter
+    def _runs(self, runs: dict[str, RunFacts]) -> None:
+        self._read_runs = runs
 
     def recall(self, train_id: str) -> RunFacts | None:
         return self._runs.get(train_id)

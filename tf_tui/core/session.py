@@ -201,6 +201,12 @@ class Session:
         self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._learnt: set[str] = set()  # runs read since the last listing kept what is known of them
+        # `/dashboard` (which runs nvidia-smi on the deployed backend) is read by a listing only when it may
+        # say something new: first, after each (re)connect (the server may have restarted, and then only it
+        # lists the runs made before), on a resync of every run (`r`), and when `/train/active` lists a new id.
+        self._recent_runs_due = True
+        self._listed: set[str] = set()  # every id `/train/active` has listed
+        self._opened = False  # the socket has opened once: each open after it is a reconnect
         self._tasks: set[asyncio.Task[Any]] = set()
         self._given_up: list[str] = []  # long-lived tasks that kept crashing
         # Whether every run of the backend is followed (the dashboard), not only those asked for: runs
@@ -445,6 +451,8 @@ class Session:
 
     async def resync(self, train_ids: Iterable[str] | None = None) -> None:
         """Read the status of runs (default: every watched one) to learn what the stream missed."""
+        if train_ids is None:
+            self._recent_runs_due = True
         await self._read_statuses(self.stream.watched if train_ids is None else train_ids)
 
     async def refresh_listing(self, *, watch_active: bool = False) -> list[str]:
@@ -456,15 +464,20 @@ class Session:
         it they are all made before this returns.
         """
         known = dict.fromkeys(self.stream.watched)
-        known.update(dict.fromkeys(await self.api.active()))
-        recent = _recent_runs(await self.api.dashboard())
-        # Oldest first, so that the store learns of runs in the order they were made.
-        for entry in reversed(recent):
-            train_id = entry["id"]
-            known[train_id] = None
-            self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
-            if train_id not in self.stream.watched:
-                self._apply(parse_status(train_id, entry), Source.POLL)
+        active = await self.api.active()
+        known.update(dict.fromkeys(active))
+        recent: list[dict[str, Any]] = []
+        if self._recent_runs_due or not self._listed.issuperset(active):
+            recent = _recent_runs(await self.api.dashboard())
+            # Oldest first, so that the store learns of runs in the order they were made.
+            for entry in reversed(recent):
+                train_id = entry["id"]
+                known[train_id] = None
+                self.store.describe(train_id, base_model=entry.get("base_model"), created_at=entry.get("created_at"))
+                if train_id not in self.stream.watched:
+                    self._apply(parse_status(train_id, entry), Source.POLL)
+            self._recent_runs_due = False
+        self._listed.update(active)
         unread = [train_id for train_id in known if train_id not in self._read and train_id not in self.stream.watched]
         if watch_active:
             self._read_lazily(unread)
@@ -694,6 +707,8 @@ class Session:
         self._changed()  # the dashboard's header shows it
 
     def _on_open(self, subscribed: list[str]) -> None:
+        self._recent_runs_due = self._recent_runs_due or self._opened
+        self._opened = True
         if subscribed:
             self._spawn(self.resync(subscribed), "resync")
             if not self._headless:

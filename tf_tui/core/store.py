@@ -122,6 +122,9 @@ class RunState:
     # A listing named it and its status is still to be read (a dashboard reads thousands of listed runs at a
     # bounded pace, those in view first): shown as not read yet, with what the listing said of it.
     unread: bool = False
+    # Restored from the screen a previous dashboard left (`ScreenSnapshot`), and no report of it has come since
+    # (a listing that names it confirms it, but says nothing of its progress): shown as such.
+    from_snapshot: bool = False
     failed_stop_at: float | None = None  # when the server last answered a stop with an error
     extra: dict[str, Any] = field(default_factory=dict)
     # The last `TIMELINE_LENGTH` entries (`_add_to_timeline`): a list, as most runs have one or two, where a
@@ -201,6 +204,18 @@ class RunStore:
             self.revision += 1
         return self.runs[train_id]
 
+    def restore(self, run: RunState) -> bool:
+        """A run as a previous dashboard last showed it (`ScreenSnapshot`), unless the store knows it already;
+        True when taken. It stays unconfirmed until a backend answers for it."""
+        if run.train_id in self.runs:
+            return False
+        # Not filled in from `recall`: the snapshot has the run's facts, and the run memory, which can hold
+        # thousands of runs, is read only once the first screen is up.
+        run.history = MetricHistory(self._history_points)
+        self.runs[run.train_id] = run
+        self._changed.add(run.train_id)
+        return True
+
     def add_facts(self, train_id: str, facts: RunFacts) -> None:
         """Facts no update carries (what tf-tui sent to start the run): each taken where the run lacks it."""
         if _fill_in_facts(self.ensure(train_id), facts):
@@ -215,8 +230,8 @@ class RunStore:
         """Merge one report into its run; True when the run changed."""
         run = self.ensure(update.train_id)
         run.last_heard_at = at
-        if not run.confirmed or run.unread:
-            run.confirmed, run.unread = True, False
+        if not run.confirmed or run.unread or run.from_snapshot:
+            run.confirmed, run.unread, run.from_snapshot = True, False, False
             self._changed.add(run.train_id)
         was_going = run.status is not None and not run.ended
         changed = merge(run, update, source, at)
@@ -293,8 +308,8 @@ class RunStore:
     def mark_missing(self, train_id: str, at: float) -> None:
         run = self.ensure(train_id)
         run.last_heard_at = at
-        if not run.missing:
-            run.missing, run.updated_at, run.unread = True, at, False
+        if not run.missing or run.from_snapshot:
+            run.missing, run.updated_at, run.unread, run.from_snapshot = True, at, False, False
             self._changed.add(train_id)
 
     def forget(self, train_id: str) -> None:

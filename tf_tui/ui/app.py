@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual import on, work
@@ -40,6 +40,7 @@ from tf_tui.core.read_only import refusal
 from tf_tui.core.run_again import LikeRun
 from tf_tui.core.run_order import SECTION as RUNS_SECTION
 from tf_tui.core.run_order import RunsView
+from tf_tui.core.screen_snapshot import SAVE_EVERY_S, ScreenSnapshot, screen_snapshot_path, unlisted
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
 from tf_tui.core.talents import completed_refusal, evaluate, publish_refusal
@@ -49,23 +50,16 @@ from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
-from tf_tui.ui.screens.backend import BackendScreen
-from tf_tui.ui.screens.compare import CompareScreen
-from tf_tui.ui.screens.confirm import ConfirmScreen
-from tf_tui.ui.screens.datasets import DatasetsScreen
-from tf_tui.ui.screens.event_log import EventLogScreen
-from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_names, key_rows
-from tf_tui.ui.screens.publish import PublishScreen
-from tf_tui.ui.screens.run_log import RunLogScreen, log_refusal
-from tf_tui.ui.screens.start import StartScreen
-from tf_tui.ui.screens.talents import TalentsScreen
-from tf_tui.ui.screens.watch import WatchScreen
+from tf_tui.ui.screens.log_refusal import log_refusal
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
 from tf_tui.ui.widgets.evaluation import Evaluating, EvaluationFailed, EvaluationPart, EvaluationState
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
+
+# The other screens are imported by the actions that open them: the first screen does not wait for them
+# (tests/ui/test_first_screen_imports.py).
 
 # The keys that need an extension of the reference server, and the one each needs.
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
@@ -98,6 +92,13 @@ TOAST_SEVERITY: dict[Outcome, SeverityLevel] = {
     Outcome.STOPPED: "warning",
     Outcome.MISSING: "error",
 }
+
+
+@runtime_checkable
+class ShowsRuns(Protocol):
+    """A screen over the dashboard that shows runs (the compare screen): told which runs changed."""
+
+    def runs_changed(self, changed: set[RunKey]) -> None: ...
 
 
 class TfTuiApp(PaintedApp):
@@ -280,10 +281,17 @@ class TfTuiApp(PaintedApp):
     ]
 
     def __init__(
-        self, source: Session | Fleet, *, connect: bool = True, clock: Callable[[], float] = time.time
+        self,
+        source: Session | Fleet,
+        *,
+        connect: bool = True,
+        clock: Callable[[], float] = time.time,
+        snapshot: ScreenSnapshot | None = None,
     ) -> None:
+        """`snapshot` keeps the runs shown for the next start (it restored this start's before)."""
         super().__init__()
         self.fleet = as_fleet(source)
+        self._snapshot = snapshot
         # The config file's [keys], checked before the dashboard starts (an error names its line).
         self.keys = checked_keymap(self.fleet.sessions[self.fleet.names[0]].settings.keys, type(self))
         self.set_keymap(self.keys)
@@ -363,6 +371,8 @@ class TfTuiApp(PaintedApp):
         self._paint_changes()
         self._runs.focus()
         self.set_interval(TICK_S, self._tick)
+        if self._snapshot is not None:
+            self.set_interval(SAVE_EVERY_S, self._save_snapshot)
         if self._connect:  # after the first frame: the screen is up before any network work
             self.call_after_refresh(self._connect_session)
 
@@ -372,7 +382,12 @@ class TfTuiApp(PaintedApp):
         self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
 
     async def on_unmount(self) -> None:
+        self._save_snapshot()
         await self.fleet.close()
+
+    def _save_snapshot(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.save(self.fleet)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         # Once laid out: a field focused as its screen mounts has no place on it yet.
@@ -419,7 +434,7 @@ class TfTuiApp(PaintedApp):
                 if run.outcome is Outcome.COMPLETED:  # only a completed run has an evaluation to show
                     self._show_evaluation()  # the one its backend keeps may be what changed
             self._update_header()
-        if isinstance(self.screen, CompareScreen):
+        if isinstance(self.screen, ShowsRuns):
             self.screen.runs_changed(changed)
         self._refresh_footer()
         painted()
@@ -510,7 +525,12 @@ class TfTuiApp(PaintedApp):
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def refresh_listing(self) -> None:
-        await self.fleet.refresh_listings(watch_active=True)  # each backend's failure goes to its event log
+        listings = await self.fleet.refresh_listings(watch_active=True)  # each failure goes to its event log
+        for backend, listed in listings.items():
+            if isinstance(listed, list):  # the runs a previous dashboard showed that the backend no longer lists go
+                for train_id in unlisted(self.fleet, backend, listed):
+                    self._runs.remove_run(train_id, self._row_backend(backend))
+                    self.fleet.sessions[backend].store.forget(train_id)
         self._schedule_flush()
 
     # --- keys ---------------------------------------------------------------------------------
@@ -629,6 +649,8 @@ class TfTuiApp(PaintedApp):
             if backend:
                 self._start_on(backend)
 
+        from tf_tui.ui.screens.backend import BackendScreen
+
         default = self._backend_shown or self.session_name_of(self.session)
         if default not in writable:
             default = writable[0]
@@ -636,6 +658,8 @@ class TfTuiApp(PaintedApp):
         self.push_screen(BackendScreen(writable, default, connections), chosen)
 
     def _start_on(self, backend: str, like: LikeRun | None = None) -> None:
+        from tf_tui.ui.screens.start import StartScreen
+
         def started(train_id: str | None) -> None:
             if train_id:
                 self._paint_changes()
@@ -664,6 +688,8 @@ class TfTuiApp(PaintedApp):
             self._confirm_stop(run)
 
     def _confirm_stop(self, run: RunState) -> None:
+        from tf_tui.ui.screens.confirm import ConfirmScreen
+
         session = self.session
         question = Text("Stop run ")
         question.append(short_id(run.train_id), style="bold")
@@ -696,6 +722,8 @@ class TfTuiApp(PaintedApp):
         return next(name for name, each in self.fleet.sessions.items() if each is session)
 
     def action_watch(self) -> None:
+        from tf_tui.ui.screens.watch import WatchScreen
+
         session = self.session
 
         def chosen(train_id: str | None) -> None:
@@ -711,6 +739,8 @@ class TfTuiApp(PaintedApp):
         self._runs.select(train_id, self._row_backend(self.session_name_of(session)))
 
     def action_datasets(self) -> None:
+        from tf_tui.ui.screens.datasets import DatasetsScreen
+
         self.push_screen(DatasetsScreen(self.session))
 
     def _talent_refusal(self, action: str) -> str | None:
@@ -757,6 +787,8 @@ class TfTuiApp(PaintedApp):
         self._detail.query_one(EvaluationPart).show(state)
 
     def action_publish(self) -> None:
+        from tf_tui.ui.screens.publish import PublishScreen
+
         key = self._refused("publish")
         if key is None:
             return
@@ -780,6 +812,8 @@ class TfTuiApp(PaintedApp):
         if refusal is not None:
             self.notify(refusal, severity="warning", markup=False)
             return
+        from tf_tui.ui.screens.talents import TalentsScreen
+
         self.push_screen(TalentsScreen(self.session), lambda _: self._refresh_footer())
 
     def action_explain_talents(self) -> None:
@@ -803,6 +837,7 @@ class TfTuiApp(PaintedApp):
         session = self.session
         where = "" if self.fleet.single else f" on {self.session_name_of(session)}"
         self.notify(f"Resyncing every watched run{where}", timeout=2)
+        self._environment.reread()  # the machine too: fixed figures are read only when asked
         await session.resync()
         self.refresh_listing()
 
@@ -877,6 +912,8 @@ class TfTuiApp(PaintedApp):
         self._runs.set_marked((self._row_backend(key.backend), key.train_id), marked)
 
     def action_compare(self) -> None:
+        from tf_tui.ui.screens.compare import CompareScreen
+
         selected = self._selected_key()
         keys = [key for key in self.marks if self._run_of(key) is not None] or ([selected] if selected else [])
         if not keys:
@@ -913,6 +950,8 @@ class TfTuiApp(PaintedApp):
         self._runs.focus()
 
     def action_event_log(self) -> None:
+        from tf_tui.ui.screens.event_log import EventLogScreen
+
         self.push_screen(EventLogScreen(self.events))
 
     def action_explain_run_log(self) -> None:
@@ -924,17 +963,23 @@ class TfTuiApp(PaintedApp):
         if refusal is not None or run is None:
             self.notify(refusal or "no run is selected", severity="warning", markup=False)
             return
+        from tf_tui.ui.screens.run_log import RunLogScreen
+
         where = "" if self.fleet.single else self.session_name_of(session)
         # On return the footer may have to dim o: the screen may have learnt that the backend has no log.
         self.push_screen(RunLogScreen(session, run, where), lambda _: self._refresh_footer())
 
     def action_help(self) -> None:
+        from tf_tui.ui.screens.help import HelpScreen, declared_bindings, key_rows
+
         bindings = remapped(declared_bindings(type(self)), self.keys)
         self.push_screen(
             HelpScreen(key_rows([binding for binding in bindings if not self._read_only_refusal(binding.action)]))
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from tf_tui.ui.screens.help import key_names
+
         # Textual's own "Keys" (its help panel) would sit beside ours, under the same name.
         textual_keys = (self.action_show_help_panel, self.action_hide_help_panel)
         yield from (command for command in super().get_system_commands(screen) if command.callback not in textual_keys)
@@ -973,5 +1018,8 @@ def stop_refusal(run: RunState | None) -> str | None:
 
 
 def make_app(settings: Settings, *, connect: bool = True) -> TfTuiApp:
-    """The one way the CLI and the screenshots build the app."""
-    return TfTuiApp(Fleet.from_settings(settings), connect=connect)
+    """The one way the CLI and the screenshots build the app: with the runs the last dashboard showed, at once."""
+    fleet = Fleet.from_settings(settings)
+    snapshot = ScreenSnapshot(screen_snapshot_path(settings.state_file))
+    snapshot.restore(fleet)
+    return TfTuiApp(fleet, connect=connect, snapshot=snapshot)

@@ -10,6 +10,8 @@ when it cannot, the hidden binding beside it on `x` says why, so both move toget
 from __future__ import annotations
 
 import difflib
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,10 @@ from textual.widget import Widget
 
 from tf_tui.core.config import ConfigError
 from tf_tui.core.key_choices import KeyChoice
-from tf_tui.ui.screens.help import declared_bindings, key_names
+from tf_tui.ui import screens, widgets
+
+# The help screen's module (which reads bindings) and every other screen are imported only when keys are
+# checked or listed: the dashboard imports a screen when it opens it, and its first screen waits for none.
 
 # Binding id -> its keys, comma-separated, as `App.set_keymap` takes them.
 Keymap = Mapping[str, str]
@@ -48,6 +53,9 @@ class Action:
 
 def keyed_classes(app_class: type[App[Any]]) -> list[type[DOMNode]]:
     """The app, then every screen and widget of tf-tui that declares bindings of its own."""
+    for package in (screens, widgets):  # the classes are found among those imported
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
     found: list[type[DOMNode]] = [app_class]
     pending = [Widget]
     while pending:
@@ -69,6 +77,10 @@ def part_name(cls: type[DOMNode]) -> str:
 def checked_keymap(choices: Sequence[KeyChoice], app_class: type[App[Any]]) -> dict[str, str]:
     """The keymap the config file's `[keys]` asks for; a ConfigError naming the line for an unknown action, an
     unknown key name, or a key that two actions of one screen would share."""
+    if not choices:  # the keys as declared: nothing to check, and no screen to import for it
+        return {}
+    from tf_tui.ui.screens.help import declared_bindings
+
     classes = keyed_classes(app_class)
     actions = sorted({binding.id for cls in classes for binding in declared_bindings(cls) if binding.id})
     keymap: dict[str, str] = {}
@@ -111,6 +123,8 @@ def _is_key(name: str) -> bool:
 
 def _check_clashes(cls: type[DOMNode], keymap: Keymap, where: Mapping[str, str]) -> None:
     """Two actions on one key of one screen: Textual would drop one in silence, so it is refused."""
+    from tf_tui.ui.screens.help import declared_bindings
+
     bindings = declared_bindings(cls)
     if issubclass(cls, App):  # the dashboard's own screen has Textual's keys too (tab moves the focus)
         bindings += declared_bindings(Screen)
@@ -148,6 +162,8 @@ def remapped(bindings: Sequence[Binding], keymap: Keymap) -> list[Binding]:
 
 def actions(app_class: type[App[Any]], keymap: Keymap) -> list[Action]:
     """Every action of the dashboard and its screens, with its keys after the remapping: `tf-tui keys`."""
+    from tf_tui.ui.screens.help import declared_bindings, key_names
+
     listed: list[Action] = []
     for cls in keyed_classes(app_class):
         by_id: dict[str, Action] = {}

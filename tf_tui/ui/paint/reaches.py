@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.metadata import version
 from typing import Any
 
 from textual.app import App
@@ -117,6 +116,9 @@ def check(app: App[Any]) -> frozenset[Feature]:
     """The features whose private names are all there; one warning in the log names any that are not."""
     missing = [reach for reach in REACHES if not present(reach, app)]
     if missing:
+        # Here: importlib.metadata brings email, csv and zipfile, which a start with every name found never needs.
+        from importlib.metadata import version
+
         log.warning(
             "Textual %s lacks %s, which tf-tui reaches into: Textual's own way is used instead, and these are off: %s",
             version("textual"),

@@ -32,15 +32,6 @@ TAIL_BYTES = 1024 * 1024  # a longer log is shown from this far before its end; 
 MATCH_STYLE = "reverse"  # seen without colour too
 
 
-def log_refusal(run: RunState | None, session: Session) -> str | None:
-    """Why the run's log cannot be shown, in words, or None when it can be asked for."""
-    if run is None:
-        return "no run is selected"
-    if run.missing:
-        return f"run {short_id(run.train_id)} is not known to the server"
-    return session.capabilities.missing(Extension.LOGS)
-
-
 class MatchHighlighter(Highlighter):
     """Marks every match of the search, case aside."""
 

@@ -1,13 +1,15 @@
 """The line under the header: what the selected run's backend says of its machine (`GET /env/check`).
 
-It reads the backend every few seconds only while it is on screen: not while a narrower terminal hides
-it, nor while another screen is on top; once a minute while the URL is not Talent Factory at all. A failed
-read is said on the line in words and touches nothing else. It repaints only when its text changes,
-without a layout pass (one line whatever it says).
+A backend is read when the line first shows it, then as `tf_tui/core/machine_reads.py` says: fixed figures
+(the deployed backend) only again when asked (`reread`, the `r` key), live ones at a slow pace, a failure
+once a minute; and a read that is due waits while the line is not on screen (a narrower terminal hides it,
+or another screen is on top). A failed read is said on the line in words and touches nothing else. It
+repaints only when its text changes, without a layout pass (one line whatever it says).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from rich.text import Text
@@ -15,12 +17,12 @@ from textual import work
 from textual.widgets import Static
 
 from tf_tui.base.text import printable
-from tf_tui.client.api import ApiError, NotTalentFactory
-from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
+from tf_tui.client.api import ApiError
 from tf_tui.core.environment import BoxEnvironment, describe_box, parse_environment
+from tf_tui.core.machine_reads import next_read_in
 from tf_tui.core.ports import BackendApi
 
-REFRESH_S = 5.0
+TICK_S = 5.0  # how soon a read that is due happens once the line is on screen
 # Which backend the line is about: its name (None when only one is followed) and its API.
 BackendSource = Callable[[], tuple[str | None, BackendApi]]
 
@@ -49,13 +51,15 @@ class EnvironmentLine(Static):
         self._known: dict[str | None, Text] = {}  # the last line of each backend, shown at once when it is selected
         self._text: Text | None = None
         self._reading = False
-        self._resting = 0  # turns of the refresh timer left without a read
-        self.ticks = 0  # turns of the refresh timer, shown or not
+        # Per backend, the turn of the timer its next read is due at; None: only when asked; absent: at once.
+        self._due: dict[str | None, int | None] = {}
+        self.ticks = 0  # turns of the timer, shown or not
         self.reads = 0  # reads finished, answered or failed
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self._tick)
-        self.follow()
+        self.set_interval(TICK_S, self._tick)
+        # After the first frame: the first screen is painted before any network call.
+        self.call_after_refresh(self.follow)
 
     @property
     def shown(self) -> bool:
@@ -68,39 +72,43 @@ class EnvironmentLine(Static):
         return self._reading
 
     def follow(self) -> None:
-        """The backend may have changed (another run was selected): its last line at once, then a read."""
+        """The backend may have changed (another run was selected): its last line at once, then a read if one is due."""
         backend, _ = self._source()
         if self._followed and backend == self._backend:
             return
         self._backend, self._followed = backend, True
         self._show(self._known.get(backend) or environment_text(backend, None))
-        self._read_if_shown()
+        self._read_if_due()
+
+    def reread(self) -> None:
+        """Read the machine of the backend shown again, as soon as the line is on screen (the `r` key)."""
+        self._due[self._backend] = self.ticks
+        self._read_if_due()
 
     def _tick(self) -> None:
         self.ticks += 1
-        if self._resting:
-            self._resting -= 1
-        else:
-            self._read_if_shown()
+        self._read_if_due()
 
-    def _read_if_shown(self) -> None:
-        if self.shown and not self._reading:  # a slow backend is not asked again before it answered
+    def _read_if_due(self) -> None:
+        due = self._due.get(self._backend, self.ticks)
+        # A slow backend is not asked again before it answered.
+        if due is not None and self.ticks >= due and self.shown and not self._reading:
             self._reading = True
             self._read()
 
     @work(group="environment", exit_on_error=False)
     async def _read(self) -> None:
         backend, api = self._source()
+        box: BoxEnvironment | str
         try:
-            box: BoxEnvironment | str = parse_environment(await api.environment())
-        except NotTalentFactory as error:
-            box = str(error)
-            self._resting = round(NOT_TALENT_FACTORY_RETRY_S / REFRESH_S) - 1
+            box = parse_environment(await api.environment())
         except ApiError as error:
             box = str(error)
         finally:
             self._reading = False
         self.reads += 1
+        wait = next_read_in(box if isinstance(box, BoxEnvironment) else None)
+        self._due[backend] = None if wait is None else self.ticks + max(1, math.ceil(wait / TICK_S))
         text = environment_text(backend, box)
         self._known[backend] = text
         if self._source()[0] == backend:  # still the backend the line is about

@@ -13,6 +13,9 @@ from tf_tui.ui.alert_text import badge, badge_style
 from tf_tui.ui.style import bar, bar_style, is_stale, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column
+# Before a run shown as a previous dashboard left it, until its backend answers for it (the row is dim too):
+# read without colour as well.
+UNCONFIRMED_MARK = "?"
 MODEL_WIDTH = 7  # the model column's least width; it widens to the longest model name, up to a share of the row
 MODEL_SHARE = 5  # at most a fifth of the row
 STATUS_WIDTH = 14
@@ -110,6 +113,8 @@ def row_text(
             text.append(f" {'stale':>{optional['age'] - 1}}", style="bold yellow")
         else:
             text.append(f" {age_value(run, now):>{optional['age'] - 1}}", style="dim")
+    if run.from_snapshot:
+        text.stylize("dim")
     return text
 
 
@@ -137,6 +142,13 @@ def header_text(width: int, columns: Columns, *, backend: bool, order: str) -> T
     return text
 
 
+def first_column(run: RunState, marked: bool) -> str:
+    """The mark before a row: marked to compare, else not yet confirmed, else nothing."""
+    if marked:
+        return MARK
+    return UNCONFIRMED_MARK if run.from_snapshot else " "
+
+
 def shown_values(run: RunState, now: float) -> tuple[object, ...]:
     """Everything of the run that `row_text` shows: equal values, equal rows (at one width). Cheaper
     to make and compare than the row's text, which is made only when these change."""
@@ -144,6 +156,7 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
     return (
         run.status,
         run.missing,
+        run.from_snapshot,
         run.base_model,
         run.progress,
         step_value(run),
@@ -173,6 +186,6 @@ class RunRow:
 
     def text(self, width: int, now: float, columns: Columns, *, no_color: bool) -> Text:
         """The row as `width` cells show it: the mark, then the run's columns."""
-        text = Text(MARK if self.marked else " ", style="bold", no_wrap=True, overflow="ellipsis")
+        text = Text(first_column(self.run, self.marked), style="bold", no_wrap=True, overflow="ellipsis")
         row = row_text(self.run, width - 1, now, no_color=no_color, backend=self.backend, columns=columns)
         return text.append_text(row)
