@@ -16,17 +16,8 @@ import asyncio
 import statistics
 from pathlib import Path
 
-from bench.processes import TF_TUI_CLIENT, Client
+from bench.processes import TF_TUI_CLIENT, Client, tf_tui_from
 from bench.scenarios import bare_first_frame, first_frame, remembered_first_screen
-
-
-def _from(package: Path) -> Client:
-    """tf-tui run from another copy of the package: found first on the path (the console script's own
-    directory comes before PYTHONPATH, and the editable install's finder after it)."""
-    return Client(
-        "before",
-        lambda urls, home: ["env", f"PYTHONPATH={package}", *TF_TUI_CLIENT.argv(urls, home)],
-    )
 
 
 async def measure(repeats: int, clients: dict[str, Client]) -> dict[str, list[float]]:
@@ -50,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     clients = {"tf-tui": TF_TUI_CLIENT}
     if args.before is not None:
-        clients = {"before": _from(args.before.resolve()), **clients}
+        clients = {"before": tf_tui_from(args.before.resolve(), "before"), **clients}
     figures = asyncio.run(measure(args.repeats, clients))
     bare = statistics.median(figures["bare Textual app"])
     for name, values in figures.items():

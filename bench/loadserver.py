@@ -4,10 +4,16 @@ It serves the routes a client calls at start (`/health`, `/train/active`, `/dash
 `/train/status/{id}`), with `history_points` a stored history of that many points per run
 (`/train/metrics/{id}`, the reference server's extension, for `tf-tui export`), and the `/ws` socket
 (subscribe, unsubscribe, ping), and pushes `training_update` frames at a chosen rate over a chosen number of
-runs, round robin. Run `r`'s n-th frame carries `step = n` and `progress = n * 100 // total_steps`: with the
+runs, round robin. With `log_rate`, every run's log (`/train/logs/{id}?offset=N`, the reference server's
+extension, in its shape: `bench/growing_log.py`) grows by that many numbered lines a second from the
+stream's start; `/_bench/log` says when it began and how long it is, and `?stop=1` stops it.
+
+Run `r`'s n-th frame carries `step = n` and `progress = n * 100 // total_steps`: with the
 default 100 steps a run's percentage is its frame number, so a value read on a screen names one frame, whose
 send time the server keeps (`/_bench/sends`) and also writes into the frame (`details.sent_at`,
-`time.monotonic()`, the same clock in every process of the machine).
+`time.monotonic()`, the same clock in every process of the machine). With a stored history the stream goes
+on from where it ends, as a live run's does: the n-th frame's step is `history_points + n` (of
+`history_points + total_steps`), its loss on the history's curve, and its progress still n %.
 
 A plan can also list runs that ended before the server's listing (`--ended`), as the deployed backend's
 `/train/active` names every run since its process started: they come first (oldest), read `completed`,
@@ -45,6 +51,8 @@ from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from bench.growing_log import GrowingLog, LogPart
+
 # A frame as the reference server sends it, filled in by %-formatting: json.dumps per frame would cost
 # the server more than the clients it measures.
 FRAME = (
@@ -61,6 +69,7 @@ MAX_MESSAGE = 1 << 16
 RECENT_RUNS = 10  # in /dashboard, as the deployed backend lists them
 STATUS_PATH = re.compile(r"^/train/status/([^/]+)$")
 METRICS_PATH = re.compile(r"^/train/metrics/([^/]+)$")
+LOG_PATH = re.compile(r"^/train/logs/([^/]+)$")
 CREATED = datetime(2026, 11, 29, 2, 0, 0)
 ENVIRONMENT = {"gpu_name": None, "vram_gb": 0, "cpu_cores": 2, "ram_gb": 24, "ready": True}  # fixed, as deployed
 
@@ -82,6 +91,7 @@ class Plan:
     base_model: str = "bench"
     history_points: int = 0  # points of each run's stored history; 0: no such route, as the deployed backend
     ended: int = 0  # runs listed before these, ended already: they read `completed` and stream nothing
+    log_rate: float = 0  # lines a second of each run's log, from the stream's start; 0: no such route
 
 
 @dataclass
@@ -147,6 +157,8 @@ class LoadServer:
         self._pacer: asyncio.Task[None] | None = None
         self.history_reads = 0
         self._history = history_json(plan.history_points)
+        self.log = GrowingLog(plan.log_rate)
+        self.log_reads = 0
 
     @property
     def port(self) -> int:
@@ -182,6 +194,8 @@ class LoadServer:
             self._pacer.cancel()
         if self.plan.rate > 0:
             self._pacer = asyncio.create_task(self._pace())
+        if self.plan.log_rate > 0:
+            self.log.start()
 
     # --- HTTP/1.1, kept alive as the reference server's is --------------------------------------
 
@@ -234,6 +248,14 @@ class LoadServer:
             return HTTPStatus.OK, RawJson(
                 f'{{"train_id":"{match.group(1)}","downsampled":false,"points":{self._history}}}'
             )
+        if (match := LOG_PATH.match(path)) and self.plan.log_rate:
+            self.log_reads += 1
+            if match.group(1) not in self.runs:
+                return HTTPStatus.NOT_FOUND, {"detail": "Training run not found"}
+            return HTTPStatus.OK, self.log.part(int(query.get("offset", ["0"])[0]))
+        if path == "/_bench/log":
+            lines = self.log.stop() if "stop" in query else self.log.lines()
+            return HTTPStatus.OK, {"began": self.log.began, "rate": self.log.rate, "lines": lines}
         if path == "/_bench/go":
             self.go(float(query["rate"][0]) if "rate" in query else None)
             return HTTPStatus.OK, {"rate": self.plan.rate}
@@ -250,6 +272,7 @@ class LoadServer:
             "frames_sent": self.frames_sent,
             "connections": self.connections,
             "history_reads": self.history_reads,
+            "log_reads": self.log_reads,
         }
 
     def _created_at(self, run: Run) -> str:
@@ -368,7 +391,7 @@ class LoadServer:
 
     async def _send_batch(self, batch: Iterable[Run]) -> None:
         """One write per client for the whole batch, each frame stamped as it is made."""
-        total, stamp = self.plan.total_steps, datetime.now().isoformat()
+        total, history, stamp = self.plan.total_steps, self.plan.history_points, datetime.now().isoformat()
         outgoing: dict[Peer, list[str]] = {}
         for run in batch:
             if self._spent(run):
@@ -380,8 +403,17 @@ class LoadServer:
                 run.step += 1
                 now = time.monotonic()
                 run.sent_at.append(now)
-                loss = 4.0 / (1 + run.step)
-                frame = FRAME % (run.train_id, stamp, run.progress(total), run.step, total, loss, total - run.step, now)
+                step, steps = history + run.step, history + total
+                frame = FRAME % (
+                    run.train_id,
+                    stamp,
+                    run.progress(total),
+                    step,
+                    steps,
+                    loss_at(step),
+                    total - run.step,
+                    now,
+                )
             for peer in self._subscribers.get(run.train_id, ()):
                 outgoing.setdefault(peer, []).append(frame)
         for peer, frames in outgoing.items():
@@ -407,14 +439,19 @@ class RawJson(str):
     """A body already written as JSON: a run's history, made once and sent for every run."""
 
 
+def loss_at(step: int) -> float:
+    """The training loss of every run at a step: falling, the history's and the stream's alike."""
+    return 4.0 / (1 + step / 100)
+
+
 def history_json(points: int) -> str:
     """A history of `points` points as the reference server stores one: a falling loss, an evaluation every
     hundredth step, the rate and the learning rate at every step."""
     entries = [
         {
             "step": step,
-            "loss": round(4.0 / (1 + step / 100), 4),
-            "eval_loss": round(4.2 / (1 + step / 100), 4) if step % 100 == 0 else None,
+            "loss": round(loss_at(step), 4),
+            "eval_loss": round(1.05 * loss_at(step), 4) if step % 100 == 0 else None,
             "elapsed_s": round(step * 0.01, 3),
             "samples_per_s": 3200.0,
             "learning_rate": 0.003,
@@ -425,9 +462,13 @@ def history_json(points: int) -> str:
 
 
 def _response(status: HTTPStatus, body: object) -> bytes:
-    data = (body if isinstance(body, RawJson) else json.dumps(body)).encode()
+    if isinstance(body, LogPart):  # as the reference server answers: the bytes, and where to go on in headers
+        data, kind = body.data, "text/plain; charset=utf-8"
+        extra = f"X-Next-Offset: {body.next_offset}\r\nX-Log-Size: {body.size}\r\nX-Log-Complete: false\r\n"
+    else:
+        data, kind, extra = (body if isinstance(body, RawJson) else json.dumps(body)).encode(), "application/json", ""
     head = (
-        f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: {kind}\r\n{extra}"
         f"Content-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n"
     )
     return head.encode() + data
@@ -449,6 +490,7 @@ async def _main(arguments: argparse.Namespace) -> None:
         "complete": arguments.complete,
         "history_points": arguments.history_points,
         "ended": arguments.ended,
+        "log_rate": arguments.log_rate,
     }
     plans = [Plan(rate=arguments.rate, **plan) for _ in range(arguments.instances)]
     servers = await serve_instances(plans, go=arguments.go)
@@ -470,6 +512,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--instances", type=int, default=1, help="backends, one per port")
     parser.add_argument("--go", action="store_true", help="stream at once instead of on /_bench/go")
     parser.add_argument("--history-points", type=int, default=0, help="points of each run's stored history")
+    parser.add_argument("--log-rate", type=float, default=0, help="lines a second of each run's log (0: no log)")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args(argv)))
 

@@ -24,10 +24,17 @@ START_TIMEOUT_S = 60.0  # a client's start, on a loaded machine
 
 @dataclass(frozen=True)
 class Client:
-    """A dashboard measured: its name in the table, and its command line for backends and a home dir."""
+    """A dashboard measured: its name in the table, and its command line for backends and a home dir.
+
+    For a live measurement, `prepare` writes what the client should find in its home before it starts (a
+    config file, the view's choices kept for the backends), and `shows` is text its screen must show at the
+    end of the window (the view it was set up with), or the measurement fails: a figure of the wrong view
+    would pass unseen."""
 
     name: str
     argv: Callable[[list[str], Path], list[str]]
+    prepare: Callable[[list[str], Path], None] | None = None
+    shows: str | None = None
 
 
 def _module(name: str) -> Callable[[list[str], Path], list[str]]:
@@ -39,6 +46,15 @@ def _tf_tui(urls: list[str], home: Path) -> list[str]:
 
 
 TF_TUI_CLIENT = Client("tf-tui", _tf_tui)
+
+
+def tf_tui_from(package: Path, name: str) -> Client:
+    """tf-tui run from another copy of the package (e.g. an earlier commit's `tf_tui/`, from `git archive`):
+    found first on the path (the console script's own directory comes before PYTHONPATH, and the editable
+    install's finder after it)."""
+    return Client(name, lambda urls, home: ["env", f"PYTHONPATH={package}", *TF_TUI_CLIENT.argv(urls, home)])
+
+
 MINIMAL = Client("minimal", _module("bench.minimal_client"))
 NAIVE = Client("naive", _module("bench.naive_client"))
 CLIENTS = (TF_TUI_CLIENT, MINIMAL, NAIVE)
@@ -86,10 +102,11 @@ async def load_server(
     instances: int = 1,
     history_points: int = 0,
     ended: int = 0,
+    log_rate: float = 0,
 ) -> AsyncIterator[Backend]:
     """The load server in a process of its own: `runs` streaming runs per instance, after `ended` ended ones."""
     arguments = ["--runs", str(runs), "--rate", str(rate), "--steps", str(steps), "--instances", str(instances)]
-    arguments += ["--history-points", str(history_points)]
+    arguments += ["--history-points", str(history_points), "--log-rate", str(log_rate)]
     arguments += ["--ended", str(ended)]
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -15,6 +15,13 @@ END = "<!-- bench:end -->"
 CLIENT_NAMES = ("tf-tui", "minimal", "naive")
 
 
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 @dataclass(frozen=True)
 class Part:
     """One number of a figure, per client, over the repeats (an empty list: not measured for that client)."""

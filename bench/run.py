@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import platform
 import time
@@ -25,10 +26,13 @@ from typing import TypeVar
 import psutil
 
 from bench.export import export_metrics
+from bench.features import BEFORE_FEATURES, FEATURES_OFF, FEATURES_ON, HISTORY_POINTS, SETTLED_S, package_before
+from bench.log_view import LogView, log_view, summary
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
-from bench.processes import CLIENTS
-from bench.report import Figure, Part, table, write_section
+from bench.processes import CLIENTS, tf_tui_from
+from bench.report import Figure, Part, percentile, table, write_section
 from bench.scenarios import (
+    WARMUP_S,
     Live,
     bare_first_frame,
     first_frame,
@@ -38,11 +42,14 @@ from bench.scenarios import (
     requests_while_live,
     watch_json,
 )
+from bench.slow_link import LINK_BPS
+from bench.slow_link import WARMUP_S as LINK_WARMUP_S
 from tf_tui.core.first_reads import FirstReadPace
 
 SCENARIO_TIMEOUT_S = 120.0
 EXPORT_POINTS = 2000
 EXPORT_TIMEOUT_S = 300.0
+LOG_LINES_PER_S = 5000
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -52,6 +59,7 @@ class Config:
     repeats: int
     everyday_s: float  # measured window of each live scenario
     busy_s: float
+    features_s: float  # the busy scenario again, per client of the features scenario: a point of CPU to resolve
     flood_s: float
     idle_s: float
     first_frames: int
@@ -68,6 +76,7 @@ FULL = Config(
     repeats=3,
     everyday_s=6,
     busy_s=4,
+    features_s=10,
     flood_s=3,
     idle_s=3,
     first_frames=3,
@@ -82,6 +91,7 @@ QUICK = Config(
     repeats=1,
     everyday_s=3,
     busy_s=2,
+    features_s=2,
     flood_s=2,
     idle_s=2,
     first_frames=1,
@@ -94,13 +104,6 @@ QUICK = Config(
 )
 
 Values = dict[str, list[float]]  # client name -> one value per repeat
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 FAILURES: list[str] = []  # what did not complete, said under the table
@@ -121,26 +124,121 @@ async def _attempt(what: str, work: Awaitable[T], timeout_s: float = SCENARIO_TI
 
 
 async def _live_all(
-    config: Config, name: str, runs: int, rate: float, window_s: float, *, backends: int = 1
+    config: Config,
+    name: str,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    link_rate: float | None = None,
+    warmup_s: float = WARMUP_S,
 ) -> dict[str, list[Live]]:
     results: dict[str, list[Live]] = defaultdict(list)
     for repeat in range(config.repeats):
         for client in CLIENTS:
-            result = await _attempt(
-                f"{name} #{repeat + 1} {client.name}", live(client, runs, rate, window_s, backends=backends)
-            )
-            if result is None:
-                continue
-            p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
-            print(
-                f"    p50 {p50:.0f} ms, p99 {p99:.0f} ms, CPU {result.cpu_percent:.1f} %, "
-                f"{result.bytes_per_s:,.0f} B/s, {result.bytes_per_update:,.0f} B/update, "
-                f"{result.status_reads_per_min:.0f} reads/min, unseen {result.unseen}, "
-                f"server CPU {result.server_cpu_percent:.0f} %, harness CPU {result.harness_cpu_percent:.0f} %",
-                flush=True,
-            )
-            results[client.name].append(result)
+            measured = live(client, runs, rate, window_s, backends=backends, link_rate=link_rate, warmup_s=warmup_s)
+            result = await _attempt(f"{name} #{repeat + 1} {client.name}", measured)
+            if result is not None:
+                _print_live(result)
+                results[client.name].append(result)
     return results
+
+
+async def _log_views(config: Config) -> list[LogView]:
+    results = []
+    for repeat in range(config.repeats):
+        result = await _attempt(f"log view #{repeat + 1} tf-tui", log_view(LOG_LINES_PER_S, config.everyday_s))
+        if result is not None:
+            print(f"    {summary(result)}", flush=True)
+            results.append(result)
+    return results
+
+
+def _tf_tui(results: list[LogView], measure: Callable[[LogView], float]) -> Values:
+    return {"tf-tui": [measure(result) for result in results]}
+
+
+def _print_live(result: Live) -> None:
+    p50, p99 = percentile(result.latencies_ms, 0.5), percentile(result.latencies_ms, 0.99)
+    print(
+        f"    p50 {p50:.0f} ms, p99 {p99:.0f} ms, CPU {result.cpu_percent:.1f} %, "
+        f"{result.bytes_per_s:,.0f} B/s, {result.bytes_per_update:,.0f} B/update, "
+        f"{result.status_reads_per_min:.0f} reads/min, unseen {result.unseen}, "
+        f"server CPU {result.server_cpu_percent:.0f} %, harness CPU {result.harness_cpu_percent:.0f} %",
+        flush=True,
+    )
+
+
+CpuByClient = dict[str, float]  # one repeat of the features scenario: each client's CPU (%)
+
+
+async def _features_all(config: Config) -> list[CpuByClient]:
+    """The busy scenario for tf-tui with issue 24's features off, on, and before them (when git can give that
+    commit's package), interleaved in each repeat so that a drift of the machine's load touches all alike."""
+    clients = [FEATURES_OFF, FEATURES_ON]
+    with contextlib.ExitStack() as stack:
+        try:
+            clients.append(tf_tui_from(stack.enter_context(package_before()), "before"))
+        except OSError as error:
+            FAILURES.append(f"features, before: {error}")
+            print(f"  before: not measured ({error})", flush=True)
+        repeats: list[CpuByClient] = []
+        for repeat in range(config.repeats):
+            cpu: CpuByClient = {}
+            for client in clients:
+                print(f"  load average {_load_average()}", flush=True)
+                result = await _attempt(
+                    f"features #{repeat + 1} {client.name}",
+                    live(client, 100, 100, config.features_s, history_points=HISTORY_POINTS, settled_s=SETTLED_S),
+                )
+                if result is not None:
+                    _print_live(result)
+                    cpu[client.name] = result.cpu_percent
+            repeats.append(cpu)
+    return repeats
+
+
+def features_figures(repeats: list[CpuByClient]) -> list[Figure]:
+    """The features' cost: CPU with them off and on, and the difference within each repeat (its median, the
+    figure judged); and today's tf-tui with them on beside the commit before them."""
+
+    def values(measure: Callable[[CpuByClient], float | None]) -> Values:
+        return {"tf-tui": [value for cpu in repeats if (value := measure(cpu)) is not None]}
+
+    def cpu_of(name: str) -> Callable[[CpuByClient], float | None]:
+        return lambda cpu: cpu.get(name)
+
+    def difference(after: str, before: str) -> Callable[[CpuByClient], float | None]:
+        return lambda cpu: cpu[after] - cpu[before] if after in cpu and before in cpu else None
+
+    return [
+        Figure(
+            "issue 24's smoothing (0.9, detail chart shown) and alert rules, 100 runs at 100 updates/s: "
+            "CPU off / on / on - off in each repeat",
+            [
+                Part(values(cpu_of("features off")), " %", 1),
+                Part(values(cpu_of("features on")), " %", 1),
+                Part(values(difference("features on", "features off")), " points", 1),
+            ],
+            "on - off ≤ +1 point",
+            lambda medians: None if math.isnan(medians[2]) else medians[2] <= 1,
+        ),
+        Figure(
+            f"the same: tf-tui at {BEFORE_FEATURES} (before them) / today with them on: CPU / today - before",
+            [
+                Part(values(cpu_of("before")), " %", 1),
+                Part(values(cpu_of("features on")), " %", 1),
+                Part(values(difference("features on", "before")), " points", 1),
+            ],
+            "— (other changes merged since)",
+            lambda medians: None,
+        ),
+    ]
+
+
+def _load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
 
 
 async def _quiet_all(config: Config) -> Values:
@@ -180,7 +278,23 @@ def _at_most(*limits: float) -> Callable[[list[float]], bool | None]:
     return judge
 
 
-SCENARIOS = ("everyday", "busy", "flood", "idle", "fleet", "quiet", "first", "help", "watch", "memory")
+SCENARIOS = (
+    "everyday",
+    "busy",
+    "features",
+    "flood",
+    "idle",
+    "fleet",
+    "slow",
+    "logs",
+    "quiet",
+    "first",
+    "help",
+    "watch",
+    "memory",
+    "export",
+    "many",
+)
 
 
 async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -> list[Figure]:
@@ -196,6 +310,10 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
 
     everyday = await live_group("everyday", "everyday: 5 runs, 5 updates/s", 5, 5, config.everyday_s)
     busy = await live_group("busy", "busy: 100 runs, 100 updates/s", 100, 100, config.busy_s)
+    features: list[CpuByClient] = []
+    if "features" in only:
+        print(f"features: 100 runs, 100 updates/s, {HISTORY_POINTS:,} points of history each", flush=True)
+        features = await _features_all(config)
     flood = await live_group("flood", "flood: 200 runs, 2,000 updates/s", 200, 2000, config.flood_s)
     idle = await live_group("idle", "idle: 100 runs, nothing changing", 100, 0, config.idle_s)
     fleet = await live_group(
@@ -206,6 +324,15 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
     if "quiet" in only:
         print(f"requests while live and nothing changes: 5 runs streaming, {config.quiet_s:.0f} s", flush=True)
         quiet = await _quiet_all(config)
+
+    slow: dict[str, list[Live]] = defaultdict(list)
+    if "slow" in only:
+        print(f"slow link: the everyday case, the terminal read at {LINK_BPS:,} B/s", flush=True)
+        slow = await _live_all(config, "slow link", 5, 5, config.everyday_s, link_rate=LINK_BPS, warmup_s=LINK_WARMUP_S)
+    logs: list[LogView] = []
+    if "logs" in only:
+        print(f"log view: following {LOG_LINES_PER_S:,} lines/s, keys, the last 10,000 lines checked", flush=True)
+        logs = await _log_views(config)
 
     firsts: Values = defaultdict(list)
     ratios: Values = defaultdict(list)
@@ -242,13 +369,14 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
         memory = await _attempt("memory", watch_json(1000, config.memory_steps, timeout_s), timeout_s + 10)
     rss = memory.rss_mb if memory else []
     exported = None
-    if config.export_runs:
+    if config.export_runs and "export" in only:
         print(f"export --metrics: {config.export_runs:,} runs x {EXPORT_POINTS:,} points", flush=True)
         exported = await _attempt("export", export_metrics(config.export_runs, EXPORT_POINTS), EXPORT_TIMEOUT_S)
 
-    print(f"{LISTED:,} runs listed, {GOING} of them going", flush=True)
     many: list[ManyRuns] = []
-    for repeat in range(config.repeats):
+    if "many" in only:
+        print(f"{LISTED:,} runs listed, {GOING} of them going", flush=True)
+    for repeat in range(config.repeats if "many" in only else 0):
         result = await _attempt(f"{LISTED:,} runs #{repeat + 1}", many_runs(config.key_presses), timeout_s)
         if result is not None:
             _print_many(result)
@@ -286,6 +414,7 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
             "≤ 10 %",
             _at_most(10),
         ),
+        *features_figures(features),
         Figure(
             "bytes written to the terminal per visible row update",
             [Part(_pick(busy, lambda r: r.bytes_per_update))],
@@ -316,6 +445,37 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
             [Part(_pick(fleet, lambda r: r.cpu_percent), " %", 1), Part(_pick(fleet, lambda r: r.bytes_per_update))],
             "≤ 20 % (10 % per 100 updates/s) / ≤ 250",
             _at_most(20, 250),
+        ),
+        Figure(
+            f"slow link ({LINK_BPS:,} B/s, as `pv -L 4k`), 5 runs at 5 updates/s: screen behind p50 / p99",
+            [Part(_pick(slow, _p(0.5))), Part(_pick(slow, _p(0.99)), " ms")],
+            "p99 ≤ 1,000 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 1000,
+        ),
+        Figure(
+            f"log view following {LOG_LINES_PER_S:,} lines/s: key to paint p50 / p99 (pages, end, /, search)",
+            [
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.5))),
+                Part(_tf_tui(logs, lambda r: percentile(_all_keys(r), 0.99)), " ms"),
+            ],
+            "≤ 50 ms",
+            lambda medians: None if math.isnan(medians[1]) else medians[1] <= 50,
+        ),
+        Figure(
+            "log view: CPU following / with a search marked; newest line on screen behind p99",
+            [
+                Part(_tf_tui(logs, lambda r: r.cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: r.search_cpu_percent), " %", 1),
+                Part(_tf_tui(logs, lambda r: percentile(r.behind_ms, 0.99) / 1000), " s", 2),
+            ],
+            "≤ 15 %",
+            lambda medians: None if math.isnan(medians[0]) else max(medians[0], medians[1]) <= 15,
+        ),
+        Figure(
+            "log view: of the last 10,000 lines written, lines not shown",
+            [Part(_tf_tui(logs, lambda r: r.lost))],
+            "0",
+            _at_most(0),
         ),
         Figure(
             "first frame with 5 runs visible (s), and ÷ a bare Textual app",
@@ -463,7 +623,7 @@ def _scenarios(text: str) -> frozenset[str]:
 
 def machine() -> str:
     memory = psutil.virtual_memory().total / 2**30
-    load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
+    load = _load_average()
     return (
         f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, {memory:.0f} GiB, "
         f"Python {platform.python_version()}, Textual {version('textual')}, {platform.system()} {platform.release()}; "
@@ -504,3 +664,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _all_keys(result: LogView) -> list[float]:
+    return [ms for presses in result.keys_ms.values() for ms in presses]

@@ -92,22 +92,51 @@ async def _every_status_read(backend: Backend, runs: int) -> None:
         await asyncio.sleep(0.2)
 
 
+async def _requests_settled(backend: Backend, quiet_s: float) -> None:
+    """Until the client has made no request for `quiet_s`: the tail of its start (reads paced after the
+    first screen, a status read again once a run is subscribed) is over too."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        last = max((at for instance in await backend.stats() for at, _ in instance["requests"]), default=0.0)
+        if time.monotonic() - last >= quiet_s:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the client's requests did not stop for {quiet_s:.0f}s in {START_TIMEOUT_S:.0f}s")
+        await asyncio.sleep(0.2)
+
+
 def _rows_on_screen(terminal: Terminal, runs: int) -> bool:
     return len(terminal.screen.visible()) >= min(runs, FIRST_ROWS)
 
 
 async def live(
-    client: Client, runs: int, rate: float, window_s: float, *, backends: int = 1, warmup_s: float = WARMUP_S
+    client: Client,
+    runs: int,
+    rate: float,
+    window_s: float,
+    *,
+    backends: int = 1,
+    warmup_s: float = WARMUP_S,
+    link_rate: float | None = None,
+    history_points: int = 0,
+    settled_s: float = 0.0,
 ) -> Live:
     """The client watches `runs` runs on each of `backends` backends while `rate` frames a second go out over
-    each backend's runs (none when 0: idle)."""
-    async with load_server(runs, rate, instances=backends) as backend:
+    each backend's runs (none when 0: idle); its terminal read at `link_rate` bytes a second at most, as
+    over a slow link, when given; each run has a stored history of `history_points` points. With
+    `settled_s`, the stream starts only once the client has made no request for that long."""
+    async with load_server(runs, rate, instances=backends, history_points=history_points) as backend:
         with scratch_home() as home:
+            if client.prepare is not None:
+                client.prepare(backend.urls, home)
             argv = client.argv(backend.urls, home)
-            async with Terminal(argv, isolated_environment(home), cwd=REPO) as terminal:
+            environment = isolated_environment(home)
+            async with Terminal(argv, environment, cwd=REPO, read_rate=link_rate) as terminal:
                 await terminal.wait(lambda: _rows_on_screen(terminal, runs), START_TIMEOUT_S, "the first rows")
                 await _every_status_read(backend, runs * backends)
                 await asyncio.sleep(SETTLE_S)
+                if settled_s:
+                    await _requests_settled(backend, settled_s)
                 if rate:
                     await backend.go()
                     await asyncio.sleep(warmup_s)
@@ -127,6 +156,8 @@ async def live(
                 harness_cpu = _cpu_seconds(HARNESS) - harness_cpu
                 read = terminal.screen.bytes_read - read
                 visible &= terminal.screen.visible()
+                if client.shows is not None and client.shows not in terminal.text():
+                    raise RuntimeError(f"{client.name}: the screen does not show {client.shows!r}")
                 await asyncio.sleep(DRAIN_S if rate else 0)
                 sends = await backend.sends()
                 stats = await backend.stats()

@@ -1,6 +1,7 @@
 """A program on a real pseudo-terminal of fixed size, its output read as it comes and fed to a terminal
 emulator (pyte), so the harness sees what a person would see and when: which run rows are on screen,
-and when each row's percentage first reads a value."""
+and when each row's percentage first reads a value. Keys can be typed to it, and its output can be read no
+faster than a slow link carries it (`read_rate`, as `pv -L` does between a program and its terminal)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pyte
 from ptyprocess import PtyProcess
 
 COLUMNS, LINES = 120, 40
+READ_TICK_S = 0.05  # a throttled terminal is read this often
 # A run's row on any of the clients: its 8-character id, then (anywhere after it) its percentage.
 ROW = re.compile(r"(?<![0-9a-f-])([0-9a-f]{8}) .*?(\d{1,3})%")
 
@@ -55,11 +57,25 @@ class Screen:
         return seen[-1][1] if seen else -1
 
 
+ChangedLines = Callable[[dict[int, str], float], None]  # screen lines that changed (y -> text), and when
+
+
 class Terminal:
-    """One client process on a pseudo-terminal; `async with` starts it and always kills it (and its group)."""
+    """One client process on a pseudo-terminal; `async with` starts it and always kills it (and its group).
+
+    `on_lines` hears every read's changed screen lines. `read_rate`: bytes a second read from the terminal at
+    most, in slices every READ_TICK_S; what the program writes beyond that waits in the pty and then in the
+    program, as it does behind a slow SSH link."""
 
     def __init__(
-        self, argv: list[str], environment: dict[str, str], *, cwd: Path, wait_text: str | None = None
+        self,
+        argv: list[str],
+        environment: dict[str, str],
+        *,
+        cwd: Path,
+        wait_text: str | None = None,
+        on_lines: ChangedLines | None = None,
+        read_rate: float | None = None,
     ) -> None:
         self.argv = argv
         self.environment = environment
@@ -73,6 +89,9 @@ class Terminal:
         self._closed = asyncio.Event()
         self._read = asyncio.Event()
         self.last_read_at = 0.0
+        self._on_lines = on_lines
+        self._read_rate = read_rate
+        self._relay: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int:
@@ -93,7 +112,10 @@ class Terminal:
             self.argv, env=self.environment, cwd=str(self.cwd), dimensions=(LINES, COLUMNS)
         )
         os.set_blocking(self._process.fd, False)
-        asyncio.get_running_loop().add_reader(self._process.fd, self._readable)
+        if self._read_rate is None:
+            asyncio.get_running_loop().add_reader(self._process.fd, self._readable)
+        else:
+            self._relay = asyncio.create_task(self._read_slowly(self._read_rate))
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -102,6 +124,8 @@ class Terminal:
     def kill(self) -> None:
         if self._process is None:
             return
+        if self._relay is not None:
+            self._relay.cancel()
         with contextlib.suppress(Exception):
             asyncio.get_running_loop().remove_reader(self._process.fd)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -149,29 +173,49 @@ class Terminal:
         await asyncio.wait_for(self._closed.wait(), timeout)
 
     def _readable(self) -> None:
+        self._read_some(1 << 16)
+
+    async def _read_slowly(self, rate: float) -> None:
+        """Read at most `rate` bytes a second, a slice each tick. A link idle for a while carries no more for
+        it afterwards: what was not used of a tick is lost but for one tick's worth."""
+        allowed, last = 0.0, time.monotonic()
+        while not self._closed.is_set():
+            await asyncio.sleep(READ_TICK_S)
+            now = time.monotonic()
+            allowed = min(allowed + (now - last) * rate, 2 * READ_TICK_S * rate)
+            last = now
+            if allowed >= 1:
+                allowed -= self._read_some(int(allowed))
+
+    def _read_some(self, limit: int) -> int:
+        """Read and show at most `limit` bytes; how many were read."""
         assert self._process is not None
         try:
-            data = os.read(self._process.fd, 1 << 16)
+            data = os.read(self._process.fd, limit)
         except BlockingIOError:
-            return
+            return 0
         except OSError:  # EIO: the process is gone and the pty closed
             data = b""
         at = time.monotonic()
         if not data:
-            asyncio.get_running_loop().remove_reader(self._process.fd)
+            if self._relay is None:
+                asyncio.get_running_loop().remove_reader(self._process.fd)
             self._closed.set()
-            return
+            return 0
         self.screen.bytes_read += len(data)
         self._stream.feed(data)
         self._scan(at)
         self.last_read_at = at
         self._read.set()
+        return len(data)
 
     def _scan(self, at: float) -> None:
         emulator, screen = self._emulator, self.screen
-        for y in sorted(emulator.dirty):
-            row = emulator.buffer[y]
-            line = "".join(row[x].data for x in range(COLUMNS))
+        changed = {y: "".join(emulator.buffer[y][x].data for x in range(COLUMNS)) for y in sorted(emulator.dirty)}
+        emulator.dirty.clear()
+        if self._on_lines is not None:
+            self._on_lines(changed, at)
+        for y, line in changed.items():
             if self.wait_text is not None and screen.text_seen_at is None and self.wait_text in line:
                 screen.text_seen_at = at
             match = ROW.search(line)
@@ -182,4 +226,3 @@ class Terminal:
             screen.lines[y] = short
             if percent > screen.highest(short):
                 screen.shown.setdefault(short, []).append((at, percent))
-        emulator.dirty.clear()

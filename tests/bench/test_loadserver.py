@@ -9,10 +9,14 @@ from collections.abc import AsyncIterator
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from bench.growing_log import LINE_BYTES, line
 from bench.loadserver import LoadServer, Plan, serve_instances
 from tests.conftest import ListingCounter, api_client, open_socket, receive_json, send_json, until
+from tf_tui.base.capabilities import Capabilities
+from tf_tui.client.api import TalentFactoryApi
 from tf_tui.core.fleet import Fleet, RunKey
 from tf_tui.core.history import StoredHistory
+from tf_tui.core.log_reader import LogReader
 
 STEPS = 5
 
@@ -185,3 +189,42 @@ async def test_a_stored_history_is_served_as_the_reference_server_serves_one_or_
     finally:
         for server in (with_history, without):
             await server.stop()
+
+
+async def test_a_growing_log_reads_through_tf_tuis_reader_in_order_with_no_line_lost():
+    server = LoadServer(Plan(runs=1, rate=0, log_rate=20_000))
+    await server.start()
+    api = TalentFactoryApi(server.url)
+    try:
+        server.go()
+        await until(lambda: server.log.lines() >= 3000, what="3,000 lines of log")
+        written = server.log.stop()
+        reader = LogReader(api, next(iter(server.runs)), Capabilities())
+        lines: list[str] = []
+        while len(lines) < written:  # replies of 64 KiB, cut inside lines
+            lines += await reader.read()
+        assert lines == [line(number).removesuffix("\n") for number in range(written)]
+        assert reader.offset == written * LINE_BYTES and not reader.more
+    finally:
+        await api.aclose()
+        await server.stop()
+
+
+async def test_the_stream_goes_on_from_the_end_of_the_stored_history_as_a_live_runs_does():
+    server = LoadServer(Plan(runs=1, rate=200, total_steps=STEPS, history_points=250))
+    await server.start()
+    try:
+        run = next(iter(server.runs))
+        async with api_client(server.url) as http:
+            stored = StoredHistory.from_json((await http.get(f"/train/metrics/{run}")).json())
+        async with open_socket(server.url) as socket:
+            await send_json(socket, {"type": "subscribe_training", "train_id": run})
+            assert (await receive_json(socket))["status"] == "subscribed"
+            server.go()
+            first = (await receive_json(socket))["data"]
+    finally:
+        await server.stop()
+    assert stored is not None and stored.points[-1].step == 250
+    assert (first["details"]["step"], first["details"]["total_steps"]) == (251, 250 + STEPS)
+    assert first["progress"] == 100 // STEPS  # the harness reads a frame's number from its percentage
+    assert first["details"]["loss"] < stored.points[-1].loss  # on the same falling curve

@@ -16,7 +16,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Input, Log, Static
+from textual.widgets import Input, Static
 
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.text import printable
@@ -25,6 +25,7 @@ from tf_tui.core.format import short_id
 from tf_tui.core.log_reader import POLL_S, LogReader
 from tf_tui.core.session import Session
 from tf_tui.core.store import RunState
+from tf_tui.ui.widgets.followed_log import FollowedLog
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 
 MAX_LINES = 10_000  # kept on screen: the oldest go first
@@ -48,9 +49,11 @@ class RunLogScreen(ModalScreen[None]):
     between the matches."""
 
     DEFAULT_CSS = """
-    RunLogScreen { background: $background 60%; overflow: hidden; }
+    /* Opaque: its widgets cover every cell, and a translucent screen makes Textual draw the dashboard
+       beneath it again on every repaint. */
+    RunLogScreen { background: $background; overflow: hidden; }
     RunLogScreen > Static { height: 1; background: $panel; padding: 0 1; }
-    RunLogScreen > Log { height: 1fr; border: round $primary; }
+    RunLogScreen > FollowedLog { height: 1fr; border: round $primary; }
     RunLogScreen > Input { height: 3; }
     """
     BINDINGS = [  # noqa: RUF012 - Textual's own declaration style
@@ -72,9 +75,10 @@ class RunLogScreen(ModalScreen[None]):
         self._matches = ""
         self._shown = asyncio.Event()  # read only while the screen is shown
         self._highlighter = MatchHighlighter()
-        self._log = Log(max_lines=MAX_LINES, auto_scroll=True)
+        self._log = FollowedLog(max_lines=MAX_LINES)
         self._search = Input(placeholder="search the log (enter: to the log, then n and N; escape: close)")
         self._match_line: int | None = None
+        self._title = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-log-title")
@@ -111,8 +115,8 @@ class RunLogScreen(ModalScreen[None]):
                 lines = []
             else:
                 self._say(self._progress())
+            self._log.append(lines)  # even none: what was held while the view was away goes on at its end
             if lines:
-                self._log.write_lines(lines)
                 self._update_matches()
             if self._reader.complete:
                 return
@@ -133,7 +137,12 @@ class RunLogScreen(ModalScreen[None]):
         title = f"Log of {self._run_name} · {self._state}"
         if self._matches:
             title += f" · {self._matches}"
-        self.query_one("#run-log-title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
+        if title != self._title:  # the same after almost every read: each update costs a repaint of the screen
+            self._title = title
+            # One line whatever it says: no layout of the screen for it.
+            self.query_one("#run-log-title", Static).update(
+                Text(title, no_wrap=True, overflow="ellipsis"), layout=False
+            )
 
     # --- search ---------------------------------------------------------------------------------
 
@@ -173,15 +182,19 @@ class RunLogScreen(ModalScreen[None]):
             else:
                 target = next((y for y in reversed(matches) if y < self._match_line), matches[-1])
             self._match_line = target
-            self._log.scroll_to(y=max(0, target - self._log.scrollable_content_region.height // 2), animate=False)
-        self._update_matches()
+            # At once: a scroll left for after the next refresh could follow a read that dropped lines, and
+            # land on another line than the match; once away from the end, the view holds still.
+            y = max(0, target - self._log.scrollable_content_region.height // 2)
+            self._log.scroll_to(y=y, animate=False, immediate=True)
+        self._update_matches(matches)
 
-    def _update_matches(self) -> None:
+    def _update_matches(self, matches: list[int] | None = None) -> None:
+        """`matches`: the matching lines when just found (a scan of 10,000 lines is worth doing once a key)."""
         pattern = self._highlighter.pattern
         if pattern is None:
             self._matches = ""
         else:
-            matches = self._matching_lines()
+            matches = self._matching_lines() if matches is None else matches
             term = printable(self._search.value.strip(), 30)
             if not matches:
                 self._matches = f"no line matches {term!r}"
