@@ -6,9 +6,14 @@ A widget that was never repainted reads as it was last drawn, unlike its `render
 from __future__ import annotations
 
 import time
+from collections import Counter
+from typing import Any
 
+import pytest
+from rich.text import Text
 from textual._context import visible_screen_stack
 from textual.app import App
+from textual.events import MouseScrollDown, MouseScrollUp
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -17,6 +22,7 @@ from textual.widgets._footer import FooterKey
 
 from tests.conftest import DEADLINE_S
 from tf_tui.ui.widgets.run_row import RunRow
+from tf_tui.ui.widgets.runs_list import RunsList
 
 
 def screen_text(app: App[object]) -> str:
@@ -55,10 +61,32 @@ def _shown_in_region(app: App[object], region: Region) -> str:
     return " ".join(" ".join(strip.crop(region.x, region.right).text for strip in strips).split())
 
 
-def row_on_screen(app: App[object], train_id: str) -> str:
-    """The run's row as painted; empty while it has none on screen."""
-    rows = [row for row in app.query(RunRow) if row.run.train_id == train_id]
-    return shown_in(app, rows[0]) if rows else ""
+def row_on_screen(app: App[object], train_id: str, backend: str | None = None) -> str:
+    """The run's row as painted; empty while it has none in view. Without a backend, the run's row on any."""
+    lists = app.query(RunsList)
+    region = lists.first().row_region(train_id, backend) if lists else None
+    return "" if region is None else _shown_in_region(app, region)
+
+
+def count_row_paints(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each run's row is repainted from now on, by run id: asked to repaint (its line of the
+    list refreshed), or rendered."""
+    paints: Counter[str] = Counter()
+    text, refresh = RunRow.text, RunsList.refresh
+
+    def rendered(row: RunRow, *args: Any, **kwargs: Any) -> Text:
+        paints[row.run.train_id] += 1
+        return text(row, *args, **kwargs)
+
+    def refreshed(runs: RunsList, *regions: Region, **kwargs: Any) -> RunsList:
+        lines = {y for region in regions for y in range(region.y, region.bottom)}
+        for key in filter(None, map(runs.key_at, lines)):
+            paints[key[1]] += 1
+        return refresh(runs, *regions, **kwargs)
+
+    monkeypatch.setattr(RunRow, "text", rendered)
+    monkeypatch.setattr(RunsList, "refresh", refreshed)
+    return paints
 
 
 def toasts_on_screen(app: App[object]) -> str:
@@ -88,6 +116,15 @@ async def focus(pilot: Pilot[object], widget: Widget) -> None:
     """Focus a widget and wait until it has it: keys pressed before then would go elsewhere."""
     widget.focus()
     await until(pilot, lambda: widget.has_focus, f"{widget} has the focus")
+
+
+async def wheel(pilot: Pilot[object], widget: Widget, *, down: bool = True, times: int = 1) -> None:
+    """Turn the mouse wheel over the middle of a widget, as the terminal reports it."""
+    event = MouseScrollDown if down else MouseScrollUp
+    middle = (widget.region.width // 2, widget.region.height // 2)
+    for _ in range(times):
+        # Pilot's own way of sending mouse events, which it keeps for its click and hover.
+        await pilot._post_mouse_events([event], widget, middle)
 
 
 def footer_key(app: App[object], action: str) -> set[str] | None:

@@ -181,10 +181,9 @@ async def test_marks_are_per_backend_when_two_backends_have_a_run_of_the_same_id
         await until(pilot, lambda: app.query_one(RunsList).selected is not None, "a selected run")
         backend, train_id = app.query_one(RunsList).selected or ("", "")
         await pilot.press("space")
-        rows = {row.backend: row for row in app.query("RunRow") if row.run.train_id == train_id}
-        await until(pilot, lambda: shown_in(app, rows[backend]).startswith(MARK), "the mark")
-        other = next(name for name in rows if name != backend)
-        assert not shown_in(app, rows[other]).startswith(MARK)
+        await until(pilot, lambda: row_on_screen(app, train_id, backend).startswith(MARK), "the mark")
+        other = next(name for name in app.fleet.names if name != backend)
+        assert not row_on_screen(app, train_id, other).startswith(MARK)
         assert [(key.backend, key.train_id) for key in app.marks] == [(backend, train_id)]
 
 

@@ -117,9 +117,9 @@ async def test_escape_clears_a_filter_kept_with_enter(tmp_path):
         every = len(app.session.store.runs)
         await pilot.press("slash", *"base", "enter")
         await until(pilot, lambda: runs.has_focus, "enter keeps the filter and goes back to the runs")
-        assert 0 < len(runs._visible()) < every
+        assert 0 < len(runs.shown) < every
         await pilot.press("escape")
-        await until(pilot, lambda: len(runs._visible()) == every, "every run is shown again")
+        await until(pilot, lambda: len(runs.shown) == every, "every run is shown again")
         assert app.query_one("#filter", Input).value == "" and not app.query_one("#filter").display
 
 

@@ -20,13 +20,12 @@ from textual.widget import Widget
 from tests.conftest import DEADLINE_S, SHORT_PARAMS, api_client, start_run, wait_for_status
 from tests.scripted_backend import running_backend
 from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
-from tests.ui.screen import shown_in, until
+from tests.ui.screen import count_row_paints, shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.store import Source
 from tf_tui.ui.demo import NOW, demo_app
 from tf_tui.ui.widgets.detail import DetailPane
-from tf_tui.ui.widgets.run_row import RunRow
 from tf_tui.ui.widgets.runs_list import RunsList
 
 RUNS = [f"{index:08x}-burst" for index in range(5)]
@@ -43,20 +42,7 @@ HANDFUL = 6  # repaints of each row (asked for, and rendered) for the whole burs
 @pytest.fixture
 def row_paints(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """How many times each run's row was repainted: asked to repaint, or rendered by Textual."""
-    paints: Counter[str] = Counter()
-    render, refresh = RunRow.render, RunRow.refresh
-
-    def rendered(row: RunRow):  # type: ignore[no-untyped-def]
-        paints[row.run.train_id] += 1
-        return render(row)
-
-    def refreshed(row: RunRow, *args, **kwargs):  # type: ignore[no-untyped-def]
-        paints[row.run.train_id] += 1
-        return refresh(row, *args, **kwargs)
-
-    monkeypatch.setattr(RunRow, "render", rendered)
-    monkeypatch.setattr(RunRow, "refresh", refreshed)
-    return paints
+    return count_row_paints(monkeypatch)
 
 
 async def test_a_burst_of_5000_frames_repaints_each_row_a_handful_of_times(tmp_path, row_paints):

@@ -4,19 +4,15 @@ and only the height its rows need."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-from rich.text import Text
 
 from tests.conftest import ENDLESS_PARAMS, api_client, start_run, wait_for_status
-from tests.ui.screen import row_on_screen, screen_text, until, until_shown
+from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
 from tests.ui.test_dashboard import SIZE, dashboard
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.format import short_id
 from tf_tui.core.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app, demo_session
-from tf_tui.ui.widgets.run_row import RunRow
 from tf_tui.ui.widgets.runs_list import RunsList
 
 
@@ -56,7 +52,8 @@ async def test_the_runs_take_the_lines_they_need_and_the_detail_pane_the_rest(tm
     async with app.run_test(size=(80, 24)) as pilot:
         selected = app.query_one("#runs").selected_id
         await until_shown(pilot, selected)
-        assert line_of(app, selected) == 7  # header, machine line, four rows, the pane's top border, its title
+        # Header, machine line, the column names, four rows, the pane's top border, its title.
+        assert line_of(app, selected) == 8
 
         for number in range(40):  # more runs than fit: the list stops at its limit and scrolls
             train_id = f"{number:08d}-extra"
@@ -76,7 +73,7 @@ async def test_with_nothing_going_the_newest_run_is_selected(tmp_path):
     app = TfTuiApp(session, connect=False, clock=lambda: NOW)
     async with app.run_test(size=SIZE) as pilot:
         await until_shown(pilot, newest)
-        assert line_of(app, short_id(newest)) == 2  # under the header and the machine line
+        assert line_of(app, short_id(newest)) == 3  # under the header, the machine line and the column names
 
 
 async def test_a_row_out_of_sight_is_repainted_only_once_it_comes_into_view(tmp_path, monkeypatch):
@@ -95,19 +92,7 @@ async def test_a_row_out_of_sight_is_repainted_only_once_it_comes_into_view(tmp_
         await until_shown(pilot, short_id(in_view))
         assert short_id(out_of_sight) not in screen_text(app)
 
-        repainted: list[str] = []  # asked to repaint, or rendered
-        render, refresh = RunRow.render, RunRow.refresh
-
-        def rendered(row: RunRow) -> Text:
-            repainted.append(row.run.train_id)
-            return render(row)
-
-        def refreshed(row: RunRow, *args: Any, **kwargs: Any) -> RunRow:
-            repainted.append(row.run.train_id)
-            return refresh(row, *args, **kwargs)
-
-        monkeypatch.setattr(RunRow, "render", rendered)
-        monkeypatch.setattr(RunRow, "refresh", refreshed)
+        repainted = count_row_paints(monkeypatch)  # asked to repaint, or rendered
         for train_id in (in_view, out_of_sight):
             app.session.store.apply(RunUpdate(train_id, "training", 55), Source.WS, NOW)
         app._schedule_flush()

@@ -6,13 +6,12 @@ import secrets
 
 from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, api_client, client_settings, start_run
 from tests.tls import https_url, make_certificates, tls_server
-from tests.ui.screen import screen_text, shown_in, until
+from tests.ui.screen import row_on_screen, screen_text, shown_in, until
 from tf_tui.core.session import Session
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.screens.event_log import EventLogScreen
 from tf_tui.ui.screens.help import HelpScreen
 from tf_tui.ui.widgets.header import INSECURE_BADGE, StatusHeader
-from tf_tui.ui.widgets.run_row import RunRow
 
 SIZE = (120, 36)
 TOKEN = f"tok-{secrets.token_hex(12)}"
@@ -34,7 +33,7 @@ async def test_the_token_is_never_on_screen(start_server, tmp_path):
             app = dashboard(server.url, tmp_path / "right", TOKEN)
             async with app.run_test(size=SIZE) as pilot:
                 await app.session.watch([train_id])
-                await until(pilot, lambda: any("training" in shown_in(app, row) for row in app.query(RunRow)), "rows")
+                await until(pilot, lambda: "training" in row_on_screen(app, train_id), "rows")
                 seen = [screen_text(app)]
                 for key, screen in (("l", EventLogScreen), ("question_mark", HelpScreen)):
                     await pilot.press(key)

@@ -86,6 +86,19 @@ def test_detail_with_loss_chart(snap_compare, tmp_path, size):
     assert snap_compare(demo_app(tmp_path), run_before=machine_read_then(open_detail), terminal_size=size)
 
 
+async def sort_by_loss_grouped_by_model(pilot):
+    await pilot.press("less_than_sign", "less_than_sign", "g", "g")  # newest, model, loss; none, status, model
+    await until(pilot, lambda: "─ small (2)" in screen_text(pilot.app), "the runs by loss, grouped by model")
+    await until(pilot, lambda: "↓loss" in screen_text(pilot.app), "the order in the column names")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_sorted_and_grouped(snap_compare, tmp_path, size):
+    assert snap_compare(
+        demo_app(tmp_path), run_before=machine_read_then(sort_by_loss_grouped_by_model), terminal_size=size
+    )
+
+
 async def smooth_the_chart(pilot):
     await pilot.press("enter", "m", "m")
     await until(pilot, lambda: "smoothed 0.9" in screen_text(pilot.app), "the chart smoothed")

@@ -38,6 +38,8 @@ from tf_tui.core.format import short_id, summary
 from tf_tui.core.ports import BackendApi
 from tf_tui.core.read_only import refusal
 from tf_tui.core.run_again import LikeRun
+from tf_tui.core.run_order import SECTION as RUNS_SECTION
+from tf_tui.core.run_order import RunsView
 from tf_tui.core.screen_snapshot import SAVE_EVERY_S, ScreenSnapshot, screen_snapshot_path, unlisted
 from tf_tui.core.session import Session, StopOutcome
 from tf_tui.core.store import Outcome, RunState
@@ -63,7 +65,7 @@ from tf_tui.ui.widgets.runs_list import RunsList
 TALENT_ACTIONS = {"evaluate": Extension.EVALUATE, "publish": Extension.PUBLISH, "talents": Extension.CATALOGUE}
 # Kept out of the footer so that every other key fits in it at 120 columns (with several backends, `b` too);
 # the help and the palette list them.
-NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again"})
+NOT_IN_FOOTER = frozenset({"watch", "talents", "resync", "run_again", "sort", "sort_back", "group"})
 # The actions that change a backend, and their keys: off when it is read-only (see check_action).
 READ_ONLY_KEYS = (("s", "start"), ("R", "run_again"), ("x", "stop"), ("e", "evaluate"), ("p", "publish"))
 CHANGING_ACTIONS = frozenset(action for _, action in READ_ONLY_KEYS)
@@ -77,6 +79,9 @@ SELECTION_ACTIONS = (
     "explain_run_log",
     *TALENT_ACTIONS,
 )
+# The runs list's order and grouping with several backends all shown are kept under this name, apart from
+# each backend's own (filed by URL).
+ALL_BACKENDS = "every backend"
 TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
@@ -252,6 +257,17 @@ class TfTuiApp(PaintedApp):
         ),
         # When the log cannot be had (a backend without the route), o still says why.
         Binding("o", "explain_run_log", show=False, id="run_log"),
+        # The runs list's order and grouping: after the keys above, so that the help shows those first.
+        Binding(
+            "greater_than_sign",
+            "sort",
+            "Sort",
+            show=False,
+            tooltip="sort the runs: newest, status, progress, loss, model, backend",
+            id="sort",
+        ),
+        Binding("less_than_sign", "sort_back", "Sort back", show=False, tooltip="sort them back", id="sort_back"),
+        Binding("g", "group", "Group", show=False, tooltip="group the runs by status, by model, or not", id="group"),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -295,9 +311,10 @@ class TfTuiApp(PaintedApp):
         # Held, not queried: App.query_one searches the active screen, which may be a dialog.
         self._header = StatusHeader(id="header")
         self._environment = EnvironmentLine(self._environment_source, id="environment")
-        self._runs = RunsList(clock=clock, id="runs")
+        self._runs = RunsList(clock=clock, backends=() if self.fleet.single else self.fleet.names, id="runs")
         self._detail = DetailPane(id="detail")
         self._header_folded = False
+        self._view_choices = ViewChoicesFile(view_choices_path(self.session.settings))
         self._filter = Input(
             placeholder="filter by id, model or status (enter keeps it, escape clears it)", id="filter"
         )
@@ -348,6 +365,7 @@ class TfTuiApp(PaintedApp):
             self.exit_signals.install()
         self.fleet.on_change = self._schedule_flush
         self._runs.on_view = self._read_in_view_first
+        self._restore_runs_view()
         # Runs that ended before the dashboard was up (a store filled before it) are no news to it.
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
@@ -583,6 +601,30 @@ class TfTuiApp(PaintedApp):
     def action_move(self, delta: int) -> None:
         self._runs.move(delta)
 
+    def action_sort(self) -> None:
+        self._keep_runs_view(self._runs.view.next_order(1, self._runs.orders))
+
+    def action_sort_back(self) -> None:
+        self._keep_runs_view(self._runs.view.next_order(-1, self._runs.orders))
+
+    def action_group(self) -> None:
+        self._keep_runs_view(self._runs.view.next_grouping())
+
+    def _runs_view_owner(self) -> str:
+        """Whose order and grouping the runs list shows: the backend shown, or with several backends all
+        shown, every backend's (`ALL_BACKENDS`)."""
+        if self._backend_shown is None and not self.fleet.single:
+            return ALL_BACKENDS
+        return self.fleet.sessions[self._backend_shown or self.fleet.names[0]].url
+
+    def _restore_runs_view(self) -> None:
+        section = self._view_choices.get(self._runs_view_owner(), RUNS_SECTION)
+        self._runs.set_view(RunsView.from_section(section, self._runs.orders))
+
+    def _keep_runs_view(self, view: RunsView) -> None:
+        self._runs.set_view(view)
+        self._view_choices.set(self._runs_view_owner(), RUNS_SECTION, view.as_section())
+
     def action_focus_detail(self) -> None:
         self._detail.focus()
 
@@ -815,6 +857,7 @@ class TfTuiApp(PaintedApp):
         names: list[str | None] = [None, *self.fleet.names]
         self._backend_shown = names[(names.index(self._backend_shown) + 1) % len(names)]
         self._runs.show_backend(self._backend_shown)
+        self._restore_runs_view()
         self.notify(f"Showing {self._backend_shown or 'every backend'}'s runs", timeout=2, markup=False)
 
     def _set_chart_view(self, view: ChartView) -> None:

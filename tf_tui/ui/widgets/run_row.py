@@ -1,13 +1,10 @@
-"""One run, one line: a light widget that renders text, so a changed run repaints only its own row."""
+"""One run, one line of the runs list: its text, the columns it is laid out in, and the header over them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widget import Widget
 
 from tf_tui.base.text import printable
 from tf_tui.core.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
@@ -27,6 +24,7 @@ MIN_BAR_WIDTH = 10
 OPTIONAL_WIDTHS = {"step": 12, "loss": 8, "eta": 7, "age": 10}
 # With several backends followed, the backend's name: the first column dropped when narrow.
 BACKEND_WIDTH = 9
+ID_WIDTH = 9  # the short id and a space
 
 
 # The optional columns a run may leave empty, and how a run's value in each reads.
@@ -52,6 +50,30 @@ class Columns:
         return max(MODEL_WIDTH, min(self.model_length + 1, width // MODEL_SHARE))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where a row's columns go at one width: the model's width, the optional columns kept (the backend's
+    among them), and the bar's width."""
+
+    model_width: int
+    optional: dict[str, int]
+    bar_width: int
+
+
+def layout(width: int, columns: Columns | None, backend: bool, id_width: int = ID_WIDTH, extra: int = 0) -> Layout:
+    """The columns of a row `width` cells wide: optional ones dropped from the right while the bar would be
+    narrower than its least. Without `columns`, every column at its least width. `extra`: cells of the
+    row's own (an alert's badge), taken from the bar's."""
+    model_width = MODEL_WIDTH if columns is None else columns.model_width(width)
+    fixed = id_width + model_width + STATUS_WIDTH + 5 + extra
+    optional = {name: size for name, size in OPTIONAL_WIDTHS.items() if columns is None or name in columns.filled}
+    if backend:
+        optional["backend"] = BACKEND_WIDTH
+    while optional and width - fixed - sum(optional.values()) < MIN_BAR_WIDTH:
+        optional.popitem()
+    return Layout(model_width, optional, max(MIN_BAR_WIDTH, width - fixed - sum(optional.values()) - 1))
+
+
 def row_text(
     run: RunState,
     width: int,
@@ -63,20 +85,13 @@ def row_text(
 ) -> Text:
     """`3f2a9c1e  tiny    training      ━━━━━╸────  37%  370/1000  1.2345  12s  2s ago`, with `gpu1` after
     the id when `backend` is given. Without `columns`, every column at its least width."""
-    model_width = MODEL_WIDTH if columns is None else columns.model_width(width)
+    shown_id = short_id(run.train_id)
     alert_badge = badge(run)  # taken from the bar's width: the bar is the one column that stretches
-    fixed = (
-        len(short_id(run.train_id)) + 1 + model_width + STATUS_WIDTH + 5 + (len(alert_badge) + 1 if alert_badge else 0)
-    )
-    optional = {name: size for name, size in OPTIONAL_WIDTHS.items() if columns is None or name in columns.filled}
-    if backend is not None:
-        optional["backend"] = BACKEND_WIDTH
-    while optional and width - fixed - sum(optional.values()) < MIN_BAR_WIDTH:
-        optional.popitem()
-    bar_width = max(MIN_BAR_WIDTH, width - fixed - sum(optional.values()) - 1)
-
+    extra = len(alert_badge) + 1 if alert_badge else 0
+    columns_at = layout(width, columns, backend is not None, len(shown_id) + 1, extra)
+    model_width, optional, bar_width = columns_at.model_width, columns_at.optional, columns_at.bar_width
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{short_id(run.train_id)} ", style="bold")
+    text.append(f"{shown_id} ", style="bold")
     if backend is not None and "backend" in optional:
         text.append(printable(backend, BACKEND_WIDTH - 1).ljust(BACKEND_WIDTH), style="cyan")
     text.append(printable(run.base_model or "", model_width - 1).ljust(model_width), style="dim")
@@ -100,6 +115,30 @@ def row_text(
             text.append(f" {age_value(run, now):>{optional['age'] - 1}}", style="dim")
     if run.from_snapshot:
         text.stylize("dim")
+    return text
+
+
+def header_text(width: int, columns: Columns, *, backend: bool, order: str) -> Text:
+    """The columns' names over rows of `width` cells, each where its column is: the mark's and the id's
+    place says the order (`↓loss`), and the name of the column the runs are sorted by stands out."""
+    columns_at = layout(width - 1, columns, backend)
+    model_width, optional, bar_width = columns_at.model_width, columns_at.optional, columns_at.bar_width
+
+    def label(name: str, size: int, *, right: bool = False) -> None:
+        shown = name[: size - 1]
+        text.append(" " if right else "")
+        text.append(shown.rjust(size - 1) if right else shown.ljust(size), style="bold" if name == order else "dim")
+
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"↓{order}".ljust(ID_WIDTH + 1), style="bold")  # over the mark's column and the id's
+    if backend and "backend" in optional:
+        label("backend", BACKEND_WIDTH)
+    label("model", model_width)
+    label("status", STATUS_WIDTH)
+    label("progress", bar_width + 5)
+    for name in ("step", "loss", "eta", "age"):
+        if name in optional:
+            label(name, optional[name], right=True)
     return text
 
 
@@ -128,45 +167,25 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
     )
 
 
-class RunRow(Widget):
-    """Knows what it last painted: repainted only when that changes (the run, or its age to the minute)."""
+class RunRow:
+    """A run's row: the store's own run object (the row always shows its latest state), its backend (None
+    when one backend is followed: no column for it), whether it is marked to compare, and when and in which
+    order it became known here (its age when the server gives none, and ties)."""
 
-    DEFAULT_CSS = """
-    RunRow { height: 1; padding: 0 1 0 0; }
-    RunRow.-selected { background: $accent 40%; }
-    """
+    __slots__ = ("backend", "known", "marked", "run")
 
-    def __init__(
-        self,
-        run: RunState,
-        clock: Callable[[], float] = time.time,
-        backend: str | None = None,
-        columns: Callable[[], Columns | None] = lambda: None,
-    ) -> None:
-        """`columns` gives the list's column sizes as they stand (`RunsList` repaints the rows when they grow)."""
-        super().__init__()
-        self.run = run  # the store's own object: the row always shows its latest state
-        self._columns = columns
-        self.backend = backend  # None when one backend is followed: no column for it
-        self._clock = clock
-        self._shown: tuple[object, ...] | None = None  # shown_values() and the columns, as last painted
-        self._asked = False  # a repaint is asked for and not made yet
-        self.marked = False  # marked to compare: a mark in the first column
+    def __init__(self, run: RunState, backend: str | None, known: tuple[float, int]) -> None:
+        self.run = run
+        self.backend = backend
+        self.known = known
+        self.marked = False
 
-    def render(self) -> Text:
-        now, columns = self._clock(), self._columns()
-        self._shown, self._asked = (*shown_values(self.run, now), columns), False
-        width = (self.content_size.width or 81) - 1
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return self.backend, self.run.train_id
+
+    def text(self, width: int, now: float, columns: Columns, *, no_color: bool) -> Text:
+        """The row as `width` cells show it: the mark, then the run's columns."""
         text = Text(first_column(self.run, self.marked), style="bold", no_wrap=True, overflow="ellipsis")
-        row = row_text(self.run, width, now, no_color=self.app.no_color, backend=self.backend, columns=columns)
+        row = row_text(self.run, width - 1, now, no_color=no_color, backend=self.backend, columns=columns)
         return text.append_text(row)
-
-    def show_latest(self) -> None:
-        """Repaint the row if what it shows has changed since it was last painted. Once asked, not again before
-        it is painted: the paint shows the latest anyway (a growth of the columns and the run's own update
-        come in one batch)."""
-        if self._asked or self._shown is None:
-            return
-        if (*shown_values(self.run, self._clock()), self._columns()) != self._shown:
-            self._asked = True
-            self.refresh()

@@ -1,4 +1,11 @@
-"""The runs list: one RunRow per run, newest first, with a cursor and a filter.
+"""The runs list: a line per run under a line of column names, in the order and groups the user chose,
+with a cursor and a filter.
+
+One widget draws only the lines in view (Textual's line API): ten thousand runs cost ten thousand small
+objects and a sorted list, not ten thousand widgets. A run's change repaints its own line when that line is
+in view and shows something else than it last painted; a line out of view costs nothing until it comes into
+view. Whatever changes which runs are in view (a scroll, a resize, the filter, the order) is said with
+`on_view`, so that what the runs need (their statuses) can be read for those first.
 
 Newest is by the server's own creation (or start) time when it gives one, else by when the run became
 known here: runs restored from the state file then sort among the ones the listing brings later.
@@ -8,16 +15,25 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual import events
-from textual.containers import VerticalScroll
+from textual.binding import Binding
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
+from tf_tui.core.run_order import Grouping, Order, RunsView, group_of, order_key
 from tf_tui.core.store import RunState
-from tf_tui.ui.widgets.run_row import Columns, RunRow
+from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values
 
 
 def server_time(value: object) -> float | None:
@@ -35,17 +51,48 @@ def _parse_time(text: str) -> float | None:
 
 # A row's key: the run's backend (None when one backend is followed) and its id.
 RowKey = tuple[str | None, str]
+HEADER_LINES = 1  # the column names, over the rows: they stay as the rows scroll
 
 
-class RunsList(VerticalScroll, can_focus=True):
+@dataclass(frozen=True)
+class Heading:
+    """A group's line: its name and how many of the runs shown are in it."""
+
+    name: str
+    count: int
+
+    def text(self, width: int) -> Text:
+        """`─ training (3) ────────`, `width` cells wide."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("─ ", style="dim")
+        text.append(f"{self.name} ({self.count})", style="bold")
+        text.append(" " + "─" * max(0, width - text.cell_len - 1), style="dim")
+        return text
+
+
+Line = RowKey | Heading
+
+
+class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     """The rows, their order, the selection and the filter; the app says which runs changed.
 
     With several backends, a row is a run of one backend (the same id on two is two rows), and the list
-    can be narrowed to one backend (`show_backend`).
+    can be narrowed to one backend (`show_backend`). Its keys are the app's (j, k, page down...): it takes
+    none of a scrolling container's own.
     """
 
+    # As a scrolling list's own keys, which the help leaves to Textual: they move the cursor a page at a
+    # time, or to the first or last run, and the list follows it.
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("pagedown", "move_page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "move_page(-1)", "Page up", show=False, id="page_up"),
+        Binding("home", "move_to_end(False)", "First run", show=False, id="first_run"),
+        Binding("end", "move_to_end(True)", "Last run", show=False, id="last_run"),
+    ]
+    COMPONENT_CLASSES = {"runs-list--selected"}  # noqa: RUF012 - Textual's declaration style
     DEFAULT_CSS = """
-    RunsList { height: auto; }
+    RunsList { height: auto; overflow-x: hidden; }
+    RunsList > .runs-list--selected { background: $accent 40%; }
     """
 
     class Selected(Message):
@@ -54,21 +101,36 @@ class RunsList(VerticalScroll, can_focus=True):
             self.train_id = train_id
             self.backend = backend
 
-    def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, *, backends: Sequence[str] = (), id: str | None = None
+    ) -> None:
+        """`backends`: the backends followed, in their order, when there are several (the backend order)."""
         super().__init__(id=id)
         self._clock = clock
+        self._backend_rank = {name: rank for rank, name in enumerate(backends)}
         self._rows: dict[RowKey, RunRow] = {}
-        # When and in which order each run became known: its age when the server gives none, and ties.
-        self._known: dict[RowKey, tuple[float, int]] = {}
-        self._placed: dict[RowKey, tuple[float, int]] = {}  # each row's order when last put in place
         self._counter = itertools.count()
         self._filter = ""
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
-        self._in_view: set[RunRow] | None = None  # the rows in the list's viewport; None: to be worked out
+        self.view = RunsView()
+        # Each row's place: what it sorts by, as last worked out; every row in that order; the lines shown
+        # (rows that pass the filter, and group headings), and where each row shown is among them.
+        self._sort_keys: dict[RowKey, tuple[Any, ...]] = {}
+        self._sorted: list[RowKey] = []
+        self._order_changed = False
+        self._lay_out_due = False  # a layout is asked for after this batch of changes
+        self._lines: list[Line] = []
+        self._shown: list[RowKey] = []
+        self._line_of: dict[RowKey, int] = {}
+        self._position: dict[RowKey, int] = {}  # among the rows shown
+        self._going: dict[RowKey, bool] = {}  # as last seen, for the first selection
+        self._default_known = False  # the first selection's candidates are as last worked out
+        self._painted: dict[int, object] = {}  # by line of the viewport: what it showed when last rendered
+        self._asked: set[int] = set()  # lines of the viewport asked to repaint and not rendered yet
         # Told the rows in view whenever they change: the app has their runs' statuses read first.
         self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
-        self._told_in_view: set[RunRow] = set()
+        self._told_in_view: list[RowKey] | None = None
         self.selected: RowKey | None = None
         self.columns = Columns()  # sized from every run shown: the rows are repainted when they grow
 
@@ -76,99 +138,83 @@ class RunsList(VerticalScroll, can_focus=True):
     def selected_id(self) -> str | None:
         return None if self.selected is None else self.selected[1]
 
+    @property
+    def shown(self) -> tuple[RowKey, ...]:
+        """The rows the filter and the backend shown let through, in their order."""
+        self._arrange()
+        return tuple(self._shown)
+
+    @property
+    def orders(self) -> tuple[Order, ...]:
+        """The orders `>` cycles through: by backend only when there are several."""
+        return tuple(order for order in Order if order is not Order.BACKEND or len(self._backend_rank) > 1)
+
+    # --- what the app says ---------------------------------------------------------------------
+
     def show(self, run: RunState, backend: str | None = None) -> None:
-        """Add a row for a new run, or repaint the run's row; either way in its place, newest on top."""
+        """Add a row for a new run, or repaint the run's row; either way in its place."""
         key = (backend, run.train_id)
         row = self._rows.get(key)
         columns = self.columns.taking(run)
         grew, self.columns = columns is not self.columns, columns
         if row is None:
-            self._known[key] = (self._clock(), next(self._counter))
-            row = RunRow(run, self._clock, backend, lambda: self.columns)
+            row = RunRow(run, backend, (self._clock(), next(self._counter)))
             self._rows[key] = row
-            self._placed[key] = self._order(row)
-            row.display = self._matches(row)
-            self.mount(row, before=self._first_older(row))
-            self._view_changed()
-            return
-        if row.parent is not self:
-            return  # its mount was refused: the list is being taken down, at exit
-        self._keep_in_place(row)
-        if grew:  # every row's columns moved: those in view are repainted now, the others as they come into it
-            self._view_changed()
-        elif row in self._rows_in_view():
-            row.show_latest()
+            self._sorted.append(key)
+            self._sort_keys[key] = self._sort_key(row)
+            self._order_changed = True
+        else:
+            sort_key = self._sort_key(row)
+            if sort_key != self._sort_keys[key]:  # the usual case, a run's progress in the newest order: no
+                self._sort_keys[key] = sort_key
+                self._order_changed = True
+        if self._going.get(key) != run.going:
+            self._going[key] = run.going
+            self._default_known = False
+        if self._order_changed or grew:
+            self._lay_out_later()
+        elif key in self._line_of:
+            self._repaint_line(self._line_of[key])
 
     def select_default(self) -> None:
         """Until the user moves the cursor: the newest run going, else the newest run."""
-        if self._settled:
+        self._lay_out()
+        if self._settled or self._default_known:
             return
-        visible = self._visible()
-        going = [key for key in visible if self._rows[key].run.going]
-        target = going[0] if going else (visible[0] if visible else None)
-        self._settled = bool(going)
+        self._default_known = True
+        going = next((key for key in self._shown if self._rows[key].run.going), None)
+        target = going or (self._shown[0] if self._shown else None)
+        self._settled = going is not None
         if target is not None and target != self.selected:
             self._select(target)
 
     def remove_run(self, train_id: str, backend: str | None = None) -> None:
         """Take a run's row away; the selection moves to the row below it (else above)."""
         key = (backend, train_id)
-        row = self._rows.pop(key, None)
-        self._placed.pop(key, None)
-        if row is None:
+        if self._rows.pop(key, None) is None:
             return
+        self._sort_keys.pop(key)
+        self._going.pop(key, None)
+        self._sorted.remove(key)
         if self.selected == key:
-            visible = self._visible()
-            index = visible.index(key) if key in visible else 0
-            rest = [other for other in visible if other != key]
+            shown, index = self._shown, self._position.get(key)
+            neighbours = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index]]
             self.selected = None
             self._settled = True
-            self._select(rest[min(index, len(rest) - 1)] if rest else None)
-        row.remove()
-        self._view_changed()
+            self._lay_out(force=True)
+            self._select(neighbours[0] if neighbours else None)
+        else:
+            self._lay_out(force=True)
 
     def set_marked(self, key: RowKey, marked: bool) -> None:
         row = self._rows.get(key)
         if row is not None and row.marked != marked:
             row.marked = marked
-            row.refresh()
+            if key in self._line_of:
+                self._repaint_line(self._line_of[key])
 
     def refresh_ages(self) -> None:
-        for row in self._rows_in_view():
-            row.show_latest()
-
-    def _rows_in_view(self) -> set[RunRow]:
-        """The rows the list's viewport shows (a row is one line). Only these are repainted as their runs
-        change: a row out of sight is brought up to date when it comes into view (`_view_changed`). Textual
-        would render it all the same, and a refresh of a widget out of sight makes it work out the place of
-        every widget again."""
-        if self._in_view is None:
-            rows = [row for row in self.children if isinstance(row, RunRow) and row.display and self._holds(row)]
-            top = int(self.scroll_y)  # and one row more: a line scrolled in part shows two rows in part
-            self._in_view = set(rows[top : top + self.scrollable_content_region.height + 1])
-        return self._in_view
-
-    def _holds(self, row: RunRow) -> bool:
-        """False for a row being removed: it stays among the children until Textual is done with it."""
-        return self._rows.get((row.backend, row.run.train_id)) is row
-
-    def _view_changed(self) -> None:
-        """Rows moved, scrolled, came, went or were filtered: bring the ones now in view up to date."""
-        self._in_view = None
-        in_view = self._rows_in_view()
-        for row in in_view:
-            row.show_latest()
-        if in_view != self._told_in_view:
-            self._told_in_view = set(in_view)
-            self.on_view([(row.backend, row.run.train_id) for row in in_view])
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if int(old_value) != int(new_value):
-            self._view_changed()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._view_changed()
+        self._check_view()
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
@@ -179,74 +225,162 @@ class RunsList(VerticalScroll, can_focus=True):
         self._backend_shown = backend
         self._refilter()
 
+    def set_view(self, view: RunsView) -> None:
+        """Another order or grouping: the selected run stays selected, and in view."""
+        if view == self.view:
+            return
+        self.view = view
+        self._sort_keys = {key: self._sort_key(row) for key, row in self._rows.items()}
+        self._order_changed = True
+        self._lay_out(force=True)
+        if self.selected is not None:
+            self._scroll_to_row(self.selected, centre=True)
+
     def _refilter(self) -> None:
-        for row in self._rows.values():
-            row.display = self._matches(row)
-        self._view_changed()
-        if self.selected is not None and not self._rows[self.selected].display:
-            visible = self._visible()
-            self._select(visible[0] if visible else None)
+        self._lay_out(force=True)
+        if self.selected is not None and self.selected not in self._position:
+            self._select(self._shown[0] if self._shown else None)
+
+    # --- the cursor ----------------------------------------------------------------------------
 
     def move(self, delta: int) -> None:
-        visible = self._visible()
-        if not visible:
+        """The cursor `delta` rows down (up when negative), stopping at the ends."""
+        self._lay_out()
+        if not self._shown:
             return
-        index = visible.index(self.selected) if self.selected in visible else -delta
+        index = -delta if self.selected is None else self._position.get(self.selected, -delta)
         self._settled = True
-        self._select(visible[max(0, min(len(visible) - 1, index + delta))])
+        self._select(self._shown[max(0, min(len(self._shown) - 1, index + delta))])
+
+    def action_move_page(self, pages: int) -> None:
+        self.move(pages * max(1, self._rows_in_view_count() - 1))
+
+    def action_move_to_end(self, last: bool) -> None:
+        self.move(len(self._rows) if last else -len(self._rows))
 
     def select(self, train_id: str | None, backend: str | None = None) -> None:
         """The user's choice (or their action's): from now on the list does not choose for them.
         Without a backend, the first row of that run id on any backend."""
+        self._lay_out()
         self._settled = True
-        key: RowKey | None = None
-        if train_id is not None:
-            key = (backend, train_id)
-            if backend is None and key not in self._rows:
-                key = next((row for row in self._rows if row[1] == train_id), key)
-        self._select(key)
+        self._select(None if train_id is None else self._key_of(train_id, backend))
+
+    def _key_of(self, train_id: str, backend: str | None) -> RowKey:
+        """The row of that run on that backend; without one, the first row of that run id on any backend."""
+        key: RowKey = (backend, train_id)
+        if backend is None and key not in self._rows:
+            key = next((row for row in self._rows if row[1] == train_id), key)
+        return key
 
     def _select(self, key: RowKey | None) -> None:
-        if self.selected in self._rows:
-            self._rows[self.selected].remove_class("-selected")
+        previous = self.selected
         self.selected = key if key in self._rows else None
+        for each in (previous, self.selected):
+            if each in self._line_of:
+                self._repaint_line(self._line_of[each])
         if self.selected is not None:
-            row = self._rows[self.selected]
-            row.add_class("-selected")
-            self.scroll_to_widget(row, animate=False)
+            self._scroll_to_row(self.selected)
         backend, train_id = self.selected or (None, None)
         self.post_message(self.Selected(train_id, backend))
 
-    def _order(self, row: RunRow) -> tuple[float, int]:
-        known_at, sequence = self._known[(row.backend, row.run.train_id)]
-        created = server_time(row.run.created_at or row.run.extra.get("started_at"))
-        return (known_at if created is None else created), sequence
+    def on_click(self, event: events.Click) -> None:
+        """A click on a run's row selects it."""
+        line = self._line_at(event.get_content_offset(self))
+        if line is not None and not isinstance(line, Heading):
+            self._settled = True
+            self._select(line)
 
-    def _first_older(self, row: RunRow) -> RunRow | None:
-        """The first row, from the top, of a run older than this one: this one's place is before it."""
-        order = self._order(row)
-        rows = (child for child in self.children if isinstance(child, RunRow) and child is not row)
-        return next((other for other in rows if self._order(other) < order), None)
+    # --- where the rows are --------------------------------------------------------------------
 
-    def _keep_in_place(self, row: RunRow) -> None:
-        """A run's time can become known late (a listing after a restore): move its row if it must."""
-        key, order = (row.backend, row.run.train_id), self._order(row)
-        if self._placed.get(key) == order:
-            return  # the usual case, a run's progress: its place is where it was
-        self._placed[key] = order
-        older = self._first_older(row)
-        rows = [child for child in self.children if isinstance(child, RunRow)]
-        following = rows[rows.index(row) + 1] if rows.index(row) + 1 < len(rows) else None
-        if older is following:
+    def key_at(self, y: int) -> RowKey | None:
+        """The run whose row is on line `y` of the list's viewport (0 is the column names), if any."""
+        line = self._line_at_viewport(y)
+        return None if line is None or isinstance(line, Heading) else line
+
+    def row_region(self, train_id: str, backend: str | None = None) -> Region | None:
+        """Where on the screen the run's row is; None while it is not in view. Without a backend, the run's
+        row on any backend."""
+        line = self._line_of.get(self._key_of(train_id, backend))
+        top = int(self.scroll_y)
+        if line is None or not top <= line < top + self._rows_in_view_count():
+            return None
+        content = self.scrollable_content_region
+        return Region(content.x, content.y + HEADER_LINES + line - top, content.width, 1)
+
+    def _line_at(self, offset: Offset | None) -> Line | None:
+        return None if offset is None else self._line_at_viewport(offset.y)
+
+    def _line_at_viewport(self, y: int) -> Line | None:
+        index = int(self.scroll_y) + y - HEADER_LINES
+        return self._lines[index] if y >= HEADER_LINES and 0 <= index < len(self._lines) else None
+
+    def _rows_in_view_count(self) -> int:
+        return max(0, self.scrollable_content_region.height - HEADER_LINES)
+
+    def _scroll_to_row(self, key: RowKey, *, centre: bool = False) -> None:
+        line = self._line_of.get(key)
+        if line is None:
             return
-        if older is not None:
-            self.move_child(row, before=older)
-        else:
-            self.move_child(row, after=rows[-1])
-        self._view_changed()
+        height, top = self._rows_in_view_count(), int(self.scroll_y)
+        if centre and not top <= line < top + height:
+            self.scroll_to(y=max(0, line - height // 2), animate=False, immediate=True)
+        elif line < top:  # with its group's heading, when it is the group's first row
+            heading = line > 0 and isinstance(self._lines[line - 1], Heading)
+            self.scroll_to(y=line - heading, animate=False, immediate=True)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
-    def _visible(self) -> list[RowKey]:
-        return [(row.backend, row.run.train_id) for row in self.children if isinstance(row, RunRow) and row.display]
+    # --- the order and the lines ---------------------------------------------------------------
+
+    def _sort_key(self, row: RunRow) -> tuple[Any, ...]:
+        run, view = row.run, self.view
+        known_at, sequence = row.known
+        created = server_time(run.created_at or run.extra.get("started_at"))
+        rank = self._backend_rank.get(row.backend or "", 0)
+        newest = (-(known_at if created is None else created), -sequence)
+        return (*group_of(view.grouping, run), *order_key(view.order, run, rank), *newest)
+
+    def _lay_out_later(self) -> None:
+        """After this batch of changes (the app shows every changed run, then asks for the first selection),
+        or at the next paint, whichever comes first: once for the batch."""
+        if not self._lay_out_due:
+            self._lay_out_due = True
+            self.call_later(self._lay_out)
+
+    def _lay_out(self, *, force: bool = False) -> None:
+        """The lines brought up to date, then the lines in view repainted where they changed."""
+        self._lay_out_due = False
+        self._arrange(force=force)
+        self._check_view()
+
+    def _arrange(self, *, force: bool = False) -> None:
+        """The lines, from the rows in their order: sorted again only when a row's place may have changed,
+        filtered again only then or when `force`d (the filter, the backend shown, the order changed)."""
+        if not (force or self._order_changed):
+            return
+        if self._order_changed:
+            self._sorted.sort(key=self._sort_keys.__getitem__)  # mostly in order already: a pass
+            self._order_changed = False
+        self._shown = [key for key in self._sorted if self._matches(self._rows[key])]
+        self._position = {key: index for index, key in enumerate(self._shown)}
+        self._lines = self._with_headings(self._shown)
+        self._line_of = {line: index for index, line in enumerate(self._lines) if not isinstance(line, Heading)}
+        self._default_known = False
+        size = Size(0, len(self._lines) + HEADER_LINES)
+        if self.virtual_size != size:
+            self.virtual_size = size
+
+    def _with_headings(self, shown: list[RowKey]) -> list[Line]:
+        if self.view.grouping is Grouping.NONE:
+            return list(shown)
+        groups: dict[str, list[RowKey]] = {}
+        for key in shown:  # in order: each group's rows together, the groups in their order
+            groups.setdefault(self._sort_keys[key][1], []).append(key)
+        lines: list[Line] = []
+        for name, keys in groups.items():
+            lines.append(Heading(name, len(keys)))
+            lines.extend(keys)
+        return lines
 
     def _matches(self, row: RunRow) -> bool:
         if self._backend_shown is not None and row.backend != self._backend_shown:
@@ -256,3 +390,82 @@ class RunsList(VerticalScroll, can_focus=True):
         run = row.run
         haystack = " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
         return self._filter in haystack
+
+    # --- painting ------------------------------------------------------------------------------
+
+    def _signature(self, y: int, now: float) -> object:
+        """What line `y` of the viewport shows, in values cheaper to make and compare than its text."""
+        width = self.scrollable_content_region.width
+        if y < HEADER_LINES:
+            return "header", width, self.columns, self.view.order
+        line = self._line_at_viewport(y)
+        if line is None or isinstance(line, Heading):
+            return line, width
+        row = self._rows[line]
+        return line, width, self.columns, row.marked, line == self.selected, shown_values(row.run, now)
+
+    def _repaint_line(self, line: int) -> None:
+        """Repaint a row's line if it is in view and shows something else than it last painted."""
+        y = line - int(self.scroll_y) + HEADER_LINES
+        if HEADER_LINES <= y < self.scrollable_content_region.height:
+            self._repaint_if_changed(y, self._clock())
+
+    def _repaint_if_changed(self, y: int, now: float) -> None:
+        if y in self._asked or self._painted.get(y) == self._signature(y, now):
+            return
+        self._asked.add(y)  # not asked again before it is painted: the paint shows the latest anyway
+        self.refresh(Region(0, y, self.size.width, 1))
+
+    def _check_view(self) -> None:
+        """Repaint the lines in view that show something else than they last painted (rows moved, runs
+        changed, the ages turned a minute), and say which runs are in view when that changed."""
+        now = self._clock()
+        for y in range(self.scrollable_content_region.height):
+            self._repaint_if_changed(y, now)
+        self._say_in_view()
+
+    def _say_in_view(self) -> None:
+        """Tell `on_view` the runs in view, top to bottom, when they changed (a scroll, a resize, the filter,
+        the order, runs that came or went)."""
+        top = int(self.scroll_y)
+        in_view = [
+            line for line in self._lines[top : top + self._rows_in_view_count()] if not isinstance(line, Heading)
+        ]
+        if in_view != self._told_in_view:
+            self._told_in_view = in_view
+            self.on_view(in_view)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)  # repaints every line
+        if int(old_value) != int(new_value):
+            self._asked.clear()  # every line is painted again: none is left waiting
+            self._say_in_view()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual repaints every line at a new size, and may have done so before this event comes: a line
+        # asked for before may no longer be there to be painted.
+        self._asked.clear()
+        self._say_in_view()
+
+    def render_line(self, y: int) -> Strip:
+        self._arrange()
+        now, width = self._clock(), self.scrollable_content_region.width
+        self._painted[y] = self._signature(y, now)
+        self._asked.discard(y)
+        style = self.rich_style
+        if y < HEADER_LINES:
+            text = header_text(width - 1, self.columns, backend=len(self._backend_rank) > 1, order=self.view.order)
+        else:
+            line = self._line_at_viewport(y)
+            if line is None:
+                return Strip.blank(width, style)
+            if isinstance(line, Heading):
+                text = line.text(width - 1)
+            else:
+                if line == self.selected:
+                    style = self.get_component_rich_style("runs-list--selected")
+                text = self._rows[line].text(width - 1, now, self.columns, no_color=self.app.no_color)
+        # Up to the last cell, the row's margin on the right: the rest in the row's background, as Textual pads.
+        text.truncate(width - 1, overflow="ellipsis")
+        strip = Strip(list(Segment.apply_style(text.render(self.app.console), style)))
+        return strip.extend_cell_length(width, Style(bgcolor=style.bgcolor))

@@ -1,0 +1,119 @@
+"""Ten thousand runs: the list opens, the cursor and the filter work, and only the rows in view are drawn:
+no widget per run, and a key repaints no more rows than the list shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
+from tf_tui.base.protocol import RunUpdate
+from tf_tui.core.store import Source
+from tf_tui.ui.app import TfTuiApp
+from tf_tui.ui.demo import NOW, demo_app
+from tf_tui.ui.widgets.runs_list import RunsList
+
+RUNS = 10_000
+SIZE = (100, 30)
+
+
+def run_id(number: int) -> str:
+    return f"{number:08d}-many"
+
+
+def add_runs(app: TfTuiApp, count: int) -> None:
+    """`count` ended runs, the higher the number the newer (all older than the demo's but the newest few),
+    each of one of three models."""
+    store = app.session.store
+    for number in range(count):
+        train_id = run_id(number)
+        created = datetime.fromtimestamp(NOW - 10 * count + 10 * number, UTC).isoformat()
+        store.describe(train_id, base_model=("tiny", "small", "base")[number % 3], created_at=created)
+        store.apply(RunUpdate(train_id, "completed", number % 101), Source.POLL, NOW)
+
+
+def widgets(app: TfTuiApp) -> int:
+    return len(list(app.screen.walk_children()))
+
+
+def rows_in_view(app: TfTuiApp) -> int:
+    runs = app.query_one(RunsList)
+    return runs.scrollable_content_region.height - 1  # under the column names
+
+
+async def test_ten_thousand_runs_open_scroll_and_filter_drawing_only_the_rows_in_view(tmp_path, monkeypatch):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+
+        add_runs(app, RUNS)
+        app._schedule_flush()
+        newest = run_id(RUNS - 1)
+        await until_shown(pilot, newest[:8])
+        assert not runs.children and widgets(app) < 100  # no widget per run: the screen's few, whatever the runs
+
+        painted = count_row_paints(monkeypatch)
+        await until(pilot, lambda: runs.has_focus, "the list has the keys")
+        await pilot.wait_for_scheduled_animations()
+        painted.clear()
+        await pilot.press("end")  # the oldest run, at the bottom
+        await until(pilot, lambda: runs.selected_id == run_id(0), "the last run selected")
+        await until(pilot, lambda: row_on_screen(app, run_id(0)) != "", "and in view")
+        assert sum(painted.values()) <= 3 * rows_in_view(app), painted
+
+        await pilot.press("home", "j", "j")
+        await until(pilot, lambda: runs.selected_id == run_id(RUNS - 3), "two down from the newest")
+        painted.clear()
+        await pilot.press("pagedown")
+        page = rows_in_view(app) - 1
+        await until(pilot, lambda: runs.selected_id == run_id(RUNS - 3 - page), "a page further")
+        assert row_on_screen(app, run_id(RUNS - 3 - page))
+        assert sum(painted.values()) <= 3 * rows_in_view(app), painted
+        await pilot.press("k", "pageup")
+        await until(pilot, lambda: runs.selected_id == run_id(RUNS - 2), "a row up and a page back")
+
+        painted.clear()
+        in_view = rows_in_view(app)
+        await pilot.press("slash", *"00000123")  # a character at a time: all but the demo's, ..., 10, 1
+        await until(pilot, lambda: len(runs.shown) == 1, "one run left")
+        assert row_on_screen(app, run_id(123))
+        assert sum(painted.values()) <= 3 * len("00000123") * in_view, painted
+        await pilot.press("escape")
+        await until(pilot, lambda: len(runs.shown) == RUNS + 4, "every run again")
+
+        await pilot.press("greater_than_sign", "greater_than_sign")  # by progress: the 100 % first
+        await until(pilot, lambda: screen_text(app).splitlines()[runs.region.y].startswith("↓progress"), "sorted")
+        # The filter moved the selection to the one run it let through: it stays there, in view.
+        await until(pilot, lambda: row_on_screen(app, run_id(123)) != "", "the selected run kept in view")
+        assert runs.selected_id == run_id(123)
+        await pilot.press("g", "home")  # by status: the run training, the one queued, then every completed one
+        await until_shown(pilot, "─ training (1)")
+        await pilot.press("j", "j")
+        await until_shown(pilot, f"─ completed ({RUNS + 1})")
+
+
+@pytest.mark.parametrize("count", [4, 400])
+async def test_the_list_says_which_runs_are_in_view_when_that_changes(tmp_path, count):
+    """What the app wires to the sessions, so that the statuses of the runs in view are read first."""
+    app = demo_app(tmp_path)
+    said: list[list[tuple[str | None, str]]] = []
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        told = runs.on_view  # the app's: it still is told
+
+        def on_view(keys: list[tuple[str | None, str]]) -> None:
+            said.append(keys)
+            told(keys)
+
+        runs.on_view = on_view
+        add_runs(app, count)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == count + 4, "the runs listed")
+        await until(pilot, lambda: bool(said) and len(said[-1]) == min(count + 4, rows_in_view(app)), "said")
+        assert said[-1][0] == (None, run_id(count - 1))  # the newest
+        await pilot.press("end")
+        await until(pilot, lambda: said[-1][-1] == runs.shown[-1], "the last ones")
+        await pilot.press("slash", *"00000001")
+        await until(pilot, lambda: [key[1] for key in said[-1]] == [run_id(1)], "the filtered one")
