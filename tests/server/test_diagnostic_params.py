@@ -66,6 +66,16 @@ async def test_max_examples_trains_on_that_many_examples_only(tmp_path, capsys):
     assert _characters(encoded) * 10 < _characters(next(m for m in messages if m.startswith("Encoded")))
 
 
+def test_steps_per_s_keeps_the_training_at_that_pace(tmp_path, capsys):
+    """The sleeps make the time a lower bound, whatever the machine's speed: 60 steps at 300 a second."""
+    path = tmp_path / "arithmetic.jsonl"
+    path.write_text("".join(json.dumps(example) + "\n" for example in BUILTIN_DATASETS[0].examples))
+    spec = TrainingSpec("t", MODEL_SIZES["tiny"], [path], 60, 0.003, 16, 0, tmp_path / "w.npz", steps_per_s=300)
+    train(spec)
+    last = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"step"' in line][-1]
+    assert last["details"]["step"] == 60 and last["details"]["elapsed_s"] >= 60 / 300
+
+
 @pytest.mark.parametrize(
     ("params", "words"),
     [
@@ -73,9 +83,10 @@ async def test_max_examples_trains_on_that_many_examples_only(tmp_path, capsys):
         ({"clipping": 0}, "valid boolean"),
         ({"max_examples": 0}, "greater than or equal to 1"),
         ({"max_examples": True}, "a number is needed, not true"),
+        ({"steps_per_s": 0}, "greater than 0"),
         (
             {"clipping_off": True},
-            "this server takes max_steps, learning_rate, batch_size, seed, clipping, max_examples",
+            "this server takes max_steps, learning_rate, batch_size, seed, clipping, max_examples, steps_per_s",
         ),
     ],
 )

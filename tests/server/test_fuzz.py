@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import DEADLINE_S
 from tf_tui.core.local_server import ServerProcess
 
-SHORT_EXAMPLES = 25  # per operation: about 700 requests in all, in about 25 s
+SHORT_EXAMPLES = 12  # per operation: about 350 requests in all, in about 12 s
 SOAK_EXAMPLES = 2_000
 # Fewer answered requests than this means the fuzzer hardly ran, and its silence proves nothing.
 MIN_REQUESTS = 300

@@ -94,7 +94,8 @@ TRAINING_PARAMS = ("max_steps", "learning_rate", "batch_size", "seed")
 # client's health alerts can be seen firing on real training. `clipping = false` trains with no gradient
 # clipping and no floor under the predicted probabilities (a high learning rate then drives the loss to
 # infinity); `max_examples = N` trains on the first N examples only (trained long, the run overfits).
-DIAGNOSTIC_PARAMS = ("clipping", "max_examples")
+# `steps_per_s = N` trains at most N steps a second: a run slow enough to watch, and cheap to keep going.
+DIAGNOSTIC_PARAMS = ("clipping", "max_examples", "steps_per_s")
 DEFAULT_LEARNING_RATE = 0.003
 DEFAULT_SEED = 0
 

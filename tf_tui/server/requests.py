@@ -31,6 +31,7 @@ class TrainParams(BaseModel):
     seed: Count = Field(None, ge=0, le=2**32 - 1)
     clipping: StrictBool | None = None
     max_examples: Count = Field(None, ge=1, le=10_000_000)
+    steps_per_s: Rate = Field(None, gt=0, le=1_000_000)
 
     @model_validator(mode="before")
     @classmethod

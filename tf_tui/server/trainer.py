@@ -63,6 +63,7 @@ class TrainingSpec:
     output_path: Path
     clipping: bool = True  # the gradient's norm clipped and a floor under the probabilities
     max_examples: int | None = None  # train on the first examples only (after the seeded shuffle)
+    steps_per_s: float | None = None  # at most this many steps a second (sleeping between them)
 
     @property
     def probability_floor(self) -> float:
@@ -81,6 +82,7 @@ class TrainingSpec:
             output_path=Path(document["output_path"]),
             clipping=bool(document.get("clipping", True)),
             max_examples=None if document.get("max_examples") is None else int(document["max_examples"]),
+            steps_per_s=None if document.get("steps_per_s") is None else float(document["steps_per_s"]),
         )
 
 
@@ -333,6 +335,8 @@ def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random
         )
         optimiser.apply(model.weights, gradients)
         smoothed_loss = loss if smoothed_loss is None else 0.95 * smoothed_loss + 0.05 * loss
+        if spec.steps_per_s is not None:
+            _keep_pace(step, spec.steps_per_s, training_began)
 
         evaluates = step % evaluate_every == 0 or step == spec.max_steps
         probe_loss = model.loss(probe_windows, probe_targets, spec.probability_floor) if evaluates else None
@@ -365,6 +369,14 @@ def _optimise(spec: TrainingSpec, corpus: Corpus, model: CharMLP, rng: np.random
                 },
             )
     return smoothed_loss
+
+
+def _keep_pace(step: int, steps_per_s: float, began: float) -> None:
+    """Sleep until `step` is due at `steps_per_s` steps a second from `began`: ahead of the pace, the trainer
+    waits (and takes no CPU); behind it, it goes on at once."""
+    ahead = step / steps_per_s - (time.monotonic() - began)
+    if ahead > 0:
+        time.sleep(ahead)
 
 
 def _save_weights(spec: TrainingSpec, corpus: Corpus, model: CharMLP) -> None:
