@@ -24,7 +24,7 @@ fleet-demo: $(STAMP)
 # `make soak`, and the 15 slowest tests are listed at the end. Measured on a quiet 2-core machine
 # (2026-12-07, 1,059 tests): 5 min 27 s to 6 min 11 s, over the budget (docs/RELIABILITY.md, runs 61-66).
 test: $(STAMP)
-	$(BIN)/pytest -n 3 --durations=15
+	$(BIN)/pytest -n 3 --dist worksteal --durations=15
 
 # The long versions of the fault and fuzz tests, and the property tests with many more examples.
 soak: $(STAMP)
