@@ -61,8 +61,13 @@ async def test_a_dead_backend_and_a_refused_one_hold_up_nothing_and_the_dead_one
                 await until(lambda: fleet.get(doomed).ended, what="the dead backend's run is recovered")
                 assert fleet.get(doomed).status == "failed" and "stopped while" in (fleet.get(doomed).error or "")
                 assert phase("dying") is Phase.LIVE and not fleet.get(steady).ended
-                states = {name: session.state.active(session.state_key) for name, session in fleet.sessions.items()}
-                assert states == {"steady": [steady.train_id], "dying": [], "guarded": []}
+
+                # Written when the reconnect's batch of reads is done, which may be after the run is seen to end.
+                def states() -> dict[str, list[str]]:
+                    return {name: session.state.active(session.state_key) for name, session in fleet.sessions.items()}
+
+                expected = {"steady": [steady.train_id], "dying": [], "guarded": []}
+                await until(lambda: states() == expected, what="the ended run leaves the state file")
             finally:
                 back.stop()
         finally:

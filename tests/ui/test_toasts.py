@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
+from textual.events import DescendantFocus
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -53,3 +54,16 @@ async def test_toasts_never_cover_a_text_field(tmp_path, where):
         # Mounted together, drawn together: one toast's words on the screen means all three are there.
         await until(pilot, lambda: len(app.screen.query("Toast")) == TOASTS and "NOTICE" in painted(app), "drawn")
         assert "NOTICE" not in shown_in(app, field), (where, field.id, shown_in(app, field))
+
+
+async def test_a_field_gone_before_its_focus_is_handled_costs_nothing(tmp_path):
+    """Found on a slow machine: the datasets screen closed before the focus of its list was handled, and the
+    dashboard crashed looking for the list's screen (NoScreen)."""
+    app = demo_app(tmp_path)
+    async with app.run_test() as pilot:
+        field = Input()
+        await app.screen.mount(field)
+        await field.remove()
+        app.on_descendant_focus(DescendantFocus(field))
+        await pilot.press("l")  # the dashboard still answers
+        assert app.is_running

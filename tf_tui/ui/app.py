@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.dom import NoScreen
 from textual.events import DescendantFocus
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -390,8 +391,12 @@ class TfTuiApp(PaintedApp):
             self._snapshot.save(self.fleet)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
+        try:
+            screen = event.widget.screen
+        except NoScreen:  # gone before its focus was handled (a dialog closed at once): nothing to keep clear
+            return
         # Once laid out: a field focused as its screen mounts has no place on it yet.
-        self.call_after_refresh(self._place_toasts, event.widget.screen)
+        self.call_after_refresh(self._place_toasts, screen)
 
     def _place_toasts(self, screen: Screen[Any]) -> None:
         """Toasts keep to the third of the screen away from the text field being typed in (app.tcss)."""
