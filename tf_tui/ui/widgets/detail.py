@@ -118,11 +118,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         if not has_loss:
             return
         no_color = self.app.no_color
-        self._update("loss-title", version, lambda: chart_title(history, view, no_color=no_color))
+        # One pass over the history for both: the title's scale note and the chart's curves.
+        curves = loss_curves(history, view.x_axis, smoothing=view.smoothing, window=view.window)
+        self._update("loss-title", version, lambda: chart_title(history, view, curves, no_color=no_color))
         total = run.details.get("total_steps")
         whole_by_step = view.x_axis is XAxis.STEP and view.window is None
         plot = Plot(
-            lambda: loss_series(history, view, no_color=no_color),
+            lambda: loss_series(curves, no_color=no_color),
             x_end=total if whole_by_step and is_step(total) else None,
             x_format=X_FORMATS[view.x_axis],
             log=Y_SCALE_FORCED[view.y_scale],
@@ -150,14 +152,9 @@ def keeps_its_height(static: Static) -> bool:
     return bool(size.width) and static.get_content_height(size, size, size.width) == size.height
 
 
-def _curves(history: MetricHistory, view: ChartView) -> LossCurves:
-    return loss_curves(history, view.x_axis, smoothing=view.smoothing, window=view.window)
-
-
-def loss_series(history: MetricHistory, view: ChartView, *, no_color: bool = False) -> list[Series]:
+def loss_series(curves: LossCurves, *, no_color: bool = False) -> list[Series]:
     """The training loss (behind its smoothed curve when smoothed), its latest point marked, and the held-out
-    loss where the run evaluated: in the view's window, by its x axis."""
-    curves = _curves(history, view)
+    loss where the run evaluated: the curves in the view's window, by its x axis."""
     loss_colour, held_out_colour = ("", "") if no_color else COLOURS[:2]
     return [
         *curve_series(
@@ -167,14 +164,13 @@ def loss_series(history: MetricHistory, view: ChartView, *, no_color: bool = Fal
     ]
 
 
-def chart_title(history: MetricHistory, view: ChartView, *, no_color: bool = False) -> Text:
+def chart_title(history: MetricHistory, view: ChartView, curves: LossCurves, *, no_color: bool = False) -> Text:
     """`loss by step  4.5 → 0.3012 at step 4200  last 2,050 steps  (log scale)`, the legend (with the
     smoothing weight), and from which step the history starts when the backend kept none from before
     tf-tui joined."""
     points = history.points
     losses = [(point.step, point.loss) for point in points if point.loss is not None]
     (_, first), (step, last) = losses[0], losses[-1]
-    curves = _curves(history, view)
     by = "step" if view.x_axis is XAxis.STEP else "elapsed time"
     text = Text(f"loss by {by}  {first:.4g} → {last:.4f} at step {step}", style="bold")
     if view.window is not None:
