@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Python caches each module's compiled bytecode beside it; an environment that turns that off
+# (PYTHONDONTWRITEBYTECODE) makes every test worker, server, trainer and CLI process compile the package
+# and the tests' assertion rewriting again from source, about half a second a process.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test soak lint serve screenshots bench bench-quick clean fleet-demo
 
 $(STAMP): pyproject.toml
