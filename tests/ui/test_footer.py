@@ -11,7 +11,7 @@ from tf_tui.ui.demo import demo_app
 from tf_tui.ui.widgets.footer import LeakFreeFooter
 from tf_tui.ui.widgets.runs_list import RunsList
 
-MOVES = 40
+MOVES = 10  # each rebuild of the leaking footer kept nine keys: ten are three times what is shown
 
 
 def footer_keys_alive() -> int:

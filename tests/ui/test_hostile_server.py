@@ -119,9 +119,9 @@ async def fuzz_the_dashboard(frames: int, tmp_path) -> None:
             assert app.is_running
 
 
-@pytest.mark.timeout(300)  # thousands of frames through a dashboard take a while on a loaded machine
-async def test_two_thousand_hostile_frames_leave_the_dashboard_working_and_clean(tmp_path):
-    await fuzz_the_dashboard(2_000, tmp_path)
+@pytest.mark.timeout(300)  # hundreds of frames through a dashboard take a while on a loaded machine
+async def test_five_hundred_hostile_frames_leave_the_dashboard_working_and_clean(tmp_path):
+    await fuzz_the_dashboard(500, tmp_path)
 
 
 @pytest.mark.soak
