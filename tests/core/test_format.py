@@ -5,9 +5,13 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import pytest
+
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.format import (
     age_value,
+    ago,
+    ago_changes_at,
     eta_text,
     eta_value,
     loss_text,
@@ -47,6 +51,18 @@ def test_an_age_is_when_the_run_changed_by_what_was_seen_else_by_the_servers_dat
     assert age_value(store.runs["listed"], NOW) == "2m ago"
     store.apply(RunUpdate("undated", "completed", 100), Source.POLL, NOW - 1)
     assert age_value(store.runs["undated"], NOW) == "—"
+
+
+@pytest.mark.parametrize("seconds", [-5.0, 0.0, 30.0, 59.9, 60.0, 61.0, 3599.4, 3599.6, 3600.0, 3659.4, 3659.6, 7200.3])
+def test_an_age_says_when_it_next_reads_otherwise_and_reads_the_same_until_then(seconds):
+    """What the dashboard's wake-ups rely on: the age is repainted at that moment, not every second."""
+    since = NOW - 7200  # a moment in the past, on the wall clock's scale
+    now = since + seconds
+    turn = ago_changes_at(since, now)
+    assert turn > now
+    assert ago(turn - 1e-3 - since) == ago(seconds)
+    assert ago(turn - since) != ago(seconds)
+    assert turn - max(now, since) <= 60  # a minute at most (a date ahead of the clock reads as now)
 
 
 def test_a_run_record_holds_what_watch_and_status_print():

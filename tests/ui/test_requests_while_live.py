@@ -54,7 +54,7 @@ async def test_on_the_deployed_backend_a_listing_is_one_request_and_the_machine_
             await until(pilot, lambda: "live" in header(app) and line.reads == 1, "live, the machine read")
             await until(pilot, lambda: len(set(backend.status_reads)) == 3, "every run read")
             await until(pilot, lambda: quiet(backend.requests, "/train/active", {"/train/active"}), "settled")
-            settled = len(backend.requests)
+            settled, ticks = len(backend.requests), line.ticks
             await until(
                 pilot,
                 lambda: backend.requests[settled:].count("/train/active") >= CYCLES,
@@ -63,6 +63,7 @@ async def test_on_the_deployed_backend_a_listing_is_one_request_and_the_machine_
             made = Counter(backend.requests[settled:])
             assert set(made) == {"/train/active"}, made  # no machine, no /dashboard, no status read
             assert line.reads == 1
+            assert line.ticks == ticks  # with no read due, its timer rests: an idle dashboard wakes for nothing
             assert made["/train/active"] / made.total() * LISTINGS_A_MINUTE <= BUDGET_PER_MINUTE
 
             asked = len(backend.requests)

@@ -79,15 +79,33 @@ def eta_value(run: RunState) -> str:
 
 
 def age_value(run: RunState, now: float) -> str:
-    """How long ago the run last changed, to the minute: `<1m ago`, `12m ago`, `2h10m ago`; `—` when nothing
-    says when. To the minute, so that a row left alone is repainted once a minute, not every second."""
+    """How long ago the run last changed (`ago`); `—` when nothing says when."""
     changed = last_change_at(run)
-    if changed is None:
-        return "—"
-    seconds = max(0.0, now - changed)
+    return "—" if changed is None else ago(now - changed)
+
+
+def age_changes_at(run: RunState, now: float) -> float | None:
+    """When `age_value` next reads otherwise, the run unchanged; None when it never will (`—`)."""
+    changed = last_change_at(run)
+    return None if changed is None else ago_changes_at(changed, now)
+
+
+def ago(seconds: float) -> str:
+    """`<1m ago`, `12m ago`, `2h10m ago`: to the minute, so that a text left alone is repainted once a minute,
+    not every second."""
+    seconds = max(0.0, seconds)
     if seconds < 60:
         return "<1m ago"
     return f"{int(seconds // 60)}m ago" if seconds < 3600 else f"{duration(seconds)} ago"
+
+
+def ago_changes_at(since: float, now: float) -> float:
+    """The first moment after `now` at which `ago(moment - since)` reads otherwise than `ago(now - since)`:
+    the next whole minute; from an hour on, half a second before it (`duration` rounds to the second)."""
+    seconds = max(0.0, now - since)
+    if seconds < 3600:
+        return since + 60 * (seconds // 60 + 1)
+    return since + 60 * ((seconds + 0.5) // 60 + 1) - 0.5
 
 
 def last_change_at(run: RunState) -> float | None:

@@ -52,11 +52,12 @@ from tf_tui.ui.keymap import checked_keymap, remapped
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.log_refusal import log_refusal
+from tf_tui.ui.wake_up import WakeUp
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.environment_line import EnvironmentLine
 from tf_tui.ui.widgets.evaluation import Evaluating, EvaluationFailed, EvaluationPart, EvaluationState
 from tf_tui.ui.widgets.footer import LeakFreeFooter
-from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_text
+from tf_tui.ui.widgets.header import StatusHeader, fleet_header_text, header_changes_at, header_text
 from tf_tui.ui.widgets.runs_list import RunsList
 
 # The other screens are imported by the actions that open them: the first screen does not wait for them
@@ -83,7 +84,6 @@ SELECTION_ACTIONS = (
 # The runs list's order and grouping with several backends all shown are kept under this name, apart from
 # each backend's own (filed by URL).
 ALL_BACKENDS = "every backend"
-TICK_S = 1.0  # ages in the header and the rows
 LISTING_INTERVAL_S = 30.0  # runs neither announced nor recorded in the state file appear within this
 # How loudly a run's end is announced; a going run is never announced.
 TOAST_SEVERITY: dict[Outcome, SeverityLevel] = {
@@ -302,6 +302,7 @@ class TfTuiApp(PaintedApp):
         self._flush_pending = False
         self._pacer = FlushPacer()
         self._header_text: Text | None = None
+        self._header_wake_up = WakeUp(self, self._header_turned, clock)  # its countdown, its message age
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
         self._announced: set[RunKey] = set()  # runs whose end was announced
         self._alerts_told: set[tuple[RunKey, Rule]] = set()
@@ -371,7 +372,6 @@ class TfTuiApp(PaintedApp):
         self._announced = {entry.key for entry in self.fleet.runs() if entry.run.ended}
         self._paint_changes()
         self._runs.focus()
-        self.set_interval(TICK_S, self._tick)
         if self._snapshot is not None:
             self.set_interval(SAVE_EVERY_S, self._save_snapshot)
         if self._connect:  # after the first frame: the screen is up before any network work
@@ -444,12 +444,9 @@ class TfTuiApp(PaintedApp):
         self._refresh_footer()
         painted()
 
-    def _tick(self) -> None:
-        if not self.is_running:  # quitting
-            return
-        with self.batch_update():
+    def _header_turned(self) -> None:
+        if self.is_running:  # not quitting
             self._update_header()
-            self._runs.refresh_ages()
 
     def _update_header(self) -> None:
         if not self.fleet.single:
@@ -458,6 +455,7 @@ class TfTuiApp(PaintedApp):
         now, last = self._clock(), self.session.last_message_at
         age = None if last is None else max(0.0, now - last)
         session = self.session
+        self._header_wake_up.by(header_changes_at([session.connection], last, now))
         text = header_text(
             session.url,
             session.connection,
@@ -479,6 +477,7 @@ class TfTuiApp(PaintedApp):
 
     def _update_fleet_header(self) -> None:
         problems = [session.state.problem for session in self.fleet.sessions.values() if session.state.problem]
+        self._header_wake_up.by(header_changes_at(self.fleet.connections().values(), None, self._clock()))
         text, folded = fleet_header_text(
             self.fleet.connections(),
             self._clock(),

@@ -59,7 +59,14 @@ def alert_style(*, no_color: bool = False) -> str:
 
 
 def is_stale(run: RunState, now: float) -> bool:
-    return not run.ended and run.last_heard_at is not None and now - run.last_heard_at > STALE_AFTER_S
+    stale_after = stale_from(run)
+    return stale_after is not None and now > stale_after
+
+
+def stale_from(run: RunState) -> float | None:
+    """The moment after which the run reads stale, unless news of it comes first; None: never (ended, or
+    never heard)."""
+    return None if run.ended or run.last_heard_at is None else run.last_heard_at + STALE_AFTER_S
 
 
 def status_text(run: RunState, width: int | None = None, *, no_color: bool = False) -> Text:

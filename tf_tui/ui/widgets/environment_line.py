@@ -3,8 +3,10 @@
 A backend is read when the line first shows it, then as `tf_tui/core/machine_reads.py` says: fixed figures
 (the deployed backend) only again when asked (`reread`, the `r` key), live ones at a slow pace, a failure
 once a minute; and a read that is due waits while the line is not on screen (a narrower terminal hides it,
-or another screen is on top). A failed read is said on the line in words and touches nothing else. It
-repaints only when its text changes, without a layout pass (one line whatever it says).
+or another screen is on top). Its timer rests while the backend shown has no read due at any turn (fixed
+figures): an idle dashboard on the deployed backend wakes for nothing. A failed read is said on the line in
+words and touches nothing else. It repaints only when its text changes, without a layout pass (one line
+whatever it says).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
+from textual.timer import Timer
 from textual.widgets import Static
 
 from tf_tui.base.text import printable
@@ -53,11 +56,12 @@ class EnvironmentLine(Static):
         self._reading = False
         # Per backend, the turn of the timer its next read is due at; None: only when asked; absent: at once.
         self._due: dict[str | None, int | None] = {}
+        self._timer: Timer | None = None
         self.ticks = 0  # turns of the timer, shown or not
         self.reads = 0  # reads finished, answered or failed
 
     def on_mount(self) -> None:
-        self.set_interval(TICK_S, self._tick)
+        self._timer = self.set_interval(TICK_S, self._tick)
         # After the first frame: the first screen is painted before any network call.
         self.call_after_refresh(self.follow)
 
@@ -95,6 +99,11 @@ class EnvironmentLine(Static):
         if due is not None and self.ticks >= due and self.shown and not self._reading:
             self._reading = True
             self._read()
+        if self._timer is not None:  # it turns while a read is due at some turn, or on its way
+            if due is None and not self._reading:
+                self._timer.pause()
+            else:
+                self._timer.resume()
 
     @work(group="environment", exit_on_error=False)
     async def _read(self) -> None:
@@ -113,6 +122,7 @@ class EnvironmentLine(Static):
         self._known[backend] = text
         if self._source()[0] == backend:  # still the backend the line is about
             self._show(text)
+        self._read_if_due()  # none is due before the next turn: whether the timer rests
 
     def _show(self, text: Text) -> None:
         if text != self._text:

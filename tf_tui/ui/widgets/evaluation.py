@@ -40,7 +40,6 @@ class EvaluationPart(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="evaluation-text")
-        yield LoadingIndicator()
 
     def on_mount(self) -> None:
         self._shown: EvaluationState | None = None
@@ -53,9 +52,14 @@ class EvaluationPart(Vertical):
 
     def _draw(self, state: EvaluationState | None) -> None:
         self._shown = state
-        # The indicator animates: it is on screen only while an evaluation runs.
         self.display = state is not None
-        self.query_one(LoadingIndicator).display = isinstance(state, Evaluating)
+        # The indicator animates: it is there only while an evaluation runs, as hidden its timer would still
+        # turn 16 times a second.
+        indicators = self.query(LoadingIndicator)
+        if not isinstance(state, Evaluating):
+            indicators.remove()
+        elif not indicators:
+            self.mount(LoadingIndicator())
         self.query_one("#evaluation-text", Static).update(evaluation_view(state))
 
 

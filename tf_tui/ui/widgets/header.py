@@ -1,21 +1,23 @@
-"""The top line: the backend URL (never the token), the connection in words and colour, message age."""
+"""The top line: the backend URL (never the token), the connection in words and colour, message age (to the
+minute, as the rows' ages: a header left alone is repainted once a minute, not every second)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from rich.text import Text
 from textual.widgets import Static
 
 from tf_tui.base.text import printable
 from tf_tui.client.stream import ConnectionState, Phase
-from tf_tui.core.format import duration
+from tf_tui.core.format import ago, ago_changes_at
 from tf_tui.ui.style import connection_style
 
 INSECURE_BADGE = "TLS NOT VERIFIED (--insecure)"
 READ_ONLY_BADGE = "read-only"
 # The worst phase of a folded fleet header decides its colour.
 PHASE_RANK = {Phase.LIVE: 0, Phase.CONNECTING: 1, Phase.RETRYING: 2, Phase.FAILED: 3}
+COUNTDOWN_S = 1.0  # a reconnection's countdown is said to the second
 
 
 def header_text(
@@ -49,8 +51,17 @@ def header_text(
     if warning:
         text.append(f"  ⚠ {printable(warning)}", style="bold yellow")
     if last_message_age is not None:
-        text.append(f"   last message {duration(last_message_age)} ago", style="dim")
+        text.append(f"   last message {ago(last_message_age)}", style="dim")
     return text
+
+
+def header_changes_at(states: Iterable[ConnectionState], last_message_at: float | None, now: float) -> float | None:
+    """The first moment after `now` at which the header reads otherwise with no news: a reconnection's
+    countdown turns a second, or the last message's age a minute. None: not before news comes."""
+    turns = [now + COUNTDOWN_S for state in states if state.phase is Phase.RETRYING][:1]
+    if last_message_at is not None:
+        turns.append(ago_changes_at(last_message_at, now))
+    return min(turns, default=None)
 
 
 def fleet_header_text(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.text import Text
 
 from tf_tui.base.text import printable
-from tf_tui.core.format import age_value, eta_value, loss_value, progress_text, short_id, step_value
+from tf_tui.core.format import age_changes_at, age_value, eta_value, loss_value, progress_text, short_id, step_value
 from tf_tui.core.store import RunState
 from tf_tui.ui.alert_text import badge, badge_style
-from tf_tui.ui.style import bar, bar_style, is_stale, status_text
+from tf_tui.ui.style import bar, bar_style, is_stale, stale_from, status_text
 
 MARK = "●"  # before a run marked to compare, in the row's first column
 # Before a run shown as a previous dashboard left it, until its backend answers for it (the row is dim too):
@@ -165,6 +166,19 @@ def shown_values(run: RunState, now: float) -> tuple[object, ...]:
         age,
         tuple(run.alerts),
     )
+
+
+def shown_values_change_at(run: RunState, now: float) -> float | None:
+    """The first moment after `now` at which `shown_values` differ with no news of the run: its age turns
+    a minute, or it turns stale. None: not before news comes (stale already, or no age to show)."""
+    stale_after = stale_from(run)
+    if stale_after is not None and now > stale_after:
+        return None
+    turns = [math.nextafter(stale_after, math.inf)] if stale_after is not None else []
+    age_turn = age_changes_at(run, now)
+    if age_turn is not None:
+        turns.append(age_turn)
+    return min(turns, default=None)
 
 
 class RunRow:

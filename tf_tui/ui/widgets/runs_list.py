@@ -33,7 +33,8 @@ from textual.strip import Strip
 
 from tf_tui.core.run_order import Grouping, Order, RunsView, group_of, order_key
 from tf_tui.core.store import RunState
-from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values
+from tf_tui.ui.wake_up import WakeUp
+from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values, shown_values_change_at
 
 
 def server_time(value: object) -> float | None:
@@ -133,6 +134,8 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._told_in_view: list[RowKey] | None = None
         self.selected: RowKey | None = None
         self.columns = Columns()  # sized from every run shown: the rows are repainted when they grow
+        # Ages and stale marks change with the time alone: the lines in view are looked at when one is due.
+        self._wake_up = WakeUp(self, self._time_turned, clock)
 
     @property
     def selected_id(self) -> str | None:
@@ -212,9 +215,6 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             row.marked = marked
             if key in self._line_of:
                 self._repaint_line(self._line_of[key])
-
-    def refresh_ages(self) -> None:
-        self._check_view()
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
@@ -418,11 +418,21 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _check_view(self) -> None:
         """Repaint the lines in view that show something else than they last painted (rows moved, runs
-        changed, the ages turned a minute), and say which runs are in view when that changed."""
+        changed), and say which runs are in view when that changed."""
         now = self._clock()
         for y in range(self.scrollable_content_region.height):
             self._repaint_if_changed(y, now)
         self._say_in_view()
+
+    def _time_turned(self) -> None:
+        """An age or a stale mark in view is due to change: the lines that changed repainted, and a wake-up
+        set for the next such moment of the lines in view."""
+        self._check_view()
+        now = self._clock()
+        for y in range(HEADER_LINES, self.scrollable_content_region.height):
+            line = self._line_at_viewport(y)
+            if line is not None and not isinstance(line, Heading):
+                self._wake_up.by(shown_values_change_at(self._rows[line].run, now))
 
     def _say_in_view(self) -> None:
         """Tell `on_view` the runs in view, top to bottom, when they changed (a scroll, a resize, the filter,
@@ -464,7 +474,9 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 if line == self.selected:
                     style = self.get_component_rich_style("runs-list--selected")
-                text = self._rows[line].text(width - 1, now, self.columns, no_color=self.app.no_color)
+                run_row = self._rows[line]
+                text = run_row.text(width - 1, now, self.columns, no_color=self.app.no_color)
+                self._wake_up.by(shown_values_change_at(run_row.run, now))
         # Up to the last cell, the row's margin on the right: the rest in the row's background, as Textual pads.
         text.truncate(width - 1, overflow="ellipsis")
         strip = Strip(list(Segment.apply_style(text.render(self.app.console), style)))
