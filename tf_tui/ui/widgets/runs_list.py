@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -49,6 +49,7 @@ def _parse_time(text: str) -> float | None:
 
 
 HEADER_LINES = 1  # the column names, over the rows: they stay as the rows scroll
+STRIPS_KEPT = 256  # lines drawn lately, kept to be shown again: a few screens' worth
 # A row kept where it is on the screen while the rows around it move: the row and its line in the viewport.
 Anchor = tuple[RowKey, int]
 
@@ -101,8 +102,10 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._lay_out_due = False  # a layout is asked for after this batch of changes
         self._going: dict[RowKey, bool] = {}  # as last seen, for the first selection
         self._default_known = False  # the first selection's candidates are as last worked out
-        self._painted: dict[int, object] = {}  # by line of the viewport: what it showed when last rendered
+        self._painted: dict[int, Hashable] = {}  # by line of the viewport: what it showed when last rendered
         self._asked: set[int] = set()  # lines of the viewport asked to repaint and not rendered yet
+        self._strips: dict[Hashable, Strip] = {}  # lines drawn lately, by what they show (`_signature`)
+        self._strips_look: tuple[Style, Style, bool] | None = None  # the styles they were drawn in
         # Told the rows in view whenever they change: the app has their runs' statuses read first.
         self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
         self._told_in_view: list[RowKey] | None = None
@@ -376,7 +379,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- painting ------------------------------------------------------------------------------
 
-    def _signature(self, y: int, now: float) -> object:
+    def _signature(self, y: int, now: float) -> Hashable:
         """What line `y` of the viewport shows, in values cheaper to make and compare than its text."""
         width = self.scrollable_content_region.width
         if y < HEADER_LINES:
@@ -434,9 +437,22 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         self._arrange()
-        now, width = self._clock(), self.scrollable_content_region.width
-        self._painted[y] = self._signature(y, now)
+        now = self._clock()
+        signature = self._signature(y, now)
+        self._painted[y] = signature
         self._asked.discard(y)
+        # A line is drawn again from its text only when it shows something not drawn lately: a scroll by a
+        # line (the list keeping the selected row in place as rows above it move) draws one new line.
+        look = (self.rich_style, self.get_component_rich_style("runs-list--selected"), self.app.no_color)
+        if look != self._strips_look or len(self._strips) > STRIPS_KEPT:
+            self._strips_look, self._strips = look, {}
+        strip = self._strips.get(signature)
+        if strip is None:
+            strip = self._strips[signature] = self._draw_line(y, now)
+        return strip
+
+    def _draw_line(self, y: int, now: float) -> Strip:
+        width = self.scrollable_content_region.width
         style = self.rich_style
         if y < HEADER_LINES:
             text = header_text(width - 1, self.columns, backend=len(self._backend_rank) > 1, order=self.view.order)
