@@ -88,9 +88,10 @@ class RunLines:
         """The rows that moved to their places, the rows shown and the headings with them. `everything`: every
         row is tested with `shows` again (the filter, the backend shown, the order or the grouping changed)."""
         if everything or self._grouped != grouped or len(self._moved) > MOVED_ONE_BY_ONE:
-            self._sorted.extend(key for key, old in self._moved.items() if old is None)
-            self._moved.clear()
-            self._sorted.sort(key=self.keys.__getitem__)  # mostly in order already: a pass
+            if self._moved:  # a filter alone moves no row
+                self._sorted.extend(key for key, old in self._moved.items() if old is None)
+                self._moved.clear()
+                self._sorted.sort(key=self.keys.__getitem__)  # mostly in order already: a pass
             self.shown = [key for key in self._sorted if shows(key)]
             self._group_sizes = {}
             for key in self.shown if grouped else ():

@@ -92,6 +92,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows: dict[RowKey, RunRow] = {}
         self._counter = itertools.count()
         self._filter = ""
+        self._haystacks: dict[RowKey, tuple[tuple[str | None, str | None], str]] = {}  # by row: `_haystack`
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
         self.view = RunsView()
@@ -171,6 +172,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         neighbours = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index]]
         del self._rows[key]
         self._going.pop(key, None)
+        self._haystacks.pop(key, None)
         self._lines.remove(key)
         if self.selected == key:
             self.selected = None
@@ -373,9 +375,18 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
             return False
         if not self._filter:
             return True
+        return self._filter in self._haystack(row)
+
+    def _haystack(self, row: RunRow) -> str:
+        """What the filter looks in: the row's backend, run id, model and status, in lower case; made again
+        only when the model or the status changed (a filter character looks at every row)."""
         run = row.run
-        haystack = " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
-        return self._filter in haystack
+        facts = (run.base_model, run.status)
+        kept = self._haystacks.get(row.key)
+        if kept is None or kept[0] != facts:
+            text = " ".join(filter(None, (row.backend, run.train_id, *facts))).lower()
+            kept = self._haystacks[row.key] = (facts, text)
+        return kept[1]
 
     # --- painting ------------------------------------------------------------------------------
 
