@@ -75,12 +75,15 @@ class RunLines:
         return True
 
     def remove(self, key: RowKey) -> None:
-        """The row is gone: from the rows and the rows shown (the headings' counts at the next `arrange`)."""
+        """The row is gone: from the rows, the rows shown and its group's count (the headings at the next
+        `arrange`)."""
         if key not in self.keys:
             return
-        if self._placed(key) is not None:
+        placed = self._placed(key)
+        if placed is not None:
             self._take_out(self._sorted, key)
-            self._take_out(self.shown, key)
+            if self._take_out(self.shown, key) and self._grouped:
+                self._count(placed, -1)
         self._moved.pop(key, None)
         del self.keys[key]
 
