@@ -43,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.freeze()
     gc.set_threshold(100_000, 20, 10)
 
+
 # How long a condition may take before its test fails. Generous on purpose: it only decides how
 # long a broken test takes to fail, never whether a working one passes on a slow or loaded machine.
 DEADLINE_S = 60.0

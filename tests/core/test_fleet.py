@@ -51,6 +51,16 @@ def test_runs_learned_later_come_after_and_forgotten_ones_leave(fleet):
     assert [run.key for run in fleet.runs()] == [RunKey("gpu1", "a")]
 
 
+def test_some_runs_come_in_the_order_the_fleet_learned_of_them(fleet):
+    for backend, train_id in (("gpu2", "b"), ("gpu1", "a"), ("gpu1", "c")):
+        fleet.session(backend).store.describe(train_id)
+        fleet.runs()  # learned one at a time
+    asked = [RunKey("gpu1", "c"), RunKey("gpu2", "b"), RunKey("gpu2", "unknown")]
+    assert [run.key for run in fleet.runs_of(asked)] == [RunKey("gpu2", "b"), RunKey("gpu1", "c")]
+    fleet.session("gpu2").store.forget("b")
+    assert [run.key for run in fleet.runs_of(asked)] == [RunKey("gpu1", "c")]
+
+
 def test_each_backend_has_its_own_connection_and_state_key(fleet):
     assert fleet.names == ["gpu1", "gpu2"] and not fleet.single
     assert {name: state.phase for name, state in fleet.connections().items()} == {

@@ -117,3 +117,35 @@ async def test_the_list_says_which_runs_are_in_view_when_that_changes(tmp_path, 
         await until(pilot, lambda: said[-1][-1] == runs.shown[-1], "the last ones")
         await pilot.press("slash", *"00000001")
         await until(pilot, lambda: [key[1] for key in said[-1]] == [run_id(1)], "the filtered one")
+
+
+async def test_the_selected_row_stays_in_view_while_reads_move_the_rows_above_it(tmp_path):
+    """Runs listed without a date sort as newest until their first read gives them one, and then drop below
+    the selected run: the list keeps the selected row where it was on the screen, so the cursor a key just
+    moved is still in view when the next reads land (the bench saw keys whose paint never showed)."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        store = app.session.store
+        undated = [f"{number:08d}-undated" for number in range(400)]
+        for train_id in undated:
+            store.apply(RunUpdate(train_id, "completed", 100), Source.POLL, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == len(undated) + 4, "the runs listed")
+        await until(pilot, lambda: runs.has_focus, "the list has the keys")
+        await pilot.press("pagedown", "pagedown", "pagedown", "j")
+        selected = runs.selected_id
+        assert selected is not None and runs.scroll_y > 0
+        await until(pilot, lambda: selected[:8] in row_on_screen(app, selected), "the selected row painted")
+        line = runs.row_region(selected)
+        top, place = int(runs.scroll_y), runs.shown.index((None, selected))
+        assert place - top < top  # more rows move than it has above it on the screen: left, it would leave
+
+        long_ago = datetime.fromtimestamp(NOW - 10 * 86_400, UTC).isoformat()
+        for _, train_id in runs.shown[:top]:  # read: dated long ago, they go below every run not read yet
+            store.describe(train_id, created_at=long_ago)
+        app._schedule_flush()
+        await until(pilot, lambda: runs.shown.index((None, selected)) == place - top, "the rows above it moved")
+        await until(pilot, lambda: selected[:8] in row_on_screen(app, selected), "the selected row in view")
+        assert runs.row_region(selected) == line  # where it was

@@ -67,6 +67,7 @@ class Fleet:
         self.on_change: Callable[[], None] = lambda: None
         self._order: dict[RunKey, None] = {}  # every run, in the order the fleet learned of it
         self._runs: list[FleetRun] = []  # `_order`'s runs, made again only when it changes
+        self._place: dict[RunKey, int] = {}  # each run's place in `_runs`
         self._revisions: dict[str, int] = {}  # each store's revision when the order was last learned
         # With several backends, every backend's event lines in one log, each after its backend's name (one
         # backend's own log is its session's: a fleet made around one session leaves it as it was).
@@ -133,6 +134,12 @@ class Fleet:
         self._learn_order()
         return list(self._runs)
 
+    def runs_of(self, keys: Iterable[RunKey]) -> list[FleetRun]:
+        """These runs, those the fleet knows, in the order it learned of them: `runs()` narrowed to a few
+        without a pass over every run (a dashboard with ten thousand runs takes a few changed at a time)."""
+        self._learn_order()
+        return [self._runs[place] for place in sorted(self._place[key] for key in keys if key in self._place)]
+
     def take_changed(self) -> set[RunKey]:
         """The runs changed since the last call, on every backend."""
         self._learn_order()
@@ -156,6 +163,7 @@ class Fleet:
         for key in gone:
             del self._order[key]
         self._runs = [FleetRun(key.backend, self.sessions[key.backend].store.runs[key.train_id]) for key in self._order]
+        self._place = {key: place for place, key in enumerate(self._order)}
 
     async def locate(self, typed: str) -> RunKey:
         """The one backend that knows a run named by its id or a unique prefix; an error in words if none

@@ -427,7 +427,7 @@ class TfTuiApp(PaintedApp):
         changed = self.fleet.take_changed()
         with self.batch_update():
             # In the order runs became known: of the runs the server gives no time for, the last on top.
-            for entry in [entry for entry in self.fleet.runs() if entry.key in changed]:
+            for entry in self.fleet.runs_of(changed):
                 runs.show(entry.run, self._row_backend(entry.backend))
                 self._note_progress(entry.key, entry.run)
                 self._note_alerts(entry.key, entry.run)

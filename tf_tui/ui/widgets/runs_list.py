@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Offset, Region, Size
@@ -34,6 +32,7 @@ from textual.strip import Strip
 from tf_tui.core.run_order import Grouping, Order, RunsView, group_of, order_key
 from tf_tui.core.store import RunState
 from tf_tui.ui.wake_up import WakeUp
+from tf_tui.ui.widgets.run_lines import Heading, Line, RowKey, RunLines
 from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values, shown_values_change_at
 
 
@@ -50,28 +49,10 @@ def _parse_time(text: str) -> float | None:
         return None
 
 
-# A row's key: the run's backend (None when one backend is followed) and its id.
-RowKey = tuple[str | None, str]
 HEADER_LINES = 1  # the column names, over the rows: they stay as the rows scroll
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A group's line: its name and how many of the runs shown are in it."""
-
-    name: str
-    count: int
-
-    def text(self, width: int) -> Text:
-        """`─ training (3) ────────`, `width` cells wide."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("─ ", style="dim")
-        text.append(f"{self.name} ({self.count})", style="bold")
-        text.append(" " + "─" * max(0, width - text.cell_len - 1), style="dim")
-        return text
-
-
-Line = RowKey | Heading
+STRIPS_KEPT = 256  # lines drawn lately, kept to be shown again: a few screens' worth
+# A row kept where it is on the screen while the rows around it move: the row and its line in the viewport.
+Anchor = tuple[RowKey, int]
 
 
 class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -112,23 +93,21 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows: dict[RowKey, RunRow] = {}
         self._counter = itertools.count()
         self._filter = ""
+        self._haystacks: dict[RowKey, tuple[tuple[str | None, str | None], str]] = {}  # by row: `_haystack`
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
         self.view = RunsView()
-        # Each row's place: what it sorts by, as last worked out; every row in that order; the lines shown
-        # (rows that pass the filter, and group headings), and where each row shown is among them.
-        self._sort_keys: dict[RowKey, tuple[Any, ...]] = {}
-        self._sorted: list[RowKey] = []
+        # Each row's place: what it sorts by, as last worked out, and the lines shown (rows that pass the
+        # filter, and group headings).
+        self._lines = RunLines()
         self._order_changed = False
         self._lay_out_due = False  # a layout is asked for after this batch of changes
-        self._lines: list[Line] = []
-        self._shown: list[RowKey] = []
-        self._line_of: dict[RowKey, int] = {}
-        self._position: dict[RowKey, int] = {}  # among the rows shown
         self._going: dict[RowKey, bool] = {}  # as last seen, for the first selection
         self._default_known = False  # the first selection's candidates are as last worked out
-        self._painted: dict[int, object] = {}  # by line of the viewport: what it showed when last rendered
+        self._painted: dict[int, Hashable] = {}  # by line of the viewport: what it showed when last rendered
         self._asked: set[int] = set()  # lines of the viewport asked to repaint and not rendered yet
+        self._strips: dict[Hashable, Strip] = {}  # lines drawn lately, by what they show (`_signature`)
+        self._strips_look: tuple[Style, Style, bool] | None = None  # the styles they were drawn in
         # Told the rows in view whenever they change: the app has their runs' statuses read first.
         self.on_view: Callable[[list[RowKey]], None] = lambda keys: None
         self._told_in_view: list[RowKey] | None = None
@@ -145,7 +124,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def shown(self) -> tuple[RowKey, ...]:
         """The rows the filter and the backend shown let through, in their order."""
         self._arrange()
-        return tuple(self._shown)
+        return tuple(self._lines.shown)
 
     @property
     def orders(self) -> tuple[Order, ...]:
@@ -163,21 +142,16 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             row = RunRow(run, backend, (self._clock(), next(self._counter)))
             self._rows[key] = row
-            self._sorted.append(key)
-            self._sort_keys[key] = self._sort_key(row)
+        # Usually the key is the same (a run's progress in the newest order): the row stays where it is.
+        if self._lines.set_key(key, self._sort_key(row)):
             self._order_changed = True
-        else:
-            sort_key = self._sort_key(row)
-            if sort_key != self._sort_keys[key]:  # the usual case, a run's progress in the newest order: no
-                self._sort_keys[key] = sort_key
-                self._order_changed = True
         if self._going.get(key) != run.going:
             self._going[key] = run.going
             self._default_known = False
         if self._order_changed or grew:
             self._lay_out_later()
-        elif key in self._line_of:
-            self._repaint_line(self._line_of[key])
+        else:
+            self._repaint_row(key)
 
     def select_default(self) -> None:
         """Until the user moves the cursor: the newest run going, else the newest run."""
@@ -185,8 +159,9 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         if self._settled or self._default_known:
             return
         self._default_known = True
-        going = next((key for key in self._shown if self._rows[key].run.going), None)
-        target = going or (self._shown[0] if self._shown else None)
+        shown = self._lines.shown
+        going = next((key for key in shown if self._rows[key].run.going), None)
+        target = going or (shown[0] if shown else None)
         self._settled = going is not None
         if target is not None and target != self.selected:
             self._select(target)
@@ -194,14 +169,15 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def remove_run(self, train_id: str, backend: str | None = None) -> None:
         """Take a run's row away; the selection moves to the row below it (else above)."""
         key = (backend, train_id)
-        if self._rows.pop(key, None) is None:
+        if key not in self._rows:
             return
-        self._sort_keys.pop(key)
+        shown, index = self._lines.shown, self._lines.index(key)
+        neighbours = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index]]
+        del self._rows[key]
         self._going.pop(key, None)
-        self._sorted.remove(key)
+        self._haystacks.pop(key, None)
+        self._lines.remove(key)
         if self.selected == key:
-            shown, index = self._shown, self._position.get(key)
-            neighbours = shown[:1] if index is None else [*shown[index + 1 : index + 2], *shown[index - 1 : index]]
             self.selected = None
             self._settled = True
             self._lay_out(force=True)
@@ -213,8 +189,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         row = self._rows.get(key)
         if row is not None and row.marked != marked:
             row.marked = marked
-            if key in self._line_of:
-                self._repaint_line(self._line_of[key])
+            self._repaint_row(key)
 
     def set_filter(self, text: str) -> None:
         self._filter = text.strip().lower()
@@ -230,7 +205,8 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         if view == self.view:
             return
         self.view = view
-        self._sort_keys = {key: self._sort_key(row) for key, row in self._rows.items()}
+        for key, row in self._rows.items():
+            self._lines.set_key(key, self._sort_key(row))
         self._order_changed = True
         self._lay_out(force=True)
         if self.selected is not None:
@@ -238,19 +214,22 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refilter(self) -> None:
         self._lay_out(force=True)
-        if self.selected is not None and self.selected not in self._position:
-            self._select(self._shown[0] if self._shown else None)
+        if self.selected is not None and self._lines.index(self.selected) is None:
+            shown = self._lines.shown
+            self._select(shown[0] if shown else None)
 
     # --- the cursor ----------------------------------------------------------------------------
 
     def move(self, delta: int) -> None:
         """The cursor `delta` rows down (up when negative), stopping at the ends."""
         self._lay_out()
-        if not self._shown:
+        shown = self._lines.shown
+        if not shown:
             return
-        index = -delta if self.selected is None else self._position.get(self.selected, -delta)
+        index = None if self.selected is None else self._lines.index(self.selected)
+        index = -delta if index is None else index
         self._settled = True
-        self._select(self._shown[max(0, min(len(self._shown) - 1, index + delta))])
+        self._select(shown[max(0, min(len(shown) - 1, index + delta))])
 
     def action_move_page(self, pages: int) -> None:
         self.move(pages * max(1, self._rows_in_view_count() - 1))
@@ -276,8 +255,8 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         previous = self.selected
         self.selected = key if key in self._rows else None
         for each in (previous, self.selected):
-            if each in self._line_of:
-                self._repaint_line(self._line_of[each])
+            if each is not None:
+                self._repaint_row(each)
         if self.selected is not None:
             self._scroll_to_row(self.selected)
         backend, train_id = self.selected or (None, None)
@@ -300,7 +279,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
     def row_region(self, train_id: str, backend: str | None = None) -> Region | None:
         """Where on the screen the run's row is; None while it is not in view. Without a backend, the run's
         row on any backend."""
-        line = self._line_of.get(self._key_of(train_id, backend))
+        line = self._lines.line_of(self._key_of(train_id, backend))
         top = int(self.scroll_y)
         if line is None or not top <= line < top + self._rows_in_view_count():
             return None
@@ -311,21 +290,20 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         return None if offset is None else self._line_at_viewport(offset.y)
 
     def _line_at_viewport(self, y: int) -> Line | None:
-        index = int(self.scroll_y) + y - HEADER_LINES
-        return self._lines[index] if y >= HEADER_LINES and 0 <= index < len(self._lines) else None
+        return self._lines.line(int(self.scroll_y) + y - HEADER_LINES) if y >= HEADER_LINES else None
 
     def _rows_in_view_count(self) -> int:
         return max(0, self.scrollable_content_region.height - HEADER_LINES)
 
     def _scroll_to_row(self, key: RowKey, *, centre: bool = False) -> None:
-        line = self._line_of.get(key)
+        line = self._lines.line_of(key)
         if line is None:
             return
         height, top = self._rows_in_view_count(), int(self.scroll_y)
         if centre and not top <= line < top + height:
             self.scroll_to(y=max(0, line - height // 2), animate=False, immediate=True)
         elif line < top:  # with its group's heading, when it is the group's first row
-            heading = line > 0 and isinstance(self._lines[line - 1], Heading)
+            heading = isinstance(self._lines.line(line - 1), Heading)
             self.scroll_to(y=line - heading, animate=False, immediate=True)
         elif line >= top + height:
             self.scroll_to(y=line - height + 1, animate=False, immediate=True)
@@ -354,46 +332,65 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._check_view()
 
     def _arrange(self, *, force: bool = False) -> None:
-        """The lines, from the rows in their order: sorted again only when a row's place may have changed,
-        filtered again only then or when `force`d (the filter, the backend shown, the order changed)."""
+        """The lines, from the rows in their order: the rows whose place may have changed moved, every row
+        filtered again only when `force`d (the filter, the backend shown, the order changed). A row the
+        user sees stays where it is on the screen as the rows above it come and go (`_anchor`)."""
         if not (force or self._order_changed):
             return
-        if self._order_changed:
-            self._sorted.sort(key=self._sort_keys.__getitem__)  # mostly in order already: a pass
-            self._order_changed = False
-        self._shown = [key for key in self._sorted if self._matches(self._rows[key])]
-        self._position = {key: index for index, key in enumerate(self._shown)}
-        self._lines = self._with_headings(self._shown)
-        self._line_of = {line: index for index, line in enumerate(self._lines) if not isinstance(line, Heading)}
+        anchor = self._anchor() if self._order_changed else None
+        self._order_changed = False
+        grouped = self.view.grouping is not Grouping.NONE
+        self._lines.arrange(lambda key: self._matches(self._rows[key]), everything=force, grouped=grouped)
         self._default_known = False
         size = Size(0, len(self._lines) + HEADER_LINES)
         if self.virtual_size != size:
             self.virtual_size = size
+        if anchor is not None:
+            self._keep_in_place(anchor)
 
-    def _with_headings(self, shown: list[RowKey]) -> list[Line]:
-        if self.view.grouping is Grouping.NONE:
-            return list(shown)
-        groups: dict[str, list[RowKey]] = {}
-        for key in shown:  # in order: each group's rows together, the groups in their order
-            groups.setdefault(self._sort_keys[key][1], []).append(key)
-        lines: list[Line] = []
-        for name, keys in groups.items():
-            lines.append(Heading(name, len(keys)))
-            lines.extend(keys)
-        return lines
+    def _anchor(self) -> Anchor | None:
+        """The row to keep on its line of the screen: the selected one when in view, else the top row. At
+        the top of the list, none but the selected row: the list stays at the top, where new runs come in."""
+        top, height = int(self.scroll_y), self._rows_in_view_count()
+        line = None if self.selected is None else self._lines.line_of(self.selected)
+        if self.selected is not None and line is not None and top <= line < top + height:
+            return self.selected, line - top
+        first = next((key for key in self._lines.lines(top, top + height) if not isinstance(key, Heading)), None)
+        line = None if first is None else self._lines.line_of(first)
+        return None if top == 0 or first is None or line is None else (first, line - top)
+
+    def _keep_in_place(self, anchor: Anchor) -> None:
+        key, offset = anchor
+        line = self._lines.line_of(key)
+        if line is None:
+            return
+        top = int(self.scroll_y)
+        if top == 0 and key == self.selected:  # the list stays at the top while the selected row is in view
+            self._scroll_to_row(key)
+        elif line - offset != top:
+            self.scroll_to(y=max(0, line - offset), animate=False, immediate=True)
 
     def _matches(self, row: RunRow) -> bool:
         if self._backend_shown is not None and row.backend != self._backend_shown:
             return False
         if not self._filter:
             return True
+        return self._filter in self._haystack(row)
+
+    def _haystack(self, row: RunRow) -> str:
+        """What the filter looks in: the row's backend, run id, model and status, in lower case; made again
+        only when the model or the status changed (a filter character looks at every row)."""
         run = row.run
-        haystack = " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
-        return self._filter in haystack
+        facts = (run.base_model, run.status)
+        kept = self._haystacks.get(row.key)
+        if kept is None or kept[0] != facts:
+            text = " ".join(filter(None, (row.backend, run.train_id, *facts))).lower()
+            kept = self._haystacks[row.key] = (facts, text)
+        return kept[1]
 
     # --- painting ------------------------------------------------------------------------------
 
-    def _signature(self, y: int, now: float) -> object:
+    def _signature(self, y: int, now: float) -> Hashable:
         """What line `y` of the viewport shows, in values cheaper to make and compare than its text."""
         width = self.scrollable_content_region.width
         if y < HEADER_LINES:
@@ -404,8 +401,11 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         row = self._rows[line]
         return line, width, self.columns, row.marked, line == self.selected, shown_values(row.run, now)
 
-    def _repaint_line(self, line: int) -> None:
-        """Repaint a row's line if it is in view and shows something else than it last painted."""
+    def _repaint_row(self, key: RowKey) -> None:
+        """Repaint a row's line if it is shown, in view, and shows something else than it last painted."""
+        line = self._lines.line_of(key)
+        if line is None:
+            return
         y = line - int(self.scroll_y) + HEADER_LINES
         if HEADER_LINES <= y < self.scrollable_content_region.height:
             self._repaint_if_changed(y, self._clock())
@@ -438,9 +438,8 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         """Tell `on_view` the runs in view, top to bottom, when they changed (a scroll, a resize, the filter,
         the order, runs that came or went)."""
         top = int(self.scroll_y)
-        in_view = [
-            line for line in self._lines[top : top + self._rows_in_view_count()] if not isinstance(line, Heading)
-        ]
+        lines = self._lines.lines(top, top + self._rows_in_view_count())
+        in_view = [line for line in lines if not isinstance(line, Heading)]
         if in_view != self._told_in_view:
             self._told_in_view = in_view
             self.on_view(in_view)
@@ -459,9 +458,22 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         self._arrange()
-        now, width = self._clock(), self.scrollable_content_region.width
-        self._painted[y] = self._signature(y, now)
+        now = self._clock()
+        signature = self._signature(y, now)
+        self._painted[y] = signature
         self._asked.discard(y)
+        # A line is drawn again from its text only when it shows something not drawn lately: a scroll by a
+        # line (the list keeping the selected row in place as rows above it move) draws one new line.
+        look = (self.rich_style, self.get_component_rich_style("runs-list--selected"), self.app.no_color)
+        if look != self._strips_look or len(self._strips) > STRIPS_KEPT:
+            self._strips_look, self._strips = look, {}
+        strip = self._strips.get(signature)
+        if strip is None:
+            strip = self._strips[signature] = self._draw_line(y, now)
+        return strip
+
+    def _draw_line(self, y: int, now: float) -> Strip:
+        width = self.scrollable_content_region.width
         style = self.rich_style
         if y < HEADER_LINES:
             text = header_text(width - 1, self.columns, backend=len(self._backend_rank) > 1, order=self.view.order)
