@@ -47,12 +47,12 @@ def pytest_configure(config: pytest.Config) -> None:
 # How long a condition may take before its test fails. Generous on purpose: it only decides how
 # long a broken test takes to fail, never whether a working one passes on a slow or loaded machine.
 DEADLINE_S = 60.0
-# A run that lasts until it is stopped, and one that is over in about a second.
+# A run that lasts until it is stopped, and one that is over in under a second.
 # The endless one goes at a pace (the reference server's `steps_per_s`): at full speed each took a core away
 # from the tests for as long as it ran, a minute of the suite's CPU in all; at 100 steps a second it still
 # reports every second and evaluates every ten.
 ENDLESS_PARAMS = {"max_steps": 10_000_000, "steps_per_s": 100}
-SHORT_PARAMS = {"max_steps": 1500, "batch_size": 32}
+SHORT_PARAMS = {"max_steps": 500, "batch_size": 32}
 
 
 @pytest.fixture(scope="session")
