@@ -241,14 +241,20 @@ def test_a_history_is_written_by_the_rules_of_a_point_in_each_format(form):
     assert best_loss(points) == 0.0
 
 
-def test_rows_written_one_by_one_and_encoded_ones_read_alike():
+@pytest.mark.parametrize("form", list(RowFormat))
+def test_rows_written_one_by_one_and_encoded_ones_read_alike(form):
+    """Histories with no rows among them (first, between, last) change nothing of the document."""
     one_by_one, encoded = io.StringIO(), io.StringIO()
+    histories = [[], [Point(1, loss=2.5, elapsed_s=0.5)], [], [Point(2, loss=1.5, learning_rate=0.1)], []]
     for out, write in ((one_by_one, "values"), (encoded, "encoded")):
-        writer = RowWriter(out, RowFormat.JSON, POINT_COLUMNS)
+        writer = RowWriter(out, form, POINT_COLUMNS)
         if write == "values":
             writer.write(("r", "b", 1, "loss", 2.5, 0.5, None))
+            writer.write(("r", "b", 2, "loss", 1.5, None, None))
+            writer.write(("r", "b", 2, "learning_rate", 0.1, None, None))
         else:
-            writer.write_encoded(history_rows(RowFormat.JSON, "r", "b", [Point(1, loss=2.5, elapsed_s=0.5)], None))
+            for points in histories:
+                writer.write_encoded(history_rows(form, "r", "b", points, None))
         writer.close()
     assert one_by_one.getvalue() == encoded.getvalue()
 
