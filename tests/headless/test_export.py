@@ -9,6 +9,7 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from random import Random
 
 import pytest
 
@@ -20,8 +21,9 @@ from tf_tui.base.exit_codes import ExitCode
 from tf_tui.core.fleet import RunKey
 from tf_tui.headless.export import RUN_COLUMNS, Reading, in_order, progress_bar
 from tf_tui.headless.history_points import Point, decode_points, points_from_json
-from tf_tui.headless.history_rows import POINT_COLUMNS, UtcTimes, best_loss, history_rows
+from tf_tui.headless.history_rows import POINT_COLUMNS, best_loss, history_rows
 from tf_tui.headless.rows import RowFormat, RowWriter
+from tf_tui.headless.utc_times import iso_times
 
 METRICS = ("loss", "eval_loss", "samples_per_s", "learning_rate")
 
@@ -102,6 +104,20 @@ async def test_a_backend_that_keeps_no_history_exports_its_runs_without_best_los
     [row] = json.loads(result.stdout)
     assert (row["train_id"], row["outcome"], row["final_loss"], row["best_loss"]) == (train_id, "going", 1.5, None)
     assert (metrics.returncode, metrics.stdout) == (ExitCode.OK, ",".join(POINT_COLUMNS) + "\n")
+
+
+@pytest.mark.parametrize("arguments", [("export", "--metrics"), ("export",), ("status",)])
+async def test_each_listed_run_is_read_once(tmp_path, arguments):
+    """The listing reads the status of each run it names: the ones still going are not read a second time."""
+    async with running_backend() as backend:
+        going = [f"3f2a9c1e-0000-4000-8000-00000000000{index}" for index in range(3)]
+        for train_id in going:
+            backend.status_bodies[train_id] = {"status": "training", "progress": 10}
+        ended = "3f2a9c1e-0000-4000-8000-000000000009"
+        backend.status_bodies[ended] = {"status": "completed", "progress": 100}
+        result = await asyncio.to_thread(fleet_cli(tmp_path, {"deployed": backend.url}), *arguments)
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert sorted(backend.status_reads) == sorted([*going, ended])
 
 
 @pytest.mark.parametrize(
@@ -225,25 +241,55 @@ def test_a_history_is_written_by_the_rules_of_a_point_in_each_format(form):
     assert best_loss(points) == 0.0
 
 
-def test_rows_written_one_by_one_and_encoded_ones_read_alike():
+@pytest.mark.parametrize("form", list(RowFormat))
+def test_rows_written_one_by_one_and_encoded_ones_read_alike(form):
+    """Histories with no rows among them (first, between, last) change nothing of the document."""
     one_by_one, encoded = io.StringIO(), io.StringIO()
+    histories = [[], [Point(1, loss=2.5, elapsed_s=0.5)], [], [Point(2, loss=1.5, learning_rate=0.1)], []]
     for out, write in ((one_by_one, "values"), (encoded, "encoded")):
-        writer = RowWriter(out, RowFormat.JSON, POINT_COLUMNS)
+        writer = RowWriter(out, form, POINT_COLUMNS)
         if write == "values":
             writer.write(("r", "b", 1, "loss", 2.5, 0.5, None))
+            writer.write(("r", "b", 2, "loss", 1.5, None, None))
+            writer.write(("r", "b", 2, "learning_rate", 0.1, None, None))
         else:
-            writer.write_encoded(history_rows(RowFormat.JSON, "r", "b", [Point(1, loss=2.5, elapsed_s=0.5)], None))
+            for points in histories:
+                writer.write_encoded(history_rows(form, "r", "b", points, None))
         writer.close()
     assert one_by_one.getvalue() == encoded.getvalue()
 
 
-@pytest.mark.parametrize(
-    "at", [0.0, 1_800_000_000.0, 1_800_000_000.0004999, 1_800_000_000.9999996, 3239348457.3299994, 1350569684.1689994]
-)
+EDGE_TIMES = [
+    0.0,
+    1_800_000_000.0,
+    1_800_000_000.0004999,
+    1_800_000_000.9999996,
+    3239348457.3299994,
+    1350569684.1689994,
+]
+
+
+@pytest.mark.parametrize("at", EDGE_TIMES)
 def test_times_are_written_as_isoformat_writes_them(at):
-    times = UtcTimes()
-    times.iso(at - 7)  # another second formatted before
-    assert times.iso(at) == datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    times = [at - 7, at, at + 0.0015, at]  # another second formatted before, and the same second again
+    assert iso_times(times) == [datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds") for t in times]
+
+
+def test_a_column_of_times_is_written_as_isoformat_writes_each():
+    """Times rounded up into the next second, before 1970, and a history's steps of a hundredth of a second
+    from a start with a fraction, which cross seconds at every hundredth point."""
+    random = Random(25)
+    times = [
+        *EDGE_TIMES,
+        -0.0000004,
+        -1.9999996,
+        -86_400.25,
+        *(1_800_000_000.123 + step * 0.01 for step in range(1, 2001)),
+        *(random.uniform(-1e9, 4e9) for _ in range(5000)),
+        *(random.randrange(0, 4_000_000_000) + 0.9999995 + random.uniform(0, 5e-7) for _ in range(2000)),
+    ]
+    assert iso_times(times) == [datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds") for t in times]
+    assert iso_times([]) == []
 
 
 GOLDEN = Path(__file__).parent / "export_golden"

@@ -1,4 +1,4 @@
-"""Floats written many at a time read exactly as `repr` writes them one at a time."""
+"""Numbers written many at a time read exactly as `repr` writes them one at a time."""
 
 import math
 import random
@@ -6,8 +6,9 @@ import struct
 
 import pytest
 
+from tf_tui.core.history import MAX_STEP
 from tf_tui.headless.history_points import small_to_zero
-from tf_tui.headless.number_text import float_texts, optional_float_texts
+from tf_tui.headless.number_text import float_texts, int_texts, optional_float_texts
 
 EDGES = [0.0, -0.0, 1e-13, -1e-13, 1e-12, -1e-12, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 1e15]
 EDGES += [-1e15, 0.1, 3200.0, 0.003, 1e-05, 5e-324, 123456.789012, 100.00001, -2.5, 2.0**53]
@@ -57,3 +58,10 @@ def test_absent_values_stay_absent_in_their_places():
     assert optional_float_texts([None, 1.0, None, 1e-05]) == [None, "1.0", None, "1e-05"]
     assert optional_float_texts([None, None]) == [None, None]
     assert float_texts([]) == []
+
+
+def test_steps_are_written_as_str_writes_them():
+    steps = [0, 1, 9, 10, 99, 100, 12345, 2**31, 2**32 + 1, MAX_STEP - 1, MAX_STEP]
+    steps += random.Random(25).sample(range(MAX_STEP), 1000)
+    assert int_texts(steps) == [str(step) for step in steps]
+    assert int_texts([]) == []

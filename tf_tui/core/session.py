@@ -490,6 +490,11 @@ class Session:
         self._learnt.clear()
         return list(known)
 
+    def has_read(self, train_id: str) -> bool:
+        """Whether a status read of the run has been answered in this session (a listing reads each run it
+        names once): a command that reads the runs it lists need not read those again."""
+        return train_id in self._read
+
     @property
     def reads_pending(self) -> int:
         """How many runs a listing named are still to be read (`FirstReads`)."""

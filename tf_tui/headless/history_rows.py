@@ -2,8 +2,10 @@
 straight from its decoded points (see `history_points`).
 
 A thousand runs of two thousand points are six million rows: made as rows of values and then encoded,
-they cost a minute of CPU; made here, a few seconds. Each row is one f-string of texts made once a
-point (its step, its elapsed time, its time), and each value's text is made once a run.
+they cost a minute of CPU; made here, a few seconds. The texts of a column (the steps, the values of a
+metric, the times) are each made in one call or one loop, each point's first cells and last ones (its
+elapsed time and its time) once, and the whole history's text is one join of these pieces, point by
+point: a join a row, and a join of the rows after, cost a tenth more.
 """
 
 from __future__ import annotations
@@ -12,68 +14,78 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from itertools import chain, repeat
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
+from itertools import chain, compress, repeat
+from operator import add, attrgetter, is_not
+from typing import cast
 
+from tf_tui.core.history import MIN_MAGNITUDE
 from tf_tui.headless.history_points import Point, small_to_zero
-from tf_tui.headless.number_text import float_texts, optional_float_texts
-from tf_tui.headless.rows import RowFormat
+from tf_tui.headless.number_text import float_texts, int_texts, optional_float_texts
+from tf_tui.headless.rows import EncodedRows, RowFormat, row_bounds
+from tf_tui.headless.utc_times import iso_times
 
 POINT_COLUMNS = ("train_id", "backend", "step", "metric", "value", "elapsed_s", "time")
 POINT_METRICS = ("loss", "eval_loss", "samples_per_s", "learning_rate")  # a row each, in this order
 _METRIC_VALUES = tuple((metric, attrgetter(metric)) for metric in POINT_METRICS)
-# A time's milliseconds and zone, as ISO text: indexed, not formatted, for each of a history's points.
-_MILLISECONDS = tuple(f".{millisecond:03d}+00:00" for millisecond in range(1000))
+_STEP, _ELAPSED = attrgetter("step"), attrgetter("elapsed_s")
 
 
 def history_rows(
     form: RowFormat, train_id: str, backend: str, points: Sequence[Point], began: float | None
-) -> list[str]:
+) -> EncodedRows:
     """The rows of a history's points, encoded for `RowWriter.write_encoded`; `began`: when the run started
     (a Unix time), from which each point's time is its elapsed seconds on, when both are known.
 
-    Made a column at a time: each point's first cells (`heads`) and last ones (`tails`) once, each metric's
-    values as text in one call, and the rows of a metric every point has joined without a Python loop."""
+    Made a column at a time: each point's first cells (`heads`, after what goes before a row) and last ones
+    (`tails`, before what ends a row) once, and each metric's values as text in one call; then the whole
+    text in one join of their pieces, point by point, without a join a row."""
     csv_form = form is RowFormat.CSV
-    if csv_form:
-        prefix, between = _csv_prefix(train_id, backend), ","
-        heads = [f"{prefix}{point.step}," for point in points]
-    else:
-        prefix, between = _json_prefix(train_id, backend), '", "value": '
-        heads = [f'{prefix}{point.step}, "metric": "' for point in points]
-    elapsed = [point.elapsed_s for point in points]
+    before_row, after_row = row_bounds(form)
+    prefix = before_row + (_csv_prefix(train_id, backend) if csv_form else _json_prefix(train_id, backend))
+    heads = list(map(prefix.__add__, int_texts(list(map(_STEP, points)))))
+    elapsed = list(map(_ELAPSED, points))
     elapsed_texts = optional_float_texts(elapsed)
-    if began is None:
-        times: list[str | None] = [None] * len(points)
-    else:
-        clock = UtcTimes()
-        times = [None if seconds is None else clock.iso(began + small_to_zero(seconds)) for seconds in elapsed]
-    if csv_form:
-        tails = [f",{seconds or ''},{at or ''}" for seconds, at in zip(elapsed_texts, times, strict=True)]
+    times: Sequence[str | None] = [None] * len(points) if began is None else _point_times(began, elapsed)
+    if None not in elapsed_texts and None not in times:  # every point has its elapsed time and its time
+        known_elapsed, known_times = cast("Sequence[str]", elapsed_texts), cast("Sequence[str]", times)
+        if csv_form:
+            tails = list(map("".join, zip(repeat(","), known_elapsed, repeat(","), known_times, repeat(after_row))))
+        else:
+            labels, times_after = repeat(', "elapsed_s": '), repeat(', "time": "')
+            tails = list(map("".join, zip(labels, known_elapsed, times_after, known_times, repeat('"}' + after_row))))
+    elif csv_form:
+        tails = [f",{seconds or ''},{at or ''}{after_row}" for seconds, at in zip(elapsed_texts, times, strict=True)]
     else:
         tails = [
-            f', "elapsed_s": {seconds or "null"}, "time": {_json_text(at)}}}'
+            f', "elapsed_s": {seconds or "null"}, "time": {_json_text(at)}}}{after_row}'
             for seconds, at in zip(elapsed_texts, times, strict=True)
         ]
-    columns: list[list[str] | list[str | None]] = []
+    pieces: list[Iterable[str]] = []  # taken point by point: the pieces of each of its rows, in the metrics' order
+    count = 0
     for metric, value_of in _METRIC_VALUES:
         values = list(map(value_of, points))
-        label = f"{metric}{between}"
+        label = f",{metric}," if csv_form else f', "metric": "{metric}", "value": '
         if None not in values:
-            texts = float_texts(values)
-            columns.append(list(map("".join, zip(heads, repeat(label), texts, tails))))
-        elif values.count(None) < len(values):
-            texts_or_none = optional_float_texts(values)
-            columns.append(
-                [
-                    None if text is None else f"{head}{label}{text}{tail}"
-                    for head, text, tail in zip(heads, texts_or_none, tails, strict=True)
-                ]
-            )
-    # Point by point, each point's metrics in their order, the metrics it lacks left out.
-    return list(filter(None, chain.from_iterable(zip(*columns, strict=True))))
+            pieces += (heads, repeat(label), float_texts(values), tails)
+            count += len(values)
+        elif (present := len(values) - values.count(None)) > 0:
+            pieces.append(_sparse_column(values, heads, label, tails))
+            count += present
+    # Not strict: the labels are endless `repeat`s; every other piece is a list of one text a point.
+    return EncodedRows("".join(chain.from_iterable(zip(*pieces, strict=False))), count)
+
+
+def _sparse_column(values: Sequence[float | None], heads: Sequence[str], label: str, tails: Sequence[str]) -> list[str]:
+    """The rows of a metric some points lack (an evaluation every hundredth step), empty for those points:
+    only the points that have it are taken one by one."""
+    present = list(map(is_not, values, repeat(None)))
+    texts = float_texts(cast("list[float]", list(compress(values, present))))
+    rows = map("".join, zip(compress(heads, present), repeat(label), texts, compress(tails, present)))
+    column = [""] * len(values)
+    for index, row in zip(compress(range(len(values)), present), rows, strict=True):
+        column[index] = row
+    return column
 
 
 def best_loss(points: Sequence[Point]) -> float | None:
@@ -97,20 +109,13 @@ def _json_prefix(train_id: str, backend: str) -> str:
     return f'{{"train_id": {json.dumps(train_id)}, "backend": {json.dumps(backend)}, "step": '
 
 
-class UtcTimes:
-    """Unix times as ISO text in UTC to the millisecond, as `isoformat(timespec="milliseconds")` writes them,
-    each second formatted once: a history has many points a second, and formatting was half its cost."""
-
-    def __init__(self) -> None:
-        self._second: int | None = None
-        self._text = ""
-
-    def iso(self, at: float) -> str:
-        # Rounded to the microsecond first, as datetime.fromtimestamp rounds, then cut to the millisecond.
-        fraction, whole = math.modf(at)
-        second, micro = int(whole), round(fraction * 1_000_000)
-        if not 0 <= micro < 1_000_000:  # rounded up to the next second, or a time before 1970
-            second, micro = divmod(second * 1_000_000 + micro, 1_000_000)
-        if second != self._second:
-            self._second, self._text = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return self._text + _MILLISECONDS[micro // 1000]
+def _point_times(began: float, elapsed: Sequence[float | None]) -> Sequence[str | None]:
+    """Each point's time, its elapsed seconds on from `began`, as ISO text; None where it has no elapsed time."""
+    known = cast("Sequence[float]", elapsed) if None not in elapsed else [at for at in elapsed if at is not None]
+    if min(map(abs, known), default=math.inf) < MIN_MAGNITUDE:  # one reads as zero (rare): taken as zero
+        known = list(map(small_to_zero, known))
+    texts = iso_times(list(map(add, repeat(began), known)))
+    if len(texts) == len(elapsed):
+        return texts
+    in_order = iter(texts)
+    return [None if seconds is None else next(in_order) for seconds in elapsed]

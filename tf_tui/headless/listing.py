@@ -52,18 +52,21 @@ async def list_runs(fleet: Fleet, command: str, *, every_known: bool = False) ->
             ]
         )
     )
-    # Listings carry no progress; read the ones that may still be going, every backend at once.
-    await asyncio.gather(
-        *(
-            fleet.session(name).resync(
-                [key.train_id for key in keys if key.backend == name and not fleet.get(key).ended]
-            )
-            for name in fleet.names
-        )
-    )
+    # The listing read each run it named; read the others that may still be going (remembered, or known to
+    # the run memory), every backend at once. Read again, a thousand listed runs took a thousand more requests.
+    await asyncio.gather(*(fleet.session(name).resync(_unread_going(fleet, keys, name)) for name in fleet.names))
     # Newest first, as the dashboard lists them; a run nothing dates goes last, the last listed first.
     keys = sorted(reversed(keys), key=lambda key: created_at(fleet.get(key)), reverse=True)
     return Listed(keys, [name for name, listing in listings.items() if isinstance(listing, ApiError)])
+
+
+def _unread_going(fleet: Fleet, keys: list[RunKey], backend: str) -> list[str]:
+    session = fleet.session(backend)
+    return [
+        key.train_id
+        for key in keys
+        if key.backend == backend and not fleet.get(key).ended and not session.has_read(key.train_id)
+    ]
 
 
 def created_at(run: RunState) -> float:

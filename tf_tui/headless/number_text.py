@@ -1,4 +1,4 @@
-"""Many floats as text at once, as `repr` writes them: a history's thousands of values in one call.
+"""Many numbers as text at once, as `repr` writes them: a history's thousands of values in one call.
 
 `repr` of a float is most of what writing a history's rows costs, one call a value. msgspec writes a list
 of floats in one call, with the same shortest digits that round-trip; it writes them as `repr` does,
@@ -29,6 +29,11 @@ def float_texts(values: Sequence[float]) -> list[str]:
     if any(mark in text for mark in _NOT_AS_REPR):
         return [repr(small_to_zero(value)) for value in values]
     return text[1:-1].split(",")
+
+
+def int_texts(values: Sequence[int]) -> list[str]:
+    """Each whole number as `str` writes it (a history's steps), in one call."""
+    return _ENCODER.encode(values).decode()[1:-1].split(",") if values else []
 
 
 def optional_float_texts(values: Sequence[float | None]) -> Sequence[str | None]:

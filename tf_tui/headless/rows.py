@@ -11,13 +11,27 @@ import csv
 import json
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 
 class RowFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     JSONL = "jsonl"
+
+
+class EncodedRows(NamedTuple):
+    """Rows already encoded in a writer's format, each between what `row_bounds` says goes before and after
+    a row: what a history's thousands of rows are written as (see `history_rows`)."""
+
+    text: str
+    row_count: int  # how many rows the text holds
+
+
+def row_bounds(form: RowFormat) -> tuple[str, str]:
+    """What goes before and after each encoded row: in JSON the comma and the new line before it (the
+    writer leaves out the document's first comma), in CSV and JSON Lines the new line after it."""
+    return (",\n", "") if form is RowFormat.JSON else ("", "\n")
 
 
 class RowWriter:
@@ -55,16 +69,13 @@ class RowWriter:
     def form(self) -> RowFormat:
         return self._form
 
-    def write_encoded(self, rows: Sequence[str]) -> None:
-        """Rows already encoded in this writer's format, each a CSV line or a JSON object without its end of
-        line: what a history's thousands of rows are written as (see `history_rows`)."""
-        if not rows:
+    def write_encoded(self, rows: EncodedRows) -> None:
+        """Rows already encoded in this writer's format (see `EncodedRows`)."""
+        if not rows.row_count:
             return
-        if self._form is RowFormat.JSON:
-            self._out.write(("," if self._rows else "") + "\n" + ",\n".join(rows))
-        else:
-            self._out.write("\n".join(rows) + "\n")
-        self._rows += len(rows)
+        first_in_json = self._form is RowFormat.JSON and not self._rows
+        self._out.write(rows.text[1:] if first_in_json else rows.text)  # the first row has no comma before it
+        self._rows += rows.row_count
 
     def close(self) -> None:
         if self._form is RowFormat.JSON:
