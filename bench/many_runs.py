@@ -97,9 +97,11 @@ def selected_row(terminal: Terminal) -> str | None:
     return odd[0] if len(odd) == 1 else None
 
 
-def top_row(terminal: Terminal) -> str | None:
+def page_shown(terminal: Terminal) -> tuple[str | None, str | None]:
+    """The top row and the selected one: page down from the top row moves the cursor to the last row in
+    view and scrolls nothing, so the top row alone does not change."""
     rows = run_rows(terminal)
-    return rows[0][1] if rows else None
+    return (rows[0][1] if rows else None), selected_row(terminal)
 
 
 def shown_rows(terminal: Terminal) -> tuple[str, ...]:
@@ -127,7 +129,7 @@ async def _keys(terminal: Terminal, result: ManyRuns, presses: int) -> None:
     for _ in range(presses):
         await _press(terminal, b"k", selected_row, result, "k")
     for _ in range(max(1, presses // 2)):
-        await _press(terminal, PAGE_DOWN, top_row, result, "page down")
+        await _press(terminal, PAGE_DOWN, page_shown, result, "page down")
     terminal.type(b"/")
     await asyncio.sleep(FILTER_OPENS_S)
     for _ in range(max(1, presses // 2)):
