@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from bench.many_runs import ManyRuns, run_rows, selected_row, top_row
+from bench.many_runs import ManyRuns, page_shown, run_rows, selected_row
 from bench.run import many_runs_figures
 from bench.terminal import COLUMNS, Terminal
 
@@ -28,7 +28,7 @@ class Screen:
 def test_run_rows_are_the_lines_with_a_short_id_and_the_selected_one_has_its_own_background():
     screen = cast(Terminal, Screen(ROWS, selected_line=2))
     assert run_rows(screen) == [(1, "0000270f"), (2, "0000270e"), (3, "0000270d")]  # a full id is no row
-    assert top_row(screen) == "0000270f"
+    assert page_shown(screen) == ("0000270f", "0000270e")
     assert selected_row(screen) == "0000270e"
 
 

@@ -1,5 +1,5 @@
 from tf_tui.base.protocol import RunUpdate
-from tf_tui.core.run_order import Grouping, Order, RunsView, group_of, order_key
+from tf_tui.core.run_order import NOT_READ, Grouping, Order, RunsView, age_key, group_of, order_key
 from tf_tui.core.store import RunStore, Source
 
 
@@ -29,6 +29,41 @@ def test_each_order_puts_first_what_most_wants_looking_at_and_unknown_values_las
         "small",
         None,
     ]
+
+
+def listed(train_id: str, started_at: str | None = None):
+    """A run a listing named, read (with its start date) when `started_at` is given."""
+    store = RunStore()
+    store.await_read(train_id)
+    if started_at is not None:
+        store.apply(RunUpdate(train_id, "completed", 100, started_at=started_at), Source.POLL, 0.0)
+    return store.runs[train_id]
+
+
+def test_runs_whose_date_is_not_known_yet_go_after_the_dated_ones_the_last_known_first():
+    """As a listing names them, oldest first: the ones not read yet read newest first below the dated ones,
+    and a read puts a run among the dated ones (where, read newest first, it stays in place)."""
+    runs = [
+        (listed("old", "2026-11-01T10:00:00"), 0),
+        (listed("unread-a"), 1),
+        (listed("new", "2026-12-01T10:00:00"), 2),
+        (listed("unread-b"), 3),
+    ]
+    ordered = sorted(runs, key=lambda each: age_key(*each))
+    assert [run.train_id for run, _ in ordered] == ["new", "old", "unread-b", "unread-a"]
+    remembered = RunStore()
+    remembered.describe("kept", created_at="2026-10-01T10:00:00")  # from the state file: dated, not read yet
+    remembered.await_read("kept")
+    assert age_key(remembered.runs["kept"], 9) < age_key(listed("unread-c"), 0)
+
+
+def test_a_run_not_read_yet_sorts_and_groups_by_status_after_every_run_read():
+    """Read as going, it would otherwise climb above the ended runs and, read, fall back below them."""
+    not_read = listed("r1")
+    assert order_key(Order.STATUS, not_read, 0) > order_key(Order.STATUS, run("stopped"), 0)
+    assert order_key(Order.STATUS, not_read, 0) > order_key(Order.STATUS, listed("r2", "2026-11-01T10:00:00"), 0)
+    assert group_of(Grouping.STATUS, not_read) == (order_key(Order.STATUS, not_read, 0)[0], NOT_READ)
+    assert order_key(Order.PROGRESS, not_read, 0) > order_key(Order.PROGRESS, run("training", 0), 0)
 
 
 def test_groups_are_the_status_or_the_model_and_runs_without_a_model_go_last():

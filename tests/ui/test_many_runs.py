@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
-from tf_tui.base.protocol import RunUpdate
+from tf_tui.base.protocol import RunUpdate, parse_status
 from tf_tui.core.store import Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app
@@ -120,19 +120,20 @@ async def test_the_list_says_which_runs_are_in_view_when_that_changes(tmp_path, 
 
 
 async def test_the_selected_row_stays_in_view_while_reads_move_the_rows_above_it(tmp_path):
-    """Runs listed without a date sort as newest until their first read gives them one, and then drop below
-    the selected run: the list keeps the selected row where it was on the screen, so the cursor a key just
-    moved is still in view when the next reads land (the bench saw keys whose paint never showed)."""
+    """Rows above the selected one that drop below it (here: the dates a listing gives them are older than
+    those they had) leave the selected row where it was on the screen, so the cursor a key just moved is
+    still in view when the next changes land (the bench saw keys whose paint never showed)."""
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         runs = app.query_one(RunsList)
         await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
         store = app.session.store
-        undated = [f"{number:08d}-undated" for number in range(400)]
-        for train_id in undated:
-            store.apply(RunUpdate(train_id, "completed", 100), Source.POLL, NOW)
+        recent = [f"{number:08d}-recent" for number in range(400)]
+        for number, train_id in enumerate(recent):  # newer than the demo's runs, the higher the number the newer
+            created = datetime.fromtimestamp(NOW + 30 * 86_400 + number, UTC).isoformat()
+            store.apply(RunUpdate(train_id, "completed", 100, created_at=created), Source.POLL, NOW)
         app._schedule_flush()
-        await until(pilot, lambda: len(runs.shown) == len(undated) + 4, "the runs listed")
+        await until(pilot, lambda: len(runs.shown) == len(recent) + 4, "the runs listed")
         await until(pilot, lambda: runs.has_focus, "the list has the keys")
         await pilot.press("pagedown", "pagedown", "pagedown", "j")
         selected = runs.selected_id
@@ -143,9 +144,41 @@ async def test_the_selected_row_stays_in_view_while_reads_move_the_rows_above_it
         assert place - top < top  # more rows move than it has above it on the screen: left, it would leave
 
         long_ago = datetime.fromtimestamp(NOW - 10 * 86_400, UTC).isoformat()
-        for _, train_id in runs.shown[:top]:  # read: dated long ago, they go below every run not read yet
+        for _, train_id in runs.shown[:top]:  # dated long ago: they go below every other run
             store.describe(train_id, created_at=long_ago)
         app._schedule_flush()
         await until(pilot, lambda: runs.shown.index((None, selected)) == place - top, "the rows above it moved")
         await until(pilot, lambda: selected[:8] in row_on_screen(app, selected), "the selected row in view")
         assert runs.row_region(selected) == line  # where it was
+
+
+async def test_runs_not_read_yet_sort_below_the_dated_ones_and_stay_where_they_are_once_read(tmp_path):
+    """A listing names runs without dates, oldest first, and their reads give them one, the rows in view
+    first: the runs not read yet show below the dated ones, newest first by the listing, and a read leaves
+    its row where it was, so the rows in view stop changing once read. Sorted as the newest, each run read
+    dropped below the rest and brought another into view, read next: reads cascaded through the listing."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        demo = [train_id for _, train_id in runs.shown]
+        store = app.session.store
+        listed = [run_id(number) for number in range(400)]  # as the listing names them: oldest first
+        for train_id in listed:
+            store.await_read(train_id)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == len(listed) + len(demo), "the runs listed")
+        in_view = [train_id for _, train_id in runs.shown[: rows_in_view(app)]]
+        assert in_view == [*demo, *listed[::-1][: len(in_view) - len(demo)]]
+
+        for number, train_id in enumerate(listed):  # started a month before the demo's, in the listed order
+            if train_id in in_view:
+                started = datetime.fromtimestamp(NOW - 30 * 86_400 + number, UTC).isoformat()
+                read = parse_status(train_id, {"status": "completed", "progress": 100, "started_at": started})
+                assert isinstance(read, RunUpdate)
+                store.apply(read, Source.POLL, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: not app._flush_pending, "the reads shown")
+        assert [train_id for _, train_id in runs.shown[: rows_in_view(app)]] == in_view
+        newest_read = in_view[len(demo)]
+        await until(pilot, lambda: "completed" in row_on_screen(app, newest_read), "its read painted in its place")

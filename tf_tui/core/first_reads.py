@@ -6,8 +6,9 @@ dozen. So a listed run is read once, in this order:
 
 - the runs a view says it shows (`prioritise`), at once, `FirstReadPace.in_view_in_flight` at a time: a
   view that scrolled on is read where it is now, not where it was. A screenful goes at once, and then no
-  more than `FirstReadPace.in_view_per_second`: a read can move its row (a list sorted by date, status or
-  loss), and bring another into view to be read, and so on down the list;
+  more than `FirstReadPace.in_view_per_second`: a read can move its row (up, out of the runs not read yet,
+  which every order puts last) and bring another into view to be read, and so on down the list, while the
+  view shows runs not read yet;
 - then the others newest first (the last listed first), a trickle of `FirstReadPace.per_second` reads, at
   most `FirstReadPace.trickle_in_flight` at a time, until every one was read.
 

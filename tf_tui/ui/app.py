@@ -426,7 +426,7 @@ class TfTuiApp(PaintedApp):
         runs = self._runs
         changed = self.fleet.take_changed()
         with self.batch_update():
-            # In the order runs became known: of the runs the server gives no time for, the last on top.
+            # In the order runs became known: of the runs with no date yet, the last shows first (under the dated).
             for entry in self.fleet.runs_of(changed):
                 runs.show(entry.run, self._row_backend(entry.backend))
                 self._note_progress(entry.key, entry.run)

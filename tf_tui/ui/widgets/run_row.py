@@ -183,15 +183,15 @@ def shown_values_change_at(run: RunState, now: float) -> float | None:
 
 class RunRow:
     """A run's row: the store's own run object (the row always shows its latest state), its backend (None
-    when one backend is followed: no column for it), whether it is marked to compare, and when and in which
-    order it became known here (its age when the server gives none, and ties)."""
+    when one backend is followed: no column for it), whether it is marked to compare, and in which order it
+    became known here (`run_order.age_key`: ties, and the order of the runs whose date is not known yet)."""
 
-    __slots__ = ("backend", "known", "marked", "run")
+    __slots__ = ("backend", "known_order", "marked", "run")
 
-    def __init__(self, run: RunState, backend: str | None, known: tuple[float, int]) -> None:
+    def __init__(self, run: RunState, backend: str | None, known_order: int) -> None:
         self.run = run
         self.backend = backend
-        self.known = known
+        self.known_order = known_order
         self.marked = False
 
     @property

@@ -7,8 +7,8 @@ in view and shows something else than it last painted; a line out of view costs 
 view. Whatever changes which runs are in view (a scroll, a resize, the filter, the order) is said with
 `on_view`, so that what the runs need (their statuses) can be read for those first.
 
-Newest is by the server's own creation (or start) time when it gives one, else by when the run became
-known here: runs restored from the state file then sort among the ones the listing brings later.
+Newest is by the server's own creation (or start) time; the runs whose date is not known yet (listed, not
+read yet) come after the dated ones, the last to become known first (`run_order.age_key`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Hashable, Sequence
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from rich.segment import Segment
@@ -29,25 +27,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tf_tui.core.run_order import Grouping, Order, RunsView, group_of, order_key
+from tf_tui.core.run_order import Grouping, Order, RunsView, age_key, group_of, order_key
 from tf_tui.core.store import RunState
 from tf_tui.ui.wake_up import WakeUp
 from tf_tui.ui.widgets.run_lines import Heading, Line, RowKey, RunLines
 from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values, shown_values_change_at
-
-
-def server_time(value: object) -> float | None:
-    """An ISO 8601 timestamp from the server as epoch seconds; None when absent or unreadable."""
-    return _parse_time(value) if isinstance(value, str) else None
-
-
-@lru_cache(maxsize=4096)  # every repaint compares a row's time with the others'
-def _parse_time(text: str) -> float | None:
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
-
 
 HEADER_LINES = 1  # the column names, over the rows: they stay as the rows scroll
 STRIPS_KEPT = 256  # lines drawn lately, kept to be shown again: a few screens' worth
@@ -140,7 +124,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         columns = self.columns.taking(run)
         grew, self.columns = columns is not self.columns, columns
         if row is None:
-            row = RunRow(run, backend, (self._clock(), next(self._counter)))
+            row = RunRow(run, backend, next(self._counter))
             self._rows[key] = row
         # Usually the key is the same (a run's progress in the newest order): the row stays where it is.
         if self._lines.set_key(key, self._sort_key(row)):
@@ -312,11 +296,8 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _sort_key(self, row: RunRow) -> tuple[Any, ...]:
         run, view = row.run, self.view
-        known_at, sequence = row.known
-        created = server_time(run.created_at or run.extra.get("started_at"))
         rank = self._backend_rank.get(row.backend or "", 0)
-        newest = (-(known_at if created is None else created), -sequence)
-        return (*group_of(view.grouping, run), *order_key(view.order, run, rank), *newest)
+        return (*group_of(view.grouping, run), *order_key(view.order, run, rank), *age_key(run, row.known_order))
 
     def _lay_out_later(self) -> None:
         """After this batch of changes (the app shows every changed run, then asks for the first selection),
