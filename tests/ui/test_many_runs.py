@@ -4,8 +4,10 @@ no widget per run, and a key repaints no more rows than the list shows."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from textual.geometry import Region
 
 from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
 from tf_tui.base.protocol import RunUpdate, parse_status
@@ -182,3 +184,42 @@ async def test_runs_not_read_yet_sort_below_the_dated_ones_and_stay_where_they_a
         assert [train_id for _, train_id in runs.shown[: rows_in_view(app)]] == in_view
         newest_read = in_view[len(demo)]
         await until(pilot, lambda: "completed" in row_on_screen(app, newest_read), "its read painted in its place")
+
+
+async def test_a_filter_character_lays_the_screen_out_only_when_the_list_changes_height(tmp_path, monkeypatch):
+    """A list longer than its room before and after a filter character keeps its height: it asks no layout
+    of the whole screen (a frame's work at each character over thousands of runs), yet its scrollbar
+    follows the lines' count. A filter that leaves a few rows still shrinks the list."""
+    app = demo_app(tmp_path)
+    layouts: list[bool] = []
+    refresh = RunsList.refresh
+
+    def refreshed(runs: RunsList, *regions: Region, **kwargs: Any) -> RunsList:
+        layouts.append(bool(kwargs.get("layout")))
+        return refresh(runs, *regions, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        add_runs(app, 400)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        await pilot.press("slash")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "filter", "the filter typed in")
+        room = runs.region.height
+        monkeypatch.setattr(RunsList, "refresh", refreshed)
+        await pilot.press("9")
+        await until(pilot, lambda: len(runs.shown) < 404, "the runs with a 9")
+        narrowed = len(runs.shown)
+        assert narrowed > room and all("9" in train_id for _, train_id in runs.shown)
+        await until(pilot, lambda: runs.vertical_scrollbar.window_virtual_size == narrowed + 1, "the scrollbar")
+        await pilot.press("backspace")
+        await until(pilot, lambda: len(runs.shown) == 404, "every run again")
+        await until(pilot, lambda: runs.vertical_scrollbar.window_virtual_size == 405, "the scrollbar again")
+        assert layouts and not any(layouts)
+        assert runs.region.height == room
+
+        await pilot.press(*"00000123")
+        await until(pilot, lambda: len(runs.shown) == 1, "one run left")
+        await until(pilot, lambda: runs.region.height == 2, "the list down to the column names and the run")
+        assert any(layouts)

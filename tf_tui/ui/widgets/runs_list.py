@@ -77,7 +77,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows: dict[RowKey, RunRow] = {}
         self._counter = itertools.count()
         self._filter = ""
-        self._haystacks: dict[RowKey, tuple[tuple[str | None, str | None], str]] = {}  # by row: `_haystack`
+        self._haystacks: dict[RowKey, str] = {}  # by row: `_haystack`, made again after the row's run changed
         self._backend_shown: str | None = None  # only this backend's runs, or every backend's
         self._settled = False  # the cursor is the user's, or on a run going: the list stops choosing
         self.view = RunsView()
@@ -126,6 +126,7 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             row = RunRow(run, backend, next(self._counter))
             self._rows[key] = row
+        self._haystacks.pop(key, None)
         # Usually the key is the same (a run's progress in the newest order): the row stays where it is.
         if self._lines.set_key(key, self._sort_key(row)):
             self._order_changed = True
@@ -321,13 +322,25 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         anchor = self._anchor() if self._order_changed else None
         self._order_changed = False
         grouped = self.view.grouping is not Grouping.NONE
-        self._lines.arrange(lambda key: self._matches(self._rows[key]), everything=force, grouped=grouped)
+        self._lines.arrange(self._matches, everything=force, grouped=grouped)
         self._default_known = False
-        size = Size(0, len(self._lines) + HEADER_LINES)
-        if self.virtual_size != size:
-            self.virtual_size = size
+        self._set_virtual_size(Size(0, len(self._lines) + HEADER_LINES))
         if anchor is not None:
             self._keep_in_place(anchor)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """The lines' count, said to the scrollbar; the screen laid out again only when the list's height
+        follows from it. A list longer than its room both before and after (a filter character over
+        thousands of runs) keeps its height: a layout of the whole screen at each character would change
+        nothing on it but cost a frame."""
+        if self.virtual_size == size:
+            return
+        room = self.scrollable_content_region.height
+        if room and self.virtual_size.height > room and size.height > room:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)  # the scrollbar's thumb, and the scroll kept within the new length
+        else:
+            self.virtual_size = size
 
     def _anchor(self) -> Anchor | None:
         """The row to keep on its line of the screen: the selected one when in view, else the top row. At
@@ -351,23 +364,23 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         elif line - offset != top:
             self.scroll_to(y=max(0, line - offset), animate=False, immediate=True)
 
-    def _matches(self, row: RunRow) -> bool:
-        if self._backend_shown is not None and row.backend != self._backend_shown:
+    def _matches(self, key: RowKey) -> bool:
+        """Whether the row passes the filter and the backend shown: a filter character asks it of every row,
+        so a row's text to look in is kept from one character to the next."""
+        if self._backend_shown is not None and key[0] != self._backend_shown:
             return False
         if not self._filter:
             return True
-        return self._filter in self._haystack(row)
+        haystack = self._haystacks.get(key)
+        if haystack is None:
+            haystack = self._haystacks[key] = self._haystack(self._rows[key])
+        return self._filter in haystack
 
-    def _haystack(self, row: RunRow) -> str:
-        """What the filter looks in: the row's backend, run id, model and status, in lower case; made again
-        only when the model or the status changed (a filter character looks at every row)."""
+    @staticmethod
+    def _haystack(row: RunRow) -> str:
+        """What the filter looks in: the row's backend, run id, model and status, in lower case."""
         run = row.run
-        facts = (run.base_model, run.status)
-        kept = self._haystacks.get(row.key)
-        if kept is None or kept[0] != facts:
-            text = " ".join(filter(None, (row.backend, run.train_id, *facts))).lower()
-            kept = self._haystacks[row.key] = (facts, text)
-        return kept[1]
+        return " ".join(filter(None, (row.backend, run.train_id, run.base_model, run.status))).lower()
 
     # --- painting ------------------------------------------------------------------------------
 
