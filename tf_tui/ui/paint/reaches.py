@@ -31,6 +31,7 @@ class Feature(StrEnum):
     TERMINAL_WRITES = "desktop notifications"
     FOOTER_CLEANUP = "the footer frees the keys it drops"
     TAB_COMPLETION = "tab takes a path's suggestion"
+    QUIET_SCROLL_LENGTH = "a filter over a long runs list lays out no screen"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ REACHES = (
     Reach("textual.reactive._watch's __watchers", Feature.FOOTER_CLEANUP, watchers_kept_by_name),
     Reach("textual.message_pump.MessagePump._closing", Feature.FOOTER_CLEANUP, lambda app: hasattr(app, "_closing")),
     Reach("textual.widgets.Input._suggestion", Feature.TAB_COMPLETION, named("textual.widgets", "Input._suggestion")),
+    Reach(
+        "textual.widget.Widget._scroll_update(virtual_size)",
+        Feature.QUIET_SCROLL_LENGTH,
+        method("textual.widget", "Widget._scroll_update", "virtual_size"),
+    ),
 )
 
 

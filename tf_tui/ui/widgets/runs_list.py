@@ -29,6 +29,9 @@ from textual.strip import Strip
 
 from tf_tui.core.run_order import Grouping, Order, RunsView, age_key, group_of, order_key
 from tf_tui.core.store import RunState
+from tf_tui.ui.paint.app import PaintedApp
+from tf_tui.ui.paint.reaches import Feature
+from tf_tui.ui.paint.scroll_length import tell_scrollbar_only
 from tf_tui.ui.wake_up import WakeUp
 from tf_tui.ui.widgets.run_lines import Heading, Line, RowKey, RunLines
 from tf_tui.ui.widgets.run_row import Columns, RunRow, header_text, shown_values, shown_values_change_at
@@ -336,9 +339,10 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         if self.virtual_size == size:
             return
         room = self.scrollable_content_region.height
-        if room and self.virtual_size.height > room and size.height > room:
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)  # the scrollbar's thumb, and the scroll kept within the new length
+        app = self.app
+        quiet = isinstance(app, PaintedApp) and Feature.QUIET_SCROLL_LENGTH in app.paint_features
+        if quiet and room and self.virtual_size.height > room and size.height > room:
+            tell_scrollbar_only(self, size)
         else:
             self.virtual_size = size
 
