@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from bench.processes import TF_TUI, load_server, scratch_home
-from bench.terminal import isolated_environment
+from bench.processes import headless_tf_tui, load_server, scratch_home
 
 RSS_EVERY_S = 0.1
 READ_SIZE = 1 << 16
@@ -40,18 +39,7 @@ async def export_metrics(runs: int, points: int) -> Exported:
     async with load_server(runs, 0, history_points=points) as backend:
         with scratch_home() as home:
             began = time.monotonic()
-            process = await asyncio.create_subprocess_exec(
-                TF_TUI,
-                "export",
-                "--metrics",
-                "--url",
-                backend.url,
-                "--state-file",
-                str(home / "state.json"),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-                env=isolated_environment(home),
-            )
+            process = await headless_tf_tui("export", backend.url, home, "--metrics")
             assert process.stdout is not None
             measured = psutil.Process(process.pid)
             rss: list[float] = []

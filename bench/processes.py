@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import psutil
 
+from bench.terminal import isolated_environment
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TF_TUI = str(BIN / "tf-tui")
@@ -127,6 +129,19 @@ async def load_server(
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
+
+
+async def headless_tf_tui(command: str, url: str, home: Path, *arguments: str) -> asyncio.subprocess.Process:
+    """`tf-tui COMMAND --url URL ARGUMENTS`, its state and config under `home`; its output piped, its
+    errors dropped."""
+    return await asyncio.create_subprocess_exec(
+        *_tf_tui([url], home),
+        command,
+        *arguments,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=isolated_environment(home),
+    )
 
 
 @contextlib.contextmanager

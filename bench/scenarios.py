@@ -28,6 +28,7 @@ from bench.processes import (
     TF_TUI_CLIENT,
     Backend,
     Client,
+    headless_tf_tui,
     load_server,
     scratch_home,
 )
@@ -321,19 +322,7 @@ async def watch_json(runs: int, steps: int, timeout_s: float) -> Headless:
         with scratch_home() as home:
             ids = [train_id(0, index) for index in range(runs)]
             began = time.monotonic()
-            process = await asyncio.create_subprocess_exec(
-                TF_TUI,
-                "watch",
-                "--json",
-                "--url",
-                backend.url,
-                "--state-file",
-                str(home / "state.json"),
-                *ids,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-                env=isolated_environment(home),
-            )
+            process = await headless_tf_tui("watch", backend.url, home, "--json", *ids)
             progress = _WatchProgress(runs, began)
             try:
                 result = await asyncio.wait_for(_follow_watch(process, backend, steps, progress), timeout_s)

@@ -24,15 +24,20 @@ ACTIONS = ("notify", "stop")
 
 
 @dataclass(frozen=True)
-class NonFiniteRule:
+class RuleSwitch:
+    """What every rule's table has, before its thresholds: whether it is on, and whether it stops the run."""
+
     enabled: bool = True
     stop: bool = False  # `action = "stop"`
 
 
 @dataclass(frozen=True)
-class DivergenceRule:
-    enabled: bool = True
-    stop: bool = False
+class NonFiniteRule(RuleSwitch):
+    pass
+
+
+@dataclass(frozen=True)
+class DivergenceRule(RuleSwitch):
     # A training loss three times its best has lost most of what the run learnt: noise and a loss spike
     # after a learning-rate warm-up stay well under it (the reference trainer's smoothed loss moves by tens
     # of per cent, not hundreds). Five points in a row, so that one bad batch is not enough.
@@ -41,18 +46,14 @@ class DivergenceRule:
 
 
 @dataclass(frozen=True)
-class StallRule:
-    enabled: bool = True
-    stop: bool = False
+class StallRule(RuleSwitch):
     # Five minutes with no new step: a run that reports no word for 75 s is already shown `stale`, but an
     # evaluation pass or a checkpoint saved by a big model reports no step for minutes and is no stall.
     seconds: float = 300.0
 
 
 @dataclass(frozen=True)
-class OverfittingRule:
-    enabled: bool = True
-    stop: bool = False
+class OverfittingRule(RuleSwitch):
     # Five evaluations in a row above the best held-out loss, as early stopping's "patience" counts: one or two
     # worse evaluations are noise of the held-out sample, five while the training loss still falls are not.
     evaluations: int = 5
