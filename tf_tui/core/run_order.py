@@ -107,8 +107,14 @@ def age_key(run: RunState, known_order: int) -> tuple[int, float, int]:
     them all and bring another into view, to be read next: reads at the in-view pace through the whole
     listing, and a list moving under the user all that time.
     """
-    date = _server_date(run.created_at or run.started_at)
+    date = run_date(run)
     return (1, 0.0, -known_order) if date is None else (0, -date, -known_order)
+
+
+def run_date(run: RunState) -> float | None:
+    """When the run was made (else when it began), as epoch seconds, by the server's dates or what tf-tui
+    remembers of them; None when neither is known."""
+    return _server_date(run.created_at or run.started_at)
 
 
 @lru_cache(maxsize=4096)  # a run's key is worked out again at each of its changes, and its date seldom changes

@@ -8,9 +8,9 @@ import math
 import sys
 from dataclasses import dataclass
 
-from tf_tui.base.protocol import parse_server_time
 from tf_tui.client.api import ApiError
 from tf_tui.core.fleet import Fleet, RunKey
+from tf_tui.core.run_order import run_date
 from tf_tui.core.store import RunState
 
 
@@ -71,5 +71,5 @@ def _unread_going(fleet: Fleet, keys: list[RunKey], backend: str) -> list[str]:
 
 def created_at(run: RunState) -> float:
     """When the run was made (or began), by the server's dates or what tf-tui remembers; -inf for none."""
-    created = parse_server_time(run.created_at or run.started_at)
+    created = run_date(run)
     return -math.inf if created is None else created
