@@ -31,10 +31,6 @@ SMOOTHING = 0.9
 # A chart with a curve to smooth: the selected run's history is read once and smoothed whole, then each
 # new point is smoothed on its own; the chart's redraws draw the two curves.
 HISTORY_POINTS = 1000
-# The stream starts once the dashboard has made no request for this long: what its start does after the
-# first screen (every run's history read, its status read again once subscribed) takes seconds on a loaded
-# machine, varies from one start to the next, and is no cost of the features.
-SETTLED_S = 1.0
 CONFIG_NAME = "config.toml"
 VIEW_NAME = "view.json"  # beside the state file (`view_choices_path`), which TF_TUI_CLIENT puts in the home
 

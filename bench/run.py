@@ -26,7 +26,7 @@ from typing import TypeVar
 import psutil
 
 from bench.export import export_metrics
-from bench.features import BEFORE_FEATURES, FEATURES_OFF, FEATURES_ON, HISTORY_POINTS, SETTLED_S, package_before
+from bench.features import BEFORE_FEATURES, FEATURES_OFF, FEATURES_ON, HISTORY_POINTS, package_before
 from bench.log_view import LogView, log_view, summary
 from bench.many_runs import GOING, LISTED, TRICKLE_WINDOW_S, ManyRuns, many_runs
 from bench.processes import CLIENTS, tf_tui_from
@@ -50,7 +50,6 @@ SCENARIO_TIMEOUT_S = 120.0
 EXPORT_POINTS = 2000
 EXPORT_TIMEOUT_S = 300.0
 LOG_LINES_PER_S = 5000
-IDLE_SETTLED_S = 1.0  # with no request for this long, a client's start is over
 FLAT_MB = 5.0  # RSS growth over the last three quarters of a million updates that still counts as flat
 T = TypeVar("T")
 
@@ -134,7 +133,6 @@ async def _live_all(
     backends: int = 1,
     link_rate: float | None = None,
     warmup_s: float = WARMUP_S,
-    settled_s: float = 0.0,
 ) -> dict[str, list[Live]]:
     results: dict[str, list[Live]] = defaultdict(list)
     for repeat in range(config.repeats):
@@ -147,7 +145,6 @@ async def _live_all(
                 backends=backends,
                 link_rate=link_rate,
                 warmup_s=warmup_s,
-                settled_s=settled_s,
             )
             result = await _attempt(f"{name} #{repeat + 1} {client.name}", measured)
             if result is not None:
@@ -168,6 +165,10 @@ async def _log_views(config: Config) -> list[LogView]:
 
 def _tf_tui(results: list[LogView], measure: Callable[[LogView], float]) -> Values:
     return {"tf-tui": [measure(result) for result in results]}
+
+
+def _all_keys(result: LogView) -> list[float]:
+    return [ms for presses in result.keys_ms.values() for ms in presses]
 
 
 def _print_live(result: Live) -> None:
@@ -201,7 +202,7 @@ async def _features_all(config: Config) -> list[CpuByClient]:
                 print(f"  load average {_load_average()}", flush=True)
                 result = await _attempt(
                     f"features #{repeat + 1} {client.name}",
-                    live(client, 100, 100, config.features_s, history_points=HISTORY_POINTS, settled_s=SETTLED_S),
+                    live(client, 100, 100, config.features_s, history_points=HISTORY_POINTS),
                 )
                 if result is not None:
                     _print_live(result)
@@ -312,12 +313,12 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
     """Every scenario, or those named in `only` (the figures of the others read "—")."""
 
     async def live_group(
-        name: str, title: str, runs: int, rate: float, window_s: float, *, backends: int = 1, settled_s: float = 0.0
+        name: str, title: str, runs: int, rate: float, window_s: float, *, backends: int = 1
     ) -> dict[str, list[Live]]:
         if name not in only:
             return defaultdict(list)
         print(title, flush=True)
-        return await _live_all(config, name, runs, rate, window_s, backends=backends, settled_s=settled_s)
+        return await _live_all(config, name, runs, rate, window_s, backends=backends)
 
     everyday = await live_group("everyday", "everyday: 5 runs, 5 updates/s", 5, 5, config.everyday_s)
     busy = await live_group("busy", "busy: 100 runs, 100 updates/s", 100, 100, config.busy_s)
@@ -326,8 +327,7 @@ async def measure(config: Config, only: frozenset[str] = frozenset(SCENARIOS)) -
         print(f"features: 100 runs, 100 updates/s, {HISTORY_POINTS:,} points of history each", flush=True)
         features = await _features_all(config)
     flood = await live_group("flood", "flood: 200 runs, 2,000 updates/s", 200, 2000, config.flood_s)
-    # Once the start's last request is over (a status read again as a run is subscribed): its tail is not idle.
-    idle = await live_group("idle", "idle: 100 runs, nothing changing", 100, 0, config.idle_s, settled_s=IDLE_SETTLED_S)
+    idle = await live_group("idle", "idle: 100 runs, nothing changing", 100, 0, config.idle_s)
     fleet = await live_group(
         "fleet", "fleet: 10 backends x 20 runs, 200 updates/s in all", 20, 20, config.busy_s, backends=10
     )
@@ -672,11 +672,3 @@ def main() -> None:
     if arguments.write:
         write_section(arguments.write, section)
         print(f"\nwritten to {arguments.write}")
-
-
-if __name__ == "__main__":
-    main()
-
-
-def _all_keys(result: LogView) -> list[float]:
-    return [ms for presses in result.keys_ms.values() for ms in presses]
