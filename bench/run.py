@@ -672,3 +672,7 @@ def main() -> None:
     if arguments.write:
         write_section(arguments.write, section)
         print(f"\nwritten to {arguments.write}")
+
+
+if __name__ == "__main__":
+    main()
