@@ -13,6 +13,11 @@ from collections.abc import Callable
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
+# The moments are on the wall clock, the timer's wait on the monotonic one: after the wall clock jumps
+# (a suspended laptop resumed, a clock set right), a wait worked out before would come late by the jump.
+# Waking at least this often bounds that at a look a minute, which finds nothing changed while none did.
+LONGEST_WAIT_S = 60.0
+
 
 class WakeUp:
     """`by(moment)` as each text on screen says when it next changes; `turned` is called at the earliest of
@@ -33,7 +38,8 @@ class WakeUp:
         if self._timer is not None:
             self._timer.stop()
         self.at = moment
-        self._timer = self._owner.set_timer(max(0.0, moment - self._clock()), self._wake, name="wake-up")
+        wait = min(max(0.0, moment - self._clock()), LONGEST_WAIT_S)
+        self._timer = self._owner.set_timer(wait, self._wake, name="wake-up")
 
     def _wake(self) -> None:
         self._timer, self.at = None, math.inf
