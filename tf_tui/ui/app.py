@@ -25,6 +25,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 
+from tf_tui.base import start_collection
 from tf_tui.base.capabilities import Extension
 from tf_tui.base.signals import ExitSignals, TerminalModes
 from tf_tui.base.text import printable
@@ -374,6 +375,7 @@ class TfTuiApp(PaintedApp):
         self._runs.focus()
         if self._snapshot is not None:
             self.set_interval(SAVE_EVERY_S, self._save_snapshot)
+        self.call_after_refresh(start_collection.release)  # the start is over once its first screen is painted
         if self._connect:  # after the first frame: the screen is up before any network work
             self.call_after_refresh(self._connect_session)
 
