@@ -1,7 +1,7 @@
 """What the dashboard imports before its first screen: neither the HTTP nor the WebSocket library, nor the
-screens that only a key opens; and no garbage collection until that screen is up. Structural, not timed: a
-fresh interpreter paints the first screen, then connects, and says which modules it had and whether the
-collector ran at each point."""
+screens that only a key opens, nor the TOML parser when there is no config file; and no garbage collection
+until that screen is up. Structural, not timed: a fresh interpreter paints the first screen, then connects,
+and says which modules it had and whether the collector ran at each point."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ NOT_FOR_THE_FIRST_SCREEN = (
     "tf_tui.ui.screens.watch",
     "tf_tui.ui.screens.backend",
     "tf_tui.ui.screens.confirm",
+    "tomllib",  # only when there is a config file to read
 )
 
 PROBE = """
