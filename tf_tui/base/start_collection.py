@@ -8,6 +8,8 @@ as it begins to import (`hold`), and once its first screen is painted (`release`
 far to the permanent generation (`gc.freeze`) before turning it on again: the collections while it runs then
 never walk the start's objects again.
 
+The price, bounded and paid once: an object of the start that later becomes garbage in a reference cycle
+(a widget of the first screen removed afterwards) is never freed, as the collector no longer looks at it.
 Only a collector that `hold` turned off is turned on again: a process that had it off keeps it off.
 """
 
