@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import socket
@@ -13,6 +14,7 @@ import pytest
 from tests.conftest import wait_for_status
 from tests.terminal import FIRST_SCREEN, isolated_environment, module_command, quit_dashboard, spawn
 from tf_tui import cli as cli_module
+from tf_tui.base import start_collection
 from tf_tui.cli import main
 from tf_tui.common.atomic_file import exclusive_lock
 from tf_tui.common.server_address import SERVER_LOCK_FILE
@@ -108,3 +110,20 @@ def test_a_theme_that_does_not_exist_stops_the_dashboard_before_it_starts(tmp_pa
     said = capsys.readouterr().err
     assert f"tf-tui: {config}: unknown theme 'gruvbux' (did you mean 'gruvbox'?); the known themes are " in said
     assert "textual-dark" in said and "nord" in said
+
+
+def test_the_dashboard_starts_without_garbage_collection_and_a_headless_command_with_it(tmp_path, monkeypatch):
+    # The dashboard turns it on again once its first screen is painted (tests/ui/test_first_screen_imports.py).
+    monkeypatch.setenv("TF_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("TF_TUI_STATE_FILE", str(tmp_path / "state.json"))
+    collecting: list[bool] = []
+    monkeypatch.setattr(cli_module, "_run_app", lambda *_: collecting.append(gc.isenabled()) or 0)
+    try:
+        assert main(["--url", "http://127.0.0.1:9"]) == 0
+        assert collecting == [False]
+    finally:
+        start_collection.release()
+        gc.unfreeze()  # the test process's objects go back to the collector's care
+    assert gc.isenabled()
+    assert main(["--url", "http://127.0.0.1:9", "completion", "bash"]) == 0
+    assert gc.isenabled()

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tf_tui.base import start_collection
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.ids import RunIdError
 from tf_tui.base.options import (
@@ -272,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         complete(parser)
     args = parser.parse_args(argv)
+    if args.command is None:  # the dashboard: no garbage collection until its first screen is up
+        start_collection.hold()
     # Imported after parsing: `--help` and a usage error answer before asyncio, ssl, dataclasses or the
     # HTTP client load (`tf_tui.core.config` among them: it loads dataclasses and, through TLS, ssl).
     import asyncio

@@ -10,10 +10,12 @@ from rich.style import Style
 
 from tests.conftest import client_settings
 from tests.proxy import socket_gate
+from tests.scripted_backend import running_backend
 from tests.ui.screen import row_on_screen, shown_in, until
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.identity import backend_key
 from tf_tui.core.screen_snapshot import screen_snapshot_path
+from tf_tui.core.state import StateFile
 from tf_tui.core.store import RunState, RunStore, Source
 from tf_tui.ui.app import make_app
 from tf_tui.ui.widgets.header import StatusHeader
@@ -73,3 +75,38 @@ async def test_remembered_rows_wait_for_the_backend_then_give_way_to_the_live_on
             # The mark is gone (the row reads from its id on: shown_in drops the blank first column).
             await until(pilot, lambda: row_on_screen(app, train_id).startswith(train_id[:8]), "confirmed")
             assert "training" in row_on_screen(app, train_id)
+
+
+async def test_the_remembered_runs_are_read_before_the_machine_line_and_the_selected_run_s_story(tmp_path):
+    # The status reads are what turn the remembered rows live: nothing else the start asks goes before them.
+    async with running_backend() as backend:
+        remembered = [f"{index:08x}-0000-4000-8000-000000000000" for index in range(3)]
+        for train_id in remembered:
+            backend.status_bodies[train_id] = {
+                "status": "training",
+                "progress": 10,
+                "started_at": "2026-11-29T01:00:00",
+            }
+        settings = client_settings(backend.url, tmp_path)
+        StateFile(settings.state_file).add_many(settings.state_key, remembered)
+        remember(settings, *(row(train_id, 5) for train_id in remembered))
+        app = make_app(settings)
+        asked: list[str] = []
+        api = app.session.api
+        for name in ("status", "environment", "metrics"):
+            monkeypatch_call(api, name, asked)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: {"environment", "metrics"} <= set(asked), "the machine and the story read")
+        first_other = min(asked.index("environment"), asked.index("metrics"))
+        assert asked[:first_other].count("status") >= len(remembered)
+
+
+def monkeypatch_call(api: object, name: str, asked: list[str]) -> None:
+    """Each call of the API's method `name` noted in `asked`, in the order made."""
+    method = getattr(api, name)
+
+    def noted(*args: object, **options: object) -> object:
+        asked.append(name)
+        return method(*args, **options)
+
+    setattr(api, name, noted)

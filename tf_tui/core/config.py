@@ -50,7 +50,6 @@ import logging
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -396,6 +395,8 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path}, line {line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); save it as UTF-8"
         ) from None
+    import tomllib  # only when there is a file: without one, the dashboard's start does without it
+
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line L, column C)"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from textual.theme import BUILTIN_THEMES
 
+from tf_tui.base import start_collection
 from tf_tui.base.exit_codes import ExitCode
 from tf_tui.base.signals import exit_status
 from tf_tui.core.config import Settings
@@ -36,7 +37,10 @@ def run_dashboard(settings: Settings) -> DashboardExit:
     # terminal: those locals can hold the token. The app logs the traceback without them instead.
     report = io.StringIO()
     app.error_console = Console(file=report, width=CRASH_REPORT_WIDTH, markup=False, highlight=False)
-    app.run()
+    try:
+        app.run()
+    finally:  # a dashboard that ended before its first screen
+        start_collection.release()
     app.exit_signals.finished()
     if app.exit_signals.received is not None:
         return DashboardExit(exit_status(app.exit_signals.received), going_runs(app.fleet))

@@ -46,9 +46,11 @@ def environment_text(backend: str | None, box: BoxEnvironment | str | None) -> T
 class EnvironmentLine(Static):
     DEFAULT_CSS = "EnvironmentLine { height: 1; background: $panel; }"
 
-    def __init__(self, source: BackendSource, *, id: str | None = None) -> None:
+    def __init__(self, source: BackendSource, *, held: bool = False, id: str | None = None) -> None:
+        """`held`: no read until `release` (the dashboard's first status reads go out before it)."""
         super().__init__(id=id)
         self._source = source
+        self._held = held
         self._backend: str | None = None
         self._followed = False
         self._known: dict[str | None, Text] = {}  # the last line of each backend, shown at once when it is selected
@@ -89,6 +91,11 @@ class EnvironmentLine(Static):
         self._due[self._backend] = self.ticks
         self._read_if_due()
 
+    def release(self) -> None:
+        """Reads may go out from now on: the one due, at once."""
+        self._held = False
+        self._read_if_due()
+
     def _tick(self) -> None:
         self.ticks += 1
         self._read_if_due()
@@ -96,7 +103,7 @@ class EnvironmentLine(Static):
     def _read_if_due(self) -> None:
         due = self._due.get(self._backend, self.ticks)
         # A slow backend is not asked again before it answered.
-        if due is not None and self.ticks >= due and self.shown and not self._reading:
+        if due is not None and self.ticks >= due and self.shown and not self._reading and not self._held:
             self._reading = True
             self._read()
         if self._timer is not None:  # it turns while a read is due at some turn, or on its way
