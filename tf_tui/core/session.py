@@ -222,7 +222,7 @@ class Session:
 
     def _connection(self, settings: Settings) -> tuple[BackendApi, StreamFactory]:
         """The real API client and update stream for the backend of `settings`."""
-        # Proxies from the environment never apply to a backend on this machine.
+        # Proxies from the environment never apply to a backend on this machine, nor does compression pay there.
         local = is_loopback(urlsplit(settings.url).hostname or "")
         tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
         api = TalentFactoryApi(
@@ -233,6 +233,7 @@ class Session:
             settings.ws_url,
             settings.token,
             use_proxy=not local,
+            compress=not local,
             backoff=_SlowedBackoff(self._backoff, lambda: self.not_talent_factory is not None),
             tls=tls,
             clock=self.clock,
