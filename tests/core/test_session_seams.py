@@ -141,22 +141,25 @@ class DatingApi(AnsweringApi):
         return {"status": "training", "progress": 0, "created_at": "2026-12-08T00:00:00"}
 
 
-async def test_runs_that_end_in_one_turn_are_kept_in_the_run_memory_in_one_write(tmp_path, monkeypatch):
-    writes: list[Path] = []
-    write = run_memory_module.write_json_atomically
+async def test_runs_that_end_in_one_turn_are_kept_and_unwatched_in_one_write_of_each_file(tmp_path, monkeypatch):
+    writes: dict[str, list[Path]] = {"memory": [], "state": []}
+    for name, module in (("memory", run_memory_module), ("state", state_module)):
+        write = module.write_json_atomically
 
-    def counted(path: Path, document: Any) -> None:
-        writes.append(path)
-        write(path, document)
+        def counted(path: Path, document: Any, kept: list[Path] = writes[name], write: Any = write) -> None:
+            kept.append(path)
+            write(path, document)
 
-    monkeypatch.setattr(run_memory_module, "write_json_atomically", counted)
+        monkeypatch.setattr(module, "write_json_atomically", counted)
     session, stream = held_session(tmp_path, api=DatingApi())
     ids = [f"run-{number}" for number in range(20)]
     await session.watch(ids)
-    await until(lambda: all(session.store.runs[train_id].status == "training" for train_id in ids), what="every read")
+    await until(lambda: len(writes["state"]) == 1, what="the reads' batch remembering every run")
     for train_id in ids:  # the stream's frames of one turn: every run's end
         stream.on_event(RunUpdate(train_id, "completed", 100))
-    await until(lambda: writes != [], what="the run memory's write")
-    assert len(writes) == 1
+    await until(lambda: not session.stream.watched, what="every ended run unwatched")
+    await until(lambda: len(writes["state"]) > 1, what="the state file's write")
+    assert (len(writes["memory"]), len(writes["state"])) == (1, 2)
     assert all(session.memory.recall(train_id) is not None for train_id in ids)
+    assert StateFile(session.state.path).active(session.state_key) == []
     await session.close()
