@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tf_tui.base import text as text_module
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.base.text import printable, printable_log_line
 from tf_tui.core.eventlog import EventLog
@@ -64,3 +68,34 @@ def test_a_failing_event_log_listener_never_reaches_the_logger():
 
     events.listeners.append(broken)
     assert events.add("socket live").text == "socket live"
+
+
+def _cleaned_in_full(text: str) -> str:
+    """What `printable` does to any text, written out as its three substitutions: its shortcut for text with
+    nothing unsafe in it must give the same."""
+    without_escapes = text_module._ESCAPE_SEQUENCE.sub("", text)
+    spaced = text_module._CONTROL.sub(lambda match: " " if match.group() in "\t\n\r" else "", without_escapes)
+    return text_module._SURROGATE.sub("\ufffd", spaced)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                "a",
+                "[",
+                "m",
+                "0",
+                ";",
+                "\\",
+                "é",
+                "\u2067",
+                "\ud800",
+                *map(chr, range(0x20)),
+                *map(chr, range(0x7F, 0xA0)),
+            ]
+        )
+    )
+)
+def test_printable_cleans_as_its_three_substitutions_do(text: str):
+    assert printable(text) == _cleaned_in_full(text)

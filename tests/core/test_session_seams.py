@@ -11,6 +11,7 @@ from tests.conftest import client_settings, until
 from tf_tui.base.protocol import Event, RunUpdate
 from tf_tui.client.poller import PollIntervals
 from tf_tui.client.stream import ConnectionState, Phase
+from tf_tui.core import run_memory as run_memory_module
 from tf_tui.core import state as state_module
 from tf_tui.core.eventlog import Kind
 from tf_tui.core.session import Session
@@ -130,4 +131,35 @@ async def test_watching_many_runs_writes_the_state_file_once(tmp_path, monkeypat
     await until(lambda: writes != [], what="the batch's write")
     assert len(writes) == 1
     assert StateFile(session.state.path).active(session.state_key) == ids
+    await session.close()
+
+
+class DatingApi(AnsweringApi):
+    """Answers every status read: a run in training, with the date it was made (a fact the run memory keeps)."""
+
+    async def status(self, train_id: str) -> dict[str, Any]:
+        return {"status": "training", "progress": 0, "created_at": "2026-12-08T00:00:00"}
+
+
+async def test_runs_that_end_in_one_turn_are_kept_and_unwatched_in_one_write_of_each_file(tmp_path, monkeypatch):
+    writes: dict[str, list[Path]] = {"memory": [], "state": []}
+    for name, module in (("memory", run_memory_module), ("state", state_module)):
+        write = module.write_json_atomically
+
+        def counted(path: Path, document: Any, kept: list[Path] = writes[name], write: Any = write) -> None:
+            kept.append(path)
+            write(path, document)
+
+        monkeypatch.setattr(module, "write_json_atomically", counted)
+    session, stream = held_session(tmp_path, api=DatingApi())
+    ids = [f"run-{number}" for number in range(20)]
+    await session.watch(ids)
+    await until(lambda: len(writes["state"]) == 1, what="the reads' batch remembering every run")
+    for train_id in ids:  # the stream's frames of one turn: every run's end
+        stream.on_event(RunUpdate(train_id, "completed", 100))
+    await until(lambda: not session.stream.watched, what="every ended run unwatched")
+    await until(lambda: len(writes["state"]) > 1, what="the state file's write")
+    assert (len(writes["memory"]), len(writes["state"])) == (1, 2)
+    assert all(session.memory.recall(train_id) is not None for train_id in ids)
+    assert StateFile(session.state.path).active(session.state_key) == []
     await session.close()

@@ -201,6 +201,8 @@ class Session:
         self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
         self._learnt: set[str] = set()  # runs read since the last listing kept what is known of them
+        # Watched runs that ended in this turn of the loop, and whether each is to be read back: `_end_watch_soon`.
+        self._ended_due: dict[str, bool] = {}
         # `/dashboard` (which runs nvidia-smi on the deployed backend) is read by a listing only when it may
         # say something new: first, after each (re)connect (the server may have restarted, and then only it
         # lists the runs made before), on a resync of every run (`r`), and when `/train/active` lists a new id.
@@ -222,7 +224,7 @@ class Session:
 
     def _connection(self, settings: Settings) -> tuple[BackendApi, StreamFactory]:
         """The real API client and update stream for the backend of `settings`."""
-        # Proxies from the environment never apply to a backend on this machine.
+        # Proxies from the environment never apply to a backend on this machine, nor does compression pay there.
         local = is_loopback(urlsplit(settings.url).hostname or "")
         tls = backend_context(settings.url, settings.ca_cert, insecure=settings.insecure, trust_env=not local)
         api = TalentFactoryApi(
@@ -233,6 +235,7 @@ class Session:
             settings.ws_url,
             settings.token,
             use_proxy=not local,
+            compress=not local,
             backoff=_SlowedBackoff(self._backoff, lambda: self.not_talent_factory is not None),
             tls=tls,
             clock=self.clock,
@@ -306,6 +309,8 @@ class Session:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        ended, self._ended_due = self._ended_due, {}
+        self._keep_facts(ended)  # the runs that ended in the last turn; unwatched already, as the tasks are gone
         await self.api.aclose()
 
     async def move_to(self, backend: Backend) -> None:
@@ -636,12 +641,11 @@ class Session:
             if was_going or watched:
                 self.events.add(f"{update.train_id} ended: {run.status}")
             if watched:
-                self._keep_facts([update.train_id])
-                self._spawn(self.unwatch(update.train_id), "unwatch")
-                if source is Source.WS and run.outcome is Outcome.COMPLETED:
-                    # Read back once: the deployed backend's status names the saved model (publishing needs
-                    # it), where its completion frame may not.
-                    self._spawn(self._reader.read(update.train_id, Source.RESYNC), "status after the end")
+                # Read back once: the deployed backend's status names the saved model (publishing needs it),
+                # where its completion frame may not.
+                self._end_watch_soon(
+                    update.train_id, read_back=source is Source.WS and run.outcome is Outcome.COMPLETED
+                )
         if changed:
             self._changed()
 
@@ -680,6 +684,30 @@ class Session:
             self._local_keeper.check_soon(self.settings.fleet[0])  # is the `--local` server gone?
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
         self._changed()
+
+    def _end_watch_soon(self, train_id: str, *, read_back: bool) -> None:
+        """An ended run's facts kept, its watch ended and (`read_back`) its status read once more, at the end of
+        this turn of the loop with every run that ends in it: one write of the run memory and one of the state
+        file. One a run rewrote both files whole (with up to 2,000 runs in each): 400 writes when 200 runs
+        ended together, the first 200 of them before the frames after the first end were even taken."""
+        if not self._ended_due:
+            asyncio.get_running_loop().call_soon(self._end_due_watches)
+        self._ended_due[train_id] = read_back
+
+    def _end_due_watches(self) -> None:
+        due, self._ended_due = self._ended_due, {}
+        if not due:
+            return
+        self._keep_facts(due)
+        self._spawn(self._unwatch_all(list(due)), "unwatch")
+        read_back = [train_id for train_id, read in due.items() if read]
+        if read_back:
+            self._spawn(self._read_statuses(read_back), "status after the end")
+
+    async def _unwatch_all(self, train_ids: list[str]) -> None:
+        with self._memory_in_one_write():
+            for train_id in train_ids:
+                await self.unwatch(train_id)
 
     def _keep_facts(self, train_ids: Iterable[str]) -> None:
         """Keep what is known of these runs in the run memory (one write, none when nothing is new)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import datetime
@@ -69,25 +70,60 @@ class ConnectionReport:
 
 
 class _LineOutput(ConnectionReport):
-    """One line per change on a stream; nothing to tear down."""
+    """One line per change on a stream. The lines of one turn of the event loop go out together, flushed at
+    its next turn: `watch` shows every run that changed in a turn (all 200 under a flood), and a flush per
+    line was a write per line, and as many wake-ups of whatever reads them. A reader that left (`| head -1`)
+    is found by that flush; its error is raised by the next call (`follow` makes one each turn), as a write
+    of that call's own would have raised it."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
         self._out = stream
+        self._flush_due = False
+        self._failed: OSError | None = None
+
+    def connection(self, state: ConnectionState, backend: str | None = None) -> None:
+        self._raise_failure()
+        super().connection(state, backend)
 
     def close(self) -> None:
-        pass
+        self._raise_failure()
+        self._out.flush()
+
+    def _write(self, line: str) -> None:
+        self._raise_failure()
+        self._out.write(line + "\n")
+        if self._flush_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside a loop: no later turn will flush it
+            self._out.flush()
+            return
+        self._flush_due = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        try:
+            self._out.flush()
+        except OSError as error:  # raised here, it would reach the event loop's handler, not the command
+            self._failed = error
+
+    def _raise_failure(self) -> None:
+        if self._failed is not None:
+            raise self._failed
 
 
 class JsonLines(_LineOutput):
     def show(self, run: RunState, backend: str | None = None) -> None:
         # json.dumps escapes every control character, so server text cannot reach the terminal raw.
-        print(json.dumps(run_record(run, backend)), file=self._out, flush=True)
+        self._write(json.dumps(run_record(run, backend)))
 
     def alert(self, alert: Alert, backend: str | None = None) -> None:
         """`{"event": "alert", "rule": "divergence", ...}`: told from a run's record by its `event`."""
         record = ({} if backend is None else {"backend": backend}) | alert.record()
-        print(json.dumps(record), file=self._out, flush=True)
+        self._write(json.dumps(record))
 
 
 class PlainLines(_LineOutput):
@@ -95,10 +131,10 @@ class PlainLines(_LineOutput):
         when = _clock(run.updated_at or 0)
         state = "not found on the server" if run.missing else summary(run)
         source = f" [{run.last_source.value}]" if run.last_source else ""
-        print(f"{when} {_label(run, backend)} {state}{source}", file=self._out, flush=True)
+        self._write(f"{when} {_label(run, backend)} {state}{source}")
 
     def alert(self, alert: Alert, backend: str | None = None) -> None:
-        print(f"{_clock(alert.at)} {_alert_text(alert, backend)}", file=self._out, flush=True)
+        self._write(f"{_clock(alert.at)} {_alert_text(alert, backend)}")
 
 
 def _clock(at: float) -> str:
