@@ -65,7 +65,9 @@ def test_json_upload_of_several_files_makes_one_dataset(server, cli, tmp_path):
 def test_on_a_terminal_a_bar_shows_the_bytes_sent(server, tmp_path):
     master, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
-    big = jsonl_file(tmp_path / "big.jsonl", 20_000)
+    # 1.4 MB: the bytes column says MB whatever the machine's speed (20,000 rows were 949 kB, and the MB the
+    # test saw was the speed column's, which a loaded machine made kB/s).
+    big = jsonl_file(tmp_path / "big.jsonl", 30_000)
     uploading = subprocess.Popen(
         tf_tui_command(server.url, "dataset", "upload", str(big)),
         stdin=subprocess.DEVNULL,
@@ -79,8 +81,8 @@ def test_on_a_terminal_a_bar_shows_the_bytes_sent(server, tmp_path):
     finally:
         uploading.wait(timeout=60)
         os.close(master)
-    assert "Uploading" in shown and "MB" in shown and "%" in shown  # rich's bar, the percentage, the bytes
-    assert "20000 rows" in shown
+    assert "Uploading" in shown and "/1.4 MB" in shown and "%" in shown  # rich's bar, the percentage, the bytes
+    assert "30000 rows" in shown
     assert uploading.returncode == 0
 
 
