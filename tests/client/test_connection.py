@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from websockets.frames import Close, CloseCode
 from websockets.http11 import Response
 
-from tf_tui.client.poller import PollIntervals, due_for_poll
+from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll, next_poll_at
 from tf_tui.client.stream import (
     STABLE_AFTER_S,
     Backoff,
@@ -150,3 +150,19 @@ def test_a_run_is_not_polled_twice_at_once_nor_right_after_a_poll():
     now = 1000.0
     heard = {"reading": None, "just_polled": None, "due": None}
     assert due_for_poll(now, heard, {"just_polled": now - 1}, {"reading"}, PollIntervals().live) == ["due"]
+
+
+def test_the_poll_loop_sleeps_until_the_next_run_falls_due():
+    """Between polls the loop wakes when the first run falls due, not every tick: a run heard 10 s ago with a
+    30 s interval is due in 20 s; one just polled 25 s from now."""
+    now, live = 1000.0, PollIntervals().live
+    heard = {"heard": now - 10, "polled": None}
+    assert next_poll_at(now, heard, {"polled": now - 5}, set(), live) == now + 20
+    assert next_poll_at(now, {}, {}, set(), live) is None
+
+
+def test_a_run_due_or_being_read_is_looked_at_again_a_tick_later():
+    now, live = 1000.0, PollIntervals().live
+    assert next_poll_at(now, {"due": now - live, "later": now}, {}, set(), live) == now + TICK_S
+    assert next_poll_at(now, {"reading": now - 1, "later": now}, {}, {"reading"}, live) == now + TICK_S
+    assert due_for_poll(now + TICK_S, {"reading": now - live}, {}, set(), live) == ["reading"]

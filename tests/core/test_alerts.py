@@ -127,6 +127,18 @@ def test_a_run_stalls_when_its_step_stays_put_for_the_limit_on_the_sessions_cloc
     assert "still at step 2" in alert.text
 
 
+def test_a_run_s_stall_is_due_at_the_moment_the_check_finds_it():
+    """The session's clock sleeps until a run could stall: `stall_due_at` is the moment `check_stall` fires."""
+    monitor, run = AlertMonitor(AlertSettings(stall=StallRule(seconds=60))), going()
+    assert monitor.stall_due_at(run) is None  # no step reported yet
+    feed(monitor, run, [2.0, 1.9], at=100.0)  # step 2 at 101
+    due = monitor.stall_due_at(run)
+    assert due == 161.0
+    assert monitor.check_stall(run, due - 0.1) is None and monitor.check_stall(run, due) is not None
+    run.alerts[Rule.STALL] = monitor.check_stall(run, due)
+    assert monitor.stall_due_at(run) is None  # it fires once
+
+
 def test_only_a_going_run_that_reported_a_step_can_stall():
     monitor = AlertMonitor(AlertSettings(stall=StallRule(seconds=1)))
     queued = going("queued")

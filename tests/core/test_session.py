@@ -92,6 +92,22 @@ async def test_a_socket_outage_loses_nothing(server, http, make_session):
     assert Source.WS in sources[sources.index(Source.POLL) :], "and the socket took over again"
 
 
+async def test_the_poll_loop_asleep_until_a_far_poll_wakes_when_the_socket_drops(server, make_session):
+    """While the socket is live the poll loop sleeps until the next run falls due (here 10 minutes away): a
+    drop of the socket wakes it, and the runs are polled at the down pace from then on."""
+    far = PollIntervals(live=600.0, down=0.3)
+    async with socket_gate(server.port) as gate, make_session(gate.url, poll_intervals=far) as session:
+        train_id = (await session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)).train_id
+        try:
+            await until(lambda: session.store.ensure(train_id).status == "training", what="training")
+            assert session.counters["status_reads.poll"] == 0
+            gate.refuse_websockets = True
+            gate.cut_websockets()
+            await until(lambda: session.counters["status_reads.poll"] >= 2, what="polling while it is down")
+        finally:
+            await session.stop(train_id)
+
+
 async def test_a_run_started_while_the_socket_is_down_is_subscribed_when_it_opens(server, make_session):
     async with socket_gate(server.port) as gate:
         gate.refuse_websockets = True

@@ -21,11 +21,12 @@ from textual.widget import Widget
 from tests.conftest import DEADLINE_S, SHORT_PARAMS, api_client, start_run, wait_for_status
 from tests.scripted_backend import running_backend
 from tests.terminal import isolated_environment, module_command, quit_dashboard, spawn
-from tests.ui.screen import count_row_paints, shown_in, until
+from tests.ui.screen import count_row_paints, row_on_screen, shown_in, until
 from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.store import Source
 from tf_tui.ui.demo import NOW, demo_app
+from tf_tui.ui.widgets import runs_list
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.runs_list import RunsList
 
@@ -164,3 +165,39 @@ async def test_an_update_of_the_selected_run_lays_nothing_out_unless_the_pane_gr
         app._schedule_flush()
         await until(pilot, lambda: "out of memory out of memory" in shown_in(app, detail), "the error, in full lines")
         assert layouts
+
+
+async def test_a_run_s_update_looks_at_no_other_row_in_view(tmp_path, monkeypatch):
+    """A paint compares and repaints the rows of the runs that changed, not every row in view: with 100 runs
+    on screen, looking at each line at every paint was half of what a paint cost."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one("#runs", RunsList)
+        in_view = [key[1] for key in runs.shown if runs.row_region(key[1], key[0]) is not None]
+        assert len(in_view) > 2
+        changed = in_view[1]
+        await until(pilot, lambda: bool(row_on_screen(app, changed)), "the row painted")
+
+        looked_at: set[str] = set()  # the rows whose shown values were made, to compare or to draw
+        told: set[str] = set()  # the runs the paints were told changed (the demo's own, and this one)
+        shown_values, take_changed = runs_list.shown_values, app.fleet.take_changed
+
+        def counted(run: Any, now: float) -> Any:
+            looked_at.add(run.train_id)
+            return shown_values(run, now)
+
+        def taken() -> Any:
+            keys = take_changed()
+            told.update(key.train_id for key in keys)
+            return keys
+
+        monkeypatch.setattr(runs_list, "shown_values", counted)
+        monkeypatch.setattr(app.fleet, "take_changed", taken)
+        progress = app.session.store.runs[changed].progress or 0
+        new = 1 if progress >= 99 else progress + 1
+        app.session.store.apply(RunUpdate(changed, "training", new), Source.WS, NOW)
+        app._schedule_flush()
+        await until(pilot, lambda: f"{new}%" in row_on_screen(app, changed), "the row shows its update")
+        assert changed in looked_at
+        assert looked_at <= told, looked_at - told
+        assert set(in_view) - told, "every row in view changed: the test says nothing"

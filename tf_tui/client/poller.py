@@ -2,7 +2,8 @@
 
 While the stream is live, only runs that have said nothing for `LIVE_INTERVAL_S` are read (a run that
 streams is never polled); while it is down, every watched run every `DOWN_INTERVAL_S`. A run whose read
-is still in flight is never read a second time.
+is still in flight is never read a second time. Between polls the loop sleeps until the next run falls due
+(`next_poll_at`), a tick at least and an interval at most.
 """
 
 from __future__ import annotations
@@ -41,3 +42,21 @@ def due_for_poll(
         if now - latest >= interval:
             due.append(train_id)
     return due
+
+
+def next_poll_at(
+    now: float,
+    last_heard: Mapping[str, float | None],
+    last_polled: Mapping[str, float],
+    in_flight: set[str],
+    interval: float,
+) -> float | None:
+    """When the next of these runs falls due for a poll (`due_for_poll`'s arguments); None when there is none.
+    A run due already or being read is looked at again a tick from now: its read, once made, says when it
+    was last polled."""
+    moments = []
+    for train_id, heard in last_heard.items():
+        latest = max(heard if heard is not None else float("-inf"), last_polled.get(train_id, float("-inf")))
+        due_at = latest + interval
+        moments.append(now + TICK_S if train_id in in_flight or due_at <= now else due_at)
+    return min(moments, default=None)

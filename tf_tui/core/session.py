@@ -23,7 +23,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -44,7 +44,7 @@ from tf_tui.base.protocol import (
 from tf_tui.base.supervise import call_guarded, keep_running
 from tf_tui.base.text import printable
 from tf_tui.client.api import ApiError, HttpError, NotFound, NotTalentFactory, TalentFactoryApi
-from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll
+from tf_tui.client.poller import TICK_S, PollIntervals, due_for_poll, next_poll_at
 from tf_tui.client.recognition import NOT_TALENT_FACTORY_RETRY_S
 from tf_tui.client.stream import STABLE_AFTER_S, Backoff, ConnectionState, Phase, UpdateStream
 from tf_tui.client.tls import backend_context
@@ -197,6 +197,7 @@ class Session:
             changed=self._changed,
         )
         self._last_polled: dict[str, float] = {}
+        self._poll_wake = asyncio.Event()  # the poll loop looks again now: its interval may have changed
         self._batches_of_reads = 0  # batches of status reads going on: see `_memory_in_one_write`
         self._memory_changes: dict[str, bool] = {}  # runs to add (True) or remove once a batch is done
         self._read: set[str] = set()  # runs whose status has been read at least once
@@ -348,6 +349,7 @@ class Session:
             self.events.add(f"subscribing to {train_id}", kind=Kind.SUBSCRIPTION)
             await self.stream.subscribe(train_id)
         if new:
+            self._poll_wake.set()
             self._spawn(self.resync(new), "resync")
             if not self._headless:
                 self._spawn(self.history.read(new), "metrics history")
@@ -683,6 +685,7 @@ class Session:
         if state.phase is Phase.RETRYING and self._local_keeper is not None:
             self._local_keeper.check_soon(self.settings.fleet[0])  # is the `--local` server gone?
         self.events.add(f"socket {state.explain(self.clock())}", level, Kind.CONNECTION)
+        self._poll_wake.set()  # live or down: the poll interval follows
         self._changed()
 
     def _end_watch_soon(self, train_id: str, *, read_back: bool) -> None:
@@ -731,6 +734,7 @@ class Session:
                 Kind.CONNECTION,
             )
         self.not_talent_factory = answered
+        self._poll_wake.set()  # the poll interval is a minute while the URL is not Talent Factory
         self._changed()
 
     def _state_problem(self, problem: str) -> None:
@@ -758,16 +762,31 @@ class Session:
             await asyncio.sleep(STATE_CHECK_S)
 
     async def _poll_loop(self) -> None:
+        """The fallback poll and the stall rule's clock. Between turns it sleeps until the next run falls due
+        or could stall (a tick at least, the poll interval at most), woken at once when the poll interval may
+        have changed (the socket went down or came back) or a run is watched."""
         while True:
             now = self.clock()
+            interval = self.poll_interval
+            in_flight = self._reader.in_flight
             runs = [self.store.ensure(train_id) for train_id in self.stream.watched]
             last_heard = {run.train_id: run.last_heard_at for run in runs if not run.ended}
-            due = due_for_poll(now, last_heard, self._last_polled, self._reader.in_flight, self.poll_interval)
+            due = due_for_poll(now, last_heard, self._last_polled, in_flight, interval)
             if self.health is not None and self.health.tick(runs, now):
                 self._changed()
             for train_id in due:
                 self._spawn(self._reader.read(train_id, Source.POLL), "poll")
-            await asyncio.sleep(TICK_S)
+            moments = (
+                next_poll_at(now, last_heard, self._last_polled, in_flight | set(due), interval),
+                None if self.health is None else self.health.next_tick_at(runs, now),
+            )
+            wake_at = min((at for at in moments if at is not None), default=now + interval)
+            self._poll_wake.clear()
+            # `asyncio.timeout`, not `wait_for`: Python 3.11's `wait_for` loses a cancellation that comes as the
+            # wake-up is set (a socket closing as the session closes), and the session's close then waits forever.
+            with suppress(TimeoutError):
+                async with asyncio.timeout(min(interval, max(TICK_S, wake_at - now))):
+                    await self._poll_wake.wait()
 
     def _supervise(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
         return self._task(

@@ -80,6 +80,13 @@ class AlertMonitor:
             stops=rule.stop,
         )
 
+    def stall_due_at(self, run: RunState) -> float | None:
+        """The moment `check_stall` would find the run stalled if its step stays put; None when it cannot stall."""
+        health = self._health.get(run.train_id)
+        if health is None or health.last_step is None or health.step_seen_at is None or not run.going:
+            return None
+        return health.step_seen_at + self.settings.stall.seconds if self._fires(run, Rule.STALL) else None
+
     def forget(self, train_id: str) -> None:
         self._health.pop(train_id, None)
 

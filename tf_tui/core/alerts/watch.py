@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, Protocol
 
 from tf_tui.core.alerts.monitor import AlertMonitor
-from tf_tui.core.alerts.rules import Alert
+from tf_tui.core.alerts.rules import Alert, Rule
 from tf_tui.core.alerts.settings import AlertSettings
 from tf_tui.core.eventlog import EventLog
 from tf_tui.core.format import short_id
@@ -58,6 +58,15 @@ class HealthWatch:
     def tick(self, runs: Iterable[RunState], now: float) -> bool:
         """The session's clock moved on: a run that sends nothing can only be found stalled this way."""
         return self._fired(alert for run in runs if (alert := self.monitor.check_stall(run, now)) is not None)
+
+    def next_tick_at(self, runs: Iterable[RunState], now: float) -> float | None:
+        """When `tick` may next find something: the first moment one of the runs would be found stalled, and no
+        later than a stall's limit from now (a run that reports its first step meanwhile may stall then)."""
+        settings = self.monitor.settings
+        if not settings.on(Rule.STALL):
+            return None
+        moments = [at for at in map(self.monitor.stall_due_at, runs) if at is not None]
+        return min([*moments, now + settings.stall.seconds])
 
     async def settled(self) -> None:
         """Every stop an alert asked for has had its answer: a command that exits at an alert waits for it."""
