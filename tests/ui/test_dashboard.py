@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Input, SelectionList
 
-from tests.conftest import FAST_BACKOFF, SHORT_PARAMS, client_settings, start_run
+from tests.conftest import ENDLESS_PARAMS, FAST_BACKOFF, client_settings, start_run
 from tests.proxy import socket_gate
 from tests.scripted_backend import running_backend
 from tests.ui.screen import row_on_screen, screen_text, shown_in, toasts_on_screen, until, until_shown
@@ -214,17 +214,21 @@ async def test_the_header_follows_a_server_restart(start_server, tmp_path):
         await until(pilot, lambda: "live" in header(app), "live after the restart")
 
 
-async def test_the_event_log_hides_run_updates_until_asked(server, tmp_path):
+async def test_the_event_log_hides_run_updates_until_asked(server, http, tmp_path):
     app = dashboard(server.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=SHORT_PARAMS)).train_id
-        await until(pilot, lambda: app.session.counters["frames.RunUpdate"] >= 2, "updates arrive")
-        await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
-        shown = await until_shown(pilot, f"subscribing to {train_id}")
-        assert "socket live" in shown and "update for" not in shown
-        await pilot.press("u")
-        await until_shown(pilot, f"update for {train_id}")
-        await pilot.press("u")
-        await until(pilot, lambda: "update for" not in screen_text(app), "updates hidden again")
-        assert f"subscribing to {train_id}" in screen_text(app)
+        # A run that goes until stopped: a short one could end before its second update reached us.
+        train_id = (await app.session.start("tiny", ["builtin-arithmetic"], params=ENDLESS_PARAMS)).train_id
+        try:
+            await until(pilot, lambda: app.session.counters["frames.RunUpdate"] >= 2, "updates arrive")
+            await pilot.press("l")
+            await until(pilot, lambda: isinstance(app.screen, EventLogScreen), "the event log")
+            shown = await until_shown(pilot, f"subscribing to {train_id}")
+            assert "socket live" in shown and "update for" not in shown
+            await pilot.press("u")
+            await until_shown(pilot, f"update for {train_id}")
+            await pilot.press("u")
+            await until(pilot, lambda: "update for" not in screen_text(app), "updates hidden again")
+            assert f"subscribing to {train_id}" in screen_text(app)
+        finally:
+            await http.post(f"/train/stop/{train_id}")

@@ -6,6 +6,7 @@ The scripted backend pushes the burst: the reference server cannot send thousand
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -26,6 +27,7 @@ from tests.ui.test_dashboard import SIZE, dashboard, step_on_screen
 from tf_tui.base.protocol import RunUpdate
 from tf_tui.core.store import Source
 from tf_tui.ui.demo import NOW, demo_app
+from tf_tui.ui.pacing import MIN_INTERVAL_S
 from tf_tui.ui.widgets import runs_list
 from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.runs_list import RunsList
@@ -38,7 +40,7 @@ TERMINAL_LINES_COLUMNS = (40, 120)
 MACHINE_LINE = 2  # the machine's line, under the header
 CURSOR_MOVE = re.compile(rb"\x1b\[(\d+);\d+H")
 ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")  # CSI, and OSC
-HANDFUL = 6  # repaints of each row (asked for, and rendered) for the whole burst
+HANDFUL = 6  # repaints of each row (asked for, and rendered) for a burst that takes a quarter of a second
 
 
 @pytest.fixture
@@ -57,6 +59,7 @@ async def test_a_burst_of_5000_frames_repaints_each_row_a_handful_of_times(tmp_p
             await until(pilot, lambda: all(row_paints[train_id] for train_id in RUNS), "every row painted")
             row_paints.clear()
 
+            began = time.monotonic()
             per_run = FRAMES // len(RUNS)
             for step in range(1, per_run + 1):
                 for train_id in RUNS:
@@ -69,7 +72,10 @@ async def test_a_burst_of_5000_frames_repaints_each_row_a_handful_of_times(tmp_p
                 lambda: all(step_on_screen(app, train_id) == per_run for train_id in RUNS),
                 "the last step on every row",
             )
-            assert max(row_paints.values()) <= HANDFUL, row_paints
+            # Paints are spaced by time, not by frames: a slower machine takes longer over the burst and may
+            # paint each row once more per MIN_INTERVAL_S of it. A paint a frame would be 1,000 a row.
+            allowed = max(HANDFUL, math.ceil((time.monotonic() - began) / MIN_INTERVAL_S) + 2)
+            assert max(row_paints.values()) <= allowed, row_paints
 
 
 async def test_an_idle_dashboard_writes_nothing(start_server, tmp_path):
