@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from textual.geometry import Region
+from textual.widgets import Input
 
-from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
+from tests.ui.screen import count_row_paints, row_on_screen, screen_text, shown_in, until, until_shown
 from tf_tui.base.protocol import RunUpdate, parse_status
 from tf_tui.core.store import Source
 from tf_tui.ui.app import TfTuiApp
@@ -228,3 +229,37 @@ async def test_a_filter_character_lays_the_screen_out_only_when_the_list_changes
         await until(pilot, lambda: len(runs.shown) == 1, "one run left")
         await until(pilot, lambda: runs.region.height == 2, "the list down to the column names and the run")
         assert any(layouts)
+
+
+async def test_a_filter_character_filters_the_list_as_the_field_takes_it_and_lays_out_no_screen(tmp_path):
+    """The list follows the field's value in the same turn, so the frame that shows the character shows the
+    list filtered (from the field's `Changed` message it came a frame later, 17 to 33 ms); and the field's
+    text, which moves nothing on the screen, asks for no layout of it (Textual's Input laid the screen out
+    at each character, its virtual width being its text's length)."""
+    app = demo_app(tmp_path)
+    layouts: list[object] = []
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        add_runs(app, 400)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        selected = runs.selected_id
+        assert selected is not None
+        character = next(each for each in selected if each.isdigit())  # the selected run stays: the pane does too
+        await pilot.press("slash")
+        field = app.query_one("#filter", Input)
+        await until(pilot, lambda: field.has_focus and field.region.height > 0, "the filter typed in")
+        await pilot.wait_for_scheduled_animations()
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append, immediate=True)
+
+        field.insert_text_at_cursor(character)
+        assert 0 < len(runs.shown) < 404 and all(character in train_id for _, train_id in runs.shown)
+        await pilot.pause()  # the messages the character made handled, and a frame drawn
+        assert character in shown_in(app, field)
+        field.action_delete_left()
+        assert len(runs.shown) == 404
+        await pilot.pause()
+        assert character not in shown_in(app, field)
+        assert runs.selected_id == selected
+        assert layouts == []
