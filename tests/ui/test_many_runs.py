@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Input
 
 from tests.ui.screen import count_row_paints, row_on_screen, screen_text, shown_in, until, until_shown
 from tf_tui.base.protocol import RunUpdate, parse_status
-from tf_tui.core.store import Source
+from tf_tui.core.store import RunState, Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app
 from tf_tui.ui.paint.reaches import Feature
+from tf_tui.ui.widgets.detail import DetailPane
 from tf_tui.ui.widgets.runs_list import RunsList
 
 RUNS = 10_000
@@ -263,3 +265,35 @@ async def test_a_filter_character_filters_the_list_as_the_field_takes_it_and_lay
         assert character not in shown_in(app, field)
         assert runs.selected_id == selected
         assert layouts == []
+
+
+async def test_a_key_paints_the_cursors_move_before_the_detail_pane_follows(tmp_path, monkeypatch):
+    """The detail pane shows the run the cursor moved to once the screen has shown the move: in the key's
+    own frame, the pane's new run (a part whose height changes lays the whole screen out) held the move up."""
+    events: list[tuple[str, str]] = []
+    render_line, show = RunsList.render_line, DetailPane.show
+
+    def rendered(runs: RunsList, y: int) -> Strip:
+        key = runs.key_at(y)
+        if key is not None and key == runs.selected:
+            events.append(("list", key[1]))
+        return render_line(runs, y)
+
+    def shown(pane: DetailPane, run: RunState | None) -> None:
+        if run is not None:
+            events.append(("pane", run.train_id))
+        show(pane, run)
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        await until(pilot, lambda: runs.has_focus, "the list has the keys")
+        monkeypatch.setattr(RunsList, "render_line", rendered)
+        monkeypatch.setattr(DetailPane, "show", shown)
+        for _ in range(2):
+            below = runs.shown[runs.shown.index(runs.selected) + 1][1]  # type: ignore[arg-type]
+            await pilot.press("j")
+            await until(pilot, lambda: below in shown_in(app, app.query_one(DetailPane)), "the pane shows it")  # noqa: B023
+            assert ("list", below) in events and ("pane", below) in events
+            assert events.index(("list", below)) < events.index(("pane", below)), events

@@ -542,11 +542,17 @@ class TfTuiApp(PaintedApp):
     # --- keys ---------------------------------------------------------------------------------
 
     @on(RunsList.Selected)
-    def _selected(self, event: RunsList.Selected) -> None:
+    def _selected(self) -> None:
+        """The detail pane, the machine line and the footer follow the selection once the screen has shown the
+        cursor's move: in the same frame, the pane's new run (a part whose height changes lays out the whole
+        screen) held the move up by that layout. A key held down moves the cursor before the pane shows the
+        run before: the pane shows the run selected by then, once."""
+        self.call_after_refresh(self._show_selected)
+
+    def _show_selected(self) -> None:
         if not self.is_running:
             return  # quitting: a selection made by the last flush arrives after the pane's parts are gone
-        session = self.fleet.sessions[event.backend or self.fleet.names[0]]
-        run = None if event.train_id is None else session.store.runs.get(event.train_id)
+        session, run = self.session, self._selected_run()
         self._detail.show(run)
         if run is not None:
             session.showing([run.train_id])  # its whole story, read once: the pane shows it as it comes
