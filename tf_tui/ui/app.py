@@ -49,6 +49,7 @@ from tf_tui.core.view_choices import ViewChoicesFile, view_choices_path
 from tf_tui.ui.alert_text import notice
 from tf_tui.ui.desktop_notification import notification_sequence
 from tf_tui.ui.keymap import checked_keymap, remapped
+from tf_tui.ui.long_lived import LongLived
 from tf_tui.ui.pacing import FlushPacer
 from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.screens.log_refusal import log_refusal
@@ -302,6 +303,7 @@ class TfTuiApp(PaintedApp):
         self._clock = clock
         self._flush_pending = False
         self._pacer = FlushPacer()
+        self._long_lived = LongLived()
         self._header_text: Text | None = None
         self._header_wake_up = WakeUp(self, self._header_turned, clock)  # its countdown, its message age
         self._footer_shows: tuple[bool | None, ...] | None = None  # SELECTION_ACTIONS as last shown
@@ -385,6 +387,7 @@ class TfTuiApp(PaintedApp):
         self.set_interval(LISTING_INTERVAL_S, self.refresh_listing)
 
     async def on_unmount(self) -> None:
+        self._long_lived.thaw()
         self._save_snapshot()
         await self.fleet.close()
 
@@ -444,6 +447,7 @@ class TfTuiApp(PaintedApp):
         if isinstance(self.screen, ShowsRuns):
             self.screen.runs_changed(changed)
         self._refresh_footer()
+        self._long_lived.held(runs.row_count)
         painted()
 
     def _header_turned(self) -> None:

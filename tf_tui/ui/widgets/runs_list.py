@@ -108,6 +108,11 @@ class RunsList(ScrollView, can_focus=True, inherit_bindings=False):
         return None if self.selected is None else self.selected[1]
 
     @property
+    def row_count(self) -> int:
+        """The rows held, shown or not."""
+        return len(self._rows)
+
+    @property
     def shown(self) -> tuple[RowKey, ...]:
         """The rows the filter and the backend shown let through, in their order."""
         self._arrange()
