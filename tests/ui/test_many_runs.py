@@ -20,6 +20,7 @@ from tf_tui.ui.demo import NOW, demo_app
 from tf_tui.ui.long_lived import FREEZE_AFTER_RUNS
 from tf_tui.ui.paint.reaches import Feature
 from tf_tui.ui.widgets.detail import DetailPane
+from tf_tui.ui.widgets.run_row import RunRow
 from tf_tui.ui.widgets.runs_list import RunsList
 
 RUNS = 10_000
@@ -248,9 +249,9 @@ async def test_a_filter_character_filters_the_list_as_the_field_takes_it_and_lay
         add_runs(app, 400)
         app._schedule_flush()
         await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
-        selected = runs.selected_id
-        assert selected is not None
-        character = next(each for each in selected if each.isdigit())  # the selected run stays: the pane does too
+        selected, character = run_id(9), "9"  # the selected run stays, and the pane with it
+        runs.select(selected)
+        await until(pilot, lambda: selected in shown_in(app, app.query_one(DetailPane)), "the run in the pane")
         await pilot.press("slash")
         field = app.query_one("#filter", Input)
         await until(pilot, lambda: field.has_focus and field.region.height > 0, "the filter typed in")
@@ -319,3 +320,34 @@ async def test_the_runs_held_are_frozen_out_of_full_collections_while_the_dashbo
         run = app.session.store.runs[run_id(0)]
         assert all(each is not run for each in gc.get_objects())  # frozen: not walked
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_rows_texts_to_filter_are_made_when_the_filter_opens_not_at_its_first_character(
+    tmp_path, monkeypatch
+):
+    """Making every row's text to look in was most of the first character's pass over ten thousand rows, on
+    the key's path: it is done as the field opens, and the first character only looks."""
+    made: list[RunRow] = []
+    haystack = RunsList._haystack
+
+    def counted(row: RunRow) -> str:
+        made.append(row)
+        return haystack(row)
+
+    monkeypatch.setattr(RunsList, "_haystack", staticmethod(counted))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        add_runs(app, 400)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        await pilot.press("slash")
+        field = app.query_one("#filter", Input)
+        await until(pilot, lambda: field.has_focus, "the filter typed in")
+        made_as_it_opened = len(made)
+        assert made_as_it_opened >= 404
+        await pilot.press("9")
+        await until(pilot, lambda: 0 < len(runs.shown) < 404, "the runs with a 9")
+        assert all("9" in train_id for _, train_id in runs.shown)
+        assert len(made) - made_as_it_opened <= 4  # only a run that changed meanwhile (the demo's going one)

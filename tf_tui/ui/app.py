@@ -953,6 +953,7 @@ class TfTuiApp(PaintedApp):
         return self.fleet.session(key.backend).capabilities.missing(Extension.METRICS) is None
 
     def action_filter(self) -> None:
+        self._runs.prepare_filter()
         filter_input = self._filter
         filter_input.display = True
         filter_input.focus()
