@@ -3,18 +3,24 @@ no widget per run, and a key repaints no more rows than the list shows."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import Input
 
-from tests.ui.screen import count_row_paints, row_on_screen, screen_text, until, until_shown
+from tests.ui.screen import count_row_paints, row_on_screen, screen_text, shown_in, until, until_shown
 from tf_tui.base.protocol import RunUpdate, parse_status
-from tf_tui.core.store import Source
+from tf_tui.core.store import RunState, Source
 from tf_tui.ui.app import TfTuiApp
 from tf_tui.ui.demo import NOW, demo_app
+from tf_tui.ui.long_lived import FREEZE_AFTER_RUNS
 from tf_tui.ui.paint.reaches import Feature
+from tf_tui.ui.widgets.detail import DetailPane
+from tf_tui.ui.widgets.run_row import RunRow
 from tf_tui.ui.widgets.runs_list import RunsList
 
 RUNS = 10_000
@@ -228,3 +234,120 @@ async def test_a_filter_character_lays_the_screen_out_only_when_the_list_changes
         await until(pilot, lambda: len(runs.shown) == 1, "one run left")
         await until(pilot, lambda: runs.region.height == 2, "the list down to the column names and the run")
         assert any(layouts)
+
+
+async def test_a_filter_character_filters_the_list_as_the_field_takes_it_and_lays_out_no_screen(tmp_path):
+    """The list follows the field's value in the same turn, so the frame that shows the character shows the
+    list filtered (from the field's `Changed` message it came a frame later, 17 to 33 ms); and the field's
+    text, which moves nothing on the screen, asks for no layout of it (Textual's Input laid the screen out
+    at each character, its virtual width being its text's length)."""
+    app = demo_app(tmp_path)
+    layouts: list[object] = []
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        add_runs(app, 400)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        selected, character = run_id(9), "9"  # the selected run stays, and the pane with it
+        runs.select(selected)
+        await until(pilot, lambda: selected in shown_in(app, app.query_one(DetailPane)), "the run in the pane")
+        await pilot.press("slash")
+        field = app.query_one("#filter", Input)
+        await until(pilot, lambda: field.has_focus and field.region.height > 0, "the filter typed in")
+        await pilot.wait_for_scheduled_animations()
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append, immediate=True)
+
+        field.insert_text_at_cursor(character)
+        assert 0 < len(runs.shown) < 404 and all(character in train_id for _, train_id in runs.shown)
+        await pilot.pause()  # the messages the character made handled, and a frame drawn
+        assert character in shown_in(app, field)
+        field.action_delete_left()
+        assert len(runs.shown) == 404
+        await pilot.pause()
+        assert character not in shown_in(app, field)
+        assert runs.selected_id == selected
+        assert layouts == []
+
+
+async def test_a_key_paints_the_cursors_move_before_the_detail_pane_follows(tmp_path, monkeypatch):
+    """The detail pane shows the run the cursor moved to once the screen has shown the move: in the key's
+    own frame, the pane's new run (a part whose height changes lays the whole screen out) held the move up."""
+    events: list[tuple[str, str]] = []
+    render_line, show = RunsList.render_line, DetailPane.show
+
+    def rendered(runs: RunsList, y: int) -> Strip:
+        key = runs.key_at(y)
+        if key is not None and key == runs.selected:
+            events.append(("list", key[1]))
+        return render_line(runs, y)
+
+    def shown(pane: DetailPane, run: RunState | None) -> None:
+        if run is not None:
+            events.append(("pane", run.train_id))
+        show(pane, run)
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        await until(pilot, lambda: runs.has_focus, "the list has the keys")
+        monkeypatch.setattr(RunsList, "render_line", rendered)
+        monkeypatch.setattr(DetailPane, "show", shown)
+        for _ in range(2):
+            below = runs.shown[runs.shown.index(runs.selected) + 1][1]  # type: ignore[arg-type]
+            await pilot.press("j")
+            await until(pilot, lambda: below in shown_in(app, app.query_one(DetailPane)), "the pane shows it")  # noqa: B023
+            assert ("list", below) in events and ("pane", below) in events
+            assert events.index(("list", below)) < events.index(("pane", below)), events
+
+
+async def test_the_runs_held_are_frozen_out_of_full_collections_while_the_dashboard_runs(tmp_path):
+    """Thousands of runs are objects kept for the dashboard's life: once a listing's worth came, the objects
+    then alive are frozen, and Python's full collections (80 to 110 ms over ten thousand runs, each holding
+    up a key pressed meanwhile) walk only what came after. A few runs freeze nothing; the dashboard's end
+    thaws what it froze."""
+    frozen_before = gc.get_freeze_count()  # the test worker's own (tests/conftest.py)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        assert gc.get_freeze_count() == frozen_before
+        add_runs(app, FREEZE_AFTER_RUNS)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == FREEZE_AFTER_RUNS + 4, "the runs listed")
+        assert gc.get_freeze_count() > frozen_before
+        run = app.session.store.runs[run_id(0)]
+        assert all(each is not run for each in gc.get_objects())  # frozen: not walked
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_rows_texts_to_filter_are_made_when_the_filter_opens_not_at_its_first_character(
+    tmp_path, monkeypatch
+):
+    """Making every row's text to look in was most of the first character's pass over ten thousand rows, on
+    the key's path: it is done as the field opens, and the first character only looks."""
+    made: list[RunRow] = []
+    haystack = RunsList._haystack
+
+    def counted(row: RunRow) -> str:
+        made.append(row)
+        return haystack(row)
+
+    monkeypatch.setattr(RunsList, "_haystack", staticmethod(counted))
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        runs = app.query_one(RunsList)
+        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+        add_runs(app, 400)
+        app._schedule_flush()
+        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        await pilot.press("slash")
+        field = app.query_one("#filter", Input)
+        await until(pilot, lambda: field.has_focus, "the filter typed in")
+        made_as_it_opened = len(made)
+        assert made_as_it_opened >= 404
+        await pilot.press("9")
+        await until(pilot, lambda: 0 < len(runs.shown) < 404, "the runs with a 9")
+        assert all("9" in train_id for _, train_id in runs.shown)
+        assert len(made) - made_as_it_opened <= 4  # only a run that changed meanwhile (the demo's going one)

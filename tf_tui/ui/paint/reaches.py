@@ -32,6 +32,7 @@ class Feature(StrEnum):
     FOOTER_CLEANUP = "the footer frees the keys it drops"
     TAB_COMPLETION = "tab takes a path's suggestion"
     QUIET_SCROLL_LENGTH = "a filter over a long runs list lays out no screen"
+    FOOTER_IN_PLACE = "the footer dims and lights its keys without rebuilding them"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ REACHES = (
         "textual.widget.Widget._scroll_update(virtual_size)",
         Feature.QUIET_SCROLL_LENGTH,
         method("textual.widget", "Widget._scroll_update", "virtual_size"),
+    ),
+    Reach(
+        "textual.widgets._footer.FooterKey(key, key_display, description, action)._disabled",
+        Feature.FOOTER_IN_PLACE,
+        constructed("textual.widgets._footer", "FooterKey", ("x", "x", "x", "x"), "_disabled"),
     ),
 )
 
