@@ -8,6 +8,7 @@ import re
 from textual.app import App, ComposeResult
 
 from tests.ui.screen import screen_text, until
+from tf_tui.ui.paint.app import PaintedApp
 from tf_tui.ui.widgets.followed_log import FollowedLog
 
 MAX_LINES = 200
@@ -15,6 +16,11 @@ SIZE = (60, 20)
 
 
 class OneLog(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FollowedLog(max_lines=MAX_LINES)
+
+
+class OneLogInTheDashboardsApp(PaintedApp):
     def compose(self) -> ComposeResult:
         yield FollowedLog(max_lines=MAX_LINES)
 
@@ -63,3 +69,20 @@ async def test_away_from_the_end_the_view_holds_still_and_end_shows_the_newest_l
         assert log.lines == numbered(written - MAX_LINES, MAX_LINES)  # the newest MAX_LINES, every one
         log.append(numbered(written, 3))
         await until(pilot, lambda: numbers_on_screen(app)[-1:] == [written + 2], "it follows again")
+
+
+async def test_end_writes_the_held_lines_at_their_width_without_measuring_them_again_in_a_thread() -> None:
+    app = OneLogInTheDashboardsApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(FollowedLog)
+        log.focus()
+        log.append(numbered(0, MAX_LINES))
+        await until(pilot, lambda: numbers_on_screen(app)[-1:] == [MAX_LINES - 1], "the newest line last")
+        await pilot.press("pageup")
+        await until(pilot, lambda: numbers_on_screen(app)[-1:] < [MAX_LINES - 1], "a page up")
+        log.append(["wide " + "界" * 40, "a\ttab", "x" * 70])  # held: 85 cells (two a character), 9, 70
+        log.action_scroll_end()
+        # At once, before the app's loop turns again: Textual's thread would tell the width only then.
+        assert log.virtual_size.width == 85
+        assert len(app.workers) == 0
+        await until(pilot, lambda: "x" * 40 in screen_text(app), "the held lines")

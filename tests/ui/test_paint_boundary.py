@@ -32,11 +32,14 @@ KNOWN_PRIVATE = {
     "_display",
     "_handle_exception",
     "_closing",
+    "_update_size",
+    "_width",
+    "_process_line",
 }
 REFLECTION = {"getattr", "setattr", "hasattr", "delattr"}
 IMPORTERS = {"import_module", "__import__"}
-# The private methods paint's App overrides on purpose.
-OVERRIDES = {"_display", "_handle_exception"}
+# The private names paint's classes override or keep on purpose: the App's methods, the measured Log's.
+OVERRIDES = {"_display", "_handle_exception", "_update_size", "_width"}
 
 
 def is_private(name: str) -> bool:
@@ -89,7 +92,15 @@ def test_no_module_outside_paint_reaches_into_textual_or_rich_private_api():
 def test_paint_holds_the_reaches_it_is_for():
     """The rule is not met by an empty check: the reaches are found where they are."""
     found = [hit for path in PAINT.rglob("*.py") for hit in reaches(path.read_text(encoding="utf-8"), in_ui=True)]
-    for reach in ("textual._compositor", "_display", "_handle_exception", "'_driver'", "'_suggestion'", "'__watchers'"):
+    for reach in (
+        "textual._compositor",
+        "_display",
+        "_handle_exception",
+        "'_driver'",
+        "'_suggestion'",
+        "'__watchers'",
+        "def _update_size",
+    ):
         assert any(reach in hit for hit in found), reach
 
 

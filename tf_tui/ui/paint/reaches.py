@@ -33,6 +33,7 @@ class Feature(StrEnum):
     TAB_COMPLETION = "tab takes a path's suggestion"
     QUIET_SCROLL_LENGTH = "a filter over a long runs list lays out no screen"
     FOOTER_IN_PLACE = "the footer dims and lights its keys without rebuilding them"
+    LOG_WIDTHS = "a log's lines are measured as they come, not again in a thread on every write"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,21 @@ REACHES = (
         "textual.widgets._footer.FooterKey(key, key_display, description, action)._disabled",
         Feature.FOOTER_IN_PLACE,
         constructed("textual.widgets._footer", "FooterKey", ("x", "x", "x", "x"), "_disabled"),
+    ),
+    Reach(
+        "textual.widgets._log.Log._update_size(updates, lines)",
+        Feature.LOG_WIDTHS,
+        method("textual.widgets._log", "Log._update_size", "updates", "lines"),
+    ),
+    Reach(
+        "textual.widgets._log.Log._width",
+        Feature.LOG_WIDTHS,
+        constructed("textual.widgets._log", "Log", (), "_width"),
+    ),
+    Reach(
+        "textual.widgets._log.Log._process_line(line)",
+        Feature.LOG_WIDTHS,
+        named("textual.widgets._log", "Log._process_line"),
     ),
 )
 

@@ -6,10 +6,11 @@ from collections import deque
 from collections.abc import Sequence
 
 from textual.actions import SkipAction
-from textual.widgets import Log
+
+from tf_tui.ui.paint.log_width import MeasuredLog
 
 
-class FollowedLog(Log):
+class FollowedLog(MeasuredLog):
     """Textual's `Log`, for a log read while it grows fast (checked: Textual 8.2.8):
 
     - Once full (`max_lines`), what is appended is shown. `Log.write_lines` refreshes the new lines at the
@@ -22,6 +23,8 @@ class FollowedLog(Log):
       were dropped from under the reader within a second or two.
     - Page up, page down, home and end move at once. An animated end (a second long) lands where the end
       was when the key was pressed: behind a log that grew meanwhile, which then no longer follows.
+    - Lines are measured as they come, held or not (`MeasuredLog`): `end` writes up to `max_lines` held
+      lines at once, and measuring them all then slowed the paint that shows them.
     """
 
     def __init__(self, *, max_lines: int) -> None:
@@ -31,6 +34,7 @@ class FollowedLog(Log):
     def append(self, lines: Sequence[str]) -> None:
         """Add `lines` at the end, the oldest beyond `max_lines` dropped; held while the view is away from
         the end."""
+        self.measure(lines)
         if not self.is_vertical_scroll_end:
             self.held.extend(lines)
             return
