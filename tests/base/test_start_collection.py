@@ -17,6 +17,7 @@ def collector() -> Iterator[None]:
         yield
     finally:
         start_collection.release()
+        start_collection.connected()
         gc.unfreeze()
         gc.enable()
 
@@ -44,3 +45,22 @@ def test_a_release_without_a_hold_freezes_nothing(collector):
     start_collection.release()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_once_connected_what_connecting_made_is_kept_out_too_once(collector):
+    start_collection.hold()
+    start_collection.release()
+    frozen = gc.get_freeze_count()
+    made_since = [[] for _ in range(1_000)]  # the network's libraries, the sessions
+    start_collection.connected()
+    assert gc.get_freeze_count() >= frozen + len(made_since)
+    frozen = gc.get_freeze_count()
+    made_since.append([])
+    start_collection.connected()  # the second time: nothing
+    assert gc.get_freeze_count() == frozen
+
+
+def test_connected_without_the_start_kept_out_freezes_nothing(collector):
+    frozen = gc.get_freeze_count()
+    start_collection.connected()
+    assert gc.get_freeze_count() == frozen

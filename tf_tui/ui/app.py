@@ -390,6 +390,7 @@ class TfTuiApp(PaintedApp):
 
     async def _connect_session(self) -> None:
         await self.fleet.open(follow_all=True)  # the dashboard shows every run of its backends
+        start_collection.connected()
         self._reads_held = False
         self._environment.release()
         selected = self._selected_key()
