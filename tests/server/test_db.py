@@ -29,3 +29,4 @@ def test_hostile_ids_and_names_are_only_ever_values(tmp_path):
     assert [run.id for run in database.runs(limit=5)] == ["real"]
     assert [run.id for run in database.runs()] == ["real"]
     assert database.dataset("d").name == hostile_name
+    database.close()

@@ -24,12 +24,14 @@ def test_a_long_runs_points_stay_within_the_limit_with_both_ends_and_every_evalu
     assert recorder.downsampled("long") and not recorder.downsampled("short")
     database.close()
 
-    reopened = RunMetrics(Database(tmp_path / "db.sqlite"))
+    database = Database(tmp_path / "db.sqlite")
+    reopened = RunMetrics(database)
     assert reopened.points("long") == points
     assert reopened.downsampled("long")
     assert reopened.points("short") == [
         {"step": 1, "elapsed_s": None, "loss": 4.0, "eval_loss": None, "samples_per_s": None, "learning_rate": None}
     ]
+    database.close()
 
 
 def test_a_line_without_a_step_or_a_number_is_no_point() -> None:
