@@ -27,9 +27,9 @@ fleet-demo: $(STAMP)
 # Three workers on two cores: a test often waits on a real server or a training process; work stealing
 # keeps a worker from idling behind the longest tests. Every test is independent of order and of its
 # neighbours. Budget: 5 minutes on 2 cores; long runs belong in `make soak`, and the 15 slowest tests are
-# listed at the end. Measured on a quiet 2-core machine (2026-12-08, 1,417 tests): 4 min 15 s to 4 min 41 s,
-# 8 min 0 s and 8 min 7 s pinned to one core; 5 min 5 s once and 5 min 12 s for the first run in a fresh clone
-# (docs/RELIABILITY.md, runs 73-80).
+# listed at the end. Measured on a quiet 2-core machine (2026-12-08, 1,446 tests): 3 min 22 s to 3 min 40 s,
+# 6 min 2 s and 6 min 22 s pinned to one core, 3 min 32 s for the first run in a fresh clone
+# (docs/RELIABILITY.md, runs 82-87).
 test: $(STAMP)
 	$(BIN)/pytest -n 3 --dist worksteal --durations=15
 
