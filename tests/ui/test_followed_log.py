@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tests.ui.screen import screen_text, until
 from tf_tui.ui.paint.app import PaintedApp
@@ -33,6 +34,17 @@ def numbers_on_screen(app: App[None]) -> list[int]:
     return [int(number) for number in re.findall(r"line (\d{6})", screen_text(app))]
 
 
+async def full_and_a_page_up(app: App[None], pilot: Pilot[None]) -> FollowedLog:
+    """The app's log full, its newest line shown, then a page up: away from the end."""
+    log = app.query_one(FollowedLog)
+    log.focus()
+    log.append(numbered(0, MAX_LINES))
+    await until(pilot, lambda: numbers_on_screen(app)[-1:] == [MAX_LINES - 1], "the newest line last")
+    await pilot.press("pageup")
+    await until(pilot, lambda: numbers_on_screen(app)[-1:] < [MAX_LINES - 1], "a page up")
+    return log
+
+
 async def test_a_full_log_that_follows_shows_each_newest_line() -> None:
     app = OneLog()
     async with app.run_test(size=SIZE) as pilot:
@@ -51,12 +63,7 @@ async def test_a_full_log_that_follows_shows_each_newest_line() -> None:
 async def test_away_from_the_end_the_view_holds_still_and_end_shows_the_newest_lines_none_lost() -> None:
     app = OneLog()
     async with app.run_test(size=SIZE) as pilot:
-        log = app.query_one(FollowedLog)
-        log.focus()
-        log.append(numbered(0, MAX_LINES))
-        await until(pilot, lambda: numbers_on_screen(app)[-1:] == [MAX_LINES - 1], "the newest line last")
-        await pilot.press("pageup")
-        await until(pilot, lambda: numbers_on_screen(app)[-1:] < [MAX_LINES - 1], "a page up")
+        log = await full_and_a_page_up(app, pilot)
         read = numbers_on_screen(app)
         written = MAX_LINES
         while written < 3 * MAX_LINES + 40:  # more than twice what it holds, a read at a time
@@ -74,12 +81,7 @@ async def test_away_from_the_end_the_view_holds_still_and_end_shows_the_newest_l
 async def test_end_writes_the_held_lines_at_their_width_without_measuring_them_again_in_a_thread() -> None:
     app = OneLogInTheDashboardsApp()
     async with app.run_test(size=SIZE) as pilot:
-        log = app.query_one(FollowedLog)
-        log.focus()
-        log.append(numbered(0, MAX_LINES))
-        await until(pilot, lambda: numbers_on_screen(app)[-1:] == [MAX_LINES - 1], "the newest line last")
-        await pilot.press("pageup")
-        await until(pilot, lambda: numbers_on_screen(app)[-1:] < [MAX_LINES - 1], "a page up")
+        log = await full_and_a_page_up(app, pilot)
         log.append(["wide " + "界" * 40, "a\ttab", "x" * 70])  # held: 85 cells (two a character), 9, 70
         log.action_scroll_end()
         # At once, before the app's loop turns again: Textual's thread would tell the width only then.

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import Input
 
@@ -40,6 +41,16 @@ def add_runs(app: TfTuiApp, count: int) -> None:
         created = datetime.fromtimestamp(NOW - 10 * count + 10 * number, UTC).isoformat()
         store.describe(train_id, base_model=("tiny", "small", "base")[number % 3], created_at=created)
         store.apply(RunUpdate(train_id, "completed", number % 101), Source.POLL, NOW)
+
+
+async def with_400_more_runs(app: TfTuiApp, pilot: Pilot[None]) -> RunsList:
+    """The demo's runs on screen, then 400 more listed: the runs list."""
+    runs = app.query_one(RunsList)
+    await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
+    add_runs(app, 400)
+    app._schedule_flush()
+    await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+    return runs
 
 
 def widgets(app: TfTuiApp) -> int:
@@ -210,11 +221,7 @@ async def test_a_filter_character_lays_the_screen_out_only_when_the_list_changes
         return refresh(runs, *regions, **kwargs)
 
     async with app.run_test(size=SIZE) as pilot:
-        runs = app.query_one(RunsList)
-        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
-        add_runs(app, 400)
-        app._schedule_flush()
-        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        runs = await with_400_more_runs(app, pilot)
         await pilot.press("slash")
         await until(pilot, lambda: app.focused is not None and app.focused.id == "filter", "the filter typed in")
         room = runs.region.height
@@ -244,11 +251,7 @@ async def test_a_filter_character_filters_the_list_as_the_field_takes_it_and_lay
     app = demo_app(tmp_path)
     layouts: list[object] = []
     async with app.run_test(size=SIZE) as pilot:
-        runs = app.query_one(RunsList)
-        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
-        add_runs(app, 400)
-        app._schedule_flush()
-        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        runs = await with_400_more_runs(app, pilot)
         selected, character = run_id(9), "9"  # the selected run stays, and the pane with it
         runs.select(selected)
         await until(pilot, lambda: selected in shown_in(app, app.query_one(DetailPane)), "the run in the pane")
@@ -337,11 +340,7 @@ async def test_the_rows_texts_to_filter_are_made_when_the_filter_opens_not_at_it
     monkeypatch.setattr(RunsList, "_haystack", staticmethod(counted))
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        runs = app.query_one(RunsList)
-        await until(pilot, lambda: runs.selected_id is not None, "the demo's runs")
-        add_runs(app, 400)
-        app._schedule_flush()
-        await until(pilot, lambda: len(runs.shown) == 404, "the runs listed")
+        runs = await with_400_more_runs(app, pilot)
         await pilot.press("slash")
         field = app.query_one("#filter", Input)
         await until(pilot, lambda: field.has_focus, "the filter typed in")
