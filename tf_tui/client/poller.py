@@ -34,14 +34,17 @@ def due_for_poll(
     in_flight: set[str],
     interval: float,  # PollIntervals.current()
 ) -> list[str]:
-    due = []
-    for train_id, heard in last_heard.items():
-        if train_id in in_flight:
-            continue
-        latest = max(heard if heard is not None else float("-inf"), last_polled.get(train_id, float("-inf")))
-        if now - latest >= interval:
-            due.append(train_id)
-    return due
+    return [
+        train_id
+        for train_id, heard in last_heard.items()
+        if train_id not in in_flight and _due_at(train_id, heard, last_polled, interval) <= now
+    ]
+
+
+def _due_at(train_id: str, heard: float | None, last_polled: Mapping[str, float], interval: float) -> float:
+    """When a run falls due: an interval after it last said anything or was last polled, whichever is later."""
+    latest = max(heard if heard is not None else float("-inf"), last_polled.get(train_id, float("-inf")))
+    return latest + interval
 
 
 def next_poll_at(
@@ -56,7 +59,6 @@ def next_poll_at(
     was last polled."""
     moments = []
     for train_id, heard in last_heard.items():
-        latest = max(heard if heard is not None else float("-inf"), last_polled.get(train_id, float("-inf")))
-        due_at = latest + interval
+        due_at = _due_at(train_id, heard, last_polled, interval)
         moments.append(now + TICK_S if train_id in in_flight or due_at <= now else due_at)
     return min(moments, default=None)
