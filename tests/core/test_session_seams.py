@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import client_settings, until
 from tf_tui.base.protocol import Event, RunUpdate
 from tf_tui.client.poller import PollIntervals
@@ -114,15 +116,24 @@ def test_the_poll_interval_is_the_sessions_own_and_follows_the_stream(tmp_path):
     assert session.poll_interval == 7.0
 
 
-async def test_watching_many_runs_writes_the_state_file_once(tmp_path, monkeypatch):
+MODULES_WRITING = (("memory", run_memory_module), ("state", state_module))  # the run memory, the state file
+
+
+def counted_writes(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[Path]:
+    """Every file `module` writes whole (`write_json_atomically`), in order, still written."""
     writes: list[Path] = []
-    write = state_module.write_json_atomically
+    write = module.write_json_atomically
 
     def counted(path: Path, document: Any) -> None:
         writes.append(path)
         write(path, document)
 
-    monkeypatch.setattr(state_module, "write_json_atomically", counted)
+    monkeypatch.setattr(module, "write_json_atomically", counted)
+    return writes
+
+
+async def test_watching_many_runs_writes_the_state_file_once(tmp_path, monkeypatch):
+    writes = counted_writes(monkeypatch, state_module)
     session, _ = held_session(tmp_path, api=AnsweringApi())
     ids = [f"run-{number}" for number in range(200)]
     await session.watch(ids)
@@ -142,15 +153,7 @@ class DatingApi(AnsweringApi):
 
 
 async def test_runs_that_end_in_one_turn_are_kept_and_unwatched_in_one_write_of_each_file(tmp_path, monkeypatch):
-    writes: dict[str, list[Path]] = {"memory": [], "state": []}
-    for name, module in (("memory", run_memory_module), ("state", state_module)):
-        write = module.write_json_atomically
-
-        def counted(path: Path, document: Any, kept: list[Path] = writes[name], write: Any = write) -> None:
-            kept.append(path)
-            write(path, document)
-
-        monkeypatch.setattr(module, "write_json_atomically", counted)
+    writes = {name: counted_writes(monkeypatch, module) for name, module in MODULES_WRITING}
     session, stream = held_session(tmp_path, api=DatingApi())
     ids = [f"run-{number}" for number in range(20)]
     await session.watch(ids)
